@@ -1,0 +1,58 @@
+/**
+ * Enforces engine/README.md's import table: pure rooms stay pure, and nothing under engine/ imports
+ * electron. Run by `npm run lint`.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, dirname, resolve, sep } from 'node:path';
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const engine = join(root, 'engine');
+
+/** Which engine rooms (or bare packages) each room may import. `*` = any engine room. */
+const allowed: Record<string, { rooms: string[]; packages: RegExp }> = {
+  model: { rooms: ['model', 'result'], packages: /^$/ },
+  corosync: { rooms: ['corosync', 'model', 'result'], packages: /^$/ },
+  preflight: { rooms: ['preflight', 'model', 'corosync', 'result'], packages: /^$/ },
+  ssh: { rooms: ['ssh', 'result'], packages: /^(node:|ssh2$)/ },
+  agent: { rooms: ['agent', 'corosync', 'model', 'result'], packages: /^node:/ },
+  store: { rooms: ['store', 'result', 'model'], packages: /^(node:|@napi-rs\/keyring$)/ },
+};
+
+function* files(dir: string): Generator<string> {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) yield* files(path);
+    else if (/\.(ts|js|mjs|cjs)$/.test(name)) yield path;
+  }
+}
+
+const problems: string[] = [];
+const importRe = /(?:^|\n)\s*(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+for (const file of files(engine)) {
+  const rel = relative(engine, file);
+  const room = rel.includes(sep) ? rel.split(sep)[0]! : rel.replace(/\.ts$/, '');
+  const source = readFileSync(file, 'utf8');
+  for (const m of source.matchAll(importRe)) {
+    const spec = (m[1] ?? m[2])!;
+    if (spec === 'electron' || spec.startsWith('electron/')) {
+      problems.push(`${rel}: imports ${spec}; the engine must not depend on Electron`);
+      continue;
+    }
+    const rule = allowed[room];
+    if (!rule) continue;
+    if (spec.startsWith('.')) {
+      const target = relative(engine, resolve(dirname(file), spec));
+      if (target.startsWith('..')) { problems.push(`${rel}: imports ${spec}, outside engine/`); continue; }
+      const targetRoom = target.includes(sep) ? target.split(sep)[0]! : target.replace(/\.ts$/, '');
+      if (!rule.rooms.includes(targetRoom)) problems.push(`${rel}: room ${room}/ may not import ${targetRoom}/ (${spec})`);
+    } else if (!rule.packages.test(spec)) {
+      problems.push(`${rel}: room ${room}/ may not import package ${spec}`);
+    }
+  }
+}
+if (problems.length) {
+  console.error(problems.join('\n'));
+  console.error(`\n${problems.length} import rule violation(s); see engine/README.md`);
+  process.exit(1);
+}
+console.log('check-deps: engine import rules hold');

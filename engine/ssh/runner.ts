@@ -1,0 +1,35 @@
+/**
+ * The seam every remote action goes through (k3sup's operator, with its holes fixed: host keys are
+ * always verified, exit codes are never dropped). `runner.ssh.ts` implements it over ssh2; tests and
+ * the CLI on a local machine may use `runner.local.ts`.
+ */
+import type { Result } from '../result';
+
+export interface RunOptions {
+  /** Live output, one call per chunk, already split by stream. */
+  readonly progress?: (chunk: { stream: 'stdout' | 'stderr'; text: string }) => void;
+  /** Run through `sudo -S` when the session's user is not root. */
+  readonly sudo?: boolean;
+  /** Sent on stdin, then closed. */
+  readonly stdin?: string | Uint8Array;
+  /** Milliseconds; the command is killed (channel closed) when it elapses. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface CommandOutput {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+}
+
+export interface CommandRunner {
+  /** A human name for messages: `pve2 (198.18.0.12:22)`. */
+  readonly label: string;
+  /** Resolves with the output whatever the exit code; errors are transport failures only. */
+  run(command: string, options?: RunOptions): Promise<Result<CommandOutput>>;
+  /** Upload bytes to `remotePath` atomically (temp file + rename), with `mode`. */
+  upload(remotePath: string, data: string | Uint8Array, mode?: number): Promise<Result<void>>;
+  close(): Promise<void>;
+}
