@@ -1,0 +1,99 @@
+/**
+ * `quorate`: the engine for people who like a terminal and for scripts (`--json`). Each topic lives in
+ * its own module; this file only dispatches and turns thrown usage errors into exit code 2.
+ */
+import type { CliIo } from './io';
+import { processIo, UsageError } from './io';
+
+const HELP = `quorate — build and watch a Proxmox-style corosync cluster
+
+Usage: quorate <command> [options]
+
+corosync.conf
+  conf print FILE                     parse and print (byte-identical to the input)
+  conf check FILE                     exit 0 if valid, else print FILE:LINE:COL: message lines, exit 1
+  conf show FILE --json               the typed view
+  conf edit FILE (--add-node NAME --id N --link0 ADDR [--link1 ADDR]… | --remove-node NAME |
+                  --qdevice-host ADDR [--algorithm ffsplit|lms] [--qdevice-votes N] | --no-qdevice)
+                 [-o OUT]             the edited file, config_version bumped
+
+votequorum
+  quorum FILE [--up a,b,c] [--partition a,b/c] [--qdevice-reachable-from 1,2] [--json]
+  quorum table --nodes N [--qdevice] [--json]
+
+machines
+  hosts add ADDR [--user U] [--port P] (--key FILE | --password-stdin) [--trust SHA256:…] [--json]
+  hosts trust ADDR --fingerprint SHA256:…
+  hosts list [--json] | hosts remove ADDR
+  bootstrap ADDR… [--json]            install the node agent (progress on stderr)
+  facts ADDR [--json]                 what the agent knows about a machine
+  probe ADDR ADDR [--port 5405] [--json]
+  uninstall ADDR…
+
+cluster
+  preflight ADDR… [--link0 CIDR] [--json]
+  create NAME --node ADDR… [--link0 IP] [--link1 IP] [--plan] [--json]
+  join NAME --node ADDR [--link0 IP] [--link1 IP] [--plan] [--json]
+  remove NAME --node NODENAME [--force] [--plan] [--json]
+  qdevice setup NAME --host ADDR [--algorithm ffsplit|lms] [--yes] [--plan] [--json]
+  qdevice remove NAME [--json]
+  expected NAME --votes N --confirm NAME [--json]
+  status NAME [--json]
+
+app
+  ui [--port N] [--no-open]           serve the app on 127.0.0.1 for a browser tab
+
+State lives in $QUORATE_HOME (default: your OS app-data folder); secrets in the OS keyring.
+`;
+
+type Handler = (argv: string[], io: CliIo) => Promise<number>;
+
+/** Modules are loaded on demand so `quorate conf …` never pays for ssh2 or the UI host. */
+const commands: Record<string, () => Promise<Handler>> = {
+  conf: async () => (await import('./conf-commands')).runConfCommand,
+  quorum: async () => (await import('./quorum-commands')).runQuorumCommand,
+};
+
+export function registerCommand(name: string, load: () => Promise<Handler>): void {
+  commands[name] = load;
+}
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    io.stdout(HELP);
+    return command ? 0 : 2;
+  }
+  if (command === '--version' || command === '-v') {
+    io.stdout('quorate 0.1.0\n');
+    return 0;
+  }
+  const load = commands[command];
+  if (!load) {
+    io.stderr(`quorate: unknown command "${command}"\nhint: run "quorate --help" for the list of commands\n`);
+    return 2;
+  }
+  try {
+    return await (await load())(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError || isParseArgsError(e)) {
+      io.stderr(`quorate ${command}: ${(e as Error).message}\nhint: run "quorate --help"\n`);
+      return 2;
+    }
+    if (isMissingFile(e)) {
+      io.stderr(`quorate ${command}: ${(e as Error).message}\nhint: check the path\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+function isParseArgsError(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+function isMissingFile(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES';
+}
