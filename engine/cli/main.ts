@@ -52,7 +52,30 @@ type Handler = (argv: string[], io: CliIo) => Promise<number>;
 const commands: Record<string, () => Promise<Handler>> = {
   conf: async () => (await import('./conf-commands')).runConfCommand,
   quorum: async () => (await import('./quorum-commands')).runQuorumCommand,
+  hosts: async () => (await import('./hosts')).runHostsCommand,
+  bootstrap: async () => withAgentDeps((await import('./agent-commands')).runBootstrapCommand),
+  facts: async () => withAgentDeps((await import('./agent-commands')).runFactsCommand),
+  probe: async () => withAgentDeps((await import('./agent-commands')).runProbeCommand),
+  uninstall: async () => withAgentDeps((await import('./agent-commands')).runUninstallCommand),
+  preflight: async () => (await import('./cluster-commands')).runPreflightCommand,
+  create: async () => (await import('./cluster-commands')).runCreateCommand,
+  join: async () => (await import('./cluster-commands')).runJoinCommand,
+  remove: async () => (await import('./cluster-commands')).runRemoveCommand,
+  qdevice: async () => (await import('./cluster-commands')).runQdeviceCommand,
+  expected: async () => (await import('./cluster-commands')).runExpectedCommand,
+  status: async () => (await import('./cluster-commands')).runStatusCommand,
+  ui: async () => (await import('./ui')).runUiCommand,
 };
+
+type AgentCommand = (argv: string[], io: CliIo, deps: import('./agent-commands').AgentCommandDeps) => Promise<number>;
+
+/** Agent commands reach machines as `quorate hosts add` recorded them: pinned key, secret from the keyring. */
+async function withAgentDeps(command: AgentCommand): Promise<Handler> {
+  const { storeConnector } = await import('../ops/connect.ssh');
+  const { defaultHome, keyringSecrets } = await import('../store');
+  const connect = storeConnector(defaultHome(), keyringSecrets());
+  return (argv, io) => command(argv, io, { connect });
+}
 
 export function registerCommand(name: string, load: () => Promise<Handler>): void {
   commands[name] = load;

@@ -1,0 +1,137 @@
+/**
+ * The agent daemon's thin shell: a unix socket server (dir 0700, socket 0600, owned by the user the
+ * agent runs as — root in production) and nothing else. No TCP listener, ever. Stale sockets are
+ * cleaned at start; what the daemon created is removed on stop.
+ */
+import { createConnection as connectSocket, createServer, type Server } from 'node:net';
+import { chmod, mkdir, rmdir, stat, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { err, ok, type Result } from '../result';
+import { createWallClock } from './clock';
+import { createConnection, type AgentHandlers } from './commands';
+import { collectFacts } from './facts.proc';
+import { encodeLine, LineDecoder } from './framing';
+import { probeListen, probeMeasure, stopAllResponders } from './probe.net';
+import { AGENT_METHODS, AGENT_PROTOCOL_VERSION, AGENT_VERSION } from './protocol';
+import { watchQuorum } from './quorum-watch.proc';
+
+/** The real handlers, over this machine. */
+export function createHandlers(): AgentHandlers {
+  const wall = createWallClock();
+  return {
+    hello: () => ok({ agentVersion: AGENT_VERSION, protocolVersion: AGENT_PROTOCOL_VERSION, nodeVersion: process.version, pid: process.pid, methods: Object.keys(AGENT_METHODS) }),
+    clock: () => ok({ wallMs: wall() }),
+    facts: async () => ok(await collectFacts()),
+    'probe.listen': (p) => probeListen(p),
+    'probe.measure': (p) => probeMeasure(p),
+    'quorum.watch': (p, emit, signal) => watchQuorum(p, emit, signal),
+  };
+}
+
+/** Is something answering on this socket? (false for a stale file left by a killed agent) */
+function socketAlive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connectSocket(path);
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export interface RunningAgent {
+  readonly socket: string;
+  readonly server: Server;
+  /** Close every connection, remove the socket (and its directory if the daemon created it and it is empty). */
+  stop(): Promise<void>;
+}
+
+/** Start serving on `socketPath`. Fails (as a value) if another agent already answers there. */
+export async function serve(socketPath: string, handlers: AgentHandlers = createHandlers()): Promise<Result<RunningAgent>> {
+  const dir = dirname(socketPath);
+  let createdDir = false;
+  try {
+    await stat(dir);
+  } catch {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    createdDir = true;
+  }
+  await chmod(dir, 0o700);
+  try {
+    await stat(socketPath);
+    if (await socketAlive(socketPath)) {
+      return err('agent.already-running', `another agent already answers on ${socketPath}`, 'stop it first (uninstall, or the service manager), or use another --socket');
+    }
+    await unlink(socketPath);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+
+  const connections = new Set<{ destroy(): void }>();
+  const server = createServer((sock) => {
+    const conn = createConnection(handlers, (reply) => {
+      if (!sock.destroyed) sock.write(encodeLine(reply));
+    });
+    const decoder = new LineDecoder({
+      onMessage: (v) => conn.receive(v),
+      onError: (problem) => sock.write(encodeLine({ id: -1, error: { code: 'agent.bad-frame', message: `agent: ${problem}`, hint: 'send one JSON object per line' } })),
+    });
+    const entry = { destroy: () => sock.destroy() };
+    connections.add(entry);
+    sock.on('data', (chunk) => decoder.push(chunk));
+    sock.on('error', () => sock.destroy());
+    sock.on('close', () => {
+      conn.close();
+      connections.delete(entry);
+    });
+  });
+
+  // The socket is created 0600 from the start (umask), not chmod-ed after a window of 0755.
+  const oldUmask = process.umask(0o177);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } finally {
+    process.umask(oldUmask);
+  }
+  await chmod(socketPath, 0o600);
+
+  let stopped = false;
+  return ok({
+    socket: socketPath,
+    server,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      stopAllResponders();
+      for (const c of connections) c.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await unlink(socketPath).catch(() => undefined);
+      if (createdDir) await rmdir(dir).catch(() => undefined);
+    },
+  });
+}
+
+/** One request over the socket, for `quorate-agent call` (bootstrap's health check, scripts). */
+export function callOnce(socketPath: string, method: string, params: unknown, timeoutMs: number): Promise<{ ok: true; reply: unknown } | { ok: false; problem: string }> {
+  return new Promise((resolve) => {
+    const sock = connectSocket(socketPath);
+    const timer = setTimeout(() => { sock.destroy(); resolve({ ok: false, problem: `no reply within ${timeoutMs} ms` }); }, timeoutMs);
+    const decoder = new LineDecoder({
+      onMessage: (v) => {
+        if (typeof v === 'object' && v !== null && (v as { id?: unknown }).id === 1 && !('event' in v)) {
+          clearTimeout(timer);
+          sock.end();
+          resolve({ ok: true, reply: v });
+        }
+      },
+      onError: () => undefined,
+    });
+    sock.on('connect', () => sock.write(encodeLine({ id: 1, method, params })));
+    sock.on('data', (c) => decoder.push(c));
+    sock.on('error', (e) => { clearTimeout(timer); resolve({ ok: false, problem: e.message }); });
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * Entry point of the bundled agent (dist/agent/quorate-agent.cjs): `serve`, `call`, `version`.
+ * Bundled into one CommonJS file with no dependencies beyond Node ≥ 18's builtins.
+ */
+import { callOnce, serve } from './daemon';
+import { AGENT_USAGE, parseAgentArgs } from './commands';
+import { AGENT_PROTOCOL_VERSION, AGENT_VERSION } from './protocol';
+
+async function main(argv: string[]): Promise<number> {
+  const parsed = parseAgentArgs(argv);
+  if (!parsed.ok) {
+    process.stderr.write(`quorate-agent: ${parsed.problem}\n${AGENT_USAGE}\n`);
+    return 2;
+  }
+  const inv = parsed.value;
+  switch (inv.command) {
+    case 'help':
+      process.stdout.write(`${AGENT_USAGE}\n`);
+      return 0;
+    case 'version':
+      process.stdout.write(`${AGENT_VERSION} protocol ${AGENT_PROTOCOL_VERSION}\n`);
+      return 0;
+    case 'call': {
+      const r = await callOnce(inv.socket, inv.method, inv.params, inv.timeoutMs);
+      if (!r.ok) {
+        process.stderr.write(`quorate-agent: ${inv.socket}: ${r.problem}\n`);
+        return 1;
+      }
+      process.stdout.write(`${JSON.stringify(r.reply)}\n`);
+      return 'error' in (r.reply as object) ? 1 : 0;
+    }
+    case 'serve': {
+      const running = await serve(inv.socket);
+      if (!running.ok) {
+        process.stderr.write(`quorate-agent: ${running.error.message}\nhint: ${running.error.hint}\n`);
+        return 1;
+      }
+      process.stderr.write(`quorate-agent ${AGENT_VERSION} (pid ${process.pid}) listening on ${inv.socket}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          void running.value.stop().then(resolve);
+        };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+        process.once('SIGHUP', stop);
+      });
+      return 0;
+    }
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`quorate-agent: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,40 @@
+/**
+ * `quorum.watch`: polls `corosync-quorumtool -s` and emits on change only.
+ *
+ * Why polling and not `corosync-quorumtool -m` (both checked on 3.1.7 in the lab): `-m` does print one
+ * status block per quorum event, but (1) into a pipe it is block-buffered — nothing arrives until the
+ * tool exits unless it runs under `stdbuf -oL`; (2) it tracks only the quorum service (quorate flag,
+ * member list), so votequorum changes such as expected votes or QDevice vote flags (A/NV, MW) go
+ * unnoticed. A poll every 400 ms sees all of it, within a second of corosync noticing. Each poll has
+ * its own timeout because the tool can block for seconds while a QDevice decides; a poll that times
+ * out reports nothing new. The parser also reads `-m` blocks, should a stream feed be added.
+ */
+import { execCommand } from './exec.proc';
+import type { QuorumWatchEvent, QuorumWatchParams } from './protocol';
+import { QuorumWatchParser } from './quorum-status';
+
+export const DEFAULT_WATCH_INTERVAL_MS = 400;
+
+/** Run until `signal` aborts; the first event is the state at subscription. */
+export async function watchQuorum(p: QuorumWatchParams, emit: (e: QuorumWatchEvent) => void, signal: AbortSignal, now: () => number = Date.now): Promise<void> {
+  const interval = p.intervalMs ?? DEFAULT_WATCH_INTERVAL_MS;
+  const parser = new QuorumWatchParser((o) => emit({ kind: 'quorum', at: now(), running: o.running, status: o.status }));
+  while (!signal.aborted) {
+    const started = Date.now();
+    const out = await execCommand('corosync-quorumtool', ['-s'], Math.max(2000, interval * 4), signal);
+    if (signal.aborted) break;
+    if (!out.timedOut) {
+      if (out.notFound || (out.stdout.trim() === '' && out.exitCode !== 0)) {
+        parser.observeDown();
+      } else {
+        parser.push(out.stdout);
+        parser.endBlock();
+      }
+    }
+    const wait = Math.max(0, interval - (Date.now() - started));
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, wait);
+      signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    });
+  }
+}

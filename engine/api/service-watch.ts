@@ -1,0 +1,290 @@
+/**
+ * Watching clusters: one `quorum.watch` stream per node's agent (over SSH stream-local forwarding),
+ * fed into a debouncing monitor per cluster (`engine/monitor`); its notices become `onDidNotify`,
+ * timeline entries and the "still relevant" notices a reloaded window shows again. Streams that
+ * end are retried with a growing pause; the monitor counts that node's agent as unreachable meanwhile.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AgentClient } from '../agent/client';
+import type { QuorumStatusFact, QuorumWatchEvent } from '../agent/protocol';
+import { AGENT_SOCKET_PATH } from '../bootstrap/scripts';
+import type { ClusterMonitor, Notice as MonitorNotice, WatchedCluster } from '../monitor';
+import { createClusterMonitor, viewFromQuorumEvent } from '../monitor';
+import type { ClusterRecord } from '../ops/registry.fs';
+import { loadCluster } from '../ops/registry.fs';
+import type { Result } from '../result';
+import { err, ok } from '../result';
+import type { ClusterStatus, ClusterSummary, Notice, NodeStatus, TimelineEntry, TimelineParams } from './contract';
+import type { EventHub } from './event-hub';
+import type { MachinesService } from './service-machines';
+
+/** One open quorum stream; `done` resolves when it ends for any reason. */
+export interface QuorumStream {
+  readonly done: Promise<unknown>;
+  close(): void;
+}
+
+export type OpenQuorumStream = (machine: string, onEvent: (event: QuorumWatchEvent) => void) => Promise<Result<QuorumStream>>;
+
+export interface WatchDeps {
+  readonly home: string;
+  readonly events: EventHub;
+  readonly machines: MachinesService;
+  readonly now: () => number;
+  readonly settleMs?: number;
+  /** Default: SSH session → agent socket → `quorum.watch`. */
+  readonly openStream?: OpenQuorumStream;
+  /** Timers are injected so tests run without real time; default setTimeout. */
+  readonly setTimer?: (fn: () => void, ms: number) => () => void;
+}
+
+export interface WatchService {
+  listClusters(): Promise<Result<ClusterSummary[]>>;
+  clusterStatus(params: { cluster: string }): Promise<Result<ClusterStatus>>;
+  listTimeline(params: TimelineParams): Promise<Result<TimelineEntry[]>>;
+  listNotices(): Promise<Result<Notice[]>>;
+  /** Starts streams for clusters (new ones after an operation) that are not watched yet. */
+  refresh(): Promise<void>;
+  /** The cluster a machine is a node or the QDevice host of. */
+  clusterOf(address: string): Promise<string | null>;
+  dispose(): void;
+}
+
+interface Watched {
+  readonly record: ClusterRecord;
+  readonly monitor: ClusterMonitor;
+  /** Latest agent event per node name. */
+  readonly latest: Map<string, QuorumWatchEvent>;
+  readonly stops: (() => void)[];
+  cancelTimer?: () => void;
+}
+
+const TIMELINE_LIMIT = 1000;
+/** The agent polls corosync this often (ms): part of the notification delay budget of 1 s. */
+const WATCH_INTERVAL_MS = 200;
+
+/** Lists the clusters recorded by `engine/ops` (`$QUORATE_HOME/clusters/<name>.json`). */
+export async function listClusterRecords(home: string): Promise<ClusterRecord[]> {
+  let names: string[];
+  try {
+    names = (await readdir(join(home, 'clusters'))).filter((n) => n.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  const out: ClusterRecord[] = [];
+  for (const n of names.sort()) {
+    const rec = await loadCluster(n.slice(0, -'.json'.length), home).catch(() => null);
+    if (rec) out.push(rec);
+  }
+  return out;
+}
+
+export function createWatchService(deps: WatchDeps): WatchService {
+  const watched = new Map<string, Watched>();
+  const timeline: TimelineEntry[] = [];
+  const active = new Map<string, Notice>();
+  const setTimer = deps.setTimer ?? ((fn, ms) => {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  });
+  const openStream = deps.openStream ?? defaultOpenStream(deps.machines);
+  let disposed = false;
+
+  const statusOf = (w: Watched): ClusterStatus => buildStatus(w, deps.now());
+
+  const publish = (w: Watched, notices: MonitorNotice[]): void => {
+    for (const n of notices) {
+      const notice: Notice = {
+        kind: n.kind, cluster: n.cluster, at: n.at, severity: n.severity, title: n.title, body: n.body, guidance: n.guidance,
+        ...(n.node ? { node: n.node } : {}),
+      };
+      trackActive(active, notice);
+      const entry: TimelineEntry = { cluster: n.cluster, at: n.at, severity: n.severity, text: n.title };
+      timeline.push(entry);
+      if (timeline.length > TIMELINE_LIMIT) timeline.shift();
+      deps.events.emit('onDidNotify', notice);
+      deps.events.emit('onDidAddTimelineEntry', entry);
+    }
+    deps.events.emit('onDidChangeQuorum', { cluster: w.record.name, status: statusOf(w) });
+    schedule(w);
+  };
+
+  const schedule = (w: Watched): void => {
+    w.cancelTimer?.();
+    w.cancelTimer = undefined;
+    const due = w.monitor.nextDueAt();
+    if (due === undefined || disposed) return;
+    w.cancelTimer = setTimer(() => publish(w, w.monitor.poll()), Math.max(0, due - deps.now()));
+  };
+
+  const watchNode = (w: Watched, node: string, machine: string): void => {
+    let stopped = false;
+    let current: QuorumStream | undefined;
+    let cancelRetry: (() => void) | undefined;
+    let pause = 1_000;
+    const loop = async (): Promise<void> => {
+      if (stopped || disposed) return;
+      const opened = await openStream(machine, (event) => {
+        pause = 1_000;
+        w.latest.set(node, event);
+        publish(w, w.monitor.report(viewFromQuorumEvent(node, event)));
+      });
+      if (opened.ok) {
+        current = opened.value;
+        await opened.value.done;
+        current = undefined;
+      }
+      if (stopped || disposed) return;
+      w.latest.delete(node);
+      publish(w, w.monitor.unreachable(node));
+      cancelRetry = setTimer(() => void loop(), pause);
+      pause = Math.min(pause * 2, 10_000);
+    };
+    void loop();
+    w.stops.push(() => {
+      stopped = true;
+      cancelRetry?.();
+      current?.close();
+    });
+  };
+
+  const refresh = async (): Promise<void> => {
+    for (const record of await listClusterRecords(deps.home)) {
+      if (watched.has(record.name) || disposed) continue;
+      const cluster: WatchedCluster = { name: record.name, nodes: Object.keys(record.nodes), qdevice: record.qnetd !== undefined };
+      const w: Watched = {
+        record,
+        monitor: createClusterMonitor({ cluster, now: deps.now, ...(deps.settleMs !== undefined ? { settleMs: deps.settleMs } : {}) }),
+        latest: new Map(),
+        stops: [],
+      };
+      watched.set(record.name, w);
+      for (const [node, machine] of Object.entries(record.nodes)) watchNode(w, node, machine);
+    }
+  };
+
+  return {
+    async listClusters() {
+      await refresh();
+      return ok([...watched.values()].map((w) => ({
+        name: w.record.name,
+        state: w.monitor.health().state,
+        nodes: Object.keys(w.record.nodes),
+        hasQdevice: w.record.qnetd !== undefined,
+      })));
+    },
+    async clusterStatus({ cluster }) {
+      await refresh();
+      const w = watched.get(cluster);
+      if (!w) return err('clusters.unknown', `Quorate manages no cluster named ${cluster}.`, 'Create it, or check the name in the cluster list.');
+      return ok(statusOf(w));
+    },
+    async listTimeline({ cluster, limit }) {
+      return ok(timeline.filter((e) => e.cluster === cluster).slice(-(limit ?? 100)).reverse());
+    },
+    async listNotices() {
+      const order = { critical: 0, warning: 1, info: 2 } as const;
+      return ok([...active.values()].sort((a, b) => order[a.severity] - order[b.severity] || b.at - a.at));
+    },
+    refresh,
+    async clusterOf(address) {
+      for (const rec of await listClusterRecords(deps.home)) {
+        if (Object.values(rec.nodes).includes(address) || rec.qnetd?.machine === address) return rec.name;
+      }
+      return null;
+    },
+    dispose() {
+      disposed = true;
+      for (const w of watched.values()) {
+        w.cancelTimer?.();
+        for (const stop of w.stops) stop();
+      }
+      watched.clear();
+    },
+  };
+}
+
+/** Keeps the notices a reloaded window must show again: a problem stays until its good news arrives. */
+function trackActive(active: Map<string, Notice>, n: Notice): void {
+  const key = (kind: string, node?: string): string => `${n.cluster}\n${kind}\n${node ?? ''}`;
+  switch (n.kind) {
+    case 'quorum-lost': active.set(key('quorum'), n); break;
+    case 'quorum-regained': active.delete(key('quorum')); break;
+    case 'node-left': active.set(key('node', n.node), n); break;
+    case 'node-joined': active.delete(key('node', n.node)); break;
+    case 'qdevice-unreachable': active.set(key('qdevice'), n); break;
+    case 'qdevice-reachable': active.delete(key('qdevice')); break;
+  }
+}
+
+function buildStatus(w: Watched, now: number): ClusterStatus {
+  const health = w.monitor.health();
+  const current = w.monitor.current();
+  // The reporter whose view the health used: a member of the counted partition with a live status.
+  const reporter = current.members.find((m) => w.latest.get(m)?.status) ?? [...w.latest.keys()][0] ?? null;
+  const status: QuorumStatusFact | null = reporter ? w.latest.get(reporter)?.status ?? null : null;
+  const byName = new Map(status?.members.map((m) => [m.name, m]) ?? []);
+  const nodes: NodeStatus[] = Object.entries(w.record.nodes).map(([name, machine]) => {
+    const m = byName.get(name);
+    return { name, nodeid: m?.nodeid ?? 0, votes: m?.votes ?? 0, online: current.members.includes(name), machine };
+  });
+  const local = status?.members.find((m) => m.local);
+  return {
+    name: w.record.name,
+    state: health.state,
+    quorate: current.quorate ?? null,
+    expectedVotes: status?.expectedVotes ?? 0,
+    totalVotes: status?.totalVotes ?? 0,
+    quorum: status?.quorum ?? 0,
+    canLose: status ? canLose(status) : 0,
+    nodes,
+    qdevice: w.record.qnetd && status
+      ? {
+        host: w.record.qnetd.host,
+        // ops configures ffsplit for even node counts and lms for odd ones (after consent).
+        algorithm: Object.keys(w.record.nodes).length % 2 === 0 ? 'ffsplit' : 'lms',
+        votes: status.qdeviceVotes ?? 0,
+        flags: (local?.qdeviceFlags ?? []).join(','),
+      }
+      : null,
+    // Link health per pair is not part of the agents' quorum stream yet: shown as none rather than guessed.
+    links: [],
+    reporter,
+    updatedAt: now,
+  };
+}
+
+/** Node failures the partition survives: drop the highest-vote members first (the worst case). */
+function canLose(status: QuorumStatusFact): number {
+  if (!status.quorate) return 0;
+  const votes = status.members.map((m) => m.votes).sort((a, b) => b - a);
+  let total = status.totalVotes;
+  let lost = 0;
+  for (const v of votes) {
+    if (total - v < status.quorum) break;
+    total -= v;
+    lost++;
+  }
+  return lost;
+}
+
+/** SSH session to the node → the agent's root-only socket → `quorum.watch`. */
+function defaultOpenStream(machines: MachinesService): OpenQuorumStream {
+  return async (machine, onEvent) => {
+    const session = await machines.connect(machine);
+    if (!session.ok) return session;
+    const socket = await session.value.forwardUnixSocket(AGENT_SOCKET_PATH);
+    if (!socket.ok) {
+      await session.value.close();
+      return socket;
+    }
+    const client = new AgentClient(socket.value, session.value.label);
+    const watch = client.watch({ intervalMs: WATCH_INTERVAL_MS }, onEvent);
+    const done = watch.done.finally(() => {
+      client.close();
+      void session.value.close();
+    });
+    return ok({ done, close: () => client.close() });
+  };
+}

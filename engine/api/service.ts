@@ -1,0 +1,112 @@
+/**
+ * The engine behind the API: `QuorateApi` implemented by composing the engine's rooms (store, ssh,
+ * bootstrap, ops, monitor). Transport hosts get it as an `ApiEndpoint` (`createApiEndpoint`): the
+ * contract's validators and event names plus these handlers. A method whose engine part does not
+ * exist yet answers `api.not-available`, never made-up data.
+ */
+import type { Result } from '../result';
+import type { SecretStore } from '../store';
+import { defaultHome, keyringSecrets } from '../store';
+import type { ApiHandlers } from './contract';
+import { apiEvents, apiMethods } from './contract';
+import type { ApiEndpoint } from './endpoint';
+import type { EventHub } from './event-hub';
+import { createEventHub } from './event-hub';
+import type { RpcHandler } from './rpc';
+import { createMachinesService } from './service-machines';
+import { createOperationsService } from './service-ops';
+import type { OpenQuorumStream } from './service-watch';
+import { createWatchService } from './service-watch';
+
+export interface ServiceOptions {
+  /** App state folder; `$QUORATE_HOME` or the OS default. */
+  readonly home?: string | undefined;
+  /** Where passwords go; the OS keyring by default. */
+  readonly secrets?: SecretStore;
+  readonly now?: () => number;
+  /** SSH connect + handshake + login, ms (default 15 000). */
+  readonly sshTimeoutMs?: number;
+  /** Monitor debounce, ms (default `DEFAULT_SETTLE_MS`). */
+  readonly settleMs?: number;
+  /** Replaces the agent quorum streams (tests). */
+  readonly openQuorumStream?: OpenQuorumStream;
+  /** The agent bundle to install (default: dist/agent/quorate-agent.cjs as engine/bootstrap finds it). */
+  readonly agentBundlePath?: string;
+}
+
+export interface QuorateService {
+  readonly handlers: ApiHandlers;
+  readonly events: EventHub;
+  dispose(): Promise<void>;
+}
+
+/** The API implementation over the real engine. */
+export function createQuorateService(options: ServiceOptions = {}): QuorateService {
+  const home = options.home ?? defaultHome();
+  const now = options.now ?? Date.now;
+  const events = createEventHub((e) => console.error('quorate: an event listener failed:', e));
+  const secrets = options.secrets ?? keyringSecrets();
+  const machines = createMachinesService({
+    home,
+    secrets,
+    events,
+    sshTimeoutMs: options.sshTimeoutMs ?? 15_000,
+    // `watch` is created below; this runs only on calls, after it exists.
+    clusterOf: (address) => watch.clusterOf(address),
+  });
+  const watch = createWatchService({
+    home,
+    events,
+    machines,
+    now,
+    ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
+    ...(options.openQuorumStream ? { openStream: options.openQuorumStream } : {}),
+  });
+  const ops = createOperationsService({ home, events, machines, now, onClustersChanged: () => watch.refresh(), ...(options.agentBundlePath ? { agentBundlePath: options.agentBundlePath } : {}) });
+  // Start watching the clusters already known, so notifications work before any window asks.
+  void watch.refresh();
+
+  const handlers: ApiHandlers = {
+    listMachines: () => machines.listMachines(),
+    addMachine: (p) => machines.addMachine(p),
+    trustMachine: (p) => machines.trustMachine(p),
+    removeMachine: (p) => machines.removeMachine(p),
+    bootstrap: (p) => ops.bootstrap(p),
+    listNetworks: (p) => ops.listNetworks(p),
+    runPreflight: (p) => ops.runPreflight(p),
+    planCreateCluster: (p) => ops.planCreateCluster(p),
+    planJoinCluster: (p) => ops.planJoinCluster(p),
+    planRemoveNode: (p) => ops.planRemoveNode(p),
+    planSetupQdevice: (p) => ops.planSetupQdevice(p),
+    planRemoveQdevice: (p) => ops.planRemoveQdevice(p),
+    planSetExpected: (p) => ops.planSetExpected(p),
+    runPlan: (p) => ops.runPlan(p),
+    listClusters: () => watch.listClusters(),
+    clusterStatus: (p) => watch.clusterStatus(p),
+    listTimeline: (p) => watch.listTimeline(p),
+    listNotices: () => watch.listNotices(),
+  };
+  return {
+    handlers,
+    events,
+    async dispose() {
+      watch.dispose();
+    },
+  };
+}
+
+/** The service as transports serve it: contract validators and events, service handlers. */
+export function endpointFor(service: QuorateService): ApiEndpoint {
+  return {
+    validators: apiMethods as unknown as Readonly<Record<string, (params: unknown) => Result<unknown>>>,
+    handlers: service.handlers as unknown as Readonly<Record<string, RpcHandler>>,
+    events: apiEvents,
+    subscribe: (emit) => service.events.subscribe(emit),
+    dispose: () => service.dispose(),
+  };
+}
+
+/** `createQuorateService` + `endpointFor`: what `quorate ui` and Electron main serve. */
+export function createApiEndpoint(options: ServiceOptions = {}): ApiEndpoint {
+  return endpointFor(createQuorateService(options));
+}

@@ -1,0 +1,17 @@
+/**
+ * corosync.conf: lossless parse/print, the typed view, typed edits, a fresh file in pvecm's layout,
+ * and validation. Tool-output parsers live beside these in `tool-*.ts`.
+ */
+export { parseConf, printConf, walkConf, splitLines } from './conf-syntax';
+export type { ConfDocument, ConfNode, ConfPair, ConfSection, ConfTrivia, ConfLine, ConfSyntaxError } from './conf-syntax';
+export { readConf, toVotequorumConfig, nodeLabel, parseAutoTieBreakerNode } from './conf-read';
+export type {
+  CorosyncConfig, TotemConfig, TotemInterface, NodelistNode, QuorumSectionConfig, QuorumDeviceConfig, QdeviceNetConfig,
+  LoggingConfig, LoggerSubsys, GenericSection,
+} from './conf-read';
+export { addNode, removeNode, setNodeLinkAddress, addLink, removeLink, setQdevice, removeQdevice, setVotequorumOptions, bumpConfigVersion } from './conf-edit';
+export type { NewNode, NewLink, QdeviceSettings, QdeviceEdit, VotequorumOptions } from './conf-edit';
+export { renderNewConf } from './conf-render';
+export type { NewConfOptions, NewConfNode, NewConfLink } from './conf-render';
+export { validateConf, checkConfText } from './conf-validate';
+export type { ConfProblem } from './conf-validate';

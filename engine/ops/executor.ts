@@ -1,0 +1,224 @@
+/**
+ * Runs a plan step by step over `CommandRunner`s, journaling after every step. The next run of the
+ * same command (same op id) resumes the journaled plan where it stopped — steps are idempotent, so
+ * the one interrupted mid-way is simply run again — or rolls the finished steps back in reverse.
+ */
+import { createHash } from 'node:crypto';
+import { err, ok, type Result } from '../result';
+import type { CommandOutput, CommandRunner } from '../ssh/runner';
+import { parseQuorumStatus, type QuorumStatus } from '../providers/quorumtool';
+import { isUnfinished, opIdOf, type Journal, type JournalStore } from './journal';
+import type { Plan, Step, StepAction, StepProgress } from './plan';
+import { CONF, CONF_NEW, installConfScript, restoreConfScript, sh, sha256Command, startServiceScript, stopServiceScript } from './scripts';
+
+export type StepEventState = 'running' | 'done' | 'skipped' | 'failed' | 'rolled-back';
+
+export interface StepEvent {
+  readonly stepId: string;
+  readonly machine: string;
+  readonly title: string;
+  readonly state: StepEventState;
+  readonly line?: string;
+}
+
+export interface ExecuteOptions {
+  /** The runner for a machine; undefined when it cannot be reached. */
+  readonly runnerFor: (machine: string) => CommandRunner | undefined;
+  readonly journal: JournalStore;
+  readonly onEvent?: (e: StepEvent) => void;
+  readonly signal?: AbortSignal;
+  readonly now?: () => number;
+  /** Default deadline per step, ms (wait-quorum steps carry their own). */
+  readonly stepTimeoutMs?: number;
+  /** What to do with an unfinished journal of the same op: continue it (default) or undo it. */
+  readonly unfinished?: 'resume' | 'rollback';
+}
+
+export interface ExecuteOutcome {
+  readonly journal: Journal;
+  /** True when an interrupted run of the same command was continued (or rolled back). */
+  readonly resumed: boolean;
+  readonly skipped: readonly string[];
+}
+
+/**
+ * Execute `plan` (or the unfinished journaled plan of the same op). Fails at the first failing step,
+ * leaving the journal `failed` so the next run can resume or roll back.
+ */
+export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Result<ExecuteOutcome>> {
+  const now = opts.now ?? Date.now;
+  const opId = opIdOf(plan);
+  const previous = await opts.journal.load(opId);
+  if (isUnfinished(previous) && opts.unfinished === 'rollback') return rollback(previous, opts);
+  const resumed = isUnfinished(previous);
+  let journal: Journal = resumed
+    ? { ...previous, state: 'running', updatedAt: new Date(now()).toISOString() }
+    : { opId, plan, done: [], state: 'running', startedAt: new Date(now()).toISOString(), updatedAt: new Date(now()).toISOString() };
+  await opts.journal.save(journal);
+  const skipped: string[] = [];
+  for (const step of journal.plan.steps) {
+    if (journal.done.includes(step.id)) continue;
+    opts.onEvent?.({ stepId: step.id, machine: step.machine, title: step.title, state: 'running' });
+    const r = await runStep(step, step.action, opts);
+    if (!r.ok) {
+      journal = { ...journal, state: 'failed', updatedAt: new Date(now()).toISOString(), error: { stepId: step.id, code: r.error.code, message: r.error.message } };
+      await opts.journal.save(journal);
+      opts.onEvent?.({ stepId: step.id, machine: step.machine, title: step.title, state: 'failed', line: r.error.message });
+      return r;
+    }
+    if (r.value === 'skipped') skipped.push(step.id);
+    journal = { ...journal, done: [...journal.done, step.id], updatedAt: new Date(now()).toISOString() };
+    await opts.journal.save(journal);
+    opts.onEvent?.({ stepId: step.id, machine: step.machine, title: step.title, state: r.value });
+  }
+  const { error: _e, ...rest } = journal;
+  journal = { ...rest, state: 'done', updatedAt: new Date(now()).toISOString() };
+  await opts.journal.save(journal);
+  return ok({ journal, resumed, skipped });
+}
+
+/** Undo the finished steps of an unfinished journal, newest first. */
+export async function rollback(journal: Journal, opts: ExecuteOptions): Promise<Result<ExecuteOutcome>> {
+  const now = opts.now ?? Date.now;
+  const steps = journal.plan.steps.filter((s) => journal.done.includes(s.id) && s.rollback).reverse();
+  // The step that failed (or was killed) may have half-run: undo it too when it has an undo.
+  const failedId = journal.error?.stepId ?? journal.plan.steps.find((s) => !journal.done.includes(s.id))?.id;
+  const failed = journal.plan.steps.find((s) => s.id === failedId && s.rollback);
+  const all = failed ? [failed, ...steps] : steps;
+  let done = [...journal.done];
+  for (const step of all) {
+    const r = await runStep(step, step.rollback!, opts);
+    if (!r.ok) {
+      await opts.journal.save({ ...journal, done, state: 'failed', updatedAt: new Date(now()).toISOString(), error: { stepId: step.id, code: r.error.code, message: `rollback: ${r.error.message}` } });
+      return r;
+    }
+    done = done.filter((d) => d !== step.id);
+    opts.onEvent?.({ stepId: step.id, machine: step.machine, title: step.title, state: 'rolled-back' });
+  }
+  const out: Journal = { ...journal, done, state: 'rolled-back', updatedAt: new Date(now()).toISOString() };
+  await opts.journal.save(out);
+  return ok({ journal: out, resumed: true, skipped: [] });
+}
+
+function progressFor(step: Step, action: StepAction, opts: ExecuteOptions): StepProgress {
+  const now = opts.now ?? Date.now;
+  const timeout = action.kind === 'wait-quorum' ? action.timeoutMs : action.kind === 'run' && action.timeoutMs ? action.timeoutMs : opts.stepTimeoutMs ?? 60_000;
+  return {
+    deadline: now() + timeout,
+    signal: opts.signal ?? new AbortController().signal,
+    log: (line) => opts.onEvent?.({ stepId: step.id, machine: step.machine, title: step.title, state: 'running', line }),
+    now,
+  };
+}
+
+const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+async function exec(runner: CommandRunner, command: string, p: StepProgress, stdin?: string): Promise<Result<CommandOutput>> {
+  const timeoutMs = Math.max(1000, p.deadline - p.now());
+  const r = await runner.run(command, { timeoutMs, signal: p.signal, ...(stdin !== undefined ? { stdin } : {}) });
+  if (!r.ok) return err(r.error.code, `${runner.label}: ${r.error.message}`, r.error.hint, r.error.cause);
+  return r;
+}
+
+async function must(runner: CommandRunner, command: string, p: StepProgress, what: string): Promise<Result<CommandOutput>> {
+  const r = await exec(runner, command, p);
+  if (!r.ok) return r;
+  if (r.value.exitCode !== 0) {
+    const detail = (r.value.stderr.trim() || r.value.stdout.trim()).split('\n').slice(-5).join(' | ');
+    return err('ops.step-failed', `${runner.label}: ${what} failed (exit ${r.value.exitCode ?? r.value.signal}): ${detail}`,
+      'Fix the cause shown, then run the same command again: it continues where it stopped (or add --rollback to undo).');
+  }
+  return r;
+}
+
+/** Run one action on its machine. Resolves `skipped` when the machine already was in the wanted state. */
+export async function runStep(step: Step, action: StepAction, opts: ExecuteOptions): Promise<Result<'done' | 'skipped'>> {
+  const runner = opts.runnerFor(step.machine);
+  if (!runner) return err('ops.unreachable', `${step.machine} is not reachable for step "${step.title}"`, 'Check that the machine is up and reachable over SSH, then run the command again.');
+  const p = progressFor(step, action, opts);
+  if (p.signal.aborted) return err('ops.cancelled', `cancelled before "${step.title}" on ${runner.label}`, 'Run the same command again to continue.');
+  switch (action.kind) {
+    case 'run': {
+      if (action.doneIf) {
+        const d = await exec(runner, action.doneIf, p);
+        if (d.ok && d.value.exitCode === 0) return ok('skipped');
+      }
+      const r = await must(runner, action.command, p, step.title);
+      return r.ok ? ok('done') : r;
+    }
+    case 'write-file': {
+      const cur = await must(runner, sha256Command(action.path), p, `reading ${action.path}`);
+      if (!cur.ok) return cur;
+      if (cur.value.stdout.trim() === sha256(action.content)) return ok('skipped');
+      const u = await runner.upload(action.path, action.content, action.mode);
+      return u.ok ? ok('done') : err(u.error.code, `${runner.label}: writing ${action.path}: ${u.error.message}`, u.error.hint);
+    }
+    case 'copy-file': {
+      const source = opts.runnerFor(action.from);
+      if (!source) return err('ops.unreachable', `${action.from} is not reachable to copy ${action.fromPath}`, 'Check that the machine is up, then run the command again.');
+      const read = await must(source, `base64 -w0 ${sh(action.fromPath)}`, p, `reading ${action.fromPath}`);
+      if (!read.ok) return read;
+      const data = Buffer.from(read.value.stdout.trim(), 'base64');
+      const cur = await must(runner, sha256Command(action.path), p, `reading ${action.path}`);
+      if (!cur.ok) return cur;
+      if (cur.value.stdout.trim() === sha256(data)) return ok('skipped');
+      const dir = action.path.replace(/\/[^/]*$/, '') || '/';
+      const mk = await must(runner, `mkdir -p ${sh(dir)}`, p, `creating ${dir}`);
+      if (!mk.ok) return mk;
+      const u = await runner.upload(action.path, new Uint8Array(data), action.mode);
+      return u.ok ? ok('done') : err(u.error.code, `${runner.label}: writing ${action.path}: ${u.error.message}`, u.error.hint);
+    }
+    case 'install-conf': {
+      const cur = await must(runner, sha256Command(CONF), p, `reading ${CONF}`);
+      if (!cur.ok) return cur;
+      if (cur.value.stdout.trim() === sha256(action.content)) return ok('skipped');
+      const u = await runner.upload(CONF_NEW, action.content, 0o644);
+      if (!u.ok) return err(u.error.code, `${runner.label}: writing ${CONF_NEW}: ${u.error.message}`, u.error.hint);
+      const r = await must(runner, installConfScript(), p, `installing corosync.conf (config_version ${action.configVersion})`);
+      return r.ok ? ok('done') : r;
+    }
+    case 'restore-conf': {
+      const r = await must(runner, restoreConfScript(action.version), p, 'restoring the previous corosync.conf');
+      return r.ok ? ok('done') : r;
+    }
+    case 'start-service': {
+      const r = await must(runner, startServiceScript(action.service), p, `starting ${action.service}`);
+      if (!r.ok) return r;
+      return ok(/already running/.test(r.value.stdout) ? 'skipped' : 'done');
+    }
+    case 'stop-service': {
+      const r = await must(runner, stopServiceScript(action.service), p, `stopping ${action.service}`);
+      return r.ok ? ok('done') : r;
+    }
+    case 'reload-corosync': {
+      const r = await must(runner, 'corosync-cfgtool -R', p, 'reloading corosync.conf on every node');
+      return r.ok ? ok('done') : r;
+    }
+    case 'wait-quorum': {
+      const r = await waitQuorum(runner, action, p);
+      return r.ok ? ok('done') : r;
+    }
+  }
+}
+
+/** Poll `corosync-quorumtool -s` (each call bounded: it can block for seconds with a QDevice). */
+export async function waitQuorum(runner: CommandRunner, want: { members: number; quorate: boolean; qdeviceVote?: boolean }, p: StepProgress): Promise<Result<QuorumStatus>> {
+  let last = 'no answer';
+  while (p.now() < p.deadline && !p.signal.aborted) {
+    const r = await runner.run('corosync-quorumtool -s', { timeoutMs: 8000, signal: p.signal });
+    if (r.ok) {
+      const s = parseQuorumStatus(r.value.stdout);
+      if (s) {
+        last = `${s.members.length} member(s), ${s.quorate ? 'quorate' : 'not quorate'}, ${s.totalVotes}/${s.expectedVotes} votes${s.qdeviceVotes !== null ? `, qdevice ${s.qdeviceVotes}` : ''}`;
+        const qd = want.qdeviceVote === undefined || (want.qdeviceVote ? (s.qdeviceVotes ?? 0) > 0 : !s.qdeviceVotes);
+        if (s.members.length === want.members && s.quorate === want.quorate && qd) return ok(s);
+      } else {
+        last = (r.value.stderr || r.value.stdout).trim().split('\n')[0] ?? last;
+      }
+    }
+    p.log(last);
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  return err('ops.verify-timeout', `${runner.label}: corosync did not reach ${want.members} member(s), ${want.quorate ? 'quorate' : 'inquorate'} in time (last: ${last})`,
+    'Check the corosync log on that node (/var/log/quorate/corosync.log or journalctl -u corosync) and the network between the nodes (pre-flight).');
+}

@@ -1,0 +1,36 @@
+/**
+ * Which machines make up each cluster Quorate manages: `$QUORATE_HOME/clusters/<name>.json`.
+ * corosync.conf stays the truth about the nodelist; this maps node names to machines (as added
+ * with `quorate hosts add`) and remembers the qnetd machine.
+ */
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { quorateHome, writeFileAtomic } from './journal.fs';
+import type { ProviderName } from './plans';
+
+export interface ClusterRecord {
+  readonly name: string;
+  readonly provider: ProviderName;
+  /** node name → machine address. */
+  readonly nodes: Readonly<Record<string, string>>;
+  readonly qnetd?: { readonly machine: string; readonly host: string };
+}
+
+export async function loadCluster(name: string, home = quorateHome()): Promise<ClusterRecord | null> {
+  try {
+    return JSON.parse(await readFile(join(home, 'clusters', `${name}.json`), 'utf8')) as ClusterRecord;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+export async function saveCluster(record: ClusterRecord, home = quorateHome()): Promise<void> {
+  const dir = join(home, 'clusters');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeFileAtomic(join(dir, `${record.name}.json`), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+export async function deleteCluster(name: string, home = quorateHome()): Promise<void> {
+  await rm(join(home, 'clusters', `${name}.json`), { force: true });
+}

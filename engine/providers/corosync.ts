@@ -1,0 +1,180 @@
+/**
+ * Provider `corosync` (plain Debian): Quorate writes corosync.conf, the authkey and the QDevice
+ * certificates itself, as pcs does. Pure step builders; the executor runs them.
+ */
+import { renderConf } from '../ops/conf-adapter';
+import type { Step } from '../ops/plan';
+import { AUTHKEY, sh } from '../ops/scripts';
+import type { ClusterSpec } from '../ops/spec';
+
+const QNETD_DB = '/etc/corosync/qnetd/nssdb';
+const QDEVICE_DIR = '/etc/corosync/qdevice/net';
+const QDEVICE_DB = `${QDEVICE_DIR}/nssdb`;
+
+/** Machines of a spec's nodes, in nodeid order; a node without a machine is a bug in the caller. */
+export function machinesOf(spec: ClusterSpec): string[] {
+  return spec.nodes.map((n) => n.machine ?? n.name);
+}
+
+/** Write `spec` on every listed machine (the commit), each undone by restoring `previousVersion`. */
+export function installConfSteps(spec: ClusterSpec, machines: readonly string[], previousVersion: number | null): Step[] {
+  const content = renderConf(spec);
+  return machines.map((m) => ({
+    id: `install-conf-v${spec.configVersion}@${m}`,
+    machine: m,
+    title: `write corosync.conf (config_version ${spec.configVersion}), tested with corosync -t, previous kept as .bak`,
+    action: { kind: 'install-conf', content, configVersion: spec.configVersion },
+    rollback: { kind: 'restore-conf', version: previousVersion },
+  }));
+}
+
+export function createSteps(spec: ClusterSpec): Step[] {
+  const machines = machinesOf(spec);
+  const first = machines[0]!;
+  const steps: Step[] = [{
+    id: `authkey@${first}`,
+    machine: first,
+    title: 'generate the cluster authkey (corosync-keygen, 0400 root)',
+    action: { kind: 'run', command: `corosync-keygen -k ${AUTHKEY} >/dev/null && chmod 0400 ${AUTHKEY}`, doneIf: `test -s ${AUTHKEY}` },
+    rollback: { kind: 'run', command: `rm -f ${AUTHKEY}` },
+  }];
+  for (const m of machines.slice(1)) {
+    steps.push({
+      id: `authkey@${m}`, machine: m, title: `copy the authkey from ${first}`,
+      action: { kind: 'copy-file', from: first, fromPath: AUTHKEY, path: AUTHKEY, mode: 0o400 },
+      rollback: { kind: 'run', command: `rm -f ${AUTHKEY}` },
+    });
+  }
+  steps.push(...installConfSteps(spec, machines, null));
+  for (const m of machines) {
+    steps.push({ id: `start-corosync@${m}`, machine: m, title: 'start corosync', action: { kind: 'start-service', service: 'corosync' }, rollback: { kind: 'stop-service', service: 'corosync' } });
+  }
+  steps.push(...verifySteps(spec));
+  return steps;
+}
+
+/** Every node reports the full membership, quorate (and the QDevice vote when there is one). */
+export function verifySteps(spec: ClusterSpec, machines = machinesOf(spec), timeoutMs = 60_000): Step[] {
+  return machines.map((m) => ({
+    id: `verify-v${spec.configVersion}@${m}`,
+    machine: m,
+    title: `verify: ${machines.length} member(s), quorate${spec.qdevice ? ', QDevice voting' : ''}`,
+    action: { kind: 'wait-quorum', members: machines.length, quorate: true, ...(spec.qdevice ? { qdeviceVote: true } : {}), timeoutMs },
+  }));
+}
+
+/** A first no-op step whose undo reloads: rolled back last, after every conf was restored. */
+function reloadOnUndo(machine: string, version: number): Step {
+  return { id: `reload-on-undo-v${version}@${machine}`, machine, title: 'prepare (reloads corosync.conf if the change is rolled back)', action: { kind: 'run', command: 'true' }, rollback: { kind: 'reload-corosync' } };
+}
+
+export function joinSteps(before: ClusterSpec, after: ClusterSpec, joiners: readonly string[]): Step[] {
+  const members = machinesOf(before);
+  const first = members[0]!;
+  const steps: Step[] = [reloadOnUndo(first, after.configVersion)];
+  for (const m of joiners) {
+    steps.push({
+      id: `authkey@${m}`, machine: m, title: `copy the authkey from ${first}`,
+      action: { kind: 'copy-file', from: first, fromPath: AUTHKEY, path: AUTHKEY, mode: 0o400 },
+      rollback: { kind: 'run', command: `rm -f ${AUTHKEY}` },
+    });
+  }
+  steps.push(...installConfSteps(after, joiners, null));
+  steps.push(...installConfSteps(after, members, before.configVersion));
+  steps.push({ id: `reload-v${after.configVersion}@${first}`, machine: first, title: 'reload corosync.conf on every member (corosync-cfgtool -R)', action: { kind: 'reload-corosync' } });
+  for (const m of joiners) {
+    steps.push({ id: `start-corosync@${m}`, machine: m, title: 'start corosync', action: { kind: 'start-service', service: 'corosync' }, rollback: { kind: 'stop-service', service: 'corosync' } });
+  }
+  steps.push(...verifySteps(after));
+  return steps;
+}
+
+export function removeSteps(before: ClusterSpec, after: ClusterSpec, removed: { name: string; machine?: string; reachable: boolean }): Step[] {
+  const rest = machinesOf(after);
+  const first = rest[0]!;
+  const steps: Step[] = [reloadOnUndo(first, after.configVersion)];
+  steps.push(...installConfSteps(after, rest, before.configVersion));
+  steps.push({ id: `reload-v${after.configVersion}@${first}`, machine: first, title: `reload corosync.conf without ${removed.name}`, action: { kind: 'reload-corosync' } });
+  steps.push(...verifySteps(after));
+  if (removed.reachable && removed.machine) {
+    // It must not come back with the old config (Proxmox docs): move its cluster files aside.
+    steps.push({
+      id: `clean@${removed.machine}`, machine: removed.machine, title: 'stop corosync and move the old cluster files aside (it must not rejoin with them)',
+      action: { kind: 'run', command: `corosync-cfgtool -s >/dev/null 2>&1 && { echo "corosync is still running on this node" >&2; exit 1; }; cd /etc/corosync && for f in corosync.conf authkey; do [ -f $f ] && mv -f $f $f.removed-from-${sh(after.name).slice(1, -1)}; done; true` },
+    });
+  }
+  return steps;
+}
+
+/** The NSS certificate exchange of shared/lab-notes.md, then the config, then the daemons. */
+export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetdMachine: string): Step[] {
+  const nodes = machinesOf(after);
+  const first = nodes[0]!;
+  const name = after.name;
+  const ca = `${QDEVICE_DIR}/qnetd-cacert.crt`;
+  const steps: Step[] = [reloadOnUndo(first, after.configVersion)];
+  steps.push({
+    id: `qnetd-ca@${qnetdMachine}`, machine: qnetdMachine, title: 'create the qnetd certificate authority (corosync-qnetd-certutil -i)',
+    action: {
+      kind: 'run',
+      command: `corosync-qnetd-certutil -i >/dev/null && chown -R coroqnetd:coroqnetd /etc/corosync/qnetd 2>/dev/null; test -f ${QNETD_DB}/qnetd-cacert.crt`,
+      doneIf: `test -f ${QNETD_DB}/qnetd-cacert.crt`,
+    },
+  });
+  for (const m of nodes) {
+    steps.push({ id: `qdevice-ca-copy@${m}`, machine: m, title: `copy the qnetd CA certificate from ${qnetdMachine}`, action: { kind: 'copy-file', from: qnetdMachine, fromPath: `${QNETD_DB}/qnetd-cacert.crt`, path: ca, mode: 0o644 } });
+    steps.push({
+      id: `qdevice-db@${m}`, machine: m, title: 'initialise the qdevice certificate database with that CA',
+      action: { kind: 'run', command: `rm -rf ${QDEVICE_DB} && corosync-qdevice-net-certutil -i -c ${ca} >/dev/null && cp ${ca} ${ca}.installed`, doneIf: `test -d ${QDEVICE_DB} && cmp -s ${ca} ${ca}.installed` },
+      rollback: { kind: 'run', command: `rm -rf ${QDEVICE_DB} ${ca}.installed` },
+    });
+  }
+  steps.push({ id: `qdevice-crq@${first}`, machine: first, title: `request the cluster certificate for "${name}"`, action: { kind: 'run', command: `cd ${QDEVICE_DB} && rm -f qdevice-net-node.crq && corosync-qdevice-net-certutil -r -n ${sh(name)} >/dev/null` } });
+  steps.push({ id: `qnetd-crq-copy@${qnetdMachine}`, machine: qnetdMachine, title: `copy the certificate request from ${first}`, action: { kind: 'copy-file', from: first, fromPath: `${QDEVICE_DB}/qdevice-net-node.crq`, path: `${QNETD_DB}/qdevice-net-node-${name}.crq`, mode: 0o644 } });
+  steps.push({ id: `qnetd-sign@${qnetdMachine}`, machine: qnetdMachine, title: `sign the cluster certificate for "${name}"`, action: { kind: 'run', command: `cd ${QNETD_DB} && rm -f cluster-${name}.crt && corosync-qnetd-certutil -s -c qdevice-net-node-${name}.crq -n ${sh(name)} >/dev/null && chown -R coroqnetd:coroqnetd /etc/corosync/qnetd 2>/dev/null; test -f cluster-${name}.crt` } });
+  steps.push({ id: `qdevice-crt-copy@${first}`, machine: first, title: `copy the signed certificate from ${qnetdMachine}`, action: { kind: 'copy-file', from: qnetdMachine, fromPath: `${QNETD_DB}/cluster-${name}.crt`, path: `${QDEVICE_DB}/cluster-${name}.crt`, mode: 0o644 } });
+  steps.push({ id: `qdevice-p12@${first}`, machine: first, title: 'import it and export the node certificate (pk12)', action: { kind: 'run', command: `cd ${QDEVICE_DB} && rm -f qdevice-net-node.p12 && corosync-qdevice-net-certutil -M -c cluster-${name}.crt >/dev/null && test -f qdevice-net-node.p12` } });
+  for (const m of nodes.slice(1)) {
+    steps.push({ id: `qdevice-p12-copy@${m}`, machine: m, title: `copy the node certificate from ${first}`, action: { kind: 'copy-file', from: first, fromPath: `${QDEVICE_DB}/qdevice-net-node.p12`, path: `${QDEVICE_DIR}/qdevice-net-node.p12`, mode: 0o600 } });
+    steps.push({ id: `qdevice-p12-import@${m}`, machine: m, title: 'import the node certificate', action: { kind: 'run', command: `corosync-qdevice-net-certutil -m -c ${QDEVICE_DIR}/qdevice-net-node.p12 >/dev/null` } });
+  }
+  steps.push({ id: `start-qnetd@${qnetdMachine}`, machine: qnetdMachine, title: 'start corosync-qnetd', action: { kind: 'start-service', service: 'corosync-qnetd' } });
+  steps.push(...installConfSteps(after, nodes, before.configVersion));
+  steps.push({ id: `reload-v${after.configVersion}@${first}`, machine: first, title: 'reload corosync.conf (expected votes now count the QDevice: keep every node up until the daemons run)', action: { kind: 'reload-corosync' } });
+  for (const m of nodes) {
+    steps.push({ id: `start-qdevice@${m}`, machine: m, title: 'start corosync-qdevice', action: { kind: 'start-service', service: 'corosync-qdevice' }, rollback: { kind: 'stop-service', service: 'corosync-qdevice' } });
+  }
+  steps.push(...verifySteps(after, nodes, 90_000));
+  return steps;
+}
+
+export function qdeviceRemoveSteps(before: ClusterSpec, after: ClusterSpec): Step[] {
+  const nodes = machinesOf(after);
+  const first = nodes[0]!;
+  const steps: Step[] = [reloadOnUndo(first, after.configVersion)];
+  for (const m of nodes) {
+    steps.push({ id: `stop-qdevice-v${after.configVersion}@${m}`, machine: m, title: 'stop corosync-qdevice', action: { kind: 'stop-service', service: 'corosync-qdevice' }, rollback: { kind: 'start-service', service: 'corosync-qdevice' } });
+  }
+  steps.push(...installConfSteps(after, nodes, before.configVersion));
+  steps.push({ id: `reload-v${after.configVersion}@${first}`, machine: first, title: 'reload corosync.conf without quorum.device', action: { kind: 'reload-corosync' } });
+  for (const m of nodes) {
+    steps.push({ id: `qdevice-db-clean-v${after.configVersion}@${m}`, machine: m, title: 'remove the qdevice certificate database', action: { kind: 'run', command: `rm -rf ${QDEVICE_DB} ${QDEVICE_DIR}/qnetd-cacert.crt.installed ${QDEVICE_DIR}/qdevice-net-node.p12` } });
+  }
+  steps.push(...verifySteps(after));
+  return steps;
+}
+
+export function linkSteps(before: ClusterSpec, after: ClusterSpec): Step[] {
+  const nodes = machinesOf(after);
+  const first = nodes[0]!;
+  return [
+    reloadOnUndo(first, after.configVersion),
+    ...installConfSteps(after, nodes, before.configVersion),
+    { id: `reload-v${after.configVersion}@${first}`, machine: first, title: 'reload corosync.conf with the new link', action: { kind: 'reload-corosync' } },
+    ...verifySteps(after),
+  ];
+}
+
+export function expectedSteps(spec: ClusterSpec, machine: string, votes: number): Step[] {
+  return [{ id: `expected-${votes}@${machine}`, machine, title: `set expected votes to ${votes} (runtime only, until the next membership change)`, action: { kind: 'run', command: `corosync-quorumtool -e ${votes}` } }];
+}

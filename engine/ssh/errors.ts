@@ -1,0 +1,101 @@
+/**
+ * Classifies ssh2 and socket failures once, into namespaced Quorate errors (STYLE §7: ssh2's
+ * `level` plus the socket's `code` say what happened). Pure: the session adapter passes in what it saw.
+ */
+import type { QuorateError } from '../result';
+
+/** Where a connection was going, for messages: `root@198.18.0.1:22`. */
+export interface SshEndpoint {
+  readonly address: string;
+  readonly port: number;
+  readonly user: string;
+}
+
+/** What ssh2 (or the socket under it) reported. */
+export interface LowLevelFailure {
+  readonly level?: string;
+  readonly code?: string;
+  readonly message: string;
+}
+
+/** `user@address:port`, or `address:port` when no user is involved (a host key probe). */
+export function endpointLabel(endpoint: SshEndpoint): string {
+  const host = endpoint.address.includes(':') ? `[${endpoint.address}]` : endpoint.address;
+  return endpoint.user === '' ? `${host}:${endpoint.port}` : `${endpoint.user}@${host}:${endpoint.port}`;
+}
+
+function make(code: string, message: string, hint: string, cause?: string): QuorateError {
+  return cause === undefined ? { code, message, hint } : { code, message, hint, cause };
+}
+
+/**
+ * Maps a connection-phase failure to an error the UI shows. `serverMethods` are the authentication
+ * methods the server listed (from its USERAUTH_FAILURE), `triedMethod` the one Quorate used.
+ */
+export function classifyConnectFailure(
+  endpoint: SshEndpoint,
+  failure: LowLevelFailure,
+  context: { timeoutMs: number; serverMethods?: readonly string[]; triedMethod?: string },
+): QuorateError {
+  const where = endpointLabel(endpoint);
+  const { code, level, message } = failure;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || level === 'client-dns') {
+    return make('ssh.dns', `could not resolve "${endpoint.address}" (${where})`,
+      'check the spelling of the address, or use the IP address; make sure this computer\'s DNS knows the name', message);
+  }
+  if (code === 'ECONNREFUSED') {
+    return make('ssh.refused', `${endpoint.address} refused the connection on port ${endpoint.port} (${where})`,
+      `the machine is up but nothing listens on port ${endpoint.port}: start sshd (systemctl start ssh), or give the right port with --port`, message);
+  }
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN' || code === 'ENETDOWN') {
+    return make('ssh.unreachable', `no route to ${endpoint.address} (${where})`,
+      'check that the machine is powered on and on the same network, and that the address is right', message);
+  }
+  if (code === 'ETIMEDOUT' || level === 'client-timeout') {
+    return make('ssh.timeout', `no answer from ${where} within ${Math.round(context.timeoutMs / 1000)} s`,
+      'check that the machine is on and reachable (ping it), and that no firewall drops SSH', message);
+  }
+  if (level === 'client-authentication') {
+    const offered = context.serverMethods ?? [];
+    const accepts = offered.length > 0 ? `server accepts: ${offered.join(', ')}` : 'the server named no methods';
+    const tried = context.triedMethod;
+    const notOffered = tried !== undefined && offered.length > 0 && !offered.includes(tried)
+      && !(tried === 'password' && offered.includes('keyboard-interactive'));
+    const what = notOffered ? `the server does not accept ${tried} login` : 'authentication failed';
+    return make('ssh.auth-failed', `${what} for ${where} (${accepts})`,
+      notOffered
+        ? `log in with one of the methods the server accepts, or enable ${tried} login in its sshd_config`
+        : 'check the user name and the password or key; for root, sshd must allow it (PermitRootLogin)',
+      message);
+  }
+  if (level === 'agent') {
+    return make('ssh.agent-unavailable', `the SSH agent could not be used for ${where}`,
+      'start ssh-agent and add your key (ssh-add), or log in with a key file or a password', message);
+  }
+  if (code === 'ECONNRESET' || code === 'EPIPE' || /closed|reset/i.test(message)) {
+    return make('ssh.disconnected', `${where} closed the connection before the login finished`,
+      'the server may limit connections (MaxStartups) or refuse this client address; check its sshd log', message);
+  }
+  return make('ssh.failed', `SSH to ${where} failed: ${message}`,
+    'check the address and port, and that the machine runs an SSH server', message);
+}
+
+/** The pinned key and the key the host presents differ: a hard refusal. */
+export function hostKeyChangedError(endpoint: SshEndpoint, pinned: string, presented: string, algorithm: string): QuorateError {
+  return make('ssh.host-key-changed',
+    `the host key of ${endpoint.address}:${endpoint.port} has changed: pinned ${pinned}, the host now presents ${presented} (${algorithm}); refusing to connect`,
+    'if you reinstalled the machine or regenerated its SSH keys, verify the new fingerprint on its console '
+      + `(ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) and re-trust it deliberately: quorate hosts trust ${endpoint.address} --fingerprint ${presented}. `
+      + 'Otherwise someone may be intercepting the connection: do not continue.');
+}
+
+/** No key is pinned yet: the caller must show the fingerprint and ask. */
+export function hostKeyUnknownError(endpoint: SshEndpoint, presented: string, algorithm: string): QuorateError & { readonly fingerprint: string; readonly algorithm: string } {
+  return {
+    ...make('ssh.host-key-unknown',
+      `${endpoint.address}:${endpoint.port} presents host key ${presented} (${algorithm}), which is not trusted yet`,
+      `compare it with the machine's own (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on its console), then trust it: quorate hosts trust ${endpoint.address} --fingerprint ${presented}`),
+    fingerprint: presented,
+    algorithm,
+  };
+}

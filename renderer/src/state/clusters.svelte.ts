@@ -1,0 +1,101 @@
+/**
+ * Clusters as the engine watches them: the list, each one's latest status (replaced whole on
+ * `onDidChangeQuorum`), its timeline, and the notices that drive the in-app banner.
+ */
+import type { ClusterStatus, ClusterSummary, Notice, QuorateWindowApi, TimelineEntry } from '../../../engine/api/contract';
+import type { QuorateError } from '../../../engine/result';
+import { qdeviceVoting } from '../lib/qdevice-flags';
+import { presentVotes } from '../lib/quorum';
+import { defaultApi } from './default-api';
+
+const TIMELINE_LIMIT = 200;
+
+/** What a notice cancels when it arrives: good news clears the matching bad news. */
+const CLEARS: Partial<Record<Notice['kind'], Notice['kind']>> = {
+  'quorum-regained': 'quorum-lost',
+  'node-joined': 'node-left',
+  'qdevice-reachable': 'qdevice-unreachable',
+};
+
+export class ClustersState {
+  readonly #api: QuorateWindowApi;
+  list = $state.raw<readonly ClusterSummary[]>([]);
+  statuses = $state.raw<Readonly<Record<string, ClusterStatus>>>({});
+  timelines = $state.raw<Readonly<Record<string, readonly TimelineEntry[]>>>({});
+  /** Active notices, most severe first; good news stays until dismissed. */
+  notices = $state.raw<readonly Notice[]>([]);
+  loadError = $state.raw<QuorateError | null>(null);
+  loaded = $state(false);
+
+  /** The banner's notice: the most severe active one. */
+  readonly banner = $derived(this.notices[0] ?? null);
+
+  constructor(api: QuorateWindowApi = defaultApi()) {
+    this.#api = api;
+  }
+
+  listen(signal: AbortSignal): void {
+    this.#api.on('onDidChangeQuorum', ({ cluster, status }) => {
+      this.statuses = { ...this.statuses, [cluster]: status };
+      this.list = this.list.some((c) => c.name === cluster)
+        ? this.list.map((c) => (c.name === cluster ? summaryOf(status, c.hasQdevice) : c))
+        : [...this.list, summaryOf(status, status.qdevice !== null)];
+    }, { signal });
+    this.#api.on('onDidAddTimelineEntry', (entry) => {
+      const cur = this.timelines[entry.cluster] ?? [];
+      this.timelines = { ...this.timelines, [entry.cluster]: [entry, ...cur].slice(0, TIMELINE_LIMIT) };
+    }, { signal });
+    this.#api.on('onDidNotify', (notice) => this.#notify(notice), { signal });
+  }
+
+  async load(): Promise<void> {
+    const [clusters, notices] = await Promise.all([this.#api.listClusters(), this.#api.listNotices()]);
+    if (clusters.ok) {
+      this.list = clusters.value;
+      this.loadError = null;
+    } else {
+      this.loadError = clusters.error;
+    }
+    if (notices.ok) this.notices = sortNotices(notices.value);
+    this.loaded = true;
+    await Promise.all(this.list.map((c) => this.refresh(c.name)));
+  }
+
+  /** Fetches one cluster's status and timeline. */
+  async refresh(cluster: string): Promise<QuorateError | null> {
+    const [status, timeline] = await Promise.all([
+      this.#api.clusterStatus({ cluster }),
+      this.#api.listTimeline({ cluster, limit: 100 }),
+    ]);
+    if (status.ok) this.statuses = { ...this.statuses, [cluster]: status.value };
+    if (timeline.ok) this.timelines = { ...this.timelines, [cluster]: timeline.value };
+    return status.ok ? null : status.error;
+  }
+
+  dismiss(notice: Notice): void {
+    this.notices = this.notices.filter((n) => n !== notice);
+  }
+
+  #notify(notice: Notice): void {
+    const cleared = CLEARS[notice.kind];
+    const sameSubject = (n: Notice): boolean => n.cluster === notice.cluster && (n.node ?? '') === (notice.node ?? '');
+    const rest = this.notices.filter((n) => !(sameSubject(n) && (n.kind === notice.kind || n.kind === cleared)));
+    this.notices = sortNotices([notice, ...rest]);
+  }
+}
+
+const RANK = { critical: 0, warning: 1, info: 2 } as const;
+
+function sortNotices(notices: readonly Notice[]): Notice[] {
+  return [...notices].sort((a, b) => RANK[a.severity] - RANK[b.severity] || b.at - a.at);
+}
+
+function summaryOf(status: ClusterStatus, hadQdevice: boolean): ClusterSummary {
+  return { name: status.name, state: status.state, nodes: status.nodes.map((n) => n.name), hasQdevice: status.qdevice !== null || hadQdevice };
+}
+
+/** Votes present right now in the reporting partition (online nodes + the QDevice when it votes). */
+export function votesPresent(status: ClusterStatus): number {
+  const q = status.qdevice && qdeviceVoting(status.qdevice.flags) ? status.qdevice.votes : 0;
+  return presentVotes(status.nodes, q);
+}

@@ -1,0 +1,93 @@
+/**
+ * One operation from plan to outcome: ask for a plan, show it, run exactly that plan, follow its
+ * steps through `onDidUpdateStep`. Used by the create wizard and by the Join/Remove/QDevice/Expected dialogs.
+ */
+import type { OperationPlan, QuorateWindowApi, RunOutcome, StepState } from '../../../engine/api/contract';
+import type { QuorateError, Result } from '../../../engine/result';
+import { defaultApi } from './default-api';
+
+export type OperationPhase = 'idle' | 'planning' | 'review' | 'running' | 'done' | 'failed';
+
+export interface StepView {
+  readonly id: string;
+  readonly machine: string;
+  readonly title: string;
+  readonly state: StepState;
+  readonly log: readonly string[];
+  readonly error: QuorateError | null;
+}
+
+export class OperationRun {
+  readonly #api: QuorateWindowApi;
+  phase = $state<OperationPhase>('idle');
+  plan = $state.raw<OperationPlan | null>(null);
+  error = $state.raw<QuorateError | null>(null);
+  outcome = $state.raw<RunOutcome | null>(null);
+  steps = $state.raw<readonly StepView[]>([]);
+
+  readonly finished = $derived(this.steps.filter((s) => s.state === 'done' || s.state === 'skipped').length);
+  readonly percent = $derived(this.steps.length === 0 ? 0 : Math.round((this.finished / this.steps.length) * 100));
+
+  constructor(api: QuorateWindowApi = defaultApi()) {
+    this.#api = api;
+  }
+
+  /** Asks the engine for a plan with `request`; on success the phase becomes `review`. */
+  async makePlan(request: (api: QuorateWindowApi) => Promise<Result<OperationPlan>>): Promise<boolean> {
+    this.phase = 'planning';
+    this.error = null;
+    this.outcome = null;
+    const r = await request(this.#api);
+    if (!r.ok) {
+      this.error = r.error;
+      this.phase = 'idle';
+      return false;
+    }
+    this.plan = r.value;
+    this.steps = r.value.steps.map((s) => ({ ...s, state: 'pending', log: [], error: null }));
+    this.phase = 'review';
+    return true;
+  }
+
+  /** Runs the reviewed plan; resolves when the engine reports the outcome. */
+  async run(): Promise<boolean> {
+    const plan = this.plan;
+    if (!plan || this.phase !== 'review') return false;
+    this.phase = 'running';
+    this.error = null;
+    const stop = new AbortController();
+    this.#api.on('onDidUpdateStep', (u) => {
+      if (u.planId !== plan.id) return;
+      this.steps = this.steps.map((s) => (s.id !== u.stepId ? s : {
+        ...s,
+        state: u.state,
+        log: u.line === null ? s.log : [...s.log, u.line].slice(-200),
+        error: u.error ?? s.error,
+      }));
+    }, { signal: stop.signal });
+    try {
+      const r = await this.#api.runPlan({ planId: plan.id });
+      if (!r.ok) {
+        this.error = r.error;
+        this.phase = 'failed';
+        return false;
+      }
+      this.outcome = r.value;
+      const final = new Map(r.value.steps.map((s) => [s.id, s.state]));
+      this.steps = this.steps.map((s) => ({ ...s, state: final.get(s.id) ?? s.state }));
+      this.error = r.value.error;
+      this.phase = r.value.ok ? 'done' : 'failed';
+      return r.value.ok;
+    } finally {
+      stop.abort();
+    }
+  }
+
+  reset(): void {
+    this.phase = 'idle';
+    this.plan = null;
+    this.error = null;
+    this.outcome = null;
+    this.steps = [];
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The app in a browser tab, end to end: the real browser host (loopback, random token) over the
+ * real engine service, the built renderer in Debian's Chromium, and a real SSH server (ssh2's, in
+ * this process, on 127.0.0.1) behind "Add machine". Screenshots go to test-results/e2e/.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { e2eUnavailable, ensureRendererBuilt, resultOf, test } from './fixtures';
+import type { TestSshServer } from './ssh-server';
+import { startSshServer } from './ssh-server';
+
+const skipWhy = e2eUnavailable();
+if (skipWhy) console.log(`browser e2e skipped: ${skipWhy}`);
+
+let ssh: TestSshServer | undefined;
+
+/** After "Add", the app opens the host-key dialog itself; if it does not, the row's button does. */
+async function openHostKeyDialog(page: Page): Promise<void> {
+  const dialog = page.getByTestId('host-key-dialog');
+  const opened = await dialog.waitFor({ timeout: 10_000 }).then(() => true, () => false);
+  if (!opened) await page.getByTestId('confirm-key').click();
+  await page.getByTestId('host-key-fingerprint').waitFor();
+}
+
+describe.skipIf(skipWhy !== undefined)('the browser host', () => {
+  beforeAll(async () => {
+    ensureRendererBuilt();
+    ssh = await startSshServer({ hostname: 'e2e-node' });
+  });
+  afterAll(async () => {
+    await ssh?.close();
+  });
+
+  test('loads the renderer with no console errors and lists machines through the API', async ({ app, browserHost }) => {
+    const { page } = app;
+    await page.goto(browserHost.host.url);
+    await page.getByTestId('machines-empty').waitFor();
+    expect(resultOf(app, 'listMachines')).toMatchObject({ result: { ok: true, value: [] } });
+    expect(browserHost.host.connections()).toBe(1);
+    await app.screenshot('machines-empty');
+    expect(app.problems).toEqual([]);
+  });
+
+  test('refuses the page without its token: the API stays closed', async ({ app, browserHost }) => {
+    const url = new URL(browserHost.host.url);
+    url.searchParams.set('token', 'wrong');
+    await app.page.goto(url.toString());
+    await app.page.waitForTimeout(500);
+    expect(browserHost.host.connections()).toBe(0);
+    expect(app.frames.filter((f) => f.direction === 'received')).toEqual([]);
+    await app.screenshot('wrong-token');
+  });
+
+  test('adds a machine, shows its host key for confirmation, then trusts it and logs in', async ({ app, browserHost }) => {
+    const { page } = app;
+    const server = ssh!;
+    await page.goto(browserHost.host.url);
+    await page.getByTestId('add-machine').first().click();
+    await page.getByTestId('machine-address').fill('127.0.0.1');
+    await page.getByTestId('machine-port').fill(String(server.port));
+    await page.getByTestId('machine-user').fill(server.user);
+    await page.getByTestId('machine-password').fill(server.password);
+    await page.getByTestId('add-machine-submit').click();
+
+    // The fingerprint shown must be the one the server really presents, as OpenSSH spells it.
+    const shown = page.getByTestId('host-key-fingerprint');
+    await openHostKeyDialog(page);
+    expect((await shown.textContent())?.trim()).toBe(server.fingerprint);
+    await app.screenshot('host-key-confirmation');
+    expect(server.commands).toEqual([]); // nothing ran before the key was confirmed
+
+    await page.getByTestId('trust-host-key').click();
+    const row = page.locator('[data-testid="machine"][data-address="127.0.0.1"]');
+    await row.and(page.locator('[data-state="trusted"]')).waitFor();
+    expect(resultOf(app, 'trustMachine')).toMatchObject({ result: { ok: true, value: { state: 'trusted', hostname: 'e2e-node' } } });
+    await expect.poll(async () => row.textContent()).toContain('e2e-node');
+    await app.screenshot('machine-trusted');
+    expect(app.problems).toEqual([]);
+    // The password went into the (test's in-memory) secret store, never into the state file.
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(`${browserHost.home}/state.json`, 'utf8')).not.toContain(server.password);
+  });
+
+  test('a wrong password gives the SSH authentication message with what to do', async ({ app, browserHost }) => {
+    const { page } = app;
+    const server = ssh!;
+    await page.goto(browserHost.host.url);
+    await page.getByTestId('add-machine').first().click();
+    await page.getByTestId('machine-address').fill('127.0.0.1');
+    await page.getByTestId('machine-port').fill(String(server.port));
+    await page.getByTestId('machine-user').fill(server.user);
+    await page.getByTestId('machine-password').fill('not the password');
+    await page.getByTestId('add-machine-submit').click();
+    await openHostKeyDialog(page);
+    await page.getByTestId('trust-host-key').click();
+    const error = page.locator('[data-testid="host-key-error"], [data-testid="machine-error"]').first();
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/auth/i);
+    expect(resultOf(app, 'trustMachine')).toMatchObject({ result: { ok: false, error: { code: 'ssh.auth-failed' } } });
+    await app.screenshot('wrong-password');
+  });
+
+  test('opens the add-machine dialog with the keyboard alone', async ({ app, browserHost }) => {
+    const { page } = app;
+    await page.goto(browserHost.host.url);
+    await page.getByTestId('machines-empty').waitFor();
+    let reached = false;
+    for (let i = 0; i < 15 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'add-machine');
+    }
+    expect(reached).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('add-machine-dialog').waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('machine-address');
+    await page.keyboard.press('Escape');
+    await app.screenshot('keyboard');
+    expect(app.problems).toEqual([]);
+  });
+});

@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { QuorateWindowApi } from '../../../engine/api/contract';
+import { createQuorateApi } from '../../../engine/api/contract';
+import { createRpcClient, createRpcServer } from '../../../engine/api/rpc';
+import type { QuorateService } from '../../../engine/api/service';
+import { createQuorateService, endpointFor } from '../../../engine/api/service';
+import { createTransportPair } from '../../../engine/api/transport';
+import { memorySecrets } from '../../../engine/store';
+import type { TestSshServer } from '../../e2e/ssh-server';
+import { startSshServer } from '../../e2e/ssh-server';
+
+let home: string;
+let service: QuorateService;
+let api: QuorateWindowApi;
+let ssh: TestSshServer;
+const secrets = memorySecrets();
+const events: { event: string; payload: unknown }[] = [];
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), 'quorate-service-'));
+  ssh = await startSshServer({ hostname: 'node-a' });
+  service = createQuorateService({ home, secrets, sshTimeoutMs: 5_000, agentBundlePath: join(home, 'no-such-agent.cjs') });
+  const endpoint = endpointFor(service);
+  const [clientSide, serverSide] = createTransportPair();
+  createRpcServer({ transport: serverSide, validators: endpoint.validators, handlers: endpoint.handlers, events: endpoint.events, subscribe: endpoint.subscribe });
+  const client = createRpcClient(clientSide);
+  api = createQuorateApi(client.call, client.on);
+  api.on('onDidChangeMachine', (payload) => events.push({ event: 'onDidChangeMachine', payload }));
+});
+
+afterAll(async () => {
+  await service?.dispose();
+  await ssh?.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('the API service over an in-memory transport, against a real SSH server', () => {
+  it('starts with no machines and no clusters', async () => {
+    expect(await api.listMachines()).toEqual({ ok: true, value: [] });
+    expect(await api.listClusters()).toEqual({ ok: true, value: [] });
+    expect(await api.listNotices()).toEqual({ ok: true, value: [] });
+  });
+
+  it('refuses bad params with the contract validator\'s path message', async () => {
+    const bad = await api.addMachine({ address: '127.0.0.1', port: 70000, user: 'root', auth: { kind: 'password', password: 'x' } });
+    expect(bad.ok ? 'ok' : bad.error).toMatchObject({ code: 'api.bad-params', message: 'params.port: expected an integer 1..65535' });
+    const nested = await api.planCreateCluster({ name: 'lab', nodes: [{ address: '198.18.0.1' }], links: [{ linknumber: 9 as 0, network: '198.18.0.0/24' }] });
+    expect(nested.ok ? 'ok' : nested.error.message).toBe('params.links[0].linknumber: expected an integer 0..7');
+  });
+
+  it('adds a machine as untrusted, showing the host key the server presents, and keeps the password only in the secret store', async () => {
+    const added = await api.addMachine({ address: '127.0.0.1', port: ssh.port, user: ssh.user, auth: { kind: 'password', password: ssh.password } });
+    expect(added.ok).toBe(true);
+    if (!added.ok) return;
+    expect(added.value).toMatchObject({ address: '127.0.0.1', state: 'untrusted', hostKey: { algorithm: 'ssh-ed25519', fingerprint: ssh.fingerprint } });
+    expect([...secrets.entries.values()]).toEqual([ssh.password]);
+    expect(JSON.stringify(await api.listMachines())).not.toContain(ssh.password);
+    expect(events.at(-1)).toMatchObject({ event: 'onDidChangeMachine', payload: { removed: false, machine: { state: 'untrusted' } } });
+  });
+
+  it('refuses to trust a fingerprint the machine does not present', async () => {
+    const wrong = await api.trustMachine({ address: '127.0.0.1', fingerprint: `SHA256:${'A'.repeat(43)}` });
+    expect(wrong.ok ? 'ok' : wrong.error.code).toBe('ssh.host-key-mismatch');
+    expect(ssh.commands).toEqual([]);
+  });
+
+  it('pins the confirmed key, logs in and learns the hostname', async () => {
+    const trusted = await api.trustMachine({ address: '127.0.0.1', fingerprint: ssh.fingerprint });
+    expect(trusted.ok ? trusted.value : trusted.error).toMatchObject({ state: 'trusted', hostname: 'node-a', os: 'Debian GNU/Linux 12 (bookworm)' });
+  });
+
+  it('reports a wrong password as ssh.auth-failed and the machine as failed', async () => {
+    await api.addMachine({ address: '127.0.0.1', port: ssh.port, user: ssh.user, auth: { kind: 'password', password: 'wrong' } });
+    const r = await api.trustMachine({ address: '127.0.0.1', fingerprint: ssh.fingerprint });
+    expect(r.ok ? 'ok' : r.error.code).toBe('ssh.auth-failed');
+    const list = await api.listMachines();
+    expect(list.ok && list.value[0]?.state).toBe('failed');
+  });
+
+  it('says what is missing when the agent bundle is not built, instead of pretending to bootstrap', async () => {
+    await api.addMachine({ address: '127.0.0.1', port: ssh.port, user: ssh.user, auth: { kind: 'password', password: ssh.password } });
+    await api.trustMachine({ address: '127.0.0.1', fingerprint: ssh.fingerprint });
+    const r = await api.bootstrap({ addresses: ['127.0.0.1'] });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toContain('no-such-agent.cjs');
+  });
+
+  it('answers unknown clusters and plans with their own errors', async () => {
+    const status = await api.clusterStatus({ cluster: 'nope' });
+    expect(status.ok ? 'ok' : status.error.code).toBe('clusters.unknown');
+    const run = await api.runPlan({ planId: 'never-planned' });
+    expect(run.ok ? 'ok' : run.error.code).toBe('ops.plan-unknown');
+  });
+
+  it('forgets a machine and its secret', async () => {
+    expect(await api.removeMachine({ address: '127.0.0.1' })).toEqual({ ok: true, value: null });
+    expect(await api.listMachines()).toEqual({ ok: true, value: [] });
+    expect(secrets.entries.size).toBe(0);
+  });
+});

@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { createClusterMonitor } from '../../../engine/monitor/cluster-monitor';
+import type { QuorumView, WatchedCluster } from '../../../engine/monitor/health';
+import { clusterHealth, worstState } from '../../../engine/monitor/health';
+
+const three: WatchedCluster = { name: 'homelab', nodes: ['pve1', 'pve2', 'pve3'], qdevice: false };
+const twoWithQdevice: WatchedCluster = { name: 'pair', nodes: ['a', 'b'], qdevice: true };
+
+function view(reporter: string, quorate: boolean, members: readonly string[], qdevice?: QuorumView['qdevice']): QuorumView {
+  return qdevice ? { reporter, quorate, members, qdevice } : { reporter, quorate, members };
+}
+
+/** A hand-driven clock: tests move time, nothing sleeps. */
+function clock(start = 1_000_000): { now: () => number; advance: (ms: number) => void } {
+  let t = start;
+  return { now: () => t, advance: (ms) => void (t += ms) };
+}
+
+function allUp(m: ReturnType<typeof createClusterMonitor>): void {
+  for (const n of three.nodes) m.report(view(n, true, three.nodes));
+}
+
+describe('cluster health', () => {
+  it('counts the largest quorate partition and lists the nodes outside it', () => {
+    const h = clusterHealth(three, [view('pve1', true, ['pve1', 'pve2']), view('pve2', true, ['pve1', 'pve2']), view('pve3', false, ['pve3'])]);
+    expect(h).toMatchObject({ state: 'degraded', quorate: true, members: ['pve1', 'pve2'], missing: ['pve3'] });
+  });
+
+  it('ignores the last view of a cut-off node that its peers no longer see', () => {
+    const stale = view('pve3', true, ['pve1', 'pve2', 'pve3']);
+    const h = clusterHealth(three, [view('pve1', true, ['pve1', 'pve2']), view('pve2', true, ['pve1', 'pve2']), stale]);
+    expect(h).toMatchObject({ state: 'degraded', members: ['pve1', 'pve2'], missing: ['pve3'] });
+    const lost = clusterHealth(three, [view('pve1', false, ['pve1']), view('pve2', true, three.nodes), view('pve3', true, three.nodes)]);
+    expect(lost).toMatchObject({ state: 'inquorate', quorate: false, members: ['pve1'] });
+  });
+
+  it('is inquorate when no node reports quorum, and unknown when no agent reports at all', () => {
+    expect(clusterHealth(three, [view('pve1', false, ['pve1'])]).state).toBe('inquorate');
+    expect(clusterHealth(three, []).state).toBe('unknown');
+  });
+
+  it('calls a quorate cluster whose nodes lost the QDevice vote degraded', () => {
+    const h = clusterHealth(twoWithQdevice, [view('a', true, ['a', 'b'], { alive: true, vote: false })]);
+    expect(h).toMatchObject({ state: 'degraded', qdevice: 'unreachable' });
+  });
+
+  it('orders states for the tray: inquorate is worse than unknown, which is worse than degraded', () => {
+    const healths = [clusterHealth(three, [view('pve1', true, three.nodes)]), clusterHealth(twoWithQdevice, [])];
+    expect(worstState(healths)).toBe('unknown');
+    expect(worstState([...healths, clusterHealth(three, [view('pve1', false, ['pve1'])])])).toBe('inquorate');
+    expect(worstState([])).toBe('quorate');
+  });
+});
+
+describe('cluster monitor', () => {
+  it('says nothing at start-up when the cluster is found quorate', () => {
+    const c = clock();
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300 });
+    allUp(m);
+    c.advance(300);
+    expect(m.poll()).toEqual([]);
+    expect(m.health().state).toBe('quorate');
+  });
+
+  it('raises quorum lost only once the loss has held for the settle time', () => {
+    const c = clock();
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300 });
+    allUp(m);
+    c.advance(300);
+    m.poll();
+    c.advance(5_000);
+    const lostAt = c.now();
+    expect(m.report(view('pve1', false, ['pve1']))).toEqual([]);
+    m.unreachable('pve2');
+    m.unreachable('pve3');
+    expect(m.nextDueAt()).toBe(lostAt + 300);
+    c.advance(299);
+    expect(m.poll()).toEqual([]);
+    expect(m.health().state).toBe('quorate');
+    c.advance(1);
+    const notices = m.poll();
+    expect(notices[0]).toMatchObject({ kind: 'quorum-lost', cluster: 'homelab', severity: 'critical', seenAt: lostAt, at: lostAt + 300 });
+    expect(notices[0]!.guidance.join(' ')).toMatch(/expected votes/);
+    expect(notices.filter((n) => n.kind === 'node-left').map((n) => n.node).sort()).toEqual(['pve2', 'pve3']);
+    expect(m.health().state).toBe('inquorate');
+    expect(m.nextDueAt()).toBeUndefined();
+  });
+
+  it('forgets a loss that reverts before it settles (a flap raises nothing)', () => {
+    const c = clock();
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300 });
+    allUp(m);
+    c.advance(300);
+    m.poll();
+    m.report(view('pve1', false, ['pve1']));
+    m.unreachable('pve2');
+    m.unreachable('pve3');
+    c.advance(200);
+    allUp(m);
+    expect(m.nextDueAt()).toBeUndefined();
+    c.advance(1_000);
+    expect(m.poll()).toEqual([]);
+    expect(m.health().state).toBe('quorate');
+  });
+
+  it('raises lost, then regained with the nodes back, in order', () => {
+    const c = clock();
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300 });
+    allUp(m);
+    c.advance(300);
+    m.poll();
+    const kinds: string[] = [];
+    m.report(view('pve1', false, ['pve1']));
+    m.report(view('pve2', false, ['pve2']));
+    m.report(view('pve3', false, ['pve3']));
+    c.advance(300);
+    kinds.push(...m.poll().map((n) => n.kind));
+    c.advance(10_000);
+    allUp(m);
+    c.advance(300);
+    const regained = m.poll();
+    kinds.push(...regained.map((n) => n.kind));
+    expect(kinds).toEqual(['quorum-lost', 'node-left', 'node-left', 'quorum-regained', 'node-joined', 'node-joined']);
+    expect(regained[0]!.body).toContain('pve1, pve2, pve3');
+  });
+
+  it('restarts the settle wait when the situation changes again before it settled', () => {
+    const c = clock();
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300 });
+    allUp(m);
+    c.advance(300);
+    m.poll();
+    const first = c.now();
+    m.report(view('pve1', true, ['pve1', 'pve2']));
+    m.report(view('pve2', true, ['pve1', 'pve2']));
+    m.unreachable('pve3');
+    c.advance(200);
+    m.report(view('pve1', false, ['pve1']));
+    m.unreachable('pve2');
+    expect(m.nextDueAt()).toBe(first + 500);
+    c.advance(299);
+    expect(m.poll()).toEqual([]);
+    c.advance(1);
+    const notices = m.poll();
+    expect(notices.map((n) => n.kind)).toEqual(['quorum-lost', 'node-left', 'node-left']);
+    expect(notices[0]!.seenAt).toBe(first);
+  });
+
+  it('reports one node leaving a quorate cluster as a warning, not a quorum loss', () => {
+    const c = clock();
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300 });
+    allUp(m);
+    c.advance(300);
+    m.poll();
+    m.report(view('pve1', true, ['pve1', 'pve2']));
+    m.report(view('pve2', true, ['pve1', 'pve2']));
+    m.report(view('pve3', false, ['pve3']));
+    c.advance(300);
+    const notices = m.poll();
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ kind: 'node-left', node: 'pve3', severity: 'warning' });
+    expect(m.health().state).toBe('degraded');
+  });
+
+  it('raises QDevice unreachable when the vote goes, and reachable when it comes back', () => {
+    const c = clock();
+    const m = createClusterMonitor({ cluster: twoWithQdevice, now: c.now, settleMs: 300 });
+    m.report(view('a', true, ['a', 'b'], { alive: true, vote: true }));
+    m.report(view('b', true, ['a', 'b'], { alive: true, vote: true }));
+    c.advance(300);
+    expect(m.poll()).toEqual([]);
+    m.report(view('a', true, ['a', 'b'], { alive: true, vote: false }));
+    m.report(view('b', true, ['a', 'b'], { alive: true, vote: false }));
+    c.advance(300);
+    expect(m.poll().map((n) => n.kind)).toEqual(['qdevice-unreachable']);
+    m.report(view('a', true, ['a', 'b'], { alive: true, vote: true }));
+    m.report(view('b', true, ['a', 'b'], { alive: true, vote: true }));
+    c.advance(300);
+    expect(m.poll().map((n) => n.kind)).toEqual(['qdevice-reachable']);
+  });
+
+  it('does not call every agent going silent a node leaving', () => {
+    const c = clock();
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300 });
+    allUp(m);
+    c.advance(300);
+    m.poll();
+    for (const n of three.nodes) m.unreachable(n);
+    c.advance(300);
+    expect(m.poll()).toEqual([]);
+    expect(m.health().state).toBe('unknown');
+  });
+
+  it('ignores views from nodes that are not in the nodelist', () => {
+    const c = clock();
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 0 });
+    expect(m.report(view('intruder', false, ['intruder']))).toEqual([]);
+    expect(m.current().state).toBe('unknown');
+  });
+
+  it('notifies at once with a settle time of zero', () => {
+    const c = clock();
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 0 });
+    expect(m.report(view('pve1', false, ['pve1'])).map((n) => n.kind)).toEqual(['quorum-lost']);
+  });
+});

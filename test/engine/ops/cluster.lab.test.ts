@@ -1,0 +1,191 @@
+/**
+ * Cluster operations on real corosync 3 in the lab, through real SSH, as the product runs them.
+ * One lab of six hosts is shared by the scenarios, which run in order:
+ * hosts 1–3 found "alpha", 4 joins, 5 belongs to another cluster, 6 has its corosync ports blocked
+ * and later joins through an interrupted-then-resumed run.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labSupport, labUp, type Lab } from '../../lab/lab';
+import { clusterStatus, createCluster, joinCluster, removeNode } from '../../../engine/ops/operations';
+import { stopServiceScript } from '../../../engine/ops/scripts';
+import { labOps, quorumOn, waitQuorumOn, type LabOps } from './lab-ops';
+
+const support = labSupport();
+if (!support.ok) console.log(`skipping the cluster operations lab tests: ${support.reason}`);
+
+describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
+  let lab: Lab;
+  let ops: LabOps;
+  const addr = (i: number): string => lab.host(i).address;
+
+  beforeAll(async () => {
+    lab = await labUp({ hosts: 6 });
+    ops = labOps(lab);
+  });
+  afterAll(async () => {
+    await lab?.down();
+    ops?.cleanup();
+  });
+
+  it('creates a three-node cluster that is quorate on every node', async () => {
+    const r = await createCluster(ops.ctx, { name: 'alpha', machines: [addr(1), addr(2), addr(3)] });
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    expect(r.value.outcome?.journal.state).toBe('done');
+    for (const i of [1, 2, 3]) {
+      const s = await quorumOn(lab, i);
+      expect(s?.quorate).toBe(true);
+      expect(s?.members.map((m) => m.name).sort()).toEqual(['node1', 'node2', 'node3']);
+    }
+    const st = await clusterStatus(ops.ctx, 'alpha');
+    if (!st.ok) throw new Error(JSON.stringify(st.error));
+    expect(st.value).toMatchObject({ quorate: true, expectedVotes: 3, totalVotes: 3, quorum: 2, qdevice: null });
+    expect(st.value.nodes.every((n) => n.online)).toBe(true);
+  });
+
+  it('writes an identical corosync.conf on every node, accepted by corosync -t, and a 0400 authkey', async () => {
+    const sums = new Set<string>();
+    for (const i of [1, 2, 3]) {
+      const sum = await lab.exec(i, 'sha256sum /etc/corosync/corosync.conf /etc/corosync/authkey');
+      expect(sum.exitCode).toBe(0);
+      sums.add(sum.stdout.replace(/\s+\S+$/gm, ''));
+      expect((await lab.exec(i, 'corosync -t')).exitCode).toBe(0);
+      expect((await lab.exec(i, 'stat -c %a:%U /etc/corosync/authkey')).stdout.trim()).toBe('400:root');
+    }
+    expect(sums.size).toBe(1);
+  });
+
+  it('joins a fourth node: config_version bumped everywhere, the old file kept, four members on every node', async () => {
+    const r = await joinCluster(ops.ctx, { name: 'alpha', machines: [addr(4)] });
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    for (const i of [1, 2, 3, 4]) {
+      const s = await waitQuorumOn(lab, i, (q) => q.members.length === 4, 30_000);
+      expect(s.quorate).toBe(true);
+      expect(s.quorum).toBe(3);
+      expect((await lab.exec(i, 'grep -c "config_version: 2" /etc/corosync/corosync.conf')).stdout.trim()).toBe('1');
+    }
+    expect((await lab.exec(1, 'grep -c "config_version: 1" /etc/corosync/corosync.conf.bak.1')).stdout.trim()).toBe('1');
+  });
+
+  it('stays quorate when one of four nodes is cut off', async () => {
+    await lab.cut(4);
+    const s = await waitQuorumOn(lab, 1, (q) => q.members.length === 3, 60_000);
+    expect(s.quorate).toBe(true);
+    expect(s.totalVotes).toBe(3);
+  });
+
+  it('is inquorate on both sides when two of four nodes are cut off', async () => {
+    await lab.cut(3);
+    const left = await waitQuorumOn(lab, 1, (q) => q.members.length === 2, 60_000);
+    expect(left.quorate).toBe(false);
+    expect((await quorumOn(lab, 2))?.quorate).toBe(false);
+    const cut = await waitQuorumOn(lab, 3, (q) => q.members.length === 1, 60_000);
+    expect(cut.quorate).toBe(false);
+    expect((await quorumOn(lab, 4))?.quorate).toBe(false);
+    await lab.heal(3);
+    await lab.heal(4);
+    await waitQuorumOn(lab, 1, (q) => q.members.length === 4 && q.quorate, 60_000);
+  });
+
+  it('refuses to remove a node that is still a member', async () => {
+    const r = await removeNode(ops.ctx, { name: 'alpha', node: 'node4' });
+    expect(!r.ok && r.error.code).toBe('ops.node-still-member');
+  });
+
+  it('removes a stopped node, and moves its old cluster files aside', async () => {
+    expect((await lab.exec(4, stopServiceScript('corosync'))).exitCode).toBe(0);
+    await waitQuorumOn(lab, 1, (q) => q.members.length === 3, 60_000);
+    const r = await removeNode(ops.ctx, { name: 'alpha', node: 'node4' });
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    const s = await waitQuorumOn(lab, 1, (q) => q.expectedVotes === 3, 30_000);
+    expect(s.quorate).toBe(true);
+    expect((await lab.exec(2, 'grep -c "name: node4" /etc/corosync/corosync.conf')).stdout.trim()).toBe('0');
+    expect((await lab.exec(4, 'test -f /etc/corosync/corosync.conf')).exitCode).not.toBe(0);
+    expect((await lab.exec(4, 'ls /etc/corosync')).stdout).toMatch(/corosync\.conf\.removed-from-alpha/);
+    const st = await clusterStatus(ops.ctx, 'alpha');
+    expect(st.ok && st.value.nodes.map((n) => n.name)).toEqual(['node1', 'node2', 'node3']);
+  });
+
+  it('refuses to join a node that belongs to another cluster', async () => {
+    const other = await createCluster(ops.ctx, { name: 'other', machines: [addr(5)] });
+    if (!other.ok) throw new Error(JSON.stringify(other.error));
+    const r = await joinCluster(ops.ctx, { name: 'alpha', machines: [addr(5)] });
+    expect(!r.ok && r.error.code).toBe('preflight.failed');
+    expect(!r.ok && r.error.message).toMatch(/not-in-cluster/);
+    // Nothing changed on the members.
+    expect((await lab.exec(1, 'grep -c "name: node5" /etc/corosync/corosync.conf')).stdout.trim()).toBe('0');
+  });
+
+  it('refuses by pre-flight to join a node whose UDP ports 5405–5412 are blocked', async () => {
+    await lab.blockCorosyncPorts(6);
+    try {
+      const r = await joinCluster(ops.ctx, { name: 'alpha', machines: [addr(6)] });
+      expect(!r.ok && r.error.code).toBe('preflight.failed');
+      expect(!r.ok && r.error.message).toMatch(/udp-reachable/);
+      expect((await lab.exec(6, 'test -f /etc/corosync/authkey')).exitCode).not.toBe(0);
+    } finally {
+      await lab.unblockCorosyncPorts(6);
+    }
+  });
+
+  it('resumes a join whose process was killed mid-way, and no node ever holds a half-written corosync.conf', async () => {
+    // A real kill: the join runs in a child process, SIGKILLed once two of the three members have the new file.
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'join-child.ts'), ops.home, lab.sshKey.privateKeyPath, 'alpha', addr(6)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const killedAt = await new Promise<string>((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        for (const line of buf.split('\n').slice(0, -1)) {
+          const e = JSON.parse(line) as { stepId?: string; state?: string; result?: unknown };
+          if (e.state === 'done' && e.stepId === `install-conf-v4@${addr(2)}`) { child.kill('SIGKILL'); resolve(e.stepId); }
+          if (e.result !== undefined) reject(new Error(`child finished before it was killed: ${line}`));
+        }
+        buf = buf.split('\n').at(-1)!;
+      });
+      child.on('exit', () => setTimeout(() => reject(new Error('child exited without reaching the kill point')), 100));
+    });
+    expect(killedAt).toBe(`install-conf-v4@${addr(2)}`);
+    const journal = JSON.parse(readFileSync(join(ops.home, 'journal', 'join-alpha.json'), 'utf8')) as { state: string; done: string[] };
+    expect(journal.state).toBe('running');
+    // Killed between members: some have the new file, some the old; every one is whole and valid.
+    const versions: string[] = [];
+    for (const i of [1, 2, 3]) {
+      expect((await lab.exec(i, 'corosync -t')).exitCode).toBe(0);
+      versions.push((await lab.exec(i, "sed -n 's/.*config_version: //p' /etc/corosync/corosync.conf")).stdout.trim());
+    }
+    expect(versions).toEqual(['4', '4', '3']);
+    expect((await lab.exec(1, 'ls /etc/corosync')).stdout).not.toMatch(/quorate-new/);
+    const second = await joinCluster(ops.ctx, { name: 'alpha', machines: [addr(6)] });
+    if (!second.ok) throw new Error(JSON.stringify(second.error));
+    expect(second.value.outcome?.resumed).toBe(true);
+    for (const i of [1, 2, 3, 6]) {
+      const s = await waitQuorumOn(lab, i, (q) => q.members.length === 4, 30_000);
+      expect(s.quorate).toBe(true);
+    }
+    const st = await clusterStatus(ops.ctx, 'alpha');
+    expect(st.ok && st.value.nodes.map((n) => `${n.name}:${n.online}`)).toEqual(['node1:true', 'node2:true', 'node3:true', 'node6:true']);
+  });
+
+  it('rolls back an interrupted join on request: members back on the previous config, still quorate', async () => {
+    // Free host 5 from its own cluster first.
+    expect((await lab.exec(5, `${stopServiceScript('corosync')}`)).exitCode).toBe(0);
+    await lab.exec(5, 'rm -f /etc/corosync/corosync.conf /etc/corosync/authkey');
+    const abort = new AbortController();
+    const ctx = { ...ops.ctx, signal: abort.signal, onEvent: (e: { stepId: string; state: string }) => { if (e.state === 'done' && e.stepId === `install-conf-v5@${addr(1)}`) abort.abort(); } };
+    const first = await joinCluster(ctx, { name: 'alpha', machines: [addr(5)] });
+    expect(!first.ok && first.error.code).toBe('ops.cancelled');
+    expect((await lab.exec(1, "sed -n 's/.*config_version: //p' /etc/corosync/corosync.conf")).stdout.trim()).toBe('5');
+    const undo = await joinCluster(ops.ctx, { name: 'alpha', machines: [addr(5)], rollback: true });
+    if (!undo.ok) throw new Error(JSON.stringify(undo.error));
+    expect(undo.value.outcome?.journal.state).toBe('rolled-back');
+    for (const i of [1, 2, 3, 6]) {
+      expect((await lab.exec(i, "sed -n 's/.*config_version: //p' /etc/corosync/corosync.conf")).stdout.trim()).toBe('4');
+    }
+    expect((await lab.exec(5, 'ls /etc/corosync')).stdout).not.toMatch(/authkey|corosync\.conf$/m);
+    const s = await waitQuorumOn(lab, 1, (q) => q.members.length === 4, 30_000);
+    expect(s.quorate).toBe(true);
+    expect(s.expectedVotes).toBe(4);
+  });
+});

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { clockTime, signedMs } from '../../renderer/src/lib/format';
+import { inlineCode } from '../../renderer/src/lib/inline-code';
+import { formatRtt, heat, latencyMatrix } from '../../renderer/src/lib/latency';
+import { explainQdeviceFlags, qdeviceVoting } from '../../renderer/src/lib/qdevice-flags';
+import { canLoseText, gaugeModel, presentVotes } from '../../renderer/src/lib/quorum';
+import type { LinkPairLatency } from '../../engine/api/contract';
+
+const pair = (from: string, to: string, rttAvgMs: number, status: LinkPairLatency['status'] = 'pass'): LinkPairLatency =>
+  ({ from, to, udpReachable: true, rttAvgMs, jitterMs: 0.01, lossPercent: 0, status });
+
+describe('QDevice flags in plain words', () => {
+  it('explains each flag corosync-quorumtool prints and marks the unhealthy ones', () => {
+    const flags = explainQdeviceFlags('A,NV,NMW');
+    expect(flags.map((f) => [f.flag, f.label, f.good])).toEqual([['A', 'Alive', true], ['NV', 'No vote', false], ['NMW', 'Not master wins', true]]);
+  });
+
+  it('keeps a flag it does not know instead of hiding it', () => {
+    expect(explainQdeviceFlags('A V XYZ')[2]).toMatchObject({ flag: 'XYZ', good: false });
+  });
+
+  it('counts the QDevice vote only when alive and voting', () => {
+    expect(qdeviceVoting('A,V,NMW')).toBe(true);
+    expect(qdeviceVoting('A,NV,NMW')).toBe(false);
+    expect(qdeviceVoting('NA,V')).toBe(false);
+    expect(qdeviceVoting('NR')).toBe(false);
+  });
+});
+
+describe('quorum gauge', () => {
+  it('puts the quorum mark at quorum/expected and reports the margin', () => {
+    const g = gaugeModel(3, 3, 5);
+    expect(g.quorumMark).toBe(60);
+    expect(g.present).toBe(60);
+    expect(g.margin).toBe(0);
+  });
+
+  it('never draws past the scale when more votes are present than expected', () => {
+    const g = gaugeModel(4, 2, 3);
+    expect(g.scale).toBe(4);
+    expect(g.present).toBe(100);
+  });
+
+  it('sums online votes and the QDevice vote', () => {
+    expect(presentVotes([{ votes: 1, online: true }, { votes: 2, online: false }, { votes: 1, online: true }], 1)).toBe(3);
+  });
+
+  it('words can-lose with singular and plural', () => {
+    expect(canLoseText(0)).toBe('cannot lose any node');
+    expect(canLoseText(1)).toBe('can lose 1 node');
+    expect(canLoseText(2)).toBe('can lose 2 nodes');
+  });
+});
+
+describe('latency heat map', () => {
+  it('builds a from×to matrix with empty diagonal and unmeasured pairs as null', () => {
+    const m = latencyMatrix([pair('a', 'b', 0.3), pair('b', 'a', 0.4), pair('a', 'c', 5, 'warn')]);
+    expect(m.machines).toEqual(['a', 'b', 'c']);
+    expect(m.rows[0]![0]!.pair).toBeNull();
+    expect(m.rows[0]![2]!.pair?.rttAvgMs).toBe(5);
+    expect(m.rows[2]![0]!.pair).toBeNull();
+    expect(heat(m.rows[0]![2]!.pair)).toBe('warn');
+    expect(heat(null)).toBe('none');
+  });
+
+  it('says "no answer" for an unreachable pair instead of a meaningless number', () => {
+    expect(formatRtt({ ...pair('a', 'b', 0), udpReachable: false })).toBe('no answer');
+    expect(formatRtt(pair('a', 'b', 0.4213))).toBe('0.42 ms');
+    expect(formatRtt(pair('a', 'b', 12.6))).toBe('13 ms');
+  });
+});
+
+describe('text helpers', () => {
+  it('renders backticked commands as code parts', () => {
+    expect(inlineCode('run `corosync-cfgtool -s` on it')).toEqual([
+      { text: 'run ', code: false }, { text: 'corosync-cfgtool -s', code: true }, { text: ' on it', code: false },
+    ]);
+  });
+
+  it('signs offsets and adds the date for entries from another day', () => {
+    expect(signedMs(-3.44)).toBe('−3.4 ms');
+    expect(signedMs(212)).toBe('+212 ms');
+    const now = Date.UTC(2026, 10, 22, 12);
+    const today = clockTime(now - 60_000, now);
+    const older = clockTime(now - 3 * 86_400_000, now);
+    expect(older.endsWith(clockTime(now - 3 * 86_400_000, now - 3 * 86_400_000))).toBe(true);
+    expect(older.length).toBeGreaterThan(today.length);
+  });
+});
