@@ -1,3 +1,4 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
 
 // Two projects: `unit` runs in parallel and needs nothing but Node; `lab` drives real corosync, sshd
@@ -11,6 +12,14 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.lab.test.ts', 'test/e2e/**', 'node_modules/**'],
           testTimeout: 20_000,
+        },
+      },
+      {
+        // Renderer state classes (`*.svelte.ts`) need the Svelte compiler for their runes.
+        plugins: [svelte()],
+        test: {
+          name: 'renderer',
+          include: ['test/renderer/**/*.spec.ts'],
         },
       },
       {

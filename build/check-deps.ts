@@ -16,6 +16,9 @@ const allowed: Record<string, { rooms: string[]; packages: RegExp }> = {
   ssh: { rooms: ['ssh', 'result'], packages: /^(node:|ssh2$)/ },
   agent: { rooms: ['agent', 'corosync', 'model', 'result'], packages: /^node:/ },
   store: { rooms: ['store', 'result', 'model'], packages: /^(node:|@napi-rs\/keyring$)/ },
+  monitor: { rooms: ['monitor', 'model', 'corosync', 'agent', 'result'], packages: /^$/ },
+  bootstrap: { rooms: ['bootstrap', 'agent', 'ssh', 'result'], packages: /^node:/ },
+  host: { rooms: ['host', 'api', 'result'], packages: /^(node:|ws$)/ },
 };
 
 function* files(dir: string): Generator<string> {

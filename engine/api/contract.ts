@@ -489,7 +489,11 @@ export type ApiParams<M extends ApiMethodName> = Parameters<QuorateApi[M]> exten
 export type ApiValue<M extends ApiMethodName> = Awaited<ReturnType<QuorateApi[M]>> extends Result<infer T> ? T : never;
 
 /** What the engine side implements: one function per method, params already validated. */
-export type ApiHandlers = { readonly [M in ApiMethodName]: (params: ApiParams<M>) => Promise<Result<ApiValue<M>>> };
+export type ApiHandlers = {
+  readonly [M in ApiMethodName]: [ApiParams<M>] extends [undefined]
+    ? (params?: undefined) => Promise<Result<ApiValue<M>>>
+    : (params: ApiParams<M>) => Promise<Result<ApiValue<M>>>;
+};
 
 export interface OnOptions {
   /** Aborting it removes the listener. */

@@ -8,7 +8,7 @@ import type { LinkNumber } from '../model/cluster';
 import type { StepEvent } from '../ops/executor';
 import { fileJournalStore } from '../ops/journal.fs';
 import {
-  clusterStatus, createCluster, joinCluster, preflightMachines, removeNode, removeQdevice, setExpected, setupQdevice,
+  changeLink, clusterStatus, createCluster, joinCluster, preflightMachines, removeNode, removeQdevice, setExpected, setupQdevice,
   type OpResult, type OpsContext, type StatusView,
 } from '../ops/operations';
 import type { Plan } from '../ops/plan';
@@ -182,6 +182,20 @@ export async function runQdeviceCommand(argv: string[], io: CliIo, deps: Cluster
     return report(io, values.json, r, values.plan);
   }
   throw new UsageError('qdevice: expected "setup" or "remove"');
+}
+
+/** `quorate link NAME --linkN CIDR [--priority P] [--plan] [--json]`: add or change one redundant link. */
+export async function runLinkCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...opFlags, ...linkOptions, priority: { type: 'string' } } });
+  const name = positionals[0];
+  if (!name || positionals.length > 1) throw new UsageError('link: expected exactly one NAME');
+  const links = Object.entries(linksFrom(values) ?? {});
+  if (links.length !== 1) throw new UsageError('link: pass exactly one --linkN CIDR (the network of that link)');
+  const [l, cidr] = links[0]!;
+  const priority = values.priority === undefined ? undefined : Number(values.priority);
+  if (priority !== undefined && (!Number.isInteger(priority) || priority < 0 || priority > 255)) throw new UsageError('link: --priority is 0..255');
+  const r = await changeLink(contextFor(io, values.json, deps), { name, link: Number(l) as LinkNumber, cidr, ...(priority !== undefined ? { priority } : {}), planOnly: values.plan, rollback: values.rollback });
+  return report(io, values.json, r, values.plan);
 }
 
 export async function runExpectedCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {

@@ -15,3 +15,13 @@ export { renderNewConf } from './conf-render';
 export type { NewConfOptions, NewConfNode, NewConfLink } from './conf-render';
 export { validateConf, checkConfText } from './conf-validate';
 export type { ConfProblem } from './conf-validate';
+export { parseQuorumtoolStatus, parseQuorumtoolList, VOTEQUORUM_FLAGS } from './tool-quorumtool';
+export type {
+  QuorumtoolStatus, QuorumtoolMembership, QuorumMember, QdeviceRow, MemberQdeviceState, VotequorumStatus, VotequorumFlag, RingId,
+} from './tool-quorumtool';
+export { parseCfgtoolStatus, parseCfgtoolNodes } from './tool-cfgtool';
+export type { CfgtoolStatus, CfgtoolLink, CfgtoolNodes, CfgtoolNode, CfgtoolNodeLink, LinkPeerStatus } from './tool-cfgtool';
+export { parseQnetdList, parseQnetdStatus } from './tool-qnetd';
+export type { QnetdClient, QnetdCluster, QnetdStatus } from './tool-qnetd';
+export { parsePvecmStatus, parsePvecmNodes } from './tool-pvecm';
+export type { PvecmStatus, PvecmClusterInfo } from './tool-pvecm';

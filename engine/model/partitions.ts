@@ -142,9 +142,12 @@ export function evaluatePartitions(cfg: VotequorumConfig, input: PartitionInput 
     const qdevicePart = qdevicePhrase(cfg, eff, decision?.why[i], cast, nodeVotes, qVotes);
 
     if (!wfaSatisfied) {
+      const missing = up.length === cfg.nodes.length && qVotes > 0 && !before
+        ? 'the QDevice vote has not been present since cold start'
+        : 'not all nodes have been seen since cold start';
       return {
         nodes, votes, expectedVotes: expected, quorum, quorate: false,
-        reason: `wait_for_all: not all nodes have been seen since cold start (${upTotal} of ${expected} votes were ever present together)`,
+        reason: `wait_for_all: ${missing} (${upTotal} of ${expected} votes were ever present together)`,
       };
     }
     let quorate = votes >= quorum;

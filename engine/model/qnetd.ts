@@ -58,7 +58,7 @@ function ffsplitDecision(qdevice: QdeviceConfig, configNodeIds: readonly NodeId[
     const size = winner.nodeids.length;
     const rivals = partitions.some((p, i) => i !== best && p.reachesQnetd && p.nodeids.length === size);
     if (size > half) winWhy = `ffsplit: ${size} of ${n} nodes is more than half`;
-    else if (!rivals) winWhy = 'ffsplit: exactly half the nodes, and the other half cannot reach the QNetd host';
+    else if (!rivals) winWhy = 'ffsplit: exactly half the nodes, and no other half is connected to the QNetd host';
     else if (preferred !== undefined && winner.nodeids.includes(preferred)) {
       winWhy = `ffsplit 50:50 split: holds the tie_breaker node (${describeTieBreaker(qdevice)} ${preferred})`;
     } else winWhy = 'ffsplit 50:50 split: neither half holds the tie_breaker node; QNetd picked this one';

@@ -150,13 +150,14 @@ export function effectiveVotequorum(cfg: VotequorumConfig): EffectiveVotequorum 
   };
 }
 
-/** Node ids of a list of nodes, for tie-breaker lookups. */
+/** The lowest node id among `nodes` (auto_tie_breaker / tie_breaker `lowest`); undefined when empty. */
 export function lowestNodeId(nodes: readonly QuorumNode[]): NodeId | undefined {
   let best: NodeId | undefined;
   for (const n of nodes) if (best === undefined || n.nodeid < best) best = n.nodeid;
   return best;
 }
 
+/** The highest node id among `nodes` (auto_tie_breaker / tie_breaker `highest`); undefined when empty. */
 export function highestNodeId(nodes: readonly QuorumNode[]): NodeId | undefined {
   let best: NodeId | undefined;
   for (const n of nodes) if (best === undefined || n.nodeid > best) best = n.nodeid;

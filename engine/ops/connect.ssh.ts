@@ -8,17 +8,20 @@ import type { CommandRunner, RunOptions } from '../ssh/runner';
 import { findMachines, readState, secretAccount, type SecretStore } from '../store';
 
 /** Every command and upload as root: `sudo` for a non-root login (a no-op for root). */
-export function asRoot(session: SshSession): CommandRunner {
+export function asRoot(session: SshSession): CommandRunner & Pick<SshSession, 'forwardUnixSocket'> {
   return {
     label: session.label,
     run: (command: string, options: RunOptions = {}) => session.run(command, { ...options, sudo: true }),
     upload: (path: string, data: string | Uint8Array, mode?: number) => session.upload(path, data, mode, { sudo: true }),
+    // The agent's socket is root-only: a sudo user's forward is refused and the agent client falls
+    // back to `quorate-agent call` through sudo.
+    forwardUnixSocket: (path: string) => session.forwardUnixSocket(path),
     close: () => session.close(),
   };
 }
 
 /** A connector for `OpsContext.connect` reading machines from the state in `home`. */
-export function storeConnector(home: string, secrets: SecretStore): (machine: string) => Promise<Result<CommandRunner>> {
+export function storeConnector(home: string, secrets: SecretStore): (machine: string) => Promise<Result<CommandRunner & Pick<SshSession, 'forwardUnixSocket'>>> {
   return async (machine) => {
     const state = await readState(home);
     if (!state.ok) return state;

@@ -90,7 +90,8 @@ setTimeout(() => process.exit(0), Number(ms));
 
 /**
  * Send \`count\` probes every \`gapMs\` to each target and print {target: [rtt ms…]}:
- * \`node - SRC PORT COUNT GAPMS TARGET…\` (script on stdin).
+ * \`node - SRC PORT COUNT GAPMS TARGET…\` (script on stdin). Three warm-up rounds first (not
+ * counted: the first datagrams pay for ARP and the JIT, not for the network).
  */
 export const SENDER_JS = `const [src, port, count, gap, ...targets] = process.argv.slice(2);
 const s = require('dgram').createSocket(src.includes(':') ? 'udp6' : 'udp4');
@@ -98,8 +99,9 @@ const sent = new Map(); const rtts = Object.fromEntries(targets.map((t) => [t, [
 s.on('message', (m) => { const k = m.toString(); const t0 = sent.get(k); if (t0 === undefined) return; sent.delete(k);
   const t = k.split('|')[0]; rtts[t].push(Number(process.hrtime.bigint() - t0) / 1e6); });
 s.on('error', (e) => { console.error(String(e)); process.exit(1); });
-s.bind(0, src, () => { let i = 0;
-  const tick = () => { for (const t of targets) { const k = t + '|' + i; sent.set(k, process.hrtime.bigint()); s.send(k, Number(port), t); }
+const WARM = 3;
+s.bind(0, src, () => { let i = -WARM;
+  const tick = () => { for (const t of targets) { const k = t + '|' + i; if (i >= 0) sent.set(k, process.hrtime.bigint()); s.send(k, Number(port), t); }
     if (++i < Number(count)) setTimeout(tick, Number(gap)); else setTimeout(() => { console.log(JSON.stringify(rtts)); process.exit(0); }, 500); };
   tick(); });
 `;

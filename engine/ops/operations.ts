@@ -12,8 +12,9 @@ import { specFromConf } from './conf-adapter';
 import { executePlan, type ExecuteOutcome, type StepEvent } from './executor';
 import { isUnfinished, opIdOf, type JournalStore } from './journal';
 import type { Plan } from './plan';
-import { planCreate, planExpected, planJoin, planQdeviceRemove, planQdeviceSetup, planRemove, type NewNode, type ProviderName } from './plans';
-import { gatherPreflightInput } from './preflight-gather.ssh';
+import { planCreate, planExpected, planJoin, planLink, planQdeviceRemove, planQdeviceSetup, planRemove, type NewNode, type ProviderName } from './plans';
+import { addressInCidr, gatherPreflightInput } from './preflight-gather.ssh';
+import { FACTS_SCRIPT, parseFacts } from './facts';
 import { loadCluster, saveCluster, type ClusterRecord } from './registry.fs';
 import { specLinks, type ClusterSpec } from './spec';
 
@@ -367,6 +368,50 @@ export async function removeQdevice(ctx: OpsContext, req: { name: string; planOn
     const r = await execute(ctx, runners, plan.value, false);
     if (!r.ok) return r;
     return finishQdevice(ctx, ok({ plan: plan.value, outcome: r.value }), req.name, null);
+  });
+}
+
+export interface LinkRequest {
+  readonly name: string;
+  readonly link: LinkNumber;
+  /** The network of the link (each node uses its address inside it), or explicit addresses by node name. */
+  readonly cidr?: string;
+  readonly addresses?: Readonly<Record<string, string>>;
+  readonly priority?: number;
+  readonly planOnly?: boolean;
+  readonly rollback?: boolean;
+}
+
+/** link: add or change link N on every node (every node must be online: each gets the new file). */
+export async function changeLink(ctx: OpsContext, req: LinkRequest): Promise<Result<OpResult>> {
+  return withRunners(ctx, async (runners) => {
+    if (!req.planOnly) {
+      const resumed = await resumeIfUnfinished(ctx, runners, 'link', req.name, req.rollback ?? false);
+      if (resumed) return resumed;
+    }
+    const state = await readClusterState(ctx, runners, req.name);
+    if (!state.ok) return state;
+    const online = onlineNames(state.value);
+    const offline = state.value.spec.nodes.filter((n) => !online.includes(n.name)).map((n) => n.name);
+    if (offline.length) return err('ops.link-nodes-offline', `node(s) ${offline.join(', ')} of ${req.name} are not online`, 'Every node must receive the new link; start them and retry.');
+    const addresses: Record<string, string> = { ...(req.addresses ?? {}) };
+    if (req.cidr) {
+      for (const n of state.value.spec.nodes) {
+        if (addresses[n.name]) continue;
+        const r = await runners.get(n.machine!);
+        if (!r.ok) return r;
+        const f = await r.value.run(FACTS_SCRIPT, { timeoutMs: 20_000 });
+        if (!f.ok) return f;
+        const a = addressInCidr(parseFacts(n.machine!, f.value.stdout).facts, req.cidr);
+        if (!a) return err('ops.link-no-address', `${n.name} has no address in ${req.cidr}`, `Configure an address in ${req.cidr} on ${n.name} first.`);
+        addresses[n.name] = a;
+      }
+    }
+    const plan = planLink({ before: state.value.spec, link: req.link, addresses, provider: state.value.record.provider, ...(req.priority !== undefined ? { priority: req.priority } : {}) });
+    if (!plan.ok) return plan;
+    if (req.planOnly) return ok({ plan: plan.value });
+    const r = await execute(ctx, runners, plan.value, false);
+    return r.ok ? ok({ plan: plan.value, outcome: r.value }) : r;
   });
 }
 

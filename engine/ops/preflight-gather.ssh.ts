@@ -102,12 +102,15 @@ export async function gatherPreflightInput(opts: GatherOptions): Promise<Result<
   });
 }
 
-/** Responders everywhere, then every machine probes every other on each link, all at once. */
+/**
+ * Responders everywhere, then every machine probes every other on each link — one sender at a
+ * time, so the probes do not compete with each other for the CPU (they measure the network).
+ */
 async function probeMesh(all: readonly ProbeTarget[], linkAddresses: Record<string, Partial<Record<LinkNumber, string>>>, count: number, gapMs: number): Promise<LinkMeasurement[]> {
   if (all.length < 2) return [];
   const links = new Set<LinkNumber>();
   for (const a of Object.values(linkAddresses)) for (const l of Object.keys(a)) links.add(Number(l) as LinkNumber);
-  const lifetimeMs = 4000 + count * gapMs * all.length;
+  const lifetimeMs = 10_000 + all.length * (2000 + (count + 3) * gapMs);
   const script = '/tmp/quorate-probe-responder.js';
   const pids = new Map<string, string[]>();
   await Promise.all(all.map(async (t) => {
@@ -123,7 +126,7 @@ async function probeMesh(all: readonly ProbeTarget[], linkAddresses: Record<stri
     pids.set(t.machine, list);
   }));
   const out: LinkMeasurement[] = [];
-  await Promise.all(all.map(async (from) => {
+  for (const from of all) {
     for (const l of links) {
       const src = linkAddresses[from.machine]?.[l];
       if (!src) continue;
@@ -140,7 +143,7 @@ async function probeMesh(all: readonly ProbeTarget[], linkAddresses: Record<stri
       }
       for (const t of targets) out.push(summariseProbe(from.machine, t.machine, l, count, rtts[t.addr] ?? []));
     }
-  }));
+  }
   await Promise.all(all.map((t) => {
     const list = (pids.get(t.machine) ?? []).filter((p) => /^\d+$/.test(p));
     return list.length ? t.runner.run(`kill ${list.join(' ')} 2>/dev/null; rm -f ${script}; true`, { timeoutMs: 5000 }) : Promise.resolve();

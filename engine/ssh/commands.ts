@@ -101,11 +101,12 @@ export function markCommand(command: string, marker: string): string {
  */
 export function killMarkedCommand(marker: string): string {
   const split = Math.max(1, Math.floor(marker.length / 2));
+  // One grep over every cmdline; the pattern comes on stdin (printf is a builtin) so no process
+  // of this script carries the whole marker in its arguments.
   return [
     `m=${shellQuote(marker.slice(0, split))}; m="$m"${shellQuote(marker.slice(split))}`,
-    'for p in /proc/[0-9]*; do',
-    '  tr "\\000" " " < "$p/cmdline" 2>/dev/null | grep -qF -- "$m" || continue',
-    '  s=$(sed "s/.*) //" "$p/stat" 2>/dev/null | cut -d" " -f4)',
+    'for f in $(printf "%s\\n" "$m" | grep -lF -f - /proc/[0-9]*/cmdline 2>/dev/null); do',
+    '  s=$(sed "s/.*) //" "${f%/cmdline}/stat" 2>/dev/null | cut -d" " -f4)',
     '  [ -n "$s" ] && [ "$s" -gt 1 ] || continue',
     '  kill -KILL -- "-$s" 2>/dev/null',
     '  command -v pkill >/dev/null 2>&1 && pkill -KILL -s "$s" 2>/dev/null',

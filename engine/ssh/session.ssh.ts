@@ -15,7 +15,7 @@ import { classifySudoFailure, killMarkedCommand, markCommand, sudoInstallCommand
 import type { SudoFailure, SudoMode } from './commands';
 import { classifyConnectFailure, endpointLabel, hostKeyChangedError, hostKeyUnknownError } from './errors';
 import type { SshEndpoint } from './errors';
-import { fingerprintOfKeyBlob } from './fingerprint';
+import { fingerprintOfKeyBlob, normaliseFingerprint } from './fingerprint';
 import type { HostKeyFingerprint } from './fingerprint';
 import type { CommandOutput, CommandRunner, RunOptions } from './runner';
 
@@ -94,6 +94,7 @@ export async function connectSsh(target: SshTarget, opts: ConnectOptions = {}): 
   let serverMethods: AuthenticationType[] | undefined;
   const tried = new Set<string>();
   const method = credential.value;
+  const pinned = opts.pinnedFingerprint === undefined ? undefined : normaliseFingerprint(opts.pinnedFingerprint);
 
   const authHandler = (methodsLeft: AuthenticationType[] | null, _partial: boolean | null, next: (m: AnyAuthMethod | false) => void): void => {
     // First ask with "none": the server's refusal lists the methods it accepts, which the
@@ -117,12 +118,12 @@ export async function connectSsh(target: SshTarget, opts: ConnectOptions = {}): 
     authHandler: authHandler as unknown as ConnectConfig['authHandler'],
     hostVerifier: (key: Buffer) => {
       presented = fingerprintOfKeyBlob(key);
-      if (opts.pinnedFingerprint === undefined) {
+      if (pinned === undefined) {
         hostKeyError = hostKeyUnknownError(endpoint, presented.fingerprint, presented.algorithm);
         return false;
       }
-      if (opts.pinnedFingerprint !== presented.fingerprint) {
-        hostKeyError = hostKeyChangedError(endpoint, opts.pinnedFingerprint, presented.fingerprint, presented.algorithm);
+      if (pinned !== presented.fingerprint) {
+        hostKeyError = hostKeyChangedError(endpoint, pinned, presented.fingerprint, presented.algorithm);
         return false;
       }
       return true;

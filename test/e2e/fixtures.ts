@@ -31,7 +31,7 @@ export interface AppPage {
   /** Console errors, page errors and failed requests seen so far. */
   readonly problems: string[];
   /** API frames the page sent and received over the WebSocket, parsed. */
-  readonly frames: { readonly direction: 'sent' | 'received'; readonly message: Record<string, unknown> }[];
+  readonly frames: { readonly direction: 'sent' | 'received'; readonly at: number; readonly message: Record<string, unknown> }[];
   /** Saves test-results/e2e/<name>.png. */
   screenshot(name: string): Promise<string>;
 }
@@ -94,9 +94,9 @@ export const test = base.extend<Fixtures & WorkerFixtures>({
     page.on('websocket', (ws) => {
       const parse = (direction: 'sent' | 'received') => (f: { payload: string | Buffer }): void => {
         try {
-          frames.push({ direction, message: JSON.parse(String(f.payload)) as Record<string, unknown> });
+          frames.push({ direction, at: Date.now(), message: JSON.parse(String(f.payload)) as Record<string, unknown> });
         } catch {
-          frames.push({ direction, message: { unparsable: String(f.payload).slice(0, 200) } });
+          frames.push({ direction, at: Date.now(), message: { unparsable: String(f.payload).slice(0, 200) } });
         }
       };
       ws.on('framesent', parse('sent'));

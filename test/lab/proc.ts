@@ -2,7 +2,7 @@
  * Process helpers for the lab: run a command in the root namespaces, and identify processes by
  * PID *and* start time so a recycled PID is never signalled.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 export interface ProcRef {
@@ -107,4 +107,3 @@ export async function mustRoot(argv: readonly string[], opts: { input?: string; 
   return r.stdout;
 }
 
-export { spawn };

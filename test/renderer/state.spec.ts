@@ -76,7 +76,8 @@ describe('ClustersState', () => {
     f.emit('onDidNotify', notice('quorum-lost', 'critical'));
     expect(s.banner?.kind).toBe('quorum-lost');
     f.emit('onDidNotify', notice('quorum-regained', 'info'));
-    expect(s.notices.map((n) => n.kind)).toEqual(['node-left', 'quorum-regained']);
+    expect(s.notices.map((n) => n.kind)).toEqual(['quorum-regained', 'node-left']);
+    expect(s.banner?.kind).toBe('quorum-regained');
     f.emit('onDidNotify', notice('node-joined', 'info', 'n3'));
     expect(s.notices.map((n) => n.kind).sort()).toEqual(['node-joined', 'quorum-regained']);
   });

@@ -45,6 +45,9 @@ export function createMemoryApi(demo: string): QuorateWindowApi {
   if (demo === 'cluster') {
     for (const i of [1, 2, 3]) machines.set(`198.18.0.${10 + i}`, mk(i, 'ready', 'homelab'));
     machines.set('198.18.0.14', mk(4, 'ready', null));
+  } else if (demo === 'qdevice') {
+    for (const i of [1, 2, 3, 4]) machines.set(`198.18.0.${10 + i}`, mk(i, 'ready', 'homelab'));
+    machines.set('198.18.0.15', { ...mk(5, 'ready', 'homelab'), hostname: 'qnetd' });
   } else if (demo === 'fresh') {
     for (const i of [1, 2, 3]) machines.set(`198.18.0.${10 + i}`, mk(i, 'ready', null));
   }
@@ -81,6 +84,13 @@ export function createMemoryApi(demo: string): QuorateWindowApi {
     timelines.set(entry.cluster, [entry, ...(timelines.get(entry.cluster) ?? [])]);
     emit('onDidAddTimelineEntry', entry);
   };
+  if (demo === 'qdevice') {
+    statuses.set('homelab', clusterStatus('homelab', ['pve1', 'pve2', 'pve3', 'pve4'], [], { host: '198.18.0.15', algorithm: 'ffsplit', votes: 1, flags: 'A,V,NMW' }));
+    timelines.set('homelab', [
+      { cluster: 'homelab', at: now() - 120_000, severity: 'info', text: 'QDevice on 198.18.0.15 votes (ffsplit)' },
+      { cluster: 'homelab', at: now() - 300_000, severity: 'info', text: 'pve4 joined the cluster' },
+    ]);
+  }
   if (demo === 'cluster') {
     statuses.set('homelab', clusterStatus('homelab', ['pve1', 'pve2', 'pve3']));
     const t = now();

@@ -7,6 +7,7 @@ import type { QuorateError } from '../../../engine/result';
 import { qdeviceVoting } from '../lib/qdevice-flags';
 import { presentVotes } from '../lib/quorum';
 import { defaultApi } from './default-api';
+import { listen } from './listen';
 
 const TIMELINE_LIMIT = 200;
 
@@ -29,23 +30,25 @@ export class ClustersState {
 
   /** The banner's notice: the most severe active one. */
   readonly banner = $derived(this.notices[0] ?? null);
+  /** The other active notices, shown under the banner as one line each. */
+  readonly moreNotices = $derived(this.notices.slice(1));
 
   constructor(api: QuorateWindowApi = defaultApi()) {
     this.#api = api;
   }
 
   listen(signal: AbortSignal): void {
-    this.#api.on('onDidChangeQuorum', ({ cluster, status }) => {
+    listen(this.#api, 'onDidChangeQuorum', ({ cluster, status }) => {
       this.statuses = { ...this.statuses, [cluster]: status };
       this.list = this.list.some((c) => c.name === cluster)
         ? this.list.map((c) => (c.name === cluster ? summaryOf(status, c.hasQdevice) : c))
         : [...this.list, summaryOf(status, status.qdevice !== null)];
-    }, { signal });
-    this.#api.on('onDidAddTimelineEntry', (entry) => {
+    }, signal);
+    listen(this.#api, 'onDidAddTimelineEntry', (entry) => {
       const cur = this.timelines[entry.cluster] ?? [];
       this.timelines = { ...this.timelines, [entry.cluster]: [entry, ...cur].slice(0, TIMELINE_LIMIT) };
-    }, { signal });
-    this.#api.on('onDidNotify', (notice) => this.#notify(notice), { signal });
+    }, signal);
+    listen(this.#api, 'onDidNotify', (notice) => this.#notify(notice), signal);
   }
 
   async load(): Promise<void> {
@@ -86,8 +89,13 @@ export class ClustersState {
 
 const RANK = { critical: 0, warning: 1, info: 2 } as const;
 
+/**
+ * Quorum news first (lost, or regained: the two never coexist for a cluster), then by severity,
+ * then newest first. The banner is about quorum; a node still out after quorum returned is listed under it.
+ */
 function sortNotices(notices: readonly Notice[]): Notice[] {
-  return [...notices].sort((a, b) => RANK[a.severity] - RANK[b.severity] || b.at - a.at);
+  const quorumFirst = (n: Notice): number => (n.kind.startsWith('quorum-') ? 0 : 1);
+  return [...notices].sort((a, b) => quorumFirst(a) - quorumFirst(b) || RANK[a.severity] - RANK[b.severity] || b.at - a.at);
 }
 
 function summaryOf(status: ClusterStatus, hadQdevice: boolean): ClusterSummary {

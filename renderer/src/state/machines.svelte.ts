@@ -5,6 +5,7 @@
 import type { AddMachineParams, BootstrapProgress, Machine, QuorateWindowApi } from '../../../engine/api/contract';
 import type { QuorateError, Result } from '../../../engine/result';
 import { defaultApi } from './default-api';
+import { listen } from './listen';
 
 export interface BootstrapView {
   readonly percent: number;
@@ -40,8 +41,8 @@ export class MachinesState {
 
   /** Listens to machine and bootstrap events until `signal` aborts. */
   listen(signal: AbortSignal): void {
-    this.#api.on('onDidChangeMachine', ({ machine, removed }) => this.#replace(machine, removed), { signal });
-    this.#api.on('onDidBootstrapProgress', (p) => this.#progress(p), { signal });
+    listen(this.#api, 'onDidChangeMachine', ({ machine, removed }) => this.#replace(machine, removed), signal);
+    listen(this.#api, 'onDidBootstrapProgress', (p) => this.#progress(p), signal);
   }
 
   async load(): Promise<void> {

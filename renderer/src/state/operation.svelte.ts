@@ -5,6 +5,7 @@
 import type { OperationPlan, QuorateWindowApi, RunOutcome, StepState } from '../../../engine/api/contract';
 import type { QuorateError, Result } from '../../../engine/result';
 import { defaultApi } from './default-api';
+import { listen } from './listen';
 
 export type OperationPhase = 'idle' | 'planning' | 'review' | 'running' | 'done' | 'failed';
 
@@ -56,7 +57,7 @@ export class OperationRun {
     this.phase = 'running';
     this.error = null;
     const stop = new AbortController();
-    this.#api.on('onDidUpdateStep', (u) => {
+    listen(this.#api, 'onDidUpdateStep', (u) => {
       if (u.planId !== plan.id) return;
       this.steps = this.steps.map((s) => (s.id !== u.stepId ? s : {
         ...s,
@@ -64,7 +65,7 @@ export class OperationRun {
         log: u.line === null ? s.log : [...s.log, u.line].slice(-200),
         error: u.error ?? s.error,
       }));
-    }, { signal: stop.signal });
+    }, stop.signal);
     try {
       const r = await this.#api.runPlan({ planId: plan.id });
       if (!r.ok) {

@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addLink, addNode, checkConfText, parseConf, printConf, renderNewConf, setQdevice } from '../../../engine/corosync';
 import { unwrap } from '../../../engine/result';
+import { rng, variant } from './samples/variants';
 
 const samples = join(dirname(fileURLToPath(import.meta.url)), 'samples');
 
@@ -150,6 +151,27 @@ describe.skipIf(skip !== undefined)('corosync -t agrees with validateConf', () =
     const withQdevice = unwrap(setQdevice(unwrap(parseConf(text)), { host: '198.18.0.250', algorithm: 'ffsplit' })).doc;
     expect(checkConfText(printConf(withQdevice))).toEqual([]);
     expect(corosyncTest(printConf(withQdevice)).status).toBe(0);
+  });
+
+  it('generated spacing/indentation/line-ending variants are accepted by corosync -t too', () => {
+    const r = rng(7);
+    for (const name of ['pve-three-nodes', 'tabs-two-node-two-links', 'qdevice-lms-three-nodes', 'unknown-sections-kept']) {
+      for (let i = 0; i < 5; i++) {
+        const v = variant(readFileSync(join(samples, name, 'input.conf'), 'utf8'), r);
+        expect(checkConfText(v).filter((p) => p.severity === 'error')).toEqual([]);
+        const out = corosyncTest(v);
+        expect(out.status, `${out.output}\n${v}`).toBe(0);
+      }
+    }
+  });
+
+  it('agrees on the line length limit: 510 bytes pass, 511 do not', () => {
+    const base = readFileSync(join(samples, 'pve-three-nodes', 'input.conf'), 'utf8');
+    for (const [len, ok] of [[510, true], [511, false]] as const) {
+      const text = `#${'x'.repeat(len - 1)}\n${base}`;
+      expect(checkConfText(text).length === 0).toBe(ok);
+      expect(corosyncTest(text).status === 0).toBe(ok);
+    }
   });
 
   it('edited files stay acceptable to corosync -t', () => {

@@ -48,6 +48,8 @@ const rows: Row[] = [
   { name: '5 nodes last_man_standing, 2 cut off: the 3 shrink expected to 3 (lab)', cfg: cluster(5, { lastManStanding: true, lastManStandingWindowMs: 3000 }), input: { groups: [names(1, 2)] }, want: [[2, 5, 3, false], [3, 3, 2, true]] },
   { name: '5 nodes last_man_standing, 3 cut off: too few to start the window', cfg: cluster(5, { lastManStanding: true }), input: { groups: [names(1, 2, 3)] }, want: [[3, 3, 2, true], [2, 5, 3, false]] },
   { name: '4 nodes LMS + ATB, split 2/2: the lowest half shrinks to 2', cfg: cluster(4, { lastManStanding: true, autoTieBreaker: true }), input: { groups: [names(1, 2)] }, want: [[2, 2, 2, true], [2, 4, 3, false]] },
+  { name: '3 nodes, expected_votes 2: lifted to 3 once all joined, so two dead lose quorum (lab, by hand)', cfg: cluster(3, { expectedVotes: 2 }), input: { groups: [names(1), names(2), names(3)] }, want: [[1, 3, 2, false], [1, 3, 2, false], [1, 3, 2, false]] },
+  { name: '3 nodes, expected_votes 5: quorum 3, so all three are needed', cfg: cluster(3, { expectedVotes: 5 }), input: {}, want: [[3, 5, 3, true]] },
   { name: 'two_node with a QDevice: corosync refuses to start', cfg: cluster(2, { twoNode: true, qdevice: qdevice('ffsplit') }), input: {}, want: [[0, 3, 2, false]] },
 ];
 
@@ -90,6 +92,12 @@ describe('evaluatePartitions', () => {
   it('says wait_for_all is what blocks a partial cold start', () => {
     const [v] = evaluatePartitions(cluster(2, { twoNode: true }), { up: names(2) });
     expect(v!.reason).toMatch(/^wait_for_all: not all nodes have been seen since cold start/);
+  });
+
+  it('blames the missing QDevice vote when wait_for_all waits with every node up', () => {
+    const [v] = evaluatePartitions(cluster(4, { waitForAll: true, qdevice: qdevice('ffsplit') }), { qdeviceReachable: [false] });
+    expect(v!.quorate).toBe(false);
+    expect(v!.reason).toMatch(/^wait_for_all: the QDevice vote has not been present/);
   });
 
   it('counts a QDevice vote in votes only when qnetd grants it', () => {

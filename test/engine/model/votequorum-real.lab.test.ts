@@ -272,8 +272,10 @@ describe.skipIf(!support.ok)('votequorum model against real corosync', () => {
     await check(cluster, { cfg: config(4), groups: [[1, 2, 3], [4]] });
   });
 
-  it('2 nodes with two_node: both halves of a split stay quorate (quorum 1, no fencing here)', async () => {
+  it('two_node: both halves of a 2-node split stay quorate (quorum 1, no fencing here), even on 3 nodes', async () => {
     await check(cluster, { cfg: config(2, { twoNode: true }), groups: [[1], [2]] });
+    // two_node left on a 3-node cluster: quorum drops to 1 as soon as at most 2 members remain.
+    await check(cluster, { cfg: config(3, { twoNode: true }), groups: [[1, 2], [3]] });
   });
 
   it('5 nodes, node1 with 2 votes: 3 votes against 3 votes is quorate nowhere; 4 against 2 is', async () => {
@@ -300,6 +302,9 @@ describe.skipIf(!support.ok)('votequorum model against real corosync', () => {
     const qdevice: QdeviceConfig = { model: 'net', votes: 1, host: lab!.host(QNETD_HOST).address, algorithm: 'ffsplit', tieBreaker: 'lowest' };
     await check(cluster, { cfg: config(4, { qdevice }), groups: [[1, 2], [3, 4]], qdevice: true });
     await check(cluster, { cfg: config(4, { qdevice }), groups: [[1, 2], [3, 4]], reachesQnetd: [false, true], qdevice: true });
+    // Explicit device votes are not in the configured expected votes: a cold start with 2 of 4
+    // nodes has expected 4 (not 5), and 2 + the QDevice vote reach quorum 3.
+    await check(cluster, { cfg: config(4, { qdevice }), started: [1, 2], qdevice: true });
   });
 
   it('QDevice lms on 3 nodes: default N−1 = 2 votes, and a lone node that still reaches qnetd stays quorate', async () => {

@@ -9,9 +9,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
-import { clusterStatus, createCluster, joinCluster, removeNode } from '../../../engine/ops/operations';
+import { changeLink, clusterStatus, createCluster, joinCluster, removeNode, setExpected } from '../../../engine/ops/operations';
 import { stopServiceScript } from '../../../engine/ops/scripts';
+import { runCreateCommand, runPreflightCommand } from '../../../engine/cli/cluster-commands';
+import type { CliIo } from '../../../engine/cli/io';
 import { labOps, quorumOn, waitQuorumOn, type LabOps } from './lab-ops';
+
+function captureIo(): CliIo & { out: () => string } {
+  let out = '';
+  return { stdout: (t) => { out += t; }, stderr: () => {}, readStdin: async () => '', out: () => out };
+}
 
 const support = labSupport();
 if (!support.ok) console.log(`skipping the cluster operations lab tests: ${support.reason}`);
@@ -28,6 +35,28 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
   afterAll(async () => {
     await lab?.down();
     ops?.cleanup();
+  });
+
+  it('quorate preflight --json: passes three clean hosts, with measured latency on link0', async () => {
+    const io = captureIo();
+    const code = await runPreflightCommand([addr(1), addr(2), addr(3), '--link0', `198.18.${lab.id}.0/24`, '--json'], io, { ctx: ops.ctx });
+    const json = JSON.parse(io.out()) as { ok: boolean; checks: { id: string; status: string; measured: string }[] };
+    expect(code).toBe(0);
+    expect(json.ok).toBe(true);
+    const latency = json.checks.filter((c) => c.id === 'preflight.latency');
+    expect(latency).toHaveLength(3);
+    for (const c of latency) expect(Number.parseFloat(c.measured)).toBeLessThan(5);
+  });
+
+  it('quorate create --plan --json: shows the plan and changes nothing', async () => {
+    const io = captureIo();
+    const code = await runCreateCommand(['alpha', '--node', addr(1), '--node', addr(2), '--node', addr(3), '--plan', '--json'], io, { ctx: ops.ctx });
+    expect(code).toBe(0);
+    const json = JSON.parse(io.out()) as { ok: boolean; plan: { quorum: { before: unknown; after: { quorum: number; canLose: number } }; files: Record<string, string[]> } };
+    expect(json.ok).toBe(true);
+    expect(json.plan.quorum).toEqual({ before: null, after: { expectedVotes: 3, quorum: 2, canLose: 1 } });
+    expect(json.plan.files[addr(2)]).toEqual(['/etc/corosync/authkey', '/etc/corosync/corosync.conf']);
+    for (const i of [1, 2, 3]) expect((await lab.exec(i, 'ls /etc/corosync')).stdout).not.toMatch(/authkey|corosync\.conf/);
   });
 
   it('creates a three-node cluster that is quorate on every node', async () => {
@@ -84,9 +113,23 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
     const cut = await waitQuorumOn(lab, 3, (q) => q.members.length === 1, 60_000);
     expect(cut.quorate).toBe(false);
     expect((await quorumOn(lab, 4))?.quorate).toBe(false);
+  });
+
+  it('expected: a wrong confirmation is refused; the typed name lowers expected votes and the partition is quorate again', async () => {
+    const wrong = await setExpected(ops.ctx, { name: 'alpha', votes: 2, confirm: 'alhpa' });
+    expect(!wrong.ok && wrong.error.code).toBe('ops.confirm-mismatch');
+    const r = await setExpected(ops.ctx, { name: 'alpha', votes: 2, confirm: 'alpha' });
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    expect(r.value.plan.warnings.join(' ')).toMatch(/Reminder/);
+    const s = await waitQuorumOn(lab, 1, (q) => q.quorate, 15_000);
+    expect(s.expectedVotes).toBe(2);
+    // The cut-off nodes stay inquorate: the override is local to the partition it was set in.
+    expect((await quorumOn(lab, 3))?.quorate).toBe(false);
     await lab.heal(3);
     await lab.heal(4);
-    await waitQuorumOn(lab, 1, (q) => q.members.length === 4 && q.quorate, 60_000);
+    // Back together, votequorum returns to the configured expected votes (highest expected wins).
+    const back = await waitQuorumOn(lab, 1, (q) => q.members.length === 4 && q.quorate && q.expectedVotes === 4, 60_000);
+    expect(back.quorum).toBe(3);
   });
 
   it('refuses to remove a node that is still a member', async () => {
@@ -187,5 +230,29 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
     const s = await waitQuorumOn(lab, 1, (q) => q.members.length === 4, 30_000);
     expect(s.quorate).toBe(true);
     expect(s.expectedVotes).toBe(4);
+  });
+
+  it('adds a redundant link1 on every node, and knet brings it up', async () => {
+    const members = [1, 2, 3, 6];
+    for (const i of members) expect((await lab.exec(i, `ip addr add 198.18.${lab.id}.${128 + i}/25 dev eth0`)).exitCode).toBe(0);
+    const r = await changeLink(ops.ctx, { name: 'alpha', link: 1, cidr: `198.18.${lab.id}.128/25`, priority: 5 });
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    for (const i of members) {
+      expect((await lab.exec(i, 'corosync -t')).exitCode).toBe(0);
+      expect((await lab.exec(i, 'grep -c ring1_addr /etc/corosync/corosync.conf')).stdout.trim()).toBe('4');
+    }
+    // corosync-cfgtool -s: link 1 on the new address, connected to the three other nodes.
+    const link1 = (cfg: string): string => cfg.split(/^LINK ID /m).find((b) => b.startsWith('1 ')) ?? '';
+    const end = Date.now() + 30_000;
+    let block = '';
+    while (Date.now() < end) {
+      block = link1((await lab.exec(1, 'corosync-cfgtool -s')).stdout);
+      if ((block.match(/\tconnected/g) ?? []).length === 3) break;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    expect(block).toMatch(new RegExp(`addr\\s*= 198\\.18\\.${lab.id}\\.129`));
+    expect((block.match(/\tconnected/g) ?? []).length).toBe(3);
+    const s = await quorumOn(lab, 1);
+    expect(s?.quorate).toBe(true);
   });
 });

@@ -204,6 +204,11 @@ describe('probe summary', () => {
     expect(m.jitterMs).toBeCloseTo((2 + 1 + 0) / 3);
     expect(m.lossPercent).toBe(20);
   });
+  it('drops the slowest tenth from the average (a descheduled prober is not a slow network)', () => {
+    const m = summariseProbe('a', 'b', 0, 10, [0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 30]);
+    expect(m.rttAvgMs).toBeCloseTo(0.3);
+    expect(m.jitterMs).toBeGreaterThan(3);
+  });
   it('marks a link with no reply unreachable', () => {
     expect(summariseProbe('a', 'b', 0, 5, []).udpReachable).toBe(false);
   });

@@ -275,7 +275,7 @@ describe('commands', () => {
     const started = Date.now();
     const result = await session.run('sleep 21.5', { timeoutMs: 500 });
     expect(!result.ok && result.error.code).toBe('ssh.command-timeout');
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(execFileSync('sh', ['-c', 'ps -eo args | grep "^sleep 21[.]5" || true'], { encoding: 'utf8' })).toBe('');
     const after = await session.run('echo still-usable');
     expect(after.ok && after.value.stdout).toBe('still-usable\n');

@@ -98,7 +98,7 @@ describe.skipIf(!support.ok)('SSH against real sshd', () => {
     const started = Date.now();
     const result = await s.run('sleep 31.5', { timeoutMs: 500 });
     expect(!result.ok && result.error.code).toBe('ssh.command-timeout');
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
     let left = '';
     for (let i = 0; i < 20; i++) {
       left = (await lab.exec(node1.index, 'ps -eo pid,args | grep "[s]leep 31.5" || true')).stdout.trim();
