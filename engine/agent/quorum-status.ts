@@ -1,56 +1,47 @@
 /**
  * `corosync-quorumtool -s` / `-m` output → `QuorumStatusFact`, and the change filter behind
  * `quorum.watch`. Pure: the watcher is fed with `push(chunk)` and calls back on change only.
- * (The agent cannot import engine/providers; this reads the few lines a watcher needs.)
+ * Reading the text is engine/corosync's `parseQuorumtoolStatus`; this module only cuts a feed into
+ * status blocks and projects the parsed status onto the agent's wire shape (`QuorumStatusFact`,
+ * unchanged so agents and apps of different versions still understand each other).
  */
-import type { QuorumMemberFact, QuorumStatusFact } from './protocol';
+import { parseQuorumtoolStatus, type QuorumtoolStatus } from '../corosync/tool-quorumtool';
+import type { QuorumStatusFact } from './protocol';
 
-function field(text: string, name: string): string | undefined {
-  const m = new RegExp(`^\\s*${name}:[ \\t]*(.*)$`, 'mi').exec(text);
-  return m?.[1]?.trim();
+/**
+ * The parts of a parsed status the agent sends. Null without a votequorum section: expected votes,
+ * total votes and quorum come from it, and Quorate only runs corosync with votequorum.
+ */
+export function quorumStatusFact(s: QuorumtoolStatus): QuorumStatusFact | null {
+  const vq = s.votequorum;
+  if (!vq) return null;
+  return {
+    quorate: s.quorate,
+    ringId: s.ringId.raw,
+    nodes: s.nodes,
+    expectedVotes: vq.expectedVotes,
+    totalVotes: vq.totalVotes,
+    quorum: vq.quorum,
+    flags: [...vq.flags, ...vq.otherFlags],
+    members: s.members.map((m) => ({
+      nodeid: m.nodeid,
+      votes: m.votes,
+      // The wire keeps the printed words (`A,V,NMW` → A, V, NMW; `NR`); watchers test for 'A' and 'V'.
+      qdeviceFlags: m.qdevice ? m.qdevice.raw.split(',') : [],
+      name: m.name,
+      local: m.local,
+    })),
+    qdeviceVotes: s.qdevice ? s.qdevice.votes : null,
+  };
 }
 
-const FLAG = '(?:N?A|N?V|N?MW|NR)';
-const FLAGS_RE = new RegExp(`^(${FLAG}(?:,${FLAG})*)\\s+(.*)$`);
-
-/** Parse one status block. Null when it holds no votequorum section (corosync down, or not votequorum). */
+/**
+ * Parse one status block. Null when corosync did not answer with a votequorum status: the text is
+ * empty, an error, cut off, or from another quorum provider.
+ */
 export function parseQuorumStatus(text: string): QuorumStatusFact | null {
-  const quorate = field(text, 'Quorate');
-  const expected = field(text, 'Expected votes');
-  if (quorate === undefined || expected === undefined) return null;
-  const num = (s: string | undefined): number => Number.parseInt((s ?? '').split(/\s/)[0] ?? '', 10);
-  const members: QuorumMemberFact[] = [];
-  let qdeviceVotes: number | null = null;
-  const section = text.split(/Membership information[ \t]*\r?\n[-\s]*?\r?\n/i)[1] ?? '';
-  for (const line of section.split('\n')) {
-    const m = /^(0x[0-9a-f]+|\d+)\s+(\d+)\s+(.*)$/i.exec(line.trim());
-    if (!m) continue;
-    const nodeid = m[1]!.startsWith('0x') ? Number.parseInt(m[1]!, 16) : Number(m[1]);
-    let rest = m[3]!.trim();
-    if (nodeid === 0 && /^Qdevice\b/i.test(rest)) {
-      qdeviceVotes = Number(m[2]);
-      continue;
-    }
-    let qdeviceFlags: string[] = [];
-    const f = FLAGS_RE.exec(rest);
-    if (f) {
-      qdeviceFlags = f[1]!.split(',');
-      rest = f[2]!;
-    }
-    const local = /\(local\)\s*$/.test(rest);
-    members.push({ nodeid, votes: Number(m[2]), qdeviceFlags, name: rest.replace(/\s*\(local\)\s*$/, ''), local });
-  }
-  return {
-    quorate: /^yes/i.test(quorate),
-    ringId: field(text, 'Ring ID') ?? null,
-    nodes: num(field(text, 'Nodes')),
-    expectedVotes: num(expected),
-    totalVotes: num(field(text, 'Total votes')),
-    quorum: num(field(text, 'Quorum')),
-    flags: (field(text, 'Flags') ?? '').split(/\s+/).filter(Boolean),
-    members,
-    qdeviceVotes,
-  };
+  const parsed = parseQuorumtoolStatus(text);
+  return parsed.ok ? quorumStatusFact(parsed.value) : null;
 }
 
 /** What a watcher reports: whether corosync answered, and its status. */

@@ -288,7 +288,9 @@ function toOperationPlan(id: string, kind: OperationKind, plan: Plan, instructio
     kind,
     cluster: plan.cluster,
     summary: `${plan.op} ${plan.cluster}: ${plan.steps.length} steps on ${new Set(plan.steps.map((s) => s.machine)).size} machines (${plan.provider}).`,
-    files: Object.entries(plan.files).map(([machine, paths]) => ({ machine, changes: paths.map((path) => ({ path, action: 'modify' as const })) })),
+    // ops lists the paths a plan writes, not whether they exist: on a new cluster (no `before`)
+    // they are all new; otherwise they are changed in place (corosync.conf keeps a backup).
+    files: Object.entries(plan.files).map(([machine, paths]) => ({ machine, changes: paths.map((path) => ({ path, action: plan.before === null ? 'create' as const : 'modify' as const })) })),
     steps: plan.steps.map((s) => ({ id: s.id, machine: s.machine, title: s.title })),
     before: summary(plan.before, nodes),
     after: summary(plan.after, nodes)!,

@@ -56,6 +56,8 @@ interface Watched {
   readonly monitor: ClusterMonitor;
   /** Latest agent event per node name. */
   readonly latest: Map<string, QuorumWatchEvent>;
+  /** nodeid and votes of every node ever seen in a membership: an offline node keeps its own. */
+  readonly known: Map<string, { nodeid: number; votes: number }>;
   readonly stops: (() => void)[];
   cancelTimer?: () => void;
 }
@@ -128,6 +130,7 @@ export function createWatchService(deps: WatchDeps): WatchService {
       const opened = await openStream(machine, (event) => {
         pause = 1_000;
         w.latest.set(node, event);
+        for (const m of event.status?.members ?? []) w.known.set(m.name, { nodeid: m.nodeid, votes: m.votes });
         publish(w, w.monitor.report(viewFromQuorumEvent(node, event)));
       });
       if (opened.ok) {
@@ -157,6 +160,7 @@ export function createWatchService(deps: WatchDeps): WatchService {
         record,
         monitor: createClusterMonitor({ cluster, now: deps.now, ...(deps.settleMs !== undefined ? { settleMs: deps.settleMs } : {}) }),
         latest: new Map(),
+        known: new Map(),
         stops: [],
       };
       watched.set(record.name, w);
@@ -225,9 +229,18 @@ function buildStatus(w: Watched, now: number): ClusterStatus {
   const reporter = current.members.find((m) => w.latest.get(m)?.status) ?? [...w.latest.keys()][0] ?? null;
   const status: QuorumStatusFact | null = reporter ? w.latest.get(reporter)?.status ?? null : null;
   const byName = new Map(status?.members.map((m) => [m.name, m]) ?? []);
+  const used = new Set([...w.known.values()].map((k) => k.nodeid));
+  let spare = 0;
+  // A node no agent has ever shown in a membership (down since Quorate started) has no nodeid we
+  // know; it gets the lowest unused one so lists stay keyed uniquely — corosync.conf has the real one.
+  const unknownId = (): number => {
+    do spare++; while (used.has(spare));
+    used.add(spare);
+    return spare;
+  };
   const nodes: NodeStatus[] = Object.entries(w.record.nodes).map(([name, machine]) => {
-    const m = byName.get(name);
-    return { name, nodeid: m?.nodeid ?? 0, votes: m?.votes ?? 0, online: current.members.includes(name), machine };
+    const m = byName.get(name) ?? w.known.get(name);
+    return { name, nodeid: m?.nodeid ?? unknownId(), votes: m?.votes ?? 1, online: current.members.includes(name), machine };
   });
   const local = status?.members.find((m) => m.local);
   return {

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { parseConf, readConf, toVotequorumConfig, validateConf } from '../corosync';
-import { evaluatePartitions, failureTable } from '../model';
+import { checkPartitionInput, evaluatePartitions, failureTable } from '../model';
 import type { CliIo } from './io';
 import { UsageError } from './io';
 
@@ -59,7 +59,13 @@ export async function runQuorumCommand(argv: string[], io: CliIo): Promise<numbe
     }
     qdeviceReachable = Array.from({ length: count }, (_, i) => reach.includes(i + 1));
   }
-  const partitions = evaluatePartitions(cfg, { up, groups, qdeviceReachable });
+  const input = { up, groups, qdeviceReachable };
+  const checked = checkPartitionInput(cfg, input);
+  if (!checked.ok) {
+    io.stderr(`quorum: ${checked.error.message}\nhint: ${checked.error.hint}\n`);
+    return 2;
+  }
+  const partitions = evaluatePartitions(cfg, input);
   if (values.json) {
     io.stdout(`${JSON.stringify({ partitions })}\n`);
   } else {

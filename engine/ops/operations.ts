@@ -17,6 +17,7 @@ import { addressInCidr, gatherPreflightInput } from './preflight-gather.ssh';
 import { FACTS_SCRIPT, parseFacts } from './facts';
 import { loadCluster, saveCluster, type ClusterRecord } from './registry.fs';
 import { specLinks, type ClusterSpec } from './spec';
+import { cleanRemovedStep } from '../providers/corosync';
 
 export interface OpsContext {
   /** A root-capable runner for a machine added to Quorate (SSH in the product). */
@@ -135,8 +136,8 @@ export async function createCluster(ctx: OpsContext, req: CreateRequest): Promis
     if (await loadCluster(req.name, ctx.home)) return err('ops.cluster-exists', `Quorate already manages a cluster named ${req.name}`, 'Pick another name, or use join to add machines to it.');
     const conn = await connectAll(runners, req.machines);
     if (!conn.ok) return conn;
-    const { cidrs, addrs } = splitLinks(req.links, req.machines.length);
-    const g = await gatherPreflightInput({ mode: 'create', machines: req.machines.map((m) => ({ machine: m, runner: conn.value.get(m)!, ...(addrs ? { linkAddresses: addrs } : {}) })), ...(cidrs ? { linkCidrs: cidrs } : {}) });
+    const { cidrs, explicit } = splitLinks(req.links, req.machines);
+    const g = await gatherPreflightInput({ mode: 'create', machines: req.machines.map((m) => ({ machine: m, runner: conn.value.get(m)!, ...(explicit.has(m) ? { linkAddresses: explicit.get(m)! } : {}) })), ...(cidrs ? { linkCidrs: cidrs } : {}) });
     if (!g.ok) return g;
     const report = runPreflight(g.value.input);
     const provider: ProviderName = g.value.input.machines.every((f) => f.pveVersion !== null) ? 'pve' : 'corosync';
@@ -158,16 +159,22 @@ async function finishCreate(ctx: OpsContext, r: Result<OpResult>, _req: CreateRe
   return r;
 }
 
-function splitLinks(links: Partial<Record<LinkNumber, string>> | undefined, count: number): { cidrs?: Partial<Record<LinkNumber, string>>; addrs?: Partial<Record<LinkNumber, string>> } {
-  if (!links) return {};
+/**
+ * `--linkN` values: a network (CIDR) every machine picks its address from, or a plain address —
+ * the first machine's own (as `pvecm create --link0 ADDR` or `pvecm add … --link0 ADDR`), the
+ * others taking theirs from the same network.
+ */
+function splitLinks(links: Partial<Record<LinkNumber, string>> | undefined, machines: readonly string[]): { cidrs?: Partial<Record<LinkNumber, string>>; explicit: Map<string, Partial<Record<LinkNumber, string>>> } {
+  const explicit = new Map<string, Partial<Record<LinkNumber, string>>>();
+  if (!links) return { explicit };
   const cidrs: Partial<Record<LinkNumber, string>> = {};
-  const addrs: Partial<Record<LinkNumber, string>> = {};
   for (const [l, v] of Object.entries(links)) {
     if (!v) continue;
-    if (v.includes('/') || count > 1) cidrs[Number(l) as LinkNumber] = v.includes('/') ? v : `${v}/32`;
-    else addrs[Number(l) as LinkNumber] = v;
+    const link = Number(l) as LinkNumber;
+    cidrs[link] = v;
+    if (!v.includes('/') && machines[0]) explicit.set(machines[0], { ...(explicit.get(machines[0]) ?? {}), [link]: v });
   }
-  return { ...(Object.keys(cidrs).length ? { cidrs } : {}), ...(Object.keys(addrs).length ? { addrs } : {}) };
+  return { ...(Object.keys(cidrs).length ? { cidrs } : {}), explicit };
 }
 
 function preflightFailed(report: PreflightReport): Result<OpResult> {
@@ -244,10 +251,10 @@ export async function joinCluster(ctx: OpsContext, req: JoinRequest): Promise<Re
       links: specLinks(state.value.spec),
       hasQdevice: state.value.spec.qdevice !== undefined,
     };
-    const { cidrs, addrs } = splitLinks(req.links, req.machines.length);
+    const { cidrs, explicit } = splitLinks(req.links, req.machines);
     const g = await gatherPreflightInput({
       mode: 'join', cluster,
-      machines: req.machines.map((m) => ({ machine: m, runner: conn.value.get(m)!, ...(addrs ? { linkAddresses: addrs } : {}) })),
+      machines: req.machines.map((m) => ({ machine: m, runner: conn.value.get(m)!, ...(explicit.has(m) ? { linkAddresses: explicit.get(m)! } : {}) })),
       members: members.flatMap((m) => { const r = runners.peek(m.machine); return r ? [{ machine: m.machine, runner: r, linkAddresses: state.value.spec.nodes.find((n) => n.machine === m.machine)!.addresses }] : []; }),
       ...(cidrs ? { linkCidrs: cidrs } : {}),
     });
@@ -264,13 +271,37 @@ export async function joinCluster(ctx: OpsContext, req: JoinRequest): Promise<Re
   });
 }
 
-/** After a membership change: the registry follows the journaled plan. */
+/**
+ * After a membership change: the registry follows the journaled plan. A node removed without its
+ * clean-up step (it was unreachable) is remembered, so the next `remove` of it cleans it up.
+ */
 async function finishMembership(ctx: OpsContext, r: Result<OpResult>, name: string): Promise<Result<OpResult>> {
   if (!r.ok || r.value.outcome?.journal.state !== 'done') return r;
   const record = await loadCluster(name, ctx.home);
   if (!record) return r;
-  await saveCluster({ ...record, nodes: { ...r.value.plan.machines } }, ctx.home);
+  const nodes = { ...r.value.plan.machines };
+  const removed: Record<string, string> = { ...(record.removed ?? {}) };
+  for (const [n, m] of Object.entries(record.nodes)) {
+    if (!(n in nodes) && !r.value.plan.steps.some((s) => s.id === `clean@${m}`)) removed[n] = m;
+  }
+  for (const n of Object.keys(nodes)) delete removed[n];
+  const { removed: _old, ...rest } = record;
+  await saveCluster({ ...rest, nodes, ...(Object.keys(removed).length ? { removed } : {}) }, ctx.home);
   return r;
+}
+
+/** `remove` of a node already removed while unreachable: move its old cluster files aside now. */
+async function cleanUpRemoved(ctx: OpsContext, runners: Runners, record: ClusterRecord, node: string, machine: string): Promise<Result<OpResult>> {
+  const r = await runners.get(machine);
+  if (!r.ok) return err('ops.still-unreachable', `${node} (${machine}) was removed from ${record.name} but is still unreachable; its old cluster files could not be cleaned`, 'When it is reachable again, run the same remove command to clean it up. Do not start corosync on it meanwhile.');
+  const plan: Plan = { op: 'remove-cleanup', cluster: record.name, provider: record.provider, steps: [cleanRemovedStep(record.name, machine)], files: {}, before: null, after: { expectedVotes: 0, quorum: 0, canLose: 0 }, warnings: [], machines: { ...record.nodes } };
+  const x = await execute(ctx, runners, plan, false);
+  if (!x.ok) return x;
+  const removed = { ...(record.removed ?? {}) };
+  delete removed[node];
+  const { removed: _old, ...rest } = record;
+  await saveCluster({ ...rest, ...(Object.keys(removed).length ? { removed } : {}) }, ctx.home);
+  return ok({ plan, outcome: x.value });
 }
 
 export interface RemoveRequest {
@@ -290,6 +321,8 @@ export async function removeNode(ctx: OpsContext, req: RemoveRequest): Promise<R
     }
     const state = await readClusterState(ctx, runners, req.name);
     if (!state.ok) return state;
+    const pending = state.value.record.removed?.[req.node];
+    if (pending && !state.value.spec.nodes.some((n) => n.name === req.node)) return cleanUpRemoved(ctx, runners, state.value.record, req.node, pending);
     if (!state.value.status) return err('ops.no-status', `could not read the quorum status of ${req.name} from ${state.value.readFrom}`, 'Check that corosync runs on that node.');
     const machine = state.value.record.nodes[req.node];
     // "Reachable" here means: we can log in to clean it up afterwards (its corosync must be stopped).

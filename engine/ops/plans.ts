@@ -4,6 +4,7 @@
  * that need no machine (typed confirmation, inquorate remainder, lms consent) happen here.
  */
 import { err, ok, type Result } from '../result';
+import { checkConfText } from '../corosync';
 import type { LinkNumber, QdeviceAlgorithm } from '../model/cluster';
 import * as corosync from '../providers/corosync';
 import * as pve from '../providers/pve';
@@ -24,6 +25,24 @@ function plan(op: string, provider: ProviderName, before: ClusterSpec | null, af
   return { op, cluster: after.name, provider, steps, files, before: before ? quorumSummary(before) : null, after: quorumSummary(after), warnings, machines };
 }
 
+/**
+ * Every corosync.conf a plan installs is checked by engine/corosync's validator before anything runs
+ * (and again by `corosync -t` on each node before it takes effect).
+ */
+function checked(p: Plan): Result<Plan> {
+  const warnings = [...p.warnings];
+  for (const s of p.steps) {
+    if (s.action.kind !== 'install-conf') continue;
+    const problems = checkConfText(s.action.content);
+    const errors = problems.filter((x) => x.severity === 'error');
+    if (errors.length) {
+      return err('ops.invalid-conf', `the corosync.conf planned for ${s.machine} is invalid: ${errors.map((e) => `${e.line}:${e.column} ${e.message}`).join('; ')}`, errors[0]!.hint);
+    }
+    for (const w of problems) if (w.severity === 'warning' && !warnings.includes(w.message)) warnings.push(w.message);
+  }
+  return ok({ ...p, warnings });
+}
+
 const toSpecNode = (n: NewNode): Omit<SpecNode, 'nodeid'> => ({ name: n.hostname, machine: n.machine, addresses: n.addresses });
 
 /** create NAME: the first node founds the cluster, the others join it; verified quorate on every node. */
@@ -37,7 +56,7 @@ export function planCreate(input: { name: string; nodes: readonly NewNode[]; lin
   const warnings: string[] = [];
   if (spec.nodes.length === 2) warnings.push('Two nodes: two_node is set (both must be up at a cold start), and losing either stops the other from starting anything new after a restart; add a QDevice.');
   if (spec.nodes.length > 2 && spec.nodes.length % 2 === 0) warnings.push('An even node count: consider a QDevice so that a split in half keeps one side quorate.');
-  return ok(plan('create', input.provider, null, spec, steps, warnings));
+  return checked(plan('create', input.provider, null, spec, steps, warnings));
 }
 
 /** The QDevice must come off before a membership change and go back on after it (corosync refuses otherwise). */
@@ -73,7 +92,7 @@ export function planJoin(input: { before: ClusterSpec; nodes: readonly NewNode[]
   }, input.provider, input.qnetdMachine);
   if (!r.ok) return r;
   const warnings = [...r.value.warnings, `The joining node(s) get a new /etc/corosync (their cluster configuration is overwritten): ${input.nodes.map((n) => n.hostname).join(', ')}.`];
-  return ok(plan('join', input.provider, before, r.value.after, r.value.steps, warnings));
+  return checked(plan('join', input.provider, before, r.value.after, r.value.steps, warnings));
 }
 
 /**
@@ -104,7 +123,7 @@ export function planRemove(input: { before: ClusterSpec; name: string; onlineMem
     }
     warnings.push(`Forced: the remaining online nodes hold ${restVotes} of ${aq.quorum} votes and will not be quorate.`);
   }
-  return ok(plan('remove', input.provider, before, after, r.value.steps, warnings));
+  return checked(plan('remove', input.provider, before, after, r.value.steps, warnings));
 }
 
 /** link: add or change link N on every node (addresses keyed by node name). */
@@ -113,7 +132,7 @@ export function planLink(input: { before: ClusterSpec; link: LinkNumber; address
   if (missing.length) return err('ops.link-incomplete', `link${input.link} has no address for ${missing.join(', ')}`, 'Every node needs an address on every link.');
   if (input.provider === 'pve') return err('ops.unsupported', 'changing links on Proxmox VE is done by editing /etc/pve/corosync.conf', 'Follow the Proxmox guide "Adding Redundant Links To An Existing Cluster"; Quorate does not write /etc/pve.');
   const after = withLink(input.before, input.link, input.addresses, input.priority);
-  return ok(plan('link', input.provider, input.before, after, corosync.linkSteps(input.before, after), []));
+  return checked(plan('link', input.provider, input.before, after, corosync.linkSteps(input.before, after), []));
 }
 
 /** qdevice setup: ffsplit for even counts; lms (N−1 votes) for odd counts only with consent. */
@@ -137,14 +156,14 @@ export function planQdeviceSetup(input: { before: ClusterSpec; host: string; qne
   }
   warnings.push('Between the reload and the qdevice daemons starting (a second or two), expected votes already count the QDevice: losing a node in that window loses quorum.');
   const steps = input.provider === 'pve' ? pve.pveQdeviceSetupSteps(after) : corosync.qdeviceSetupSteps(input.before, after, input.qnetdMachine);
-  return ok(plan('qdevice-setup', input.provider, input.before, after, steps, warnings));
+  return checked(plan('qdevice-setup', input.provider, input.before, after, steps, warnings));
 }
 
 export function planQdeviceRemove(input: { before: ClusterSpec; provider: ProviderName }): Result<Plan> {
   if (!input.before.qdevice) return err('ops.no-qdevice', `cluster ${input.before.name} has no QDevice`, 'Nothing to remove.');
   const after = withoutQdevice(input.before);
   const steps = input.provider === 'pve' ? pve.pveQdeviceRemoveSteps(after) : corosync.qdeviceRemoveSteps(input.before, after);
-  return ok(plan('qdevice-remove', input.provider, input.before, after, steps, after.twoNode ? ['two_node is set again (two nodes without a QDevice).'] : []));
+  return checked(plan('qdevice-remove', input.provider, input.before, after, steps, after.twoNode ? ['two_node is set again (two nodes without a QDevice).'] : []));
 }
 
 /** expected: the emergency lever. Typed confirmation, and a reminder to restore it. */
@@ -157,7 +176,7 @@ export function planExpected(input: { before: ClusterSpec; votes: number; confir
   const steps = input.provider === 'pve'
     ? [{ id: `pvecm-expected-${input.votes}@${input.machine}`, machine: input.machine, title: pve.pvecmExpected(input.votes), action: { kind: 'run' as const, command: pve.pvecmExpected(input.votes) } }]
     : corosync.expectedSteps(input.before, input.machine, input.votes);
-  return ok(plan('expected', input.provider, input.before, after, steps, [
+  return checked(plan('expected', input.provider, input.before, after, steps, [
     `Emergency only: with expected votes at ${input.votes}, this partition acts as the cluster. Make sure the missing nodes are really off.`,
     'Reminder: the setting lasts until the next membership change; once the nodes are back, check `quorate status` shows the full expected votes again.',
   ]));

@@ -25,7 +25,10 @@ export interface GatherOptions {
   /** Existing members to probe against (join). */
   readonly members?: readonly ProbeTarget[];
   readonly cluster?: ExistingCluster;
-  /** `--link0 CIDR`: the address on that network is the link address. */
+  /**
+   * `--link0 CIDR`: the address on that network is the link address. A plain address stands for the
+   * network of the interface holding it (on whichever machine has it).
+   */
   readonly linkCidrs?: Partial<Record<LinkNumber, string>>;
   readonly probeCount?: number;
   readonly probeGapMs?: number;
@@ -73,21 +76,28 @@ export async function gatherPreflightInput(opts: GatherOptions): Promise<Result<
     facts.set(t.machine, parsed.facts);
     if (parsed.remoteTimeMs !== null) clockOffsetsMs[t.machine] = parsed.remoteTimeMs - mid;
   }
+  // A plain address given as a link's network means "the network of the interface that holds it".
+  const cidrs: Partial<Record<LinkNumber, string>> = {};
+  for (const [l, v] of Object.entries(opts.linkCidrs ?? {})) {
+    if (!v) continue;
+    cidrs[Number(l) as LinkNumber] = v.includes('/') ? v : [...facts.values()].flatMap((f) => f.interfaces.flatMap((i) => i.addresses)).find((a) => a.split('/')[0] === v) ?? `${v}/32`;
+  }
   const linkAddresses: Record<string, Partial<Record<LinkNumber, string>>> = {};
   for (const t of all) {
     const f = facts.get(t.machine)!;
     const addrs: Partial<Record<LinkNumber, string>> = { ...(t.linkAddresses ?? {}) };
-    for (const [l, cidr] of Object.entries(opts.linkCidrs ?? {})) {
+    for (const [l, cidr] of Object.entries(cidrs)) {
       const link = Number(l) as LinkNumber;
       if (addrs[link] === undefined && cidr) {
         const a = addressInCidr(f, cidr);
         if (a) addrs[link] = a;
       }
     }
-    if (Object.keys(addrs).length === 0 && !opts.linkCidrs) addrs[0] = t.machine;
+    // link0 defaults to the address the machine was added with (pvecm's default too).
+    if (addrs[0] === undefined && cidrs[0] === undefined) addrs[0] = t.machine;
     linkAddresses[t.machine] = addrs;
   }
-  const measurements = await probeMesh(all, linkAddresses, opts.probeCount ?? 20, opts.probeGapMs ?? 10);
+  const measurements = await probeMesh(all, linkAddresses, opts.probeCount ?? 30, opts.probeGapMs ?? 5);
   const checked = new Set(opts.machines.map((m) => m.machine));
   return ok({
     input: {

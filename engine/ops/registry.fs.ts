@@ -14,6 +14,8 @@ export interface ClusterRecord {
   /** node name → machine address. */
   readonly nodes: Readonly<Record<string, string>>;
   readonly qnetd?: { readonly machine: string; readonly host: string };
+  /** Nodes removed while unreachable (name → machine): their old cluster files still wait to be moved aside. */
+  readonly removed?: Readonly<Record<string, string>>;
 }
 
 export async function loadCluster(name: string, home = quorateHome()): Promise<ClusterRecord | null> {

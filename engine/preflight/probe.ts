@@ -12,11 +12,15 @@ export function summariseProbe(from: string, to: string, link: LinkNumber, sent:
   if (sent <= 0 || rttsMs.length === 0) {
     return { from, to, link, udpReachable: false, rttAvgMs: Number.NaN, jitterMs: Number.NaN, lossPercent: 100 };
   }
-  const kept = [...rttsMs].sort((a, b) => a - b).slice(0, Math.max(1, Math.ceil(rttsMs.length * 0.9)));
+  const keep = Math.max(1, Math.ceil(rttsMs.length * 0.9));
+  const cutoff = [...rttsMs].sort((a, b) => a - b)[keep - 1]!;
+  // The kept samples in send order (ties at the cutoff kept up to `keep`).
+  const kept: number[] = [];
+  for (const r of rttsMs) if (r <= cutoff && kept.length < keep) kept.push(r);
   const avg = kept.reduce((a, b) => a + b, 0) / kept.length;
   let diffs = 0;
-  for (let i = 1; i < rttsMs.length; i++) diffs += Math.abs(rttsMs[i]! - rttsMs[i - 1]!);
-  const jitter = rttsMs.length > 1 ? diffs / (rttsMs.length - 1) : 0;
+  for (let i = 1; i < kept.length; i++) diffs += Math.abs(kept[i]! - kept[i - 1]!);
+  const jitter = kept.length > 1 ? diffs / (kept.length - 1) : 0;
   const loss = Math.max(0, Math.min(100, ((sent - rttsMs.length) / sent) * 100));
   return { from, to, link, udpReachable: true, rttAvgMs: avg, jitterMs: jitter, lossPercent: loss };
 }

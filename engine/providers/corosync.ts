@@ -96,14 +96,20 @@ export function removeSteps(before: ClusterSpec, after: ClusterSpec, removed: { 
   steps.push(...installConfSteps(after, rest, before.configVersion));
   steps.push({ id: `reload-v${after.configVersion}@${first}`, machine: first, title: `reload corosync.conf without ${removed.name}`, action: { kind: 'reload-corosync' } });
   steps.push(...verifySteps(after));
-  if (removed.reachable && removed.machine) {
-    // It must not come back with the old config (Proxmox docs): move its cluster files aside.
-    steps.push({
-      id: `clean@${removed.machine}`, machine: removed.machine, title: 'stop corosync and move the old cluster files aside (it must not rejoin with them)',
-      action: { kind: 'run', command: `corosync-cfgtool -s >/dev/null 2>&1 && { echo "corosync is still running on this node" >&2; exit 1; }; cd /etc/corosync && for f in corosync.conf authkey; do [ -f $f ] && mv -f $f $f.removed-from-${sh(after.name).slice(1, -1)}; done; true` },
-    });
-  }
+  if (removed.reachable && removed.machine) steps.push(cleanRemovedStep(after.name, removed.machine));
   return steps;
+}
+
+/**
+ * On a removed node: refuse while its corosync still runs, else move corosync.conf and authkey aside.
+ * It must not come back with the old config (Proxmox docs, "Remove a Cluster Node").
+ */
+export function cleanRemovedStep(cluster: string, machine: string): Step {
+  const suffix = `removed-from-${sh(cluster).slice(1, -1)}`;
+  return {
+    id: `clean@${machine}`, machine, title: 'move the old cluster files aside (it must not rejoin with them)',
+    action: { kind: 'run', command: `corosync-cfgtool -s >/dev/null 2>&1 && { echo "corosync is still running on this node: stop it first" >&2; exit 1; }; cd /etc/corosync && for f in corosync.conf authkey; do [ -f $f ] && mv -f $f $f.${suffix}; done; true` },
+  };
 }
 
 /** The NSS certificate exchange of shared/lab-notes.md, then the config, then the daemons. */

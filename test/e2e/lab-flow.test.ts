@@ -2,7 +2,8 @@
  * The whole journey through the UI, on the lab (real sshd, agent, corosync): add three machines and
  * confirm their keys, bootstrap them, create a cluster through the wizard (pre-flight, plan, run),
  * see the quorate dashboard; cut two nodes and see the quorum-lost banner (and the onDidNotify
- * event on the wire); heal them and see "regained". Screenshots of every stage in test-results/e2e/.
+ * event on the wire); heal them and see "regained"; regenerate a host's SSH keys and see adding it
+ * again refused. Screenshots of every stage in test-results/e2e/.
  */
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import type { Lab } from '../lab/lab';
@@ -109,5 +110,18 @@ async function journey(app: AppPage, url: string): Promise<void> {
   await page.locator('[data-testid="quorum-banner"][data-kind="quorum-regained"]').waitFor({ timeout: 90_000 });
   await page.locator('[data-testid="quorum-card"][data-quorate="true"]').waitFor({ timeout: 60_000 });
   await app.screenshot('lab-7-regained');
+
+  // A machine whose SSH host key changed is refused with the explanation, never silently re-pinned.
+  await l.regenerateHostKeys(3);
+  await page.getByTestId('nav-machines').click();
+  await page.getByTestId('add-machine').first().click();
+  await page.getByTestId('machine-address').fill(l.hosts[2]!.address);
+  await page.getByTestId('machine-user').fill('root');
+  await page.getByTestId('machine-password').fill(l.hosts[2]!.rootPassword);
+  await page.getByTestId('add-machine-submit').click();
+  const refusal = page.locator('[data-testid="add-machine-error"], [data-testid="machine-error"]').first();
+  await refusal.waitFor();
+  expect(await refusal.textContent()).toMatch(/host key .*has changed/i);
+  await app.screenshot('lab-8-host-key-changed');
   expect(app.problems).toEqual([]);
 }

@@ -1,8 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { QuorumStatusFact } from '../../../engine/agent/protocol';
 import { parseQuorumStatus, QuorumWatchParser, type QuorumObservation } from '../../../engine/agent/quorum-status';
+import { parseQuorumtoolStatus } from '../../../engine/corosync/tool-quorumtool';
+import { unwrap } from '../../../engine/result';
 
 const sample = (name: string): string => readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'samples', name), 'utf8');
 
@@ -73,5 +76,68 @@ describe('QuorumWatchParser', () => {
     expect(seen).toHaveLength(0);
     p.push(`${'-'.repeat(49)}\n`);
     expect(seen).toHaveLength(1);
+  });
+});
+
+describe('the wire shape over every real `corosync-quorumtool -s` capture', () => {
+  const dir = fileURLToPath(new URL('../corosync/tool-samples/', import.meta.url));
+  const captures = readdirSync(dir)
+    .filter((name) => /^corosync-quorumtool -s\b/.test(readFileSync(join(dir, name, 'command.txt'), 'utf8')))
+    .sort()
+    .map((name) => ({ name, text: readFileSync(join(dir, name, 'output.txt'), 'utf8') }));
+
+  it('finds the lab captures', () => {
+    expect(captures.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('projects what engine/corosync reads onto the agent fact, member by member', () => {
+    for (const { name, text } of captures) {
+      const full = unwrap(parseQuorumtoolStatus(text));
+      const fact = parseQuorumStatus(text);
+      expect(fact, name).not.toBeNull();
+      expect(fact, name).toMatchObject({
+        quorate: full.quorate,
+        ringId: full.ringId.raw,
+        nodes: full.nodes,
+        expectedVotes: full.votequorum?.expectedVotes,
+        totalVotes: full.votequorum?.totalVotes,
+        quorum: full.votequorum?.quorum,
+        qdeviceVotes: full.qdevice?.votes ?? null,
+      });
+      expect(fact!.members.map((m) => [m.nodeid, m.votes, m.name, m.local]), name).toEqual(full.members.map((m) => [m.nodeid, m.votes, m.name, m.local]));
+      // A Qdevice column gives every member its flags; without one, none has any.
+      const hasColumn = /Votes\s+Qdevice\s+Name/.test(text);
+      for (const m of fact!.members) expect(m.qdeviceFlags.length > 0, `${name} ${m.name}`).toBe(hasColumn);
+    }
+  });
+
+  it('keeps per-node QDevice words as printed, NR included', () => {
+    const text = captures.find((c) => c.name === 'quorumtool-s-qdevice-peer-unregistered')?.text ?? '';
+    const fact = parseQuorumStatus(text);
+    expect(fact?.members.map((m) => [m.name, m.qdeviceFlags])).toEqual([['node1', ['A', 'V', 'NMW']], ['node2', ['NR']]]);
+    expect(fact?.flags).toEqual(['Quorate', 'Qdevice']);
+  });
+
+  it('returns null for a status from another quorum provider', () => {
+    const text = captures[0]!.text.replace(/\nVotequorum information\n-+\n(?:.+\n)+/, '\n');
+    expect(parseQuorumtoolStatus(text).ok).toBe(true);
+    expect(parseQuorumStatus(text)).toBeNull();
+  });
+
+  it('cuts all captures, streamed back to back as `-m` prints them, into one event per change', () => {
+    const stream = captures.map((c) => `${c.text.replace(/\n*$/, '')}\n\n`).join('');
+    const expected: (QuorumStatusFact | null)[] = [];
+    for (const { text } of captures) {
+      const fact = parseQuorumStatus(text);
+      if (JSON.stringify(fact) !== JSON.stringify(expected[expected.length - 1])) expected.push(fact);
+    }
+    expect(expected.length).toBeGreaterThan(captures.length / 2);
+    for (const size of [1, 13, stream.length]) {
+      const seen: QuorumObservation[] = [];
+      const p = new QuorumWatchParser((o) => seen.push(o));
+      for (let i = 0; i < stream.length; i += size) p.push(stream.slice(i, i + size));
+      expect(seen.map((o) => o.status)).toEqual(expected);
+      expect(seen.every((o) => o.running)).toBe(true);
+    }
   });
 });

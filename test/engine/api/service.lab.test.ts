@@ -111,4 +111,14 @@ describe.skipIf(!support.ok)('the API service on the lab', () => {
     const active = await service.handlers.listNotices();
     expect(active.ok && active.value.filter((n) => n.kind === 'quorum-lost')).toEqual([]);
   });
+
+  it('refuses a machine whose host key changed, saying so', async () => {
+    const host = lab.hosts[2]!;
+    await lab.regenerateHostKeys(host.index);
+    const again = await service.handlers.addMachine({ address: host.address, user: 'root', auth: { kind: 'password', password: host.rootPassword } });
+    expect(again.ok ? again.value : again.error).toMatchObject({ code: 'ssh.host-key-changed' });
+    if (!again.ok) expect(again.error.message).toContain('has changed');
+    const list = await service.handlers.listMachines();
+    expect(list.ok && list.value.find((m) => m.address === host.address)?.state).toBe('failed');
+  });
 });

@@ -140,6 +140,13 @@ describe('quorate quorum', () => {
     expect(r.stderr).toContain('pve1, pve2, pve3');
   });
 
+  it('refuses a node listed in two groups instead of guessing', async () => {
+    const r = await run('quorum', file('q8.conf', threeNodes()), '--partition', 'pve1,pve2/pve2,pve3');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/pve2/);
+    expect(r.stderr).toMatch(/hint: /);
+  });
+
   it('prints the seeds\' failure table', async () => {
     const canLose = [];
     for (const n of [2, 3, 4, 5]) {

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
-import { changeLink, clusterStatus, createCluster, joinCluster, removeNode, setExpected } from '../../../engine/ops/operations';
+import { changeLink, clusterStatus, createCluster, joinCluster, preflightMachines, removeNode, setExpected } from '../../../engine/ops/operations';
 import { stopServiceScript } from '../../../engine/ops/scripts';
 import { runCreateCommand, runPreflightCommand } from '../../../engine/cli/cluster-commands';
 import type { CliIo } from '../../../engine/cli/io';
@@ -46,6 +46,26 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
     const latency = json.checks.filter((c) => c.id === 'preflight.latency');
     expect(latency).toHaveLength(3);
     for (const c of latency) expect(Number.parseFloat(c.measured)).toBeLessThan(5);
+  });
+
+  it('pre-flight fails a clock 5 s off and a Proxmox node with guests beside plain Debian ones', async () => {
+    await lab.skewClock(5, 5);
+    await lab.fakeProxmox(4, { version: '8.2.4', guests: [{ vmid: 100, name: 'web', kind: 'qemu' }] });
+    try {
+      const r = await preflightMachines(ops.ctx, [addr(1), addr(4), addr(5)]);
+      if (!r.ok) throw new Error(JSON.stringify(r.error));
+      const get = (id: string, subject: string) => r.value.checks.find((c) => c.id === `preflight.${id}` && c.subject === subject);
+      expect(r.value.ok).toBe(false);
+      expect(get('clock-offset', addr(5))?.status).toBe('fail');
+      expect(Number.parseFloat(get('clock-offset', addr(5))!.measured)).toBeGreaterThan(4);
+      expect(get('clock-offset', addr(1))?.status).toBe('pass');
+      expect(get('guests', addr(4))?.status).toBe('fail');
+      expect(get('guests', addr(4))?.measured).toContain('100 web');
+      expect(get('pve-mixed', 'cluster')?.status).toBe('fail');
+    } finally {
+      await lab.skewClock(5, 0);
+      await lab.exec(4, 'rm -f /usr/local/sbin/pveversion /usr/local/sbin/qm /usr/local/sbin/pct /usr/local/sbin/pvecm');
+    }
   });
 
   it('quorate create --plan --json: shows the plan and changes nothing', async () => {
@@ -254,5 +274,30 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
     expect((block.match(/\tconnected/g) ?? []).length).toBe(3);
     const s = await quorumOn(lab, 1);
     expect(s?.quorate).toBe(true);
+  });
+
+  it('removes an unreachable node, and cleans it up when the same remove runs once it is back', async () => {
+    await lab.cut(6);
+    try {
+      await waitQuorumOn(lab, 1, (q) => q.members.length === 3, 60_000);
+      const r = await removeNode(ops.ctx, { name: 'alpha', node: 'node6' });
+      if (!r.ok) throw new Error(JSON.stringify(r.error));
+      expect(r.value.plan.steps.some((s) => s.id.startsWith('clean@'))).toBe(false);
+      const s = await waitQuorumOn(lab, 1, (q) => q.expectedVotes === 3, 30_000);
+      expect(s.quorate).toBe(true);
+      // Still unreachable: the clean-up is refused with a hint, nothing else happens.
+      const again = await removeNode(ops.ctx, { name: 'alpha', node: 'node6' });
+      expect(!again.ok && again.error.code).toBe('ops.still-unreachable');
+    } finally {
+      await lab.heal(6);
+    }
+    // Back, but its corosync still runs with the old file: the clean-up refuses until it is stopped.
+    const running = await removeNode(ops.ctx, { name: 'alpha', node: 'node6' });
+    expect(!running.ok && running.error.message).toMatch(/still running/);
+    expect((await lab.exec(6, stopServiceScript('corosync'))).exitCode).toBe(0);
+    const cleaned = await removeNode(ops.ctx, { name: 'alpha', node: 'node6' });
+    if (!cleaned.ok) throw new Error(JSON.stringify(cleaned.error));
+    expect((await lab.exec(6, 'ls /etc/corosync')).stdout).toMatch(/corosync\.conf\.removed-from-alpha/);
+    expect((await quorumOn(lab, 1))?.quorate).toBe(true);
   });
 });

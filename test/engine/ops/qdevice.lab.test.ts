@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
-import { clusterStatus, createCluster, joinCluster, removeQdevice, setupQdevice } from '../../../engine/ops/operations';
-import { runStatusCommand } from '../../../engine/cli/cluster-commands';
+import { clusterStatus, joinCluster, removeQdevice, setupQdevice } from '../../../engine/ops/operations';
+import { runCreateCommand, runStatusCommand } from '../../../engine/cli/cluster-commands';
 import { stopServiceScript, startServiceScript } from '../../../engine/ops/scripts';
 import { labOps, quorumOn, waitQuorumOn, type LabOps } from './lab-ops';
 
@@ -23,8 +23,22 @@ describe.skipIf(!support.ok)('QDevice on real corosync-qnetd', () => {
   beforeAll(async () => {
     lab = await labUp({ hosts: 5 });
     ops = labOps(lab);
-    const r = await createCluster(ops.ctx, { name: 'duo', machines: [addr(1), addr(2)] });
-    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    // Two links: link0 on the hosts' addresses, link1 on a second network (198.18.<id>.128/25).
+    for (const i of [1, 2, 4, 5]) await lab.exec(i, `ip addr add 198.18.${lab.id}.${128 + i}/25 dev eth0`);
+    let out = '';
+    const io = { stdout: (t: string) => { out += t; }, stderr: () => {}, readStdin: async () => '' };
+    const code = await runCreateCommand(['duo', '--node', addr(1), '--node', addr(2), '--link0', addr(1), '--link1', `198.18.${lab.id}.128/25`, '--json'], io, { ctx: ops.ctx });
+    if (code !== 0) throw new Error(out);
+    expect(JSON.parse(out)).toMatchObject({ ok: true, verified: true });
+  });
+
+  it('created both links on both nodes (quorate create … --link0 IP --link1 CIDR)', async () => {
+    for (const i of [1, 2]) {
+      const conf = (await lab.exec(i, 'cat /etc/corosync/corosync.conf')).stdout;
+      expect(conf).toContain(`ring0_addr: ${addr(2)}`);
+      expect(conf).toContain(`ring1_addr: 198.18.${lab.id}.130`);
+      expect(conf).toMatch(/two_node: 1/);
+    }
   });
   afterAll(async () => {
     await lab?.down();
@@ -84,7 +98,7 @@ describe.skipIf(!support.ok)('QDevice on real corosync-qnetd', () => {
   });
 
   it('joins two nodes while a QDevice is configured, as one plan: QDevice off, join, QDevice on again', async () => {
-    const r = await joinCluster(ops.ctx, { name: 'duo', machines: [addr(4), addr(5)] });
+    const r = await joinCluster(ops.ctx, { name: 'duo', machines: [addr(4), addr(5)], links: { 1: `198.18.${lab.id}.128/25` } });
     if (!r.ok) throw new Error(JSON.stringify(r.error));
     const ids = r.value.plan.steps.map((s) => s.id);
     expect(ids.findIndex((i) => i.startsWith('stop-qdevice'))).toBeLessThan(ids.findIndex((i) => i.startsWith('start-corosync')));

@@ -74,7 +74,7 @@ describe('pre-flight', () => {
     expect(find(r.checks, 'loss')[0]!.status).toBe(status);
   });
 
-  it.each([[0.5, 'pass'], [1.5, 'warn'], [5, 'fail']])('rates %f ms jitter as %s', (j, status) => {
+  it.each([[0.5, 'pass'], [1.5, 'warn'], [9.9, 'warn'], [10, 'fail']])('rates %f ms jitter as %s', (j, status) => {
     const base = input(2);
     const r = runPreflight({ ...base, measurements: meshOf(base.machines as MachineFacts[], { jitterMs: j }) });
     expect(find(r.checks, 'jitter')[0]!.status).toBe(status);
@@ -207,7 +207,7 @@ describe('probe summary', () => {
   it('drops the slowest tenth from the average (a descheduled prober is not a slow network)', () => {
     const m = summariseProbe('a', 'b', 0, 10, [0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 30]);
     expect(m.rttAvgMs).toBeCloseTo(0.3);
-    expect(m.jitterMs).toBeGreaterThan(3);
+    expect(m.jitterMs).toBeCloseTo(0);
   });
   it('marks a link with no reply unreachable', () => {
     expect(summariseProbe('a', 'b', 0, 5, []).udpReachable).toBe(false);
