@@ -30,7 +30,7 @@ export function setupWindows(options: WindowOptions): Windows {
   app.on('before-quit', onBeforeQuit);
   options.disposables.add(() => void app.off('before-quit', onBeforeQuit));
 
-  const create = (): BrowserWindow => {
+  const create = (hash = ''): BrowserWindow => {
     const w = new BrowserWindow({
       width: 1280,
       height: 800,
@@ -62,14 +62,18 @@ export function setupWindows(options: WindowOptions): Windows {
     w.on('closed', () => {
       if (window === w) window = undefined;
     });
-    void w.loadURL(`${APP_ORIGIN}/index.html`);
+    void w.loadURL(`${APP_ORIGIN}/index.html${hash}`);
     return w;
   };
 
   return {
     show(hash) {
-      window ??= create();
-      if (hash) void window.webContents.executeJavaScript(`location.hash = ${JSON.stringify(hash)}`);
+      if (!window) {
+        window = create(hash);
+      } else if (hash) {
+        // Same-document navigation: the renderer's router follows `hashchange`; nothing reloads.
+        void window.webContents.executeJavaScript(`location.hash = ${JSON.stringify(hash)}`);
+      }
       if (window.isMinimized()) window.restore();
       window.show();
       window.focus();

@@ -110,9 +110,13 @@ async function execute(ctx: OpsContext, runners: Runners, plan: Plan, rollback: 
 }
 
 /** An unfinished run of the same op: resumed (or rolled back) before anything new is planned or checked. */
-async function resumeIfUnfinished(ctx: OpsContext, runners: Runners, op: string, cluster: string, rollback: boolean): Promise<Result<OpResult> | null> {
+async function resumeIfUnfinished(ctx: OpsContext, runners: Runners, op: string, cluster: string, rollback: boolean, request: string): Promise<Result<OpResult> | null> {
   const j = await ctx.journal.load(opIdOf({ op, cluster }));
   if (!isUnfinished(j)) return null;
+  if (!rollback && j.plan.request !== undefined && j.plan.request !== request) {
+    return err('ops.unfinished-other', `an interrupted "${j.plan.request}" on ${cluster} is not finished`,
+      `Finish it first (run that command again) or undo it (the same command with --rollback); nothing was changed now.`);
+  }
   const r = await execute(ctx, runners, j.plan, rollback);
   return r.ok ? ok({ plan: j.plan, outcome: r.value }) : r;
 }
@@ -130,7 +134,7 @@ export interface CreateRequest {
 export async function createCluster(ctx: OpsContext, req: CreateRequest): Promise<Result<OpResult>> {
   return withRunners(ctx, async (runners) => {
     if (!req.planOnly) {
-      const resumed = await resumeIfUnfinished(ctx, runners, 'create', req.name, req.rollback ?? false);
+      const resumed = await resumeIfUnfinished(ctx, runners, 'create', req.name, req.rollback ?? false, `create ${req.machines.join(' ')}`);
       if (resumed) return finishCreate(ctx, resumed, req);
     }
     if (await loadCluster(req.name, ctx.home)) return err('ops.cluster-exists', `Quorate already manages a cluster named ${req.name}`, 'Pick another name, or use join to add machines to it.');
@@ -146,7 +150,7 @@ export async function createCluster(ctx: OpsContext, req: CreateRequest): Promis
     if (!plan.ok) return plan;
     if (req.planOnly) return ok({ plan: plan.value, preflight: report });
     if (!report.ok) return preflightFailed(report);
-    const r = await execute(ctx, runners, plan.value, false);
+    const r = await execute(ctx, runners, { ...plan.value, request: `create ${req.machines.join(' ')}` }, false);
     if (!r.ok) return r;
     return finishCreate(ctx, { ok: true, value: { plan: plan.value, outcome: r.value, preflight: report } }, req);
   });
@@ -234,7 +238,7 @@ export interface JoinRequest {
 export async function joinCluster(ctx: OpsContext, req: JoinRequest): Promise<Result<OpResult>> {
   return withRunners(ctx, async (runners) => {
     if (!req.planOnly) {
-      const resumed = await resumeIfUnfinished(ctx, runners, 'join', req.name, req.rollback ?? false);
+      const resumed = await resumeIfUnfinished(ctx, runners, 'join', req.name, req.rollback ?? false, `join ${req.machines.join(' ')}`);
       if (resumed) return finishMembership(ctx, resumed, req.name);
     }
     const state = await readClusterState(ctx, runners, req.name);
@@ -265,7 +269,7 @@ export async function joinCluster(ctx: OpsContext, req: JoinRequest): Promise<Re
     if (!plan.ok) return plan;
     if (req.planOnly) return ok({ plan: plan.value, preflight: report });
     if (!report.ok) return preflightFailed(report);
-    const r = await execute(ctx, runners, plan.value, false);
+    const r = await execute(ctx, runners, { ...plan.value, request: `join ${req.machines.join(' ')}` }, false);
     if (!r.ok) return r;
     return finishMembership(ctx, ok({ plan: plan.value, outcome: r.value, preflight: report }), req.name);
   });
@@ -316,7 +320,7 @@ export interface RemoveRequest {
 export async function removeNode(ctx: OpsContext, req: RemoveRequest): Promise<Result<OpResult>> {
   return withRunners(ctx, async (runners) => {
     if (!req.planOnly) {
-      const resumed = await resumeIfUnfinished(ctx, runners, 'remove', req.name, req.rollback ?? false);
+      const resumed = await resumeIfUnfinished(ctx, runners, 'remove', req.name, req.rollback ?? false, `remove ${req.node}`);
       if (resumed) return finishMembership(ctx, resumed, req.name);
     }
     const state = await readClusterState(ctx, runners, req.name);
@@ -331,7 +335,7 @@ export async function removeNode(ctx: OpsContext, req: RemoveRequest): Promise<R
     const plan = planRemove({ before: state.value.spec, name: req.node, onlineMembers: online, removedReachable: reachable, provider: state.value.record.provider, ...(req.forceConfirm ? { force: { confirm: req.forceConfirm } } : {}), ...(state.value.record.qnetd ? { qnetdMachine: state.value.record.qnetd.machine } : {}) });
     if (!plan.ok) return plan;
     if (req.planOnly) return ok({ plan: plan.value });
-    const r = await execute(ctx, runners, plan.value, false);
+    const r = await execute(ctx, runners, { ...plan.value, request: `remove ${req.node}` }, false);
     if (!r.ok) return r;
     return finishMembership(ctx, ok({ plan: plan.value, outcome: r.value }), req.name);
   });
@@ -349,7 +353,7 @@ export interface QdeviceSetupRequest {
 export async function setupQdevice(ctx: OpsContext, req: QdeviceSetupRequest): Promise<Result<OpResult>> {
   return withRunners(ctx, async (runners) => {
     if (!req.planOnly) {
-      const resumed = await resumeIfUnfinished(ctx, runners, 'qdevice-setup', req.name, req.rollback ?? false);
+      const resumed = await resumeIfUnfinished(ctx, runners, 'qdevice-setup', req.name, req.rollback ?? false, `qdevice setup ${req.host}`);
       if (resumed) return finishQdevice(ctx, resumed, req.name, req.host);
     }
     const state = await readClusterState(ctx, runners, req.name);
@@ -372,7 +376,7 @@ export async function setupQdevice(ctx: OpsContext, req: QdeviceSetupRequest): P
     const plan = planQdeviceSetup({ before: state.value.spec, host: req.host, qnetdMachine: req.host, provider: state.value.record.provider, ...(req.algorithm ? { algorithm: req.algorithm } : {}), ...(req.consent ? { consent: true } : {}) });
     if (!plan.ok) return plan;
     if (req.planOnly) return ok({ plan: plan.value });
-    const r = await execute(ctx, runners, plan.value, false);
+    const r = await execute(ctx, runners, { ...plan.value, request: `qdevice setup ${req.host}` }, false);
     if (!r.ok) return r;
     return finishQdevice(ctx, ok({ plan: plan.value, outcome: r.value }), req.name, req.host);
   });
@@ -390,7 +394,7 @@ async function finishQdevice(ctx: OpsContext, r: Result<OpResult>, name: string,
 export async function removeQdevice(ctx: OpsContext, req: { name: string; planOnly?: boolean; rollback?: boolean }): Promise<Result<OpResult>> {
   return withRunners(ctx, async (runners) => {
     if (!req.planOnly) {
-      const resumed = await resumeIfUnfinished(ctx, runners, 'qdevice-remove', req.name, req.rollback ?? false);
+      const resumed = await resumeIfUnfinished(ctx, runners, 'qdevice-remove', req.name, req.rollback ?? false, 'qdevice remove');
       if (resumed) return finishQdevice(ctx, resumed, req.name, null);
     }
     const state = await readClusterState(ctx, runners, req.name);
@@ -398,7 +402,7 @@ export async function removeQdevice(ctx: OpsContext, req: { name: string; planOn
     const plan = planQdeviceRemove({ before: state.value.spec, provider: state.value.record.provider });
     if (!plan.ok) return plan;
     if (req.planOnly) return ok({ plan: plan.value });
-    const r = await execute(ctx, runners, plan.value, false);
+    const r = await execute(ctx, runners, { ...plan.value, request: 'qdevice remove' }, false);
     if (!r.ok) return r;
     return finishQdevice(ctx, ok({ plan: plan.value, outcome: r.value }), req.name, null);
   });
@@ -419,7 +423,7 @@ export interface LinkRequest {
 export async function changeLink(ctx: OpsContext, req: LinkRequest): Promise<Result<OpResult>> {
   return withRunners(ctx, async (runners) => {
     if (!req.planOnly) {
-      const resumed = await resumeIfUnfinished(ctx, runners, 'link', req.name, req.rollback ?? false);
+      const resumed = await resumeIfUnfinished(ctx, runners, 'link', req.name, req.rollback ?? false, `link${req.link}`);
       if (resumed) return resumed;
     }
     const state = await readClusterState(ctx, runners, req.name);
@@ -443,7 +447,7 @@ export async function changeLink(ctx: OpsContext, req: LinkRequest): Promise<Res
     const plan = planLink({ before: state.value.spec, link: req.link, addresses, provider: state.value.record.provider, ...(req.priority !== undefined ? { priority: req.priority } : {}) });
     if (!plan.ok) return plan;
     if (req.planOnly) return ok({ plan: plan.value });
-    const r = await execute(ctx, runners, plan.value, false);
+    const r = await execute(ctx, runners, { ...plan.value, request: `link${req.link}` }, false);
     return r.ok ? ok({ plan: plan.value, outcome: r.value }) : r;
   });
 }

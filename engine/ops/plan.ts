@@ -52,6 +52,8 @@ export interface Plan {
   readonly warnings: readonly string[];
   /** Node name → machine after the operation (what the registry remembers once it is done). */
   readonly machines: Readonly<Record<string, string>>;
+  /** The request that made the plan (`join 198.18.0.4`): a different request never resumes it. */
+  readonly request?: string;
 }
 
 /** Progress given to every step: time, cancellation and output are values (Playwright's Progress). */
