@@ -34,11 +34,14 @@ cluster
   preflight ADDR… [--link0 CIDR] [--json]
   create NAME --node ADDR… [--link0 IP] [--link1 IP] [--plan] [--json]
   join NAME --node ADDR [--link0 IP] [--link1 IP] [--plan] [--json]
-  remove NAME --node NODENAME [--force] [--plan] [--json]
+  remove NAME --node NODENAME [--force --confirm NAME] [--plan] [--json]
+  link NAME --linkN CIDR|IP [--priority P] [--plan] [--json]   add or change a redundant link
   qdevice setup NAME --host ADDR [--algorithm ffsplit|lms] [--yes] [--plan] [--json]
   qdevice remove NAME [--json]
   expected NAME --votes N --confirm NAME [--json]
   status NAME [--json]
+  clusters [--json]                   the clusters Quorate manages
+  Operations are journaled: re-running an interrupted command resumes it; add --rollback to undo it.
 
 app
   ui [--port N] [--no-open]           serve the app on 127.0.0.1 for a browser tab
@@ -64,6 +67,8 @@ const commands: Record<string, () => Promise<Handler>> = {
   qdevice: async () => (await import('./cluster-commands')).runQdeviceCommand,
   expected: async () => (await import('./cluster-commands')).runExpectedCommand,
   status: async () => (await import('./cluster-commands')).runStatusCommand,
+  link: async () => (await import('./cluster-commands')).runLinkCommand,
+  clusters: async () => (await import('./clusters-command')).runClustersCommand,
   ui: async () => (await import('./ui')).runUiCommand,
 };
 

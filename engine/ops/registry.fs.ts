@@ -3,7 +3,7 @@
  * corosync.conf stays the truth about the nodelist; this maps node names to machines (as added
  * with `quorate hosts add`) and remembers the qnetd machine.
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { quorateHome, writeFileAtomic } from './journal.fs';
 import type { ProviderName } from './plans';
@@ -35,4 +35,17 @@ export async function saveCluster(record: ClusterRecord, home = quorateHome()): 
 
 export async function deleteCluster(name: string, home = quorateHome()): Promise<void> {
   await rm(join(home, 'clusters', `${name}.json`), { force: true });
+}
+
+/** Every cluster Quorate manages, by name. */
+export async function listClusters(home = quorateHome()): Promise<ClusterRecord[]> {
+  let names: string[];
+  try {
+    names = (await readdir(join(home, 'clusters'))).filter((f) => f.endsWith('.json')).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const records = await Promise.all(names.map((f) => loadCluster(f.slice(0, -'.json'.length), home)));
+  return records.filter((r): r is ClusterRecord => r !== null);
 }
