@@ -1,28 +1,19 @@
 /** Journals as JSON files in `$QUORATE_HOME/journal/<op-id>.json`, written temp + fsync + rename. */
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defaultHome } from '../store/state.fs';
+import { defaultHome, writeFileAtomic } from '../store/state.fs';
 import type { Journal, JournalStore } from './journal';
 
-/** The state folder (`$QUORATE_HOME` or the OS default, as engine/store decides). */
-export function quorateHome(): string {
-  return defaultHome();
+/**
+ * engine/store's atomic write (temp + fsync + rename + folder fsync), throwing: a journal or registry
+ * that cannot be written must stop the operation before it changes a machine.
+ */
+export async function writeFileAtomicOrThrow(path: string, data: string): Promise<void> {
+  const written = await writeFileAtomic(path, data);
+  if (!written.ok) throw new Error(`${written.error.message}: ${written.error.cause ?? ''} (${written.error.hint})`);
 }
 
-/** Write `data` to `path` atomically (temp file in the same folder, fsync, rename). */
-export async function writeFileAtomic(path: string, data: string, mode = 0o600): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const fh = await open(tmp, 'w', mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-}
-
-export function fileJournalStore(home: string = quorateHome()): JournalStore {
+export function fileJournalStore(home: string = defaultHome()): JournalStore {
   const dir = join(home, 'journal');
   return {
     async load(opId) {
@@ -35,7 +26,7 @@ export function fileJournalStore(home: string = quorateHome()): JournalStore {
     },
     async save(journal) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      await writeFileAtomic(join(dir, `${journal.opId}.json`), `${JSON.stringify(journal, null, 2)}\n`);
+      await writeFileAtomicOrThrow(join(dir, `${journal.opId}.json`), `${JSON.stringify(journal, null, 2)}\n`);
     },
   };
 }

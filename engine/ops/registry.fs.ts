@@ -5,7 +5,8 @@
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { quorateHome, writeFileAtomic } from './journal.fs';
+import { defaultHome } from '../store/state.fs';
+import { writeFileAtomicOrThrow } from './journal.fs';
 import type { ProviderName } from './plans';
 
 export interface ClusterRecord {
@@ -18,7 +19,7 @@ export interface ClusterRecord {
   readonly removed?: Readonly<Record<string, string>>;
 }
 
-export async function loadCluster(name: string, home = quorateHome()): Promise<ClusterRecord | null> {
+export async function loadCluster(name: string, home = defaultHome()): Promise<ClusterRecord | null> {
   try {
     return JSON.parse(await readFile(join(home, 'clusters', `${name}.json`), 'utf8')) as ClusterRecord;
   } catch (e) {
@@ -27,18 +28,18 @@ export async function loadCluster(name: string, home = quorateHome()): Promise<C
   }
 }
 
-export async function saveCluster(record: ClusterRecord, home = quorateHome()): Promise<void> {
+export async function saveCluster(record: ClusterRecord, home = defaultHome()): Promise<void> {
   const dir = join(home, 'clusters');
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  await writeFileAtomic(join(dir, `${record.name}.json`), `${JSON.stringify(record, null, 2)}\n`);
+  await writeFileAtomicOrThrow(join(dir, `${record.name}.json`), `${JSON.stringify(record, null, 2)}\n`);
 }
 
-export async function deleteCluster(name: string, home = quorateHome()): Promise<void> {
+export async function deleteCluster(name: string, home = defaultHome()): Promise<void> {
   await rm(join(home, 'clusters', `${name}.json`), { force: true });
 }
 
 /** Every cluster Quorate manages, by name. */
-export async function listClusters(home = quorateHome()): Promise<ClusterRecord[]> {
+export async function listClusters(home = defaultHome()): Promise<ClusterRecord[]> {
   let names: string[];
   try {
     names = (await readdir(join(home, 'clusters'))).filter((f) => f.endsWith('.json')).sort();
