@@ -11,6 +11,7 @@
  *   params validator, `apiEvents` the event names.
  * - A machine is named by the address it was added with (`198.18.0.11`); a node by its nodelist name.
  */
+import type { Check as PreflightCheck, CheckStatus } from '../preflight/types';
 import type { QuorateError, Result } from '../result';
 import type { Validator } from './validators';
 import { array, boolean, integer, literal, none, object, optional, pattern, string, variant } from './validators';
@@ -148,22 +149,8 @@ export interface PreflightParams {
   readonly cluster?: string;
 }
 
-export type CheckStatus = 'pass' | 'warn' | 'fail';
-
-/** One line of the pre-flight report. */
-export interface PreflightCheck {
-  /** Stable, namespaced: `preflight.latency`, `preflight.clock-offset`, `preflight.corosync-version`. */
-  readonly id: string;
-  /** A machine, a pair and link (`node1 ↔ node2 link0`), or `cluster`. */
-  readonly subject: string;
-  readonly status: CheckStatus;
-  /** Human strings with units: `0.4 ms`, `3 %`. */
-  readonly measured: string;
-  readonly threshold: string;
-  /** What to do about it; empty for a pass. */
-  readonly hint: string;
-}
-
+// One line of the pre-flight report: the engine's own type, so the two can never drift apart.
+export type { Check as PreflightCheck, CheckStatus } from '../preflight/types';
 /** One direction of one pair on one link. */
 export interface LinkPairLatency {
   readonly from: string;
