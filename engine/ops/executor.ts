@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { err, ok, type Result } from '../result';
 import type { CommandOutput, CommandRunner } from '../ssh/runner';
-import { parseQuorumStatus, type QuorumStatus } from '../providers/quorumtool';
+import { parseQuorumtoolStatus, type QuorumtoolStatus } from '../corosync';
 import { isUnfinished, opIdOf, type Journal, type JournalStore } from './journal';
 import type { Plan, Step, StepAction, StepProgress } from './plan';
 import { CONF, CONF_NEW, installConfScript, restoreConfScript, sh, sha256Command, startServiceScript, stopServiceScript } from './scripts';
@@ -202,15 +202,19 @@ export async function runStep(step: Step, action: StepAction, opts: ExecuteOptio
 }
 
 /** Poll `corosync-quorumtool -s` (each call bounded: it can block for seconds with a QDevice). */
-export async function waitQuorum(runner: CommandRunner, want: { members: number; quorate: boolean; qdeviceVote?: boolean }, p: StepProgress): Promise<Result<QuorumStatus>> {
+export async function waitQuorum(runner: CommandRunner, want: { members: number; quorate: boolean; qdeviceVote?: boolean }, p: StepProgress): Promise<Result<QuorumtoolStatus>> {
   let last = 'no answer';
   while (p.now() < p.deadline && !p.signal.aborted) {
     const r = await runner.run('corosync-quorumtool -s', { timeoutMs: 8000, signal: p.signal });
     if (r.ok) {
-      const s = parseQuorumStatus(r.value.stdout);
-      if (s) {
-        last = `${s.members.length} member(s), ${s.quorate ? 'quorate' : 'not quorate'}, ${s.totalVotes}/${s.expectedVotes} votes${s.qdeviceVotes !== null ? `, qdevice ${s.qdeviceVotes}` : ''}`;
-        const qd = want.qdeviceVote === undefined || (want.qdeviceVote ? (s.qdeviceVotes ?? 0) > 0 : !s.qdeviceVotes);
+      const parsed = parseQuorumtoolStatus(r.value.stdout);
+      const s = parsed.ok ? parsed.value : null;
+      // Only votequorum answers what a plan waits for (another quorum provider has no votes to show).
+      const vq = s?.votequorum;
+      if (s && vq) {
+        const qdevice = s.qdevice?.votes ?? 0;
+        last = `${s.members.length} member(s), ${s.quorate ? 'quorate' : 'not quorate'}, ${vq.totalVotes}/${vq.expectedVotes} votes${s.qdevice ? `, qdevice ${qdevice}` : ''}`;
+        const qd = want.qdeviceVote === undefined || (want.qdeviceVote ? qdevice > 0 : qdevice === 0);
         if (s.members.length === want.members && s.quorate === want.quorate && qd) return ok(s);
       } else {
         last = (r.value.stderr || r.value.stdout).trim().split('\n')[0] ?? last;

@@ -6,7 +6,7 @@
 export type { Plan, Step, StepAction, StepProgress, ServiceName } from './plan';
 export { filesOf } from './plan';
 export type { ClusterSpec, SpecNode, SpecQdevice, QuorumSummary } from './spec';
-export { newSpec, withNodes, withoutNode, withQdevice, withoutQdevice, withLink, quorumSummary, qdeviceVotes, nextNodeId, specLinks } from './spec';
+export { newSpec, withNodes, withoutNode, withQdevice, withoutQdevice, withLink, quorumSummary, qdeviceVotes, nextNodeId, specLinks, specFromConf } from './spec';
 export { planCreate, planJoin, planRemove, planLink, planQdeviceSetup, planQdeviceRemove, planExpected } from './plans';
 export type { NewNode, ProviderName } from './plans';
 export { executePlan, rollback, runStep, waitQuorum } from './executor';
@@ -14,7 +14,6 @@ export type { ExecuteOptions, ExecuteOutcome, StepEvent, StepEventState } from '
 export type { Journal, JournalState, JournalStore } from './journal';
 export { opIdOf, isUnfinished } from './journal';
 export { fileJournalStore } from './journal.fs';
-export { renderConf, specFromConf } from './conf-adapter';
 export {
   preflightMachines, createCluster, joinCluster, removeNode, changeLink, setupQdevice, removeQdevice, setExpected, clusterStatus,
   readClusterState, statusView,

@@ -6,17 +6,16 @@ import { err, ok, type Result } from '../result';
 import type { LinkNumber, QdeviceAlgorithm } from '../model/cluster';
 import { runPreflight } from '../preflight/checks';
 import type { ExistingCluster, PreflightReport } from '../preflight/types';
-import { parseQuorumStatus, type QuorumStatus } from '../providers/quorumtool';
+import { parseQuorumtoolStatus, type QuorumtoolStatus } from '../corosync';
+import { qdeviceFlags } from '../providers/quorumtool';
 import type { CommandRunner } from '../ssh/runner';
-import { specFromConf } from './conf-adapter';
 import { executePlan, type ExecuteOutcome, type StepEvent } from './executor';
 import { isUnfinished, opIdOf, type JournalStore } from './journal';
 import type { Plan } from './plan';
 import { planCreate, planExpected, planJoin, planLink, planQdeviceRemove, planQdeviceSetup, planRemove, type NewNode, type ProviderName } from './plans';
-import { addressInCidr, gatherPreflightInput } from './preflight-gather.ssh';
-import { FACTS_SCRIPT, parseFacts } from './facts';
+import { addressInCidr, ensureAgent, gatherPreflightInput, readFacts, type AgentOptions } from './preflight-gather.ssh';
 import { loadCluster, saveCluster, type ClusterRecord } from './registry.fs';
-import { specLinks, type ClusterSpec } from './spec';
+import { specFromConf, specLinks, type ClusterSpec } from './spec';
 import { cleanRemovedStep } from '../providers/corosync';
 
 export interface OpsContext {
@@ -82,12 +81,19 @@ async function connectAll(runners: Runners, machines: readonly string[]): Promis
   return ok(out);
 }
 
+/** Pre-flight reads machines through their agents: installing a missing one shows as a step. */
+function agentOptions(ctx: OpsContext): AgentOptions {
+  return {
+    onAgentProgress: (p) => ctx.onEvent?.({ stepId: `agent@${p.machine}`, machine: p.machine, title: 'install the Quorate agent (pre-flight reads the machine through it)', state: p.state, line: p.line }),
+  };
+}
+
 /** `quorate preflight ADDR… [--link0 CIDR]`: the report for a would-be cluster of these machines. */
 export async function preflightMachines(ctx: OpsContext, machines: readonly string[], linkCidrs?: Partial<Record<LinkNumber, string>>): Promise<Result<PreflightReport>> {
   return withRunners(ctx, async (runners) => {
     const conn = await connectAll(runners, machines);
     if (!conn.ok) return conn;
-    const g = await gatherPreflightInput({ mode: 'create', machines: machines.map((m) => ({ machine: m, runner: conn.value.get(m)! })), ...(linkCidrs ? { linkCidrs } : {}) });
+    const g = await gatherPreflightInput({ mode: 'create', machines: machines.map((m) => ({ machine: m, runner: conn.value.get(m)! })), ...(linkCidrs ? { linkCidrs } : {}), ...agentOptions(ctx) });
     if (!g.ok) return g;
     return ok(runPreflight(g.value.input));
   });
@@ -141,7 +147,7 @@ export async function createCluster(ctx: OpsContext, req: CreateRequest): Promis
     const conn = await connectAll(runners, req.machines);
     if (!conn.ok) return conn;
     const { cidrs, explicit } = splitLinks(req.links, req.machines);
-    const g = await gatherPreflightInput({ mode: 'create', machines: req.machines.map((m) => ({ machine: m, runner: conn.value.get(m)!, ...(explicit.has(m) ? { linkAddresses: explicit.get(m)! } : {}) })), ...(cidrs ? { linkCidrs: cidrs } : {}) });
+    const g = await gatherPreflightInput({ mode: 'create', machines: req.machines.map((m) => ({ machine: m, runner: conn.value.get(m)!, ...(explicit.has(m) ? { linkAddresses: explicit.get(m)! } : {}) })), ...(cidrs ? { linkCidrs: cidrs } : {}), ...agentOptions(ctx) });
     if (!g.ok) return g;
     const report = runPreflight(g.value.input);
     const provider: ProviderName = g.value.input.machines.every((f) => f.pveVersion !== null) ? 'pve' : 'corosync';
@@ -191,8 +197,8 @@ function preflightFailed(report: PreflightReport): Result<OpResult> {
 export interface ClusterState {
   readonly record: ClusterRecord;
   readonly spec: ClusterSpec;
-  /** From the first member that answered. */
-  readonly status: QuorumStatus | null;
+  /** From the first member that answered; null when its `corosync-quorumtool -s` could not be read. */
+  readonly status: QuorumtoolStatus | null;
   readonly readFrom: string;
 }
 
@@ -211,7 +217,8 @@ export async function readClusterState(ctx: OpsContext, runners: Runners | null,
       const spec = specFromConf(conf.value.stdout);
       if (!spec.ok) return spec;
       const q = await r.value.run('corosync-quorumtool -s', { timeoutMs: 10_000 });
-      const status = q.ok ? parseQuorumStatus(q.value.stdout) : null;
+      const parsed = q.ok ? parseQuorumtoolStatus(q.value.stdout) : null;
+      const status = parsed?.ok ? parsed.value : null;
       const withMachines: ClusterSpec = { ...spec.value, nodes: spec.value.nodes.map((n) => ({ ...n, machine: record.nodes[n.name] ?? n.name })), ...(spec.value.qdevice ? { qdevice: { ...spec.value.qdevice, ...(record.qnetd ? { machine: record.qnetd.machine } : {}) } } : {}) };
       return ok({ record, spec: withMachines, status, readFrom: machine });
     } finally {
@@ -261,6 +268,7 @@ export async function joinCluster(ctx: OpsContext, req: JoinRequest): Promise<Re
       machines: req.machines.map((m) => ({ machine: m, runner: conn.value.get(m)!, ...(explicit.has(m) ? { linkAddresses: explicit.get(m)! } : {}) })),
       members: members.flatMap((m) => { const r = runners.peek(m.machine); return r ? [{ machine: m.machine, runner: r, linkAddresses: state.value.spec.nodes.find((n) => n.machine === m.machine)!.addresses }] : []; }),
       ...(cidrs ? { linkCidrs: cidrs } : {}),
+      ...agentOptions(ctx),
     });
     if (!g.ok) return g;
     const report = runPreflight(g.value.input);
@@ -437,9 +445,12 @@ export async function changeLink(ctx: OpsContext, req: LinkRequest): Promise<Res
         if (addresses[n.name]) continue;
         const r = await runners.get(n.machine!);
         if (!r.ok) return r;
-        const f = await r.value.run(FACTS_SCRIPT, { timeoutMs: 20_000 });
+        const agent = await ensureAgent(n.machine!, r.value, agentOptions(ctx));
+        if (!agent.ok) return agent;
+        const f = await readFacts(n.machine!, agent.value);
+        agent.value.close();
         if (!f.ok) return f;
-        const a = addressInCidr(parseFacts(n.machine!, f.value.stdout).facts, req.cidr);
+        const a = addressInCidr(f.value, req.cidr);
         if (!a) return err('ops.link-no-address', `${n.name} has no address in ${req.cidr}`, `Configure an address in ${req.cidr} on ${n.name} first.`);
         addresses[n.name] = a;
       }
@@ -452,7 +463,7 @@ export async function changeLink(ctx: OpsContext, req: LinkRequest): Promise<Res
   });
 }
 
-export async function setExpected(ctx: OpsContext, req: { name: string; votes: number; confirm: string }): Promise<Result<OpResult & { status: QuorumStatus | null }>> {
+export async function setExpected(ctx: OpsContext, req: { name: string; votes: number; confirm: string }): Promise<Result<OpResult & { status: { quorate: boolean; expectedVotes: number } | null }>> {
   return withRunners(ctx, async (runners) => {
     const state = await readClusterState(ctx, runners, req.name);
     if (!state.ok) return state;
@@ -462,7 +473,8 @@ export async function setExpected(ctx: OpsContext, req: { name: string; votes: n
     const r = await execute(ctx, runners, plan.value, false);
     if (!r.ok) return r;
     const after = await readClusterState(ctx, runners, req.name);
-    const status = after.ok ? after.value.status : null;
+    const vq = after.ok ? after.value.status?.votequorum : undefined;
+    const status = after.ok && after.value.status && vq ? { quorate: after.value.status.quorate, expectedVotes: vq.expectedVotes } : null;
     if (status && status.expectedVotes !== req.votes) {
       return err('ops.verify-failed', `expected votes on ${state.value.readFrom} are ${status.expectedVotes}, not ${req.votes}`, 'corosync refused the value (it never goes below the votes present); check `corosync-quorumtool -s`.');
     }
@@ -484,16 +496,16 @@ export interface StatusView {
 /** pvecm-status-like view: every configured node with online state, and the QDevice flags of the node read. */
 export function statusView(state: ClusterState): StatusView {
   const s = state.status;
-  const members = new Map((s?.members ?? []).map((m) => [m.nodeid, m]));
+  const members = new Map<number, { votes: number }>((s?.members ?? []).map((m) => [m.nodeid, m]));
   const local = s?.members.find((m) => m.local) ?? s?.members[0];
   return {
     name: state.spec.name,
     quorate: s?.quorate ?? false,
-    expectedVotes: s?.expectedVotes ?? 0,
-    totalVotes: s?.totalVotes ?? 0,
-    quorum: s?.quorum ?? 0,
+    expectedVotes: s?.votequorum?.expectedVotes ?? 0,
+    totalVotes: s?.votequorum?.totalVotes ?? 0,
+    quorum: s?.votequorum?.quorum ?? 0,
     nodes: state.spec.nodes.map((n) => ({ name: n.name, nodeid: n.nodeid, votes: members.get(n.nodeid)?.votes ?? n.votes ?? 1, online: members.has(n.nodeid) })),
-    qdevice: state.spec.qdevice ? { host: state.spec.qdevice.host, flags: [...(local?.qdeviceFlags ?? [])] } : null,
+    qdevice: state.spec.qdevice ? { host: state.spec.qdevice.host, flags: qdeviceFlags(local?.qdevice) } : null,
     readFrom: state.readFrom,
   };
 }

@@ -51,7 +51,9 @@ export function planCreate(input: { name: string; nodes: readonly NewNode[]; lin
     return err('ops.bad-cluster-name', `cluster name "${input.name}" is not allowed`, 'Use 1–15 letters, digits or dashes (pvecm’s rule, also safe for corosync and qnetd).');
   }
   if (input.nodes.length === 0) return err('ops.no-nodes', 'create needs at least one node', 'Pass --node ADDR for each machine.');
-  const spec = newSpec(input.name, input.nodes.map(toSpecNode), input.linkPriorities);
+  const made = newSpec(input.name, input.nodes.map(toSpecNode), input.linkPriorities);
+  if (!made.ok) return made;
+  const spec = made.value;
   const steps = input.provider === 'pve' ? pve.pveCreateSteps(spec) : corosync.createSteps(spec);
   const warnings: string[] = [];
   if (spec.nodes.length === 2) warnings.push('Two nodes: two_node is set (both must be up at a cold start), and losing either stops the other from starting anything new after a restart; add a QDevice.');
@@ -60,21 +62,29 @@ export function planCreate(input: { name: string; nodes: readonly NewNode[]; lin
 }
 
 /** The QDevice must come off before a membership change and go back on after it (corosync refuses otherwise). */
-function aroundQdevice(before: ClusterSpec, change: (s: ClusterSpec) => { after: ClusterSpec; steps: Step[] }, provider: ProviderName, qnetdMachine: string | undefined): Result<{ after: ClusterSpec; steps: Step[]; warnings: string[] }> {
-  if (!before.qdevice) return ok({ ...change(before), warnings: [] });
+function aroundQdevice(before: ClusterSpec, change: (s: ClusterSpec) => Result<{ after: ClusterSpec; steps: Step[] }>, provider: ProviderName, qnetdMachine: string | undefined): Result<{ after: ClusterSpec; steps: Step[]; warnings: string[] }> {
+  if (!before.qdevice) {
+    const changed = change(before);
+    return changed.ok ? ok({ ...changed.value, warnings: [] }) : changed;
+  }
   if (!qnetdMachine && provider === 'corosync') return err('ops.qnetd-unknown', `cluster ${before.name} has a QDevice on ${before.qdevice.host}, but Quorate does not know that machine`, 'Add the qnetd host with `quorate hosts add`, or remove the QDevice first.');
   const noQ = withoutQdevice(before);
-  const removeSteps = provider === 'pve' ? pve.pveQdeviceRemoveSteps(noQ) : corosync.qdeviceRemoveSteps(before, noQ);
-  const changed = change(noQ);
-  const votes = qdeviceVotes(changed.after.nodes.length, before.qdevice.algorithm);
-  const withQ = withQdevice(changed.after, { ...before.qdevice, votes, ...(qnetdMachine ? { machine: qnetdMachine } : {}) });
-  const setupSteps = provider === 'pve' ? pve.pveQdeviceSetupSteps(withQ) : corosync.qdeviceSetupSteps(changed.after, withQ, qnetdMachine!);
+  if (!noQ.ok) return noQ;
+  const removeSteps = provider === 'pve' ? pve.pveQdeviceRemoveSteps(noQ.value) : corosync.qdeviceRemoveSteps(before, noQ.value);
+  const changed = change(noQ.value);
+  if (!changed.ok) return changed;
+  const mid = changed.value.after;
+  const votes = qdeviceVotes(mid.nodes.length, before.qdevice.algorithm);
+  // two_node, which the change may have set for two nodes without the QDevice, is dropped again here.
+  const withQ = withQdevice(mid, { ...before.qdevice, votes, ...(qnetdMachine ? { machine: qnetdMachine } : {}) });
+  if (!withQ.ok) return withQ;
+  const setupSteps = provider === 'pve' ? pve.pveQdeviceSetupSteps(withQ.value.spec) : corosync.qdeviceSetupSteps(mid, withQ.value.spec, qnetdMachine!);
   return ok({
-    after: withQ,
-    steps: [...removeSteps, ...changed.steps, ...setupSteps],
+    after: withQ.value.spec,
+    steps: [...removeSteps, ...changed.value.steps, ...setupSteps],
     warnings: [
       'A QDevice is configured: it is removed, the membership changed, and the QDevice set up again, as one plan. Quorum is without the QDevice vote meanwhile.',
-      ...(changed.after.nodes.length % 2 === 1 ? [`After the change the cluster has an odd node count (${changed.after.nodes.length}): the Proxmox docs discourage a QDevice there; consider removing it afterwards (quorate qdevice remove).`] : []),
+      ...(mid.nodes.length % 2 === 1 ? [`After the change the cluster has an odd node count (${mid.nodes.length}): the Proxmox docs discourage a QDevice there; consider removing it afterwards (quorate qdevice remove).`] : []),
     ],
   });
 }
@@ -88,7 +98,8 @@ export function planJoin(input: { before: ClusterSpec; nodes: readonly NewNode[]
   const joiners = input.nodes.map((n) => n.machine);
   const r = aroundQdevice(before, (s) => {
     const after = withNodes(s, input.nodes.map(toSpecNode));
-    return { after, steps: input.provider === 'pve' ? pve.pveJoinSteps(s, after, joiners) : corosync.joinSteps(s, after, joiners) };
+    if (!after.ok) return after;
+    return ok({ after: after.value, steps: input.provider === 'pve' ? pve.pveJoinSteps(s, after.value, joiners) : corosync.joinSteps(s, after.value, joiners) });
   }, input.provider, input.qnetdMachine);
   if (!r.ok) return r;
   const warnings = [...r.value.warnings, `The joining node(s) get a new /etc/corosync (their cluster configuration is overwritten): ${input.nodes.map((n) => n.hostname).join(', ')}.`];
@@ -108,7 +119,8 @@ export function planRemove(input: { before: ClusterSpec; name: string; onlineMem
   }
   const r = aroundQdevice(before, (s) => {
     const after = withoutNode(s, input.name);
-    return { after, steps: input.provider === 'pve' ? pve.pveRemoveSteps(after, input.name) : corosync.removeSteps(s, after, { name: input.name, ...(node.machine ? { machine: node.machine } : {}), reachable: input.removedReachable }) };
+    if (!after.ok) return after;
+    return ok({ after: after.value, steps: input.provider === 'pve' ? pve.pveRemoveSteps(after.value, input.name) : corosync.removeSteps(s, after.value, { name: input.name, ...(node.machine ? { machine: node.machine } : {}), reachable: input.removedReachable }) });
   }, input.provider, input.qnetdMachine);
   if (!r.ok) return r;
   const after = r.value.after;
@@ -132,7 +144,8 @@ export function planLink(input: { before: ClusterSpec; link: LinkNumber; address
   if (missing.length) return err('ops.link-incomplete', `link${input.link} has no address for ${missing.join(', ')}`, 'Every node needs an address on every link.');
   if (input.provider === 'pve') return err('ops.unsupported', 'changing links on Proxmox VE is done by editing /etc/pve/corosync.conf', 'Follow the Proxmox guide "Adding Redundant Links To An Existing Cluster"; Quorate does not write /etc/pve.');
   const after = withLink(input.before, input.link, input.addresses, input.priority);
-  return checked(plan('link', input.provider, input.before, after, corosync.linkSteps(input.before, after), []));
+  if (!after.ok) return after;
+  return checked(plan('link', input.provider, input.before, after.value, corosync.linkSteps(input.before, after.value), []));
 }
 
 /** qdevice setup: ffsplit for even counts; lms (N−1 votes) for odd counts only with consent. */
@@ -150,10 +163,10 @@ export function planQdeviceSetup(input: { before: ClusterSpec; host: string; qne
   }
   if (n % 2 === 0 && algorithm === 'lms') warnings.push('lms on an even node count: ffsplit is the usual choice.');
   const votes = qdeviceVotes(n, algorithm);
-  const after = withQdevice(input.before, { host: input.host, algorithm, votes, machine: input.qnetdMachine });
-  if (input.before.twoNode || input.before.autoTieBreaker || input.before.lastManStanding) {
-    warnings.push(`corosync refuses these beside a QDevice, so they are removed: ${[input.before.twoNode && 'two_node', input.before.autoTieBreaker && 'auto_tie_breaker', input.before.lastManStanding && 'last_man_standing'].filter(Boolean).join(', ')}.`);
-  }
+  const edited = withQdevice(input.before, { host: input.host, algorithm, votes, machine: input.qnetdMachine });
+  if (!edited.ok) return edited;
+  const after = edited.value.spec;
+  if (edited.value.removed.length) warnings.push(`corosync refuses these beside a QDevice, so they are removed: ${edited.value.removed.join(', ')}.`);
   warnings.push('Between the reload and the qdevice daemons starting (a second or two), expected votes already count the QDevice: losing a node in that window loses quorum.');
   const steps = input.provider === 'pve' ? pve.pveQdeviceSetupSteps(after) : corosync.qdeviceSetupSteps(input.before, after, input.qnetdMachine);
   return checked(plan('qdevice-setup', input.provider, input.before, after, steps, warnings));
@@ -161,7 +174,9 @@ export function planQdeviceSetup(input: { before: ClusterSpec; host: string; qne
 
 export function planQdeviceRemove(input: { before: ClusterSpec; provider: ProviderName }): Result<Plan> {
   if (!input.before.qdevice) return err('ops.no-qdevice', `cluster ${input.before.name} has no QDevice`, 'Nothing to remove.');
-  const after = withoutQdevice(input.before);
+  const edited = withoutQdevice(input.before);
+  if (!edited.ok) return edited;
+  const after = edited.value;
   const steps = input.provider === 'pve' ? pve.pveQdeviceRemoveSteps(after) : corosync.qdeviceRemoveSteps(input.before, after);
   return checked(plan('qdevice-remove', input.provider, input.before, after, steps, after.twoNode ? ['two_node is set again (two nodes without a QDevice).'] : []));
 }

@@ -1,8 +1,8 @@
 /**
  * Provider `corosync` (plain Debian): Quorate writes corosync.conf, the authkey and the QDevice
- * certificates itself, as pcs does. Pure step builders; the executor runs them.
+ * certificates itself, as pcs does. The file is the spec's (`ClusterSpec.conf`: pvecm's layout when
+ * created, then engine/corosync's lossless edits). Pure step builders; the executor runs them.
  */
-import { renderConf } from '../ops/conf-adapter';
 import type { Step } from '../ops/plan';
 import { AUTHKEY, sh } from '../ops/scripts';
 import type { ClusterSpec } from '../ops/spec';
@@ -16,9 +16,9 @@ export function machinesOf(spec: ClusterSpec): string[] {
   return spec.nodes.map((n) => n.machine ?? n.name);
 }
 
-/** Write `spec` on every listed machine (the commit), each undone by restoring `previousVersion`. */
+/** Write `spec`'s corosync.conf on every listed machine (the commit), each undone by restoring `previousVersion`. */
 export function installConfSteps(spec: ClusterSpec, machines: readonly string[], previousVersion: number | null): Step[] {
-  const content = renderConf(spec);
+  const content = spec.conf;
   return machines.map((m) => ({
     id: `install-conf-v${spec.configVersion}@${m}`,
     machine: m,

@@ -1,4 +1,3 @@
-export { parseQuorumStatus, parseMembership, QDEVICE_FLAG_MEANINGS } from './quorumtool';
-export type { QuorumStatus, QuorumMember } from './quorumtool';
+export { QDEVICE_FLAG_MEANINGS, qdeviceFlags } from './quorumtool';
 export * as corosyncProvider from './corosync';
 export * as pveProvider from './pve';

@@ -1,14 +1,13 @@
 /**
  * Provider `pve` (Proxmox VE): Quorate drives `pvecm` and never writes /etc/pve itself — pmxcfs owns
- * it. Pure command builders and step lists; verification reads `pvecm status` (same sections as
- * `corosync-quorumtool -s`). There is no Proxmox in the test lab: these are tested against the
- * documented pvecm outputs (shared/seeds/004) only.
+ * it. Pure command builders and step lists; verification polls `corosync-quorumtool -s` (what
+ * `pvecm status` runs; engine/corosync parses both). There is no Proxmox in the test lab: these are
+ * tested against the documented pvecm outputs (shared/seeds/004) only.
  */
 import type { LinkNumber, QdeviceAlgorithm } from '../model/cluster';
 import type { Step } from '../ops/plan';
 import { sh } from '../ops/scripts';
 import type { ClusterSpec } from '../ops/spec';
-import { parseQuorumStatus, type QuorumStatus } from './quorumtool';
 
 const linkArgs = (addresses: Partial<Record<LinkNumber, string>>): string =>
   (Object.keys(addresses).map(Number).sort() as LinkNumber[]).map((l) => ` --link${l} ${sh(addresses[l]!)}`).join('');
@@ -91,9 +90,4 @@ export function pveQdeviceRemoveSteps(after: ClusterSpec): Step[] {
     { id: `pvecm-qdevice-remove@${m}`, machine: m, title: 'pvecm qdevice remove', action: { kind: 'run', command: pvecmQdeviceRemove, doneIf: '! grep -q "model: net" /etc/pve/corosync.conf', timeoutMs: 120_000 } },
     ...verify(after, machinesOf(after)),
   ];
-}
-
-/** `pvecm status` → the same values as corosync-quorumtool (its Quorum/Votequorum/Membership sections). */
-export function parsePvecmStatus(text: string): QuorumStatus | null {
-  return parseQuorumStatus(text);
 }

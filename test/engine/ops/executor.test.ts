@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { executePlan } from '../../../engine/ops/executor';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { executePlan, waitQuorum } from '../../../engine/ops/executor';
 import type { Journal, JournalStore } from '../../../engine/ops/journal';
 import type { Plan, Step } from '../../../engine/ops/plan';
 import { ok } from '../../../engine/result';
@@ -79,5 +81,24 @@ describe('executor', () => {
     const r = await executePlan(plan(['a']), { runnerFor: () => recordingRunner([], new Set()), journal, signal: ac.signal });
     expect(!r.ok && r.error.code).toBe('ops.cancelled');
     expect(journal.saved.at(-1)!.state).toBe('failed');
+  });
+
+  it('waits on corosync-quorumtool -s until the QDevice votes again, reading real captures with engine/corosync\'s parser', async () => {
+    const capture = (dir: string): string => readFileSync(join(import.meta.dirname, '..', 'corosync', 'tool-samples', dir, 'output.txt'), 'utf8');
+    const answers = ['Cannot initialize QUORUM service\n', capture('quorumtool-s-qdevice-qnetd-lost'), capture('quorumtool-s-qdevice')];
+    const runner: CommandRunner = {
+      label: 'node1',
+      async run(command) {
+        expect(command).toBe('corosync-quorumtool -s');
+        return ok({ stdout: answers.shift() ?? '', stderr: '', exitCode: 0, signal: null });
+      },
+      async upload() { return ok(undefined); },
+      async close() {},
+    };
+    const lines: string[] = [];
+    const r = await waitQuorum(runner, { members: 2, quorate: true, qdeviceVote: true }, { deadline: Date.now() + 10_000, signal: new AbortController().signal, log: (l) => lines.push(l), now: Date.now });
+    expect(r.ok && r.value.qdevice?.votes).toBe(1);
+    expect(answers).toHaveLength(0);
+    expect(lines).toEqual(['Cannot initialize QUORUM service', '2 member(s), quorate, 2/3 votes, qdevice 0']);
   });
 });

@@ -12,7 +12,9 @@ import { fileJournalStore } from '../../../engine/ops/journal.fs';
 import type { OpsContext } from '../../../engine/ops/operations';
 import type { StepEvent } from '../../../engine/ops/executor';
 import type { Lab } from '../../lab/lab';
-import { parseQuorumStatus, type QuorumStatus } from '../../../engine/providers/quorumtool';
+import { parseQuorumtoolStatus } from '../../../engine/corosync';
+import { qdeviceFlags } from '../../../engine/providers/quorumtool';
+import { uninstallAgent } from '../../../engine/bootstrap/executor';
 
 export interface LabOps {
   readonly ctx: OpsContext;
@@ -50,10 +52,29 @@ export function labOps(lab: Pick<Lab, 'sshKey'>, opts: { signal?: AbortSignal; v
   return { ctx, home, events, cleanup: () => rmSync(home, { recursive: true, force: true }) };
 }
 
-/** `corosync-quorumtool -s` on a lab host (nsenter: works also when the host is cut off). */
+/** What the lab tests assert on, flattened from engine/corosync's parse of `corosync-quorumtool -s`. */
+export interface QuorumStatus {
+  readonly quorate: boolean;
+  readonly expectedVotes: number;
+  readonly totalVotes: number;
+  readonly quorum: number;
+  readonly flags: readonly string[];
+  readonly members: readonly { nodeid: number; votes: number; name: string; local: boolean; qdeviceFlags: readonly string[] }[];
+  /** Votes of the QDevice row; null without a QDevice. */
+  readonly qdeviceVotes: number | null;
+}
+
+/** `corosync-quorumtool -s` on a lab host (nsenter: works also when the host is cut off); null when it does not parse. */
 export async function quorumOn(lab: Lab, host: number): Promise<QuorumStatus | null> {
   const r = await lab.exec(host, 'corosync-quorumtool -s', { timeoutMs: 10_000 });
-  return parseQuorumStatus(r.stdout);
+  const p = parseQuorumtoolStatus(r.stdout);
+  const vq = p.ok ? p.value.votequorum : undefined;
+  if (!p.ok || !vq) return null;
+  return {
+    quorate: p.value.quorate, expectedVotes: vq.expectedVotes, totalVotes: vq.totalVotes, quorum: vq.quorum, flags: vq.flags,
+    members: p.value.members.map((m) => ({ nodeid: m.nodeid, votes: m.votes, name: m.name, local: m.local, qdeviceFlags: qdeviceFlags(m.qdevice) })),
+    qdeviceVotes: p.value.qdevice?.votes ?? null,
+  };
 }
 
 /** Poll until `pred` holds for the host's quorum status; returns the last status (throws on timeout). */
@@ -66,4 +87,19 @@ export async function waitQuorumOn(lab: Lab, host: number, pred: (s: QuorumStatu
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`node${host}: condition not reached in ${timeoutMs} ms; last status ${JSON.stringify(last)}`);
+}
+
+/**
+ * Remove the agent from `machine`, so the next pre-flight installs it afresh — started by the host's
+ * sshd as it is now (a clock skew is faketime in sshd's environment, which a running agent never sees).
+ */
+export async function dropAgent(ctx: OpsContext, machine: string): Promise<void> {
+  const r = await ctx.connect(machine);
+  if (!r.ok) throw new Error(`${machine}: ${r.error.message}`);
+  try {
+    const u = await uninstallAgent(r.value);
+    if (!u.ok) throw new Error(`${machine}: ${u.error.message}`);
+  } finally {
+    await r.value.close();
+  }
 }

@@ -1,27 +1,48 @@
 import { describe, expect, it } from 'vitest';
-import { planCreate, planExpected, planJoin, planQdeviceRemove, planQdeviceSetup, planRemove } from '../../../engine/ops/plans';
-import { renderConf, specFromConf } from '../../../engine/ops/conf-adapter';
-import { newSpec, quorumSummary, withQdevice } from '../../../engine/ops/spec';
+import { planCreate, planExpected, planJoin, planLink, planQdeviceRemove, planQdeviceSetup, planRemove } from '../../../engine/ops/plans';
+import { newSpec, quorumSummary, specFromConf, withNodes, withQdevice, type ClusterSpec, type SpecQdevice } from '../../../engine/ops/spec';
+import { checkConfText, parseConf, readConf } from '../../../engine/corosync';
+import type { Plan } from '../../../engine/ops/plan';
 import { unwrap } from '../../../engine/result';
 
 const node = (i: number) => ({ machine: `198.18.9.${i}`, hostname: `node${i}`, addresses: { 0: `198.18.9.${i}` } });
-const spec = (n: number) => newSpec('lab', Array.from({ length: n }, (_, k) => ({ name: `node${k + 1}`, machine: `198.18.9.${k + 1}`, addresses: { 0: `198.18.9.${k + 1}` } })));
+const spec = (n: number, linkPriorities = {}) => unwrap(newSpec('lab', Array.from({ length: n }, (_, k) => ({ name: `node${k + 1}`, machine: `198.18.9.${k + 1}`, addresses: { 0: `198.18.9.${k + 1}` } })), linkPriorities));
+const qdev = (s: ClusterSpec, q: SpecQdevice) => unwrap(withQdevice(s, q)).spec;
+const installed = (p: Plan): string[] => p.steps.flatMap((s) => (s.action.kind === 'install-conf' ? [s.action.content] : []));
 
-describe('corosync.conf adapter', () => {
-  it('reads back what it renders, including a QDevice and link priorities', () => {
-    const s = withQdevice({ ...spec(4), linkPriorities: { 0: 10 } }, { host: '198.18.9.9', algorithm: 'ffsplit', votes: 1 });
-    const back = unwrap(specFromConf(renderConf(s)));
+describe('the cluster spec over corosync.conf', () => {
+  it('reads back what it writes, including a QDevice and link priorities', () => {
+    const s = qdev(spec(4, { 0: 10 }), { host: '198.18.9.9', algorithm: 'ffsplit', votes: 1 });
+    expect(checkConfText(s.conf).filter((p) => p.severity === 'error')).toEqual([]);
+    const back = unwrap(specFromConf(s.conf));
     expect(back.name).toBe('lab');
     expect(back.configVersion).toBe(2);
     expect(back.nodes.map((n) => [n.name, n.nodeid, n.addresses[0]])).toEqual(s.nodes.map((n) => [n.name, n.nodeid, n.addresses[0]]));
-    expect(back.qdevice).toEqual({ host: '198.18.9.9', algorithm: 'ffsplit', votes: 1 });
+    expect(back.qdevice).toMatchObject({ host: '198.18.9.9', algorithm: 'ffsplit', votes: 1 });
     expect(back.linkPriorities).toEqual({ 0: 10 });
     expect(back.twoNode).toBe(false);
   });
 
-  it('reports an unbalanced brace as a parse error', () => {
+  it('keeps every line an edit is not about: a hand-written comment and logging key survive a join', () => {
+    const hand = spec(3).conf.replace('logging {\n', 'logging {\n  # keep: debugging a flaky link\n  timestamp: on\n');
+    const before = unwrap(specFromConf(hand));
+    const after = unwrap(withNodes(before, [{ name: 'node4', machine: '198.18.9.4', addresses: { 0: '198.18.9.4' } }]));
+    expect(after.conf).toContain('  # keep: debugging a flaky link\n  timestamp: on\n');
+    expect(after.configVersion).toBe(before.configVersion + 1);
+    expect(after.nodes.map((n) => `${n.name}:${n.nodeid}:${n.machine ?? '?'}`)).toEqual(['node1:1:?', 'node2:2:?', 'node3:3:?', 'node4:4:198.18.9.4']);
+    // Only the new node block and config_version differ.
+    const removed = hand.split('\n').filter((l) => !after.conf.split('\n').includes(l));
+    expect(removed).toEqual(['  config_version: 1']);
+  });
+
+  it('reports an unbalanced brace as a parse error with its line', () => {
     const r = specFromConf('totem {\n cluster_name: x\n');
-    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error.code).toBe('corosync.parse');
+  });
+
+  it('refuses a config_version Quorate cannot count past exactly (above 2^53)', () => {
+    const r = specFromConf(spec(3).conf.replace('config_version: 1', 'config_version: 18446744073709551000'));
+    expect(!r.ok && r.error.code).toBe('corosync.config-version');
   });
 });
 
@@ -67,7 +88,7 @@ describe('plans', () => {
   });
 
   it('joins around a QDevice: remove it, change, set it up again with votes for the new count', () => {
-    const before = withQdevice(spec(2), { host: '198.18.9.9', algorithm: 'ffsplit', votes: 1, machine: '198.18.9.9' });
+    const before = qdev(spec(2), { host: '198.18.9.9', algorithm: 'ffsplit', votes: 1, machine: '198.18.9.9' });
     const p = unwrap(planJoin({ before, nodes: [node(3), node(4)], provider: 'corosync', qnetdMachine: '198.18.9.9' }));
     const ids = p.steps.map((s) => s.id);
     expect(ids.findIndex((i) => i.startsWith('stop-qdevice'))).toBeLessThan(ids.indexOf('start-corosync@198.18.9.3'));
@@ -111,8 +132,42 @@ describe('plans', () => {
     expect(p.after).toEqual({ expectedVotes: 3, quorum: 2, canLose: 1 });
   });
 
+  it('lists every quorum key the QDevice setup removes as a warning, and installs a file without them', () => {
+    const before = unwrap(specFromConf(spec(4).conf.replace('  provider: corosync_votequorum\n', '  provider: corosync_votequorum\n  last_man_standing: 1\n  auto_tie_breaker: 1\n')));
+    expect([before.lastManStanding, before.autoTieBreaker]).toEqual([true, true]);
+    const p = unwrap(planQdeviceSetup({ before, host: '198.18.9.9', qnetdMachine: '198.18.9.9', provider: 'corosync' }));
+    const warning = p.warnings.find((w) => w.includes('removed')) ?? '';
+    expect(warning).toContain('quorum.auto_tie_breaker');
+    expect(warning).toContain('quorum.last_man_standing');
+    expect(warning).not.toContain('two_node');
+    const q = readConf(unwrap(parseConf(installed(p)[0]!))).quorum;
+    expect([q.lastManStanding, q.autoTieBreaker, q.device?.net?.host]).toEqual([undefined, undefined, '198.18.9.9']);
+  });
+
+  it('drops two_node when a third node joins a two-node cluster, and the planned file validates', () => {
+    const p = unwrap(planJoin({ before: spec(2), nodes: [node(3)], provider: 'corosync' }));
+    const conf = installed(p)[0]!;
+    expect(conf).not.toMatch(/two_node/);
+    expect(checkConfText(conf).filter((x) => x.severity === 'error')).toEqual([]);
+    expect(p.after).toEqual({ expectedVotes: 3, quorum: 2, canLose: 1 });
+  });
+
+  it('adds link1 with its priority on every node, and refuses a priority change on the only link', () => {
+    const p = unwrap(planLink({ before: spec(3), link: 1, addresses: { node1: '198.18.10.1', node2: '198.18.10.2', node3: '198.18.10.3' }, priority: 5, provider: 'corosync' }));
+    const back = unwrap(specFromConf(installed(p)[0]!));
+    expect(back.nodes.map((n) => n.addresses[1])).toEqual(['198.18.10.1', '198.18.10.2', '198.18.10.3']);
+    expect(back.linkPriorities).toEqual({ 1: 5 });
+    const r = planLink({ before: spec(3), link: 0, addresses: {}, priority: 7, provider: 'corosync' });
+    expect(!r.ok && r.error.code).toBe('ops.link-priority');
+  });
+
+  it('refuses a join whose address another node already uses (engine/corosync\'s check)', () => {
+    const r = planJoin({ before: spec(3), nodes: [{ ...node(4), addresses: { 0: '198.18.9.2' } }], provider: 'corosync' });
+    expect(!r.ok && r.error.code).toBe('corosync.duplicate-address');
+  });
+
   it('removes a QDevice and restores two_node for two nodes', () => {
-    const before = withQdevice(spec(2), { host: 'q', algorithm: 'ffsplit', votes: 1 });
+    const before = qdev(spec(2), { host: 'q', algorithm: 'ffsplit', votes: 1 });
     const p = unwrap(planQdeviceRemove({ before, provider: 'corosync' }));
     const conf = p.steps.find((s) => s.action.kind === 'install-conf')!;
     expect(conf.action.kind === 'install-conf' && conf.action.content).toMatch(/two_node: 1/);
