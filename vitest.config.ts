@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 // and Chromium inside network namespaces, so its files run one at a time (2 cores, real timeouts).
 export default defineConfig({
   test: {
+    // The JSON report lets .ci/run print one plain "N passed, N failed" line at the end.
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     projects: [
       {
         test: {
