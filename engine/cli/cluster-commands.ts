@@ -13,7 +13,7 @@ import {
 } from '../ops/operations';
 import type { Plan } from '../ops/plan';
 import { storeConnector } from '../ops/connect.ssh';
-import { QDEVICE_FLAG_MEANINGS } from '../providers/quorumtool';
+import { QDEVICE_FLAG_MEANINGS } from '../providers/qdevice-flags';
 import type { Result } from '../result';
 import { defaultHome, keyringSecrets } from '../store';
 import type { Check } from '../preflight/types';

@@ -1,3 +1,3 @@
-export { QDEVICE_FLAG_MEANINGS, qdeviceFlags } from './quorumtool';
+export { QDEVICE_FLAG_MEANINGS, qdeviceFlags } from './qdevice-flags';
 export * as corosyncProvider from './corosync';
 export * as pveProvider from './pve';

@@ -13,7 +13,7 @@ import type { OpsContext } from '../../../engine/ops/operations';
 import type { StepEvent } from '../../../engine/ops/executor';
 import type { Lab } from '../../lab/lab';
 import { parseQuorumtoolStatus } from '../../../engine/corosync';
-import { qdeviceFlags } from '../../../engine/providers/quorumtool';
+import { qdeviceFlags } from '../../../engine/providers/qdevice-flags';
 import { uninstallAgent } from '../../../engine/bootstrap/executor';
 
 export interface LabOps {

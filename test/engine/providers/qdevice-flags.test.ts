@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parsePvecmStatus, parseQuorumtoolStatus, type QuorumtoolStatus } from '../../../engine/corosync';
-import { QDEVICE_FLAG_MEANINGS, qdeviceFlags } from '../../../engine/providers/quorumtool';
+import { QDEVICE_FLAG_MEANINGS, qdeviceFlags } from '../../../engine/providers/qdevice-flags';
 import { pvecmAdd, pvecmCreate, pvecmQdeviceSetup } from '../../../engine/providers/pve';
 import { unwrap } from '../../../engine/result';
 
