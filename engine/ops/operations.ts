@@ -7,7 +7,7 @@ import type { LinkNumber, QdeviceAlgorithm } from '../model/cluster';
 import { runPreflight } from '../preflight/checks';
 import type { ExistingCluster, PreflightReport } from '../preflight/types';
 import { parseQuorumtoolStatus, type QuorumtoolStatus } from '../corosync';
-import { qdeviceFlags } from '../providers/quorumtool';
+import { qdeviceFlags } from '../providers/qdevice-flags';
 import type { CommandRunner } from '../ssh/runner';
 import { executePlan, type ExecuteOutcome, type StepEvent } from './executor';
 import { isUnfinished, opIdOf, type JournalStore } from './journal';
