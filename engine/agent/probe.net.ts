@@ -79,15 +79,16 @@ export function stopAllResponders(): void {
 }
 
 /**
- * Send `count` probes `intervalMs` apart to host:port, wait `timeoutMs` after the last, report.
+ * Send `warmup` uncounted probes, then `count` probes, `intervalMs` apart, to host:port; wait
+ * `timeoutMs` after the last, report (with every reply's RTT, for callers that summarise themselves).
  * Sends from an ephemeral port: the peer's firewall sees traffic to the corosync port, as corosync's would.
  */
 export async function probeMeasure(p: ProbeMeasureParams, signal?: AbortSignal): Promise<Result<ProbeMeasureResult>> {
   const socket = createSocket(isIPv6(p.host) ? 'udp6' : 'udp4');
-  const problem = await bind(socket, 0);
+  const problem = await bind(socket, 0, p.source);
   if (problem) {
     socket.close();
-    return err('agent.probe-failed', `could not open a UDP socket to probe ${p.host}:${p.port}`, 'check the machine\'s network configuration', problem);
+    return err('agent.probe-failed', `could not open a UDP socket to probe ${p.host}:${p.port}${p.source ? ` from ${p.source}` : ''}`, p.source ? `check that ${p.source} is one of this machine's addresses` : 'check the machine\'s network configuration', problem);
   }
   const hr = (): number => Number(process.hrtime.bigint()) / 1e6;
   const sentAt = new Map<number, number>();
@@ -105,6 +106,13 @@ export async function probeMeasure(p: ProbeMeasureParams, signal?: AbortSignal):
     signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
   });
   try {
+    // Warm-up datagrams carry sequence numbers past the counted ones and are never recorded: their
+    // echoes are ignored, so ARP resolution and a cold JIT do not count as network latency.
+    const warmup = p.warmup ?? 0;
+    for (let i = 0; i < warmup && !signal?.aborted; i++) {
+      socket.send(encodeProbe(p.count + i, Math.round(hr() * 1000) / 1000), p.port, p.host, () => undefined);
+      await sleep(p.intervalMs);
+    }
     for (let seq = 0; seq < p.count && !signal?.aborted; seq++) {
       const t = hr();
       sentAt.set(seq, t);
@@ -118,5 +126,5 @@ export async function probeMeasure(p: ProbeMeasureParams, signal?: AbortSignal):
     socket.close();
   }
   const ordered = [...rtts.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r);
-  return ok({ host: p.host, port: p.port, ...summariseRtts(sentAt.size, ordered) });
+  return ok({ host: p.host, port: p.port, ...summariseRtts(sentAt.size, ordered), rttsMs: ordered });
 }

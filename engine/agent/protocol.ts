@@ -15,7 +15,7 @@ import type { QuorateError, Result } from '../result';
 /** Breaking wire changes bump this. */
 export const AGENT_PROTOCOL_VERSION = 1;
 /** The agent build's version, written to /usr/local/lib/quorate-agent/VERSION on install. */
-export const AGENT_VERSION = '0.1.0';
+export const AGENT_VERSION = '0.2.0';
 
 /** UDP ports a probe may use: corosync/knet's range, so a firewall that blocks corosync is caught. */
 export const PROBE_PORT_MIN = 5405;
@@ -170,6 +170,13 @@ export interface ProbeMeasureParams {
   readonly intervalMs: number;
   /** How long to wait for the last reply after the last send, ms, 1..10000. */
   readonly timeoutMs: number;
+  /**
+   * Datagrams sent first and not counted, 0..10 (default 0; since agent 0.2.0): the first ones pay
+   * for ARP and a cold JIT, not for the network.
+   */
+  readonly warmup?: number;
+  /** Local address to send from (the link's own address); any when absent (since agent 0.2.0). */
+  readonly source?: string;
 }
 
 export interface ProbeStats {
@@ -188,6 +195,11 @@ export interface ProbeStats {
 export interface ProbeMeasureResult extends ProbeStats {
   readonly host: string;
   readonly port: number;
+  /**
+   * The RTT of every reply, ms, in send order (since agent 0.2.0; absent from older agents), so the
+   * caller can summarise differently (pre-flight drops the slowest tenth on a busy machine).
+   */
+  readonly rttsMs?: readonly number[];
 }
 
 export interface QuorumWatchParams {
@@ -288,13 +300,15 @@ const validateProbeListen: Validator<ProbeListenParams> = (v) => {
 };
 
 const validateProbeMeasure: Validator<ProbeMeasureParams> = (v) => {
-  if (!isObject(v)) return { ok: false, problem: 'params: expected an object {host, port, count, intervalMs, timeoutMs}' };
+  if (!isObject(v)) return { ok: false, problem: 'params: expected an object {host, port, count, intervalMs, timeoutMs, warmup?, source?}' };
   return withProblems(v, [
     validateAddress('params.host', v.host),
     intIn('params.port', v.port, PROBE_PORT_MIN, PROBE_PORT_MAX),
     intIn('params.count', v.count, 1, 1000),
     intIn('params.intervalMs', v.intervalMs, 1, 5000),
     intIn('params.timeoutMs', v.timeoutMs, 1, 10_000),
+    v.warmup === undefined ? null : intIn('params.warmup', v.warmup, 0, 10),
+    v.source === undefined ? null : validateAddress('params.source', v.source),
   ]);
 };
 

@@ -99,9 +99,16 @@ describe('the agent daemon', () => {
     expect(m.value).toMatchObject({ sent: 20, received: 20, lossPercent: 0 });
     expect(m.value.rttMinMs!).toBeGreaterThan(0);
     expect(m.value.rttMaxMs!).toBeGreaterThanOrEqual(m.value.rttAvgMs!);
+    // Warm-up datagrams go out first and are not counted; every counted reply's RTT comes back in send order.
+    const warm = await c.call('probe.measure', { host: '127.0.0.1', port, count: 10, intervalMs: 2, timeoutMs: 500, warmup: 3, source: '127.0.0.1' });
+    if (!warm.ok) throw new Error(warm.error.message);
+    expect(warm.value).toMatchObject({ sent: 10, received: 10, lossPercent: 0 });
+    expect(warm.value.rttsMs).toHaveLength(10);
+    expect(Math.min(...warm.value.rttsMs!)).toBe(warm.value.rttMinMs);
+    expect(Math.max(...warm.value.rttsMs!)).toBe(warm.value.rttMaxMs);
     const silent = await c.call('probe.measure', { host: '127.0.0.2', port, count: 3, intervalMs: 2, timeoutMs: 200 });
     c.close();
-    expect(silent.ok && silent.value).toMatchObject({ sent: 3, received: 0, lossPercent: 100, rttAvgMs: null });
+    expect(silent.ok && silent.value).toMatchObject({ sent: 3, received: 0, lossPercent: 100, rttAvgMs: null, rttsMs: [] });
   });
 
   it('refuses a probe port that is already taken, naming it', async () => {

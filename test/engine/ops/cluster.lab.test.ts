@@ -13,7 +13,7 @@ import { changeLink, clusterStatus, createCluster, joinCluster, preflightMachine
 import { stopServiceScript } from '../../../engine/ops/scripts';
 import { runCreateCommand, runPreflightCommand } from '../../../engine/cli/cluster-commands';
 import type { CliIo } from '../../../engine/cli/io';
-import { labOps, quorumOn, waitQuorumOn, type LabOps } from './lab-ops';
+import { dropAgent, labOps, quorumOn, waitQuorumOn, type LabOps } from './lab-ops';
 
 function captureIo(): CliIo & { out: () => string } {
   let out = '';
@@ -46,10 +46,14 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
     const latency = json.checks.filter((c) => c.id === 'preflight.latency');
     expect(latency).toHaveLength(3);
     for (const c of latency) expect(Number.parseFloat(c.measured)).toBeLessThan(5);
+    // The fresh hosts had no agent: pre-flight installed it (and said so) before reading them through it.
+    for (const i of [1, 2, 3]) expect(ops.events.some((e) => e.stepId === `agent@${addr(i)}` && e.state === 'done'), `agent installed on ${addr(i)}`).toBe(true);
+    expect((await lab.exec(1, 'test -S /run/quorate-agent/agent.sock')).exitCode).toBe(0);
   });
 
   it('pre-flight fails a clock 5 s off and a Proxmox node with guests beside plain Debian ones', async () => {
     await lab.skewClock(5, 5);
+    await dropAgent(ops.ctx, addr(5));
     await lab.fakeProxmox(4, { version: '8.2.4', guests: [{ vmid: 100, name: 'web', kind: 'qemu' }] });
     try {
       const r = await preflightMachines(ops.ctx, [addr(1), addr(4), addr(5)]);
@@ -64,6 +68,7 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
       expect(get('pve-mixed', 'cluster')?.status).toBe('fail');
     } finally {
       await lab.skewClock(5, 0);
+      await dropAgent(ops.ctx, addr(5));
       await lab.exec(4, 'rm -f /usr/local/sbin/pveversion /usr/local/sbin/qm /usr/local/sbin/pct /usr/local/sbin/pvecm');
     }
   });
