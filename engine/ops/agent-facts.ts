@@ -33,6 +33,7 @@ export function machineFactsFromAgent(machine: string, f: FactsResult): MachineF
     pveVersion: value(f.versions.pve, null),
     interfaces: value(f.interfaces, []).map((i) => ({ name: i.name, addresses: [...i.addresses] })),
     ntpSynchronized: value(f.timeSync, null)?.synchronized ?? null,
+    ntpSummary: value(f.timeSync, null)?.summary,
     hasCorosyncConf: config.corosyncConf !== null || config.pveCorosyncConf !== null,
     hasAuthkey: config.authkeyExists,
     corosyncRunning: value(f.membership, null)?.running ?? false,

@@ -98,7 +98,7 @@ export function clockChecks(input: PreflightInput): Check[] {
         `Synchronise the clocks: enable NTP on ${m.machine} (\`timedatectl set-ntp true\` or chrony) against the same servers as the others.`));
     }
     out.push(check('ntp', m.machine, m.ntpSynchronized === true ? 'pass' : 'warn',
-      m.ntpSynchronized === null ? 'unknown' : m.ntpSynchronized ? 'synchronised' : 'not synchronised', 'NTP synchronised',
+      m.ntpSynchronized === null ? (m.ntpSummary ?? 'unknown') : m.ntpSynchronized ? 'synchronised' : 'not synchronised', 'NTP synchronised',
       `Enable time synchronisation on ${m.machine} (chrony or systemd-timesyncd) so the clocks stay together.`));
   }
   return out;

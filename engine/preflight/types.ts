@@ -45,6 +45,8 @@ export interface MachineFacts {
   readonly interfaces: readonly InterfaceFact[];
   /** true/false from timedatectl/chronyc; null when unknown. */
   readonly ntpSynchronized: boolean | null;
+  /** What the machine said about time sync when it could not tell yes/no, e.g. "no NTP daemon". */
+  readonly ntpSummary?: string;
   readonly hasCorosyncConf: boolean;
   readonly hasAuthkey: boolean;
   readonly corosyncRunning: boolean;

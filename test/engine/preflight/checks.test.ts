@@ -110,6 +110,11 @@ describe('pre-flight', () => {
     expect(find(r.checks, 'ntp').map((c) => c.status)).toEqual(['pass', 'warn', 'pass']);
   });
 
+  it('says what the machine reported when it cannot tell whether NTP is synchronised', () => {
+    const r = runPreflight(input(2, {}, (i) => (i === 2 ? { ntpSynchronized: null, ntpSummary: 'no NTP daemon' } : { ntpSynchronized: null })));
+    expect(find(r.checks, 'ntp').map((c) => [c.status, c.measured])).toEqual([['warn', 'unknown'], ['warn', 'no NTP daemon']]);
+  });
+
   it('fails when corosync major versions differ, or corosync is missing', () => {
     expect(find(runPreflight(input(2, {}, (i) => (i === 2 ? { corosyncVersion: '2.4.5' } : {}))).checks, 'corosync-version')[0]!.status).toBe('fail');
     expect(find(runPreflight(input(2, {}, (i) => (i === 2 ? { corosyncVersion: '3.1.2' } : {}))).checks, 'corosync-version')[0]!.status).toBe('pass');
