@@ -200,7 +200,7 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
             return { machine: f.machine, offsetMs, ntpSynchronized: f.ntpSynchronized, status: abs > 1000 ? 'fail' : abs > 100 ? 'warn' : 'pass' } as const;
           }),
           versions: input.machines.map((f) => ({
-            machine: f.machine, hostname: f.hostname, os: null, corosync: f.corosyncVersion, qdevice: f.qdeviceInstalled, pve: f.pveVersion,
+            machine: f.machine, hostname: f.hostname, os: f.os ?? null, corosync: f.corosyncVersion, qdevice: f.qdeviceInstalled, pve: f.pveVersion,
           })),
           measuredAt: deps.now(),
         });

@@ -31,6 +31,7 @@ export function machineFactsFromAgent(machine: string, f: FactsResult): MachineF
     corosyncVersion: value(f.versions.corosync, null),
     qdeviceInstalled: value(f.versions.corosyncQdevice, null) !== null,
     pveVersion: value(f.versions.pve, null),
+    os: value(f.osRelease, null)?.prettyName ?? undefined,
     interfaces: value(f.interfaces, []).map((i) => ({ name: i.name, addresses: [...i.addresses] })),
     ntpSynchronized: value(f.timeSync, null)?.synchronized ?? null,
     ntpSummary: value(f.timeSync, null)?.summary,

@@ -42,6 +42,8 @@ export interface MachineFacts {
   readonly qdeviceInstalled: boolean;
   /** `pveversion` (pve-manager), `8.2.4`; null on plain Debian. */
   readonly pveVersion: string | null;
+  /** The OS as it names itself (os-release PRETTY_NAME), for the versions table. */
+  readonly os?: string;
   readonly interfaces: readonly InterfaceFact[];
   /** true/false from timedatectl/chronyc; null when unknown. */
   readonly ntpSynchronized: boolean | null;

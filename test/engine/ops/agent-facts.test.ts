@@ -27,7 +27,7 @@ function facts(over: Partial<FactsResult> = {}): FactsResult {
 describe('agent facts as pre-flight input', () => {
   it('maps a clean Debian node: versions, interfaces, NTP, nothing clustered', () => {
     expect(machineFactsFromAgent('198.18.7.2', facts())).toEqual({
-      machine: '198.18.7.2', hostname: 'node2', corosyncVersion: '3.1.7', qdeviceInstalled: true, pveVersion: null,
+      machine: '198.18.7.2', hostname: 'node2', corosyncVersion: '3.1.7', qdeviceInstalled: true, pveVersion: null, os: 'Debian 12',
       interfaces: [{ name: 'lo', addresses: ['127.0.0.1/8'] }, { name: 'eth0', addresses: ['198.18.7.2/24', 'fe80::1/64'] }],
       ntpSynchronized: true, ntpSummary: 'NTP synchronized (timedatectl)', hasCorosyncConf: false, hasAuthkey: false, corosyncRunning: false, guests: [], cpuVendor: 'GenuineIntel',
     });
