@@ -53,7 +53,7 @@ describe('agent facts as pre-flight input', () => {
 
   it('reads a sub-fact the agent could not collect as unknown, not as a failure of the whole machine', () => {
     const bad = err('agent.fact-failed', 'could not read it', '');
-    const f = machineFactsFromAgent('n', facts({ hostname: bad, cpuVendor: bad, timeSync: bad, interfaces: bad, membership: bad, clusterConfig: bad, guests: bad,
+    const f = machineFactsFromAgent('n', facts({ hostname: bad, osRelease: bad, cpuVendor: bad, timeSync: bad, interfaces: bad, membership: bad, clusterConfig: bad, guests: bad,
       versions: { corosync: bad, corosyncQdevice: bad, corosyncQnetd: bad, pve: bad } }));
     expect(f).toEqual({ machine: 'n', hostname: '', corosyncVersion: null, qdeviceInstalled: false, pveVersion: null, interfaces: [], ntpSynchronized: null,
       hasCorosyncConf: false, hasAuthkey: false, corosyncRunning: false, guests: [], cpuVendor: null });
