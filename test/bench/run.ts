@@ -32,4 +32,6 @@ for (const file of files) {
     console.error(`${file}: ${(e as Error).stack ?? e}`);
   }
 }
-process.exitCode = failed ? 1 : 0;
+// Benches share this process; a library one of them used (esbuild's service, started by the
+// renderer build) may keep the event loop alive after every figure is printed.
+process.exit(failed ? 1 : 0);
