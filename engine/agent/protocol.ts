@@ -15,7 +15,7 @@ import type { QuorateError, Result } from '../result';
 /** Breaking wire changes bump this. */
 export const AGENT_PROTOCOL_VERSION = 1;
 /** The agent build's version, written to /usr/local/lib/quorate-agent/VERSION on install. */
-export const AGENT_VERSION = '0.2.0';
+export const AGENT_VERSION = '0.3.0';
 
 /** UDP ports a probe may use: corosync/knet's range, so a firewall that blocks corosync is caught. */
 export const PROBE_PORT_MIN = 5405;
@@ -207,6 +207,28 @@ export interface QuorumWatchParams {
   readonly intervalMs?: number;
 }
 
+/** One peer on one knet link, as this node's corosync sees it (`corosync-cfgtool -s`). */
+export interface LinkPeerFact {
+  readonly nodeid: number;
+  readonly connected: boolean;
+}
+
+/** One of this node's links and the state of every other nodelist node on it. */
+export interface LinkFact {
+  /** 0..7. */
+  readonly linknumber: number;
+  /** This node's address on the link. */
+  readonly address: string;
+  /** Every nodelist node but this one, in corosync's order (unreachable ones included, as disconnected). */
+  readonly peers: readonly LinkPeerFact[];
+}
+
+/** This node's view of its links to every peer (`corosync-cfgtool -s`); no round-trip times. */
+export interface LinkStatusFact {
+  readonly localNodeId: number;
+  readonly links: readonly LinkFact[];
+}
+
 /** A change in what corosync reports; the first event is the state at subscription. */
 export interface QuorumWatchEvent {
   readonly kind: 'quorum';
@@ -214,6 +236,11 @@ export interface QuorumWatchEvent {
   readonly at: number;
   readonly running: boolean;
   readonly status: QuorumStatusFact | null;
+  /**
+   * Link state per peer (since agent 0.3.0; absent from older agents): null when corosync did not
+   * answer `corosync-cfgtool -s`. A change here alone also sends an event.
+   */
+  readonly links?: LinkStatusFact | null;
 }
 
 export interface CancelParams {
@@ -336,7 +363,7 @@ export const AGENT_METHODS: { readonly [M in AgentMethod]: MethodSpec<M> } = {
   clock: { summary: 'the agent wall clock, for offset measurement with round-trip correction', stream: false, validate: noParams },
   'probe.listen': { summary: 'answer UDP probes on corosync ports for a while', stream: false, validate: validateProbeListen },
   'probe.measure': { summary: 'send UDP probes to a peer and measure RTT, jitter, loss', stream: false, validate: validateProbeMeasure },
-  'quorum.watch': { summary: 'stream quorum and membership changes', stream: true, validate: validateQuorumWatch },
+  'quorum.watch': { summary: 'stream quorum, membership and link state changes', stream: true, validate: validateQuorumWatch },
   cancel: { summary: 'stop a streaming request', stream: false, validate: validateCancel },
 };
 

@@ -8,9 +8,13 @@
  * unnoticed. A poll every 400 ms sees all of it, within a second of corosync noticing. Each poll has
  * its own timeout because the tool can block for seconds while a QDevice decides; a poll that times
  * out reports nothing new. The parser also reads `-m` blocks, should a stream feed be added.
+ *
+ * Each poll also runs `corosync-cfgtool -s` (in parallel, with the same timeout) for the state of every
+ * knet link to every peer; an event goes out when the quorum view or the link view changed.
  */
 import { execCommand } from './exec.proc';
 import type { QuorumWatchEvent, QuorumWatchParams } from './protocol';
+import { parseLinkStatus, WatchChangeFilter } from './link-status';
 import { QuorumWatchParser } from './quorum-status';
 
 export const DEFAULT_WATCH_INTERVAL_MS = 400;
@@ -18,11 +22,18 @@ export const DEFAULT_WATCH_INTERVAL_MS = 400;
 /** Run until `signal` aborts; the first event is the state at subscription. */
 export async function watchQuorum(p: QuorumWatchParams, emit: (e: QuorumWatchEvent) => void, signal: AbortSignal, now: () => number = Date.now): Promise<void> {
   const interval = p.intervalMs ?? DEFAULT_WATCH_INTERVAL_MS;
-  const parser = new QuorumWatchParser((o) => emit({ kind: 'quorum', at: now(), running: o.running, status: o.status }));
+  const filter = new WatchChangeFilter((o) => emit({ kind: 'quorum', at: now(), running: o.running, status: o.status, links: o.links }));
+  const parser = new QuorumWatchParser((o) => filter.quorum(o));
+  const timeout = Math.max(2000, interval * 4);
   while (!signal.aborted) {
     const started = Date.now();
-    const out = await execCommand('corosync-quorumtool', ['-s'], Math.max(2000, interval * 4), signal);
+    const [out, cfg] = await Promise.all([
+      execCommand('corosync-quorumtool', ['-s'], timeout, signal),
+      execCommand('corosync-cfgtool', ['-s'], timeout, signal),
+    ]);
     if (signal.aborted) break;
+    // A timed-out cfgtool keeps the last link view, like a timed-out quorumtool keeps the last status.
+    if (!cfg.timedOut) filter.links(cfg.notFound ? null : parseLinkStatus(cfg.stdout));
     if (!out.timedOut) {
       if (out.notFound || (out.stdout.trim() === '' && out.exitCode !== 0)) {
         parser.observeDown();
@@ -31,6 +42,7 @@ export async function watchQuorum(p: QuorumWatchParams, emit: (e: QuorumWatchEve
         parser.endBlock();
       }
     }
+    filter.flush();
     const wait = Math.max(0, interval - (Date.now() - started));
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, wait);

@@ -3,6 +3,7 @@
  * fed into a debouncing monitor per cluster (`engine/monitor`); its notices become `onDidNotify`,
  * timeline entries and the "still relevant" notices a reloaded window shows again. Streams that
  * end are retried with a growing pause; the monitor counts that node's agent as unreachable meanwhile.
+ * The same events carry each node's link state, which becomes `ClusterStatus.links`.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { AgentClient } from '../agent/client';
 import type { QuorumStatusFact, QuorumWatchEvent } from '../agent/protocol';
 import { AGENT_SOCKET_PATH } from '../bootstrap/scripts';
 import type { ClusterMonitor, Notice as MonitorNotice, WatchedCluster } from '../monitor';
-import { createClusterMonitor, viewFromQuorumEvent } from '../monitor';
+import { createClusterMonitor, linkPairsFromEvents, viewFromQuorumEvent } from '../monitor';
 import type { ClusterRecord } from '../ops/registry.fs';
 import { loadCluster } from '../ops/registry.fs';
 import type { Result } from '../result';
@@ -261,8 +262,8 @@ function buildStatus(w: Watched, now: number): ClusterStatus {
         flags: (local?.qdeviceFlags ?? []).join(','),
       }
       : null,
-    // Link health per pair is not part of the agents' quorum stream yet: shown as none rather than guessed.
-    links: [],
+    // Each reachable node's own view of its knet links (corosync-cfgtool -s via its agent); no RTT.
+    links: linkPairsFromEvents(w.latest, new Map([...w.known].map(([name, k]) => [k.nodeid, name]))),
     reporter,
     updatedAt: now,
   };

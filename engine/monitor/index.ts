@@ -5,3 +5,5 @@ export { noticesBetween } from './notices';
 export type { ClusterMonitor, ClusterMonitorOptions } from './cluster-monitor';
 export { createClusterMonitor, DEFAULT_SETTLE_MS } from './cluster-monitor';
 export { viewFromQuorumEvent } from './agent-views';
+export type { LinkPairView } from './link-views';
+export { linkPairsFromEvents } from './link-views';

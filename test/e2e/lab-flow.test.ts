@@ -1,9 +1,10 @@
 /**
  * The whole journey through the UI, on the lab (real sshd, agent, corosync): add three machines and
  * confirm their keys, bootstrap them, create a cluster through the wizard (pre-flight, plan, run),
- * see the quorate dashboard; cut two nodes and see the quorum-lost banner (and the onDidNotify
+ * see the quorate dashboard with every link up; cut two nodes and see the quorum-lost banner, links down (and the onDidNotify
  * event on the wire); heal them and see "regained"; regenerate a host's SSH keys and see adding it
- * again refused. Screenshots of every stage in test-results/e2e/.
+ * again refused, then re-trust the new key deliberately (both keys shown, the console's fingerprint
+ * pasted). Screenshots of every stage in test-results/e2e/.
  */
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import type { Lab } from '../lab/lab';
@@ -94,12 +95,18 @@ async function journey(app: AppPage, url: string): Promise<void> {
     await page.getByTestId('nav-dashboard').click();
   }
   await page.locator('[data-testid="quorum-card"][data-quorate="true"]').waitFor({ timeout: 60_000 });
+  // Link health per pair from corosync's own link state: 3 nodes, 6 off-diagonal cells on link 0, all up.
+  const linkCells = page.locator('[data-testid="link-health"][data-link="0"] [data-testid="link-pair"]');
+  await linkCells.and(page.locator('[data-state="up"]')).nth(5).waitFor({ timeout: 30_000 });
+  expect(await linkCells.count()).toBe(6);
   await app.screenshot('lab-5-dashboard-quorate');
 
   await l.cut(2);
   await l.cut(3);
   const lost = page.locator('[data-testid="quorum-banner"][data-kind="quorum-lost"]');
   await lost.waitFor({ timeout: 60_000 });
+  // node1 sees its links to the cut nodes go down.
+  await linkCells.and(page.locator('[data-state="down"]')).first().waitFor({ timeout: 30_000 });
   expect(await lost.getByTestId('expected-warning').isVisible()).toBe(true);
   expect(app.frames.some((f) => f.direction === 'received' && f.message.kind === 'event' && f.message.event === 'onDidNotify'
     && (f.message.payload as { kind?: string }).kind === 'quorum-lost')).toBe(true);
@@ -123,5 +130,24 @@ async function journey(app: AppPage, url: string): Promise<void> {
   await refusal.waitFor();
   expect(await refusal.textContent()).toMatch(/host key .*has changed/i);
   await app.screenshot('lab-8-host-key-changed');
+
+  // The deliberate way out: both keys side by side, the new one confirmed from the machine's console.
+  const addError = page.getByTestId('add-machine-error');
+  if (await addError.isVisible()) await addError.getByTestId('retry').click();
+  else await page.locator(`[data-testid="machine"][data-address="${l.hosts[2]!.address}"] [data-testid="review-changed-key"]`).click();
+  const review = page.getByTestId('changed-host-key-dialog');
+  await review.waitFor();
+  const consoleLine = (await l.exec(3, 'ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub')).stdout.trim();
+  const fresh = consoleLine.split(' ')[1]!;
+  expect((await page.getByTestId('changed-key-presented').textContent())?.trim()).toBe(fresh);
+  expect((await page.getByTestId('changed-key-previous').textContent())?.trim()).not.toBe(fresh);
+  expect(await page.getByTestId('changed-key-trust').isDisabled()).toBe(true);
+  await page.getByTestId('changed-key-confirm').fill(consoleLine);
+  await page.getByTestId('changed-key-trust').click();
+  await review.waitFor({ state: 'detached' });
+  const row3 = page.locator(`[data-testid="machine"][data-address="${l.hosts[2]!.address}"]`);
+  await row3.and(page.locator('[data-state="ready"]')).waitFor();
+  expect(await row3.getByTestId('host-key-changed-badge').count()).toBe(0);
+  await app.screenshot('lab-9-host-key-retrusted');
   expect(app.problems).toEqual([]);
 }

@@ -111,7 +111,7 @@ describe.skipIf(!support.ok)('the agent on lab hosts, over SSH', () => {
     await waitFor(() => events.length > 0);
     await w.cancel();
     expect(unwrap(await w.done)).toEqual({ cancelled: true });
-    expect(events[0]).toMatchObject({ kind: 'quorum', running: false, status: null });
+    expect(events[0]).toMatchObject({ kind: 'quorum', running: false, status: null, links: null });
   });
 
   it('opened no TCP listening port on any host', async () => {
@@ -122,22 +122,27 @@ describe.skipIf(!support.ok)('the agent on lab hosts, over SSH', () => {
   });
 
   // Last: corosync takes UDP 5405 on hosts 1 and 2 from here on.
-  it('streams a real corosync membership change: two members quorate, then one member inquorate after a cut', async () => {
+  it('streams a real corosync membership change: two members quorate with link 0 connected, then one member inquorate with it disconnected after a cut', async () => {
     await startCorosync(lab, [1, 2], minimalCorosyncConf(lab, [1, 2]));
     const events: QuorumWatchEvent[] = [];
     const w = clients[0]!.watch({ intervalMs: 250 }, (e) => events.push(e));
     try {
       await waitFor(() => events.some((e) => e.status?.quorate === true && e.status.members.length === 2), 30_000);
+      const peerId = (): number | undefined => events.flatMap((e) => e.status?.members ?? []).find((m) => !m.local)?.nodeid;
+      const peerLink = (e: QuorumWatchEvent): boolean | undefined => e.links?.links.find((l) => l.linknumber === 0)?.peers.find((p) => p.nodeid === peerId())?.connected;
+      // corosync-cfgtool -s through the agent: link 0 to the peer connected.
+      await waitFor(() => events.length > 0 && peerLink(events[events.length - 1]!) === true, 30_000);
       const facts = unwrap(await clients[0]!.call('facts', {}));
       expect(facts.membership.ok && facts.membership.value.status?.members.map((m) => [m.name, m.local])).toEqual([['node1', true], ['node2', false]]);
       const seen = events.length;
       await lab.cut(2);
       await waitFor(() => events.slice(seen).some((e) => e.status?.quorate === false), 30_000);
+      await waitFor(() => peerLink(events[events.length - 1]!) === false, 30_000);
       const last = events[events.length - 1]!;
       expect(last.status).toMatchObject({ quorate: false, nodes: 1, expectedVotes: 2 });
       expect(last.status?.members.map((m) => m.name)).toEqual(['node1']);
       // change-only: a handful of events, not one per poll
-      expect(events.length - seen).toBeLessThan(6);
+      expect(events.length - seen).toBeLessThan(8);
     } finally {
       await w.cancel();
       await lab.heal(2);

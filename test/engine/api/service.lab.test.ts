@@ -1,6 +1,7 @@
 /**
  * The API service against the lab: real sshd, the real agent, real corosync. Add and trust three
- * machines, bootstrap them, pre-flight, plan and create a cluster, then watch it: cut two nodes →
+ * machines, bootstrap them, pre-flight, plan and create a cluster, then watch it: link health per
+ * pair (a cut node's links down on the survivors), cut two nodes →
  * quorum lost (notice and timeline), heal → regained. Measures the delay from the surviving node's
  * own view changing to the notice.
  */
@@ -91,6 +92,41 @@ describe.skipIf(!support.ok)('the API service on the lab', () => {
     }, 30_000);
     expect(status.nodes.map((n) => n.online)).toEqual([true, true, true]);
     expect(status).toMatchObject({ quorate: true, expectedVotes: 3, quorum: 2 });
+  });
+
+  it('reports link health for every pair, and a cut node\'s links down on the survivors', async () => {
+    const h = service.handlers;
+    const names = lab.hosts.map((x) => x.name);
+    const pairs = names.flatMap((a) => names.filter((b) => b !== a).map((b) => `${a}->${b}`)).sort();
+    const linkStates = async (): Promise<Map<string, string>> => {
+      const s = await h.clusterStatus({ cluster: 'lab' });
+      return new Map(s.ok ? s.value.links.filter((l) => l.linknumber === 0).map((l) => [`${l.a}->${l.b}`, l.state]) : []);
+    };
+    const allUp = async (): Promise<Map<string, string> | undefined> => {
+      const m = await linkStates();
+      return pairs.every((p) => m.get(p) === 'up') ? m : undefined;
+    };
+    const healthy = await until('every pair up on link 0', allUp, 30_000);
+    expect([...healthy.keys()].sort()).toEqual(pairs);
+    const s = await h.clusterStatus({ cluster: 'lab' });
+    expect(s.ok && s.value.links.every((l) => l.rttMs === null)).toBe(true);
+
+    const cut = lab.hosts[2]!.name;
+    const survivors = names.filter((n) => n !== cut);
+    await lab.cut(3);
+    try {
+      const down = await until(`${cut} down on ${survivors.join(' and ')}`, async () => {
+        const m = await linkStates();
+        // The cut node's own side is never shown as up: its last report is stale (unknown) or gone.
+        const cutSideUp = [...m].some(([pair, state]) => pair.startsWith(`${cut}->`) && state === 'up');
+        return survivors.every((a) => m.get(`${a}->${cut}`) === 'down') && !cutSideUp ? m : undefined;
+      }, 30_000);
+      // The survivors still reach each other.
+      expect(survivors.map((a) => down.get(`${a}->${survivors.find((b) => b !== a)}`))).toEqual(['up', 'up']);
+    } finally {
+      await lab.heal(3);
+    }
+    await until('every pair up again after heal', allUp, 60_000);
   });
 
   it('raises quorum lost when two nodes are cut, and regained when they are back', async () => {
