@@ -5,15 +5,13 @@
  * end are retried with a growing pause; the monitor counts that node's agent as unreachable meanwhile.
  * The same events carry each node's link state, which becomes `ClusterStatus.links`.
  */
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { AgentClient } from '../agent/client';
 import type { QuorumStatusFact, QuorumWatchEvent } from '../agent/protocol';
 import { AGENT_SOCKET_PATH } from '../bootstrap/scripts';
 import type { ClusterMonitor, Notice as MonitorNotice, WatchedCluster } from '../monitor';
 import { createClusterMonitor, linkPairsFromEvents, viewFromQuorumEvent } from '../monitor';
 import type { ClusterRecord } from '../ops/registry.fs';
-import { loadCluster } from '../ops/registry.fs';
+import { clustersUsingMachine, listClusters } from '../ops/registry.fs';
 import type { Result } from '../result';
 import { err, ok } from '../result';
 import type { ClusterStatus, ClusterSummary, Notice, NodeStatus, TimelineEntry, TimelineParams } from './contract';
@@ -66,22 +64,6 @@ interface Watched {
 const TIMELINE_LIMIT = 1000;
 /** The agent polls corosync this often (ms): part of the notification delay budget of 1 s. */
 const WATCH_INTERVAL_MS = 200;
-
-/** Lists the clusters recorded by `engine/ops` (`$QUORATE_HOME/clusters/<name>.json`). */
-export async function listClusterRecords(home: string): Promise<ClusterRecord[]> {
-  let names: string[];
-  try {
-    names = (await readdir(join(home, 'clusters'))).filter((n) => n.endsWith('.json'));
-  } catch {
-    return [];
-  }
-  const out: ClusterRecord[] = [];
-  for (const n of names.sort()) {
-    const rec = await loadCluster(n.slice(0, -'.json'.length), home).catch(() => null);
-    if (rec) out.push(rec);
-  }
-  return out;
-}
 
 export function createWatchService(deps: WatchDeps): WatchService {
   const watched = new Map<string, Watched>();
@@ -154,7 +136,7 @@ export function createWatchService(deps: WatchDeps): WatchService {
   };
 
   const refresh = async (): Promise<void> => {
-    for (const record of await listClusterRecords(deps.home)) {
+    for (const record of await listClusters(deps.home)) {
       if (watched.has(record.name) || disposed) continue;
       const cluster: WatchedCluster = { name: record.name, nodes: Object.keys(record.nodes), qdevice: record.qnetd !== undefined };
       const w: Watched = {
@@ -194,10 +176,7 @@ export function createWatchService(deps: WatchDeps): WatchService {
     },
     refresh,
     async clusterOf(address) {
-      for (const rec of await listClusterRecords(deps.home)) {
-        if (Object.values(rec.nodes).includes(address) || rec.qnetd?.machine === address) return rec.name;
-      }
-      return null;
+      return clustersUsingMachine(await listClusters(deps.home), address)[0] ?? null;
     },
     dispose() {
       disposed = true;

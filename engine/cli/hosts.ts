@@ -18,10 +18,11 @@ import type { QuorateError, Result } from '../result';
 import { connectSsh, isSha256Fingerprint, normaliseFingerprint, probeHostKey } from '../ssh';
 import type { SshAuth } from '../ssh';
 import {
-  clustersOf, findMachines, keyringSecrets, machineId, readState, removeMachines, secretAccount, updateState, upsertMachine,
+  findMachines, keyringSecrets, machineId, readState, removeMachines, secretAccount, updateState, upsertMachine,
 } from '../store';
 import type { MachineRecord, SecretStore } from '../store';
 import { defaultHome } from '../store';
+import { clustersUsingMachine, listClusters } from '../ops/registry.fs';
 import type { CliIo } from './io';
 import { UsageError } from './io';
 
@@ -342,12 +343,13 @@ async function remove(argv: string[], ctx: Context): Promise<number> {
   const { address } = splitAddress('remove', positionals[0], undefined);
   const port = parsePort('remove', values.port as string | undefined);
   let removed: MachineRecord[] = [];
+  const clusters = await listClusters(ctx.home);
   const saved = await updateState((state) => {
     const found = findMachines(state, address, port);
     if (found.length === 0) {
       return err('hosts.not-found', `no machine ${address}${port === undefined ? '' : `:${port}`} has been added`, 'see quorate hosts list');
     }
-    const busy = found.flatMap((m) => clustersOf(state, m));
+    const busy = found.flatMap((m) => clustersUsingMachine(clusters, m.address, m.port));
     if (busy.length > 0 && values.force !== true) {
       return err('hosts.in-cluster', `${address} is a member of cluster ${busy.join(', ')}`,
         'remove it from the cluster first (its corosync would keep running), or give --force to forget it anyway');

@@ -38,7 +38,10 @@ export async function deleteCluster(name: string, home = defaultHome()): Promise
   await rm(join(home, 'clusters', `${name}.json`), { force: true });
 }
 
-/** Every cluster Quorate manages, by name. */
+/**
+ * Every cluster Quorate manages, by name. A record that cannot be read is skipped: one damaged file
+ * must not hide the other clusters from the dashboard or the CLI.
+ */
 export async function listClusters(home = defaultHome()): Promise<ClusterRecord[]> {
   let names: string[];
   try {
@@ -47,6 +50,14 @@ export async function listClusters(home = defaultHome()): Promise<ClusterRecord[
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  const records = await Promise.all(names.map((f) => loadCluster(f.slice(0, -'.json'.length), home)));
+  const records = await Promise.all(names.map((f) => loadCluster(f.slice(0, -'.json'.length), home).catch(() => null)));
   return records.filter((r): r is ClusterRecord => r !== null);
+}
+
+/** Names of the clusters in which `machine` (as given to `quorate hosts add`, with or without `:port`) is a node or the qnetd host. */
+export function clustersUsingMachine(records: readonly ClusterRecord[], address: string, port?: number): string[] {
+  const spellings = new Set(port === undefined ? [address] : [address, `${address}:${port}`]);
+  return records
+    .filter((c) => Object.values(c.nodes).some((m) => spellings.has(m)) || (c.qnetd !== undefined && spellings.has(c.qnetd.machine)))
+    .map((c) => c.name);
 }

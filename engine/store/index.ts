@@ -1,8 +1,8 @@
 export { quorateHome } from './paths';
 export {
-  STATE_SCHEMA_VERSION, clustersOf, emptyState, findMachines, machineId, parseState, removeMachines, secretAccount, upsertMachine,
+  STATE_SCHEMA_VERSION, emptyState, findMachines, machineId, parseState, removeMachines, secretAccount, upsertMachine,
 } from './state';
-export type { ClusterProvider, ClusterRecord, MachineAuthKind, MachineRecord, QuorateState } from './state';
+export type { MachineAuthKind, MachineRecord, QuorateState } from './state';
 export { defaultHome, ensureHome, readState, statePath, updateState, writeFileAtomic } from './state.fs';
 export { KEYRING_SERVICE, keyringHint, keyringSecrets, memorySecrets } from './secrets.keyring';
 export type { SecretStore } from './secrets.keyring';

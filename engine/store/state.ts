@@ -1,6 +1,6 @@
 /**
  * Quorate's app state as plain data: the machines the user added (with their pinned host keys) and
- * the clusters made of them. Pure: parsing, validation, migration and edits; `state.fs.ts` does the I/O.
+ * nothing else (clusters are engine/ops' registry). Pure: parsing, validation, migration and edits; `state.fs.ts` does the I/O.
  * Secrets are never part of it — they live in the OS keyring (`secrets.keyring.ts`).
  */
 import { err, ok } from '../result';
@@ -32,27 +32,14 @@ export interface MachineRecord {
   readonly agent?: { readonly version: string; readonly facts?: unknown; readonly updatedAt: string };
 }
 
-export type ClusterProvider = 'corosync' | 'pve';
-
-export interface ClusterRecord {
-  /** corosync `totem.cluster_name`. */
-  readonly name: string;
-  /** Machine ids (`machineId`) of the members. */
-  readonly members: readonly string[];
-  readonly provider: ClusterProvider;
-  /** ISO 8601. */
-  readonly createdAt: string;
-}
-
 export interface QuorateState {
   readonly schemaVersion: number;
   readonly machines: readonly MachineRecord[];
-  readonly clusters: readonly ClusterRecord[];
 }
 
 /** The state before any machine was added. */
 export function emptyState(): QuorateState {
-  return { schemaVersion: STATE_SCHEMA_VERSION, machines: [], clusters: [] };
+  return { schemaVersion: STATE_SCHEMA_VERSION, machines: [] };
 }
 
 /** A machine's key in the state and in cluster member lists: `address:port`. */
@@ -88,14 +75,7 @@ export function parseState(text: string, file: string): Result<QuorateState> {
     const problem = machineProblem(m);
     if (problem) return err('store.corrupt', `${file}: machines[${i}].${problem}`, 'fix or remove that entry (quorate hosts remove), or restore a backup');
   }
-  const clusters = raw.clusters ?? [];
-  if (!Array.isArray(clusters)) return err('store.corrupt', `${file}: clusters: expected an array`, 'restore it from a backup');
-  for (const [i, c] of clusters.entries()) {
-    if (!isObject(c) || typeof c.name !== 'string' || !Array.isArray(c.members) || (c.provider !== 'corosync' && c.provider !== 'pve')) {
-      return err('store.corrupt', `${file}: clusters[${i}]: expected { name, members[], provider: "corosync" | "pve" }`, 'restore it from a backup');
-    }
-  }
-  return ok({ ...raw, schemaVersion: STATE_SCHEMA_VERSION, machines, clusters } as QuorateState);
+  return ok({ ...raw, schemaVersion: STATE_SCHEMA_VERSION, machines } as QuorateState);
 }
 
 function machineProblem(m: unknown): string | null {
@@ -120,15 +100,9 @@ export function upsertMachine(state: QuorateState, machine: MachineRecord): Quor
   return { ...state, machines: [...others, machine] };
 }
 
-/** Machines at `address` (and `port` when given); see `clustersOf` before removing one. */
+/** Machines at `address` (and `port` when given). Which clusters use a machine is engine/ops' registry. */
 export function findMachines(state: QuorateState, address: string, port?: number): MachineRecord[] {
   return state.machines.filter((m) => m.address === address && (port === undefined || m.port === port));
-}
-
-/** Names of the clusters a machine belongs to. */
-export function clustersOf(state: QuorateState, machine: MachineRecord): string[] {
-  const id = machineId(machine);
-  return state.clusters.filter((c) => c.members.includes(id)).map((c) => c.name);
 }
 
 /** The state without the given machines. */

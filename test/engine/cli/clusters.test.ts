@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runClustersCommand } from '../../../engine/cli/clusters-command';
 import type { CliIo } from '../../../engine/cli/io';
-import { saveCluster } from '../../../engine/ops/registry.fs';
+import { clustersUsingMachine, saveCluster, type ClusterRecord } from '../../../engine/ops/registry.fs';
 
 let home: string;
 let saved: string | undefined;
@@ -38,5 +38,18 @@ describe('quorate clusters', () => {
     const { clusters } = JSON.parse(await run('--json'));
     expect(clusters.map((c: { name: string }) => c.name)).toEqual(['alpha', 'zeta']);
     expect(await run()).toContain('alpha (corosync): node1=198.18.9.2, node2=198.18.9.3; QDevice on 198.18.9.9');
+  });
+});
+
+describe('clustersUsingMachine', () => {
+  const records: ClusterRecord[] = [
+    { name: 'a', provider: 'corosync', nodes: { node1: '198.18.9.1', node2: '198.18.9.2:2222' } },
+    { name: 'b', provider: 'corosync', nodes: { node1: '198.18.9.3' }, qnetd: { machine: '198.18.9.1', host: '198.18.9.1' } },
+  ];
+  it('finds a machine as a node or as the qnetd host, spelled with or without its port', () => {
+    expect(clustersUsingMachine(records, '198.18.9.1', 22)).toEqual(['a', 'b']);
+    expect(clustersUsingMachine(records, '198.18.9.2', 2222)).toEqual(['a']);
+    expect(clustersUsingMachine(records, '198.18.9.2', 22)).toEqual([]);
+    expect(clustersUsingMachine(records, '198.18.9.9', 22)).toEqual([]);
   });
 });

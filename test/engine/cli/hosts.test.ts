@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHostsCommand } from '../../../engine/cli/hosts';
 import { UsageError } from '../../../engine/cli/io';
 import type { CliIo } from '../../../engine/cli/io';
+import { saveCluster } from '../../../engine/ops/registry.fs';
 import { keyringSecrets, memorySecrets, readState } from '../../../engine/store';
 import { generateHostKey, startTestServer } from '../ssh/ssh2-server';
 import type { TestServer } from '../ssh/ssh2-server';
@@ -55,6 +56,18 @@ describe('quorate hosts', () => {
     expect(state.ok && state.value.machines).toMatchObject([{ address: '127.0.0.1', port: server.port, user: 'root', auth: 'password', fingerprint, trusted: false }]);
     expect(t.secrets.entries.get(`root@127.0.0.1:${server.port}`)).toBe(PASSWORD);
     expect(readFileSync(join(t.home, 'state.json'), 'utf8')).not.toContain(PASSWORD);
+  });
+
+  it('refuses to forget a machine that is a node of a cluster, unless forced', async () => {
+    const t = setup();
+    expect(await t.run('add', 'root@127.0.0.1', '--port', String(server.port), '--key', userKeyPath, '--trust', fingerprint, '--json')).toBe(0);
+    await saveCluster({ name: 'lab', provider: 'corosync', nodes: { node1: `127.0.0.1:${server.port}` } }, t.home);
+    expect(await t.run('remove', '127.0.0.1', '--json')).toBe(1);
+    expect(t.json().error).toMatchObject({ code: 'hosts.in-cluster' });
+    expect(t.json().error.message).toContain('lab');
+    const kept = await readState(t.home);
+    expect(kept.ok && kept.value.machines.length).toBe(1);
+    expect(await t.run('remove', '127.0.0.1', '--force', '--json')).toBe(0);
   });
 
   it('trust refuses a fingerprint the host does not present and changes nothing', async () => {

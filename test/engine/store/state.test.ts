@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  STATE_SCHEMA_VERSION, clustersOf, emptyState, findMachines, machineId, parseState, removeMachines, secretAccount, upsertMachine,
+  STATE_SCHEMA_VERSION, emptyState, findMachines, machineId, parseState, removeMachines, secretAccount, upsertMachine,
 } from '../../../engine/store';
 import type { MachineRecord } from '../../../engine/store';
 
@@ -35,11 +35,10 @@ describe('state', () => {
     expect(s.machines.map((m) => `${m.user}@${machineId(m)}`).sort()).toEqual(['admin@198.18.0.1:22', 'root@198.18.0.2:22']);
   });
 
-  it('names secrets user@address:port and finds cluster memberships', () => {
+  it('names secrets user@address:port and finds machines by address and port', () => {
     const m = machine('198.18.0.1', { port: 2222 });
     expect(secretAccount(m)).toBe('root@198.18.0.1:2222');
-    const s = { ...upsertMachine(emptyState(), m), clusters: [{ name: 'lab', members: ['198.18.0.1:2222'], provider: 'corosync' as const, createdAt: 'x' }] };
-    expect(clustersOf(s, m)).toEqual(['lab']);
+    const s = upsertMachine(emptyState(), m);
     expect(findMachines(s, '198.18.0.1', 22)).toEqual([]);
     expect(removeMachines(s, findMachines(s, '198.18.0.1')).machines).toEqual([]);
   });
