@@ -52,6 +52,12 @@ export interface Machine {
   readonly keyPath: string | null;
   /** The pinned host key once trusted; the offered one while `untrusted`. */
   readonly hostKey: HostKey | null;
+  /**
+   * The key the machine presented on the last connection attempt when it differs from the pinned
+   * `hostKey` (the attempt was refused with `ssh.host-key-changed`); null otherwise. Kept while the
+   * engine runs. Re-trust it only deliberately: `trustMachine` with `replaceChangedKey`.
+   */
+  readonly changedHostKey: HostKey | null;
   readonly state: MachineState;
   /** `hostname` as the machine reports it, once logged in. */
   readonly hostname: string | null;
@@ -88,6 +94,13 @@ export interface TrustMachineParams {
   readonly address: string;
   /** The fingerprint the user saw and confirmed; refused (`ssh.host-key-mismatch`) if the machine now offers another. */
   readonly fingerprint: string;
+  /**
+   * Only for a machine whose pinned key changed (reinstalled, keys regenerated): replace the pinned
+   * key with `fingerprint`. `previousFingerprint` is the pinned key the user saw beside the new one;
+   * refused (`ssh.host-key-changed`) if it is not the one pinned now, so a stale confirmation
+   * cannot replace a key the user never saw. Without this, a changed key is always refused.
+   */
+  readonly replaceChangedKey?: { readonly previousFingerprint: string };
 }
 
 export interface MachineRef {
@@ -416,7 +429,9 @@ export interface QuorateApi {
   addMachine(params: AddMachineParams): Promise<Result<Machine>>;
   /**
    * Pins the confirmed host key and logs in. Errors: `ssh.host-key-mismatch` (offers another key
-   * now), `ssh.host-key-changed` (differs from the pinned one), `ssh.auth-failed`, `ssh.sudo-failed`.
+   * now), `ssh.host-key-changed` (differs from the pinned one and `replaceChangedKey` was not given
+   * or names another pinned key; the machine's `changedHostKey` then holds the presented key),
+   * `ssh.auth-failed`, `ssh.sudo-failed`.
    */
   trustMachine(params: TrustMachineParams): Promise<Result<Machine>>;
   /** Forgets a machine and its secret. Refused (`machines.in-cluster`) while it is a cluster node. */
@@ -517,7 +532,7 @@ export const apiMethods: { readonly [M in ApiMethodName]: Validator<ApiParams<M>
       key: object({ kind: literal('key'), keyPath: string({ max: 4096 }), passphrase: optional(string({ min: 0, max: 1024 })) }),
     }),
   }),
-  trustMachine: object({ address, fingerprint }),
+  trustMachine: object({ address, fingerprint, replaceChangedKey: optional(object({ previousFingerprint: fingerprint })) }),
   removeMachine: object({ address }),
   bootstrap: object({ addresses }),
   listNetworks: object({ addresses }),

@@ -6,11 +6,11 @@
 import type { QuorateError, Result } from '../result';
 import { err, ok } from '../result';
 import { connectSsh, probeHostKey } from '../ssh';
-import type { SshAuth, SshSession } from '../ssh';
+import type { HostKeyFingerprint, SshAuth, SshSession } from '../ssh';
 import { hostKeyChangedError } from '../ssh/errors';
 import type { MachineRecord, QuorateState, SecretStore } from '../store';
 import { findMachines, readState, removeMachines, secretAccount, updateState, upsertMachine } from '../store';
-import type { AddMachineParams, Machine, MachineRef, MachineState, TrustMachineParams } from './contract';
+import type { AddMachineParams, HostKey, Machine, MachineRef, MachineState, TrustMachineParams } from './contract';
 import type { EventHub } from './event-hub';
 
 /** Fields the API keeps in a machine's state record beside the store's own (the store keeps unknown fields). */
@@ -36,6 +36,29 @@ export interface MachinesDeps {
 interface Runtime {
   bootstrapping: boolean;
   lastError: QuorateError | null;
+  /** The key the machine presented when it differed from the pinned one (refused), until re-trusted. */
+  changedHostKey: HostKey | null;
+}
+
+/** `ssh_host_<stem>_key.pub` for an SSH host key algorithm, for the console command we tell users to run. */
+function keyFileStem(algorithm: string): string {
+  if (algorithm.startsWith('ecdsa')) return 'ecdsa';
+  if (algorithm.startsWith('rsa') || algorithm === 'ssh-rsa') return 'rsa';
+  return 'ed25519';
+}
+
+/**
+ * `ssh.host-key-changed` for the app: the same refusal as the SSH layer's, with the way out the
+ * window offers (a deliberate re-trust) instead of the CLI command.
+ */
+function changedKeyError(rec: MachineRecord, presented: HostKeyFingerprint): QuorateError {
+  const error = hostKeyChangedError({ address: rec.address, port: rec.port, user: rec.user }, rec.fingerprint, presented.fingerprint, presented.algorithm);
+  return {
+    ...error,
+    hint: 'If you reinstalled the machine or regenerated its SSH keys, check the new fingerprint on its console '
+      + `(ssh-keygen -lf /etc/ssh/ssh_host_${keyFileStem(presented.algorithm)}_key.pub) and re-trust it deliberately (Machines → Review the new key). `
+      + 'Otherwise someone may be intercepting the connection: do not continue.',
+  };
 }
 
 export interface MachinesService {
@@ -55,7 +78,7 @@ export interface MachinesService {
 
 export function createMachinesService(deps: MachinesDeps): MachinesService {
   const runtime = new Map<string, Runtime>();
-  const runtimeOf = (address: string): Runtime => runtime.get(address) ?? { bootstrapping: false, lastError: null };
+  const runtimeOf = (address: string): Runtime => runtime.get(address) ?? { bootstrapping: false, lastError: null, changedHostKey: null };
 
   const toMachine = async (rec: StoredMachine): Promise<Machine> => {
     const rt = runtimeOf(rec.address);
@@ -70,6 +93,7 @@ export function createMachinesService(deps: MachinesDeps): MachinesService {
       authKind: rec.auth === 'key' ? 'key' : 'password',
       keyPath: rec.keyPath ?? null,
       hostKey: rec.fingerprint ? { algorithm: rec.hostKeyAlgorithm ?? 'unknown', fingerprint: rec.fingerprint } : null,
+      changedHostKey: rec.trusted ? rt.changedHostKey : null,
       state,
       hostname: rec.name ?? null,
       os: rec.os ?? null,
@@ -139,8 +163,8 @@ export function createMachinesService(deps: MachinesDeps): MachinesService {
       if (!probed.ok) return probed;
       const pinned = previous.find((m) => m.trusted && m.port === port);
       if (pinned && pinned.fingerprint !== probed.value.fingerprint) {
-        const error = hostKeyChangedError({ address: params.address, port, user: params.user }, pinned.fingerprint, probed.value.fingerprint, probed.value.algorithm);
-        await setRuntime(params.address, { lastError: error });
+        const error = changedKeyError(pinned, probed.value);
+        await setRuntime(params.address, { lastError: error, changedHostKey: { algorithm: probed.value.algorithm, fingerprint: probed.value.fingerprint } });
         return { ok: false, error };
       }
       const rec: StoredMachine = {
@@ -169,7 +193,7 @@ export function createMachinesService(deps: MachinesDeps): MachinesService {
       for (const old of previous) if (secretAccount(old) !== account) await deps.secrets.delete(secretAccount(old));
       const saved = await save(rec, previous);
       if (!saved.ok) return saved;
-      runtime.set(rec.address, { bootstrapping: false, lastError: null });
+      runtime.set(rec.address, { bootstrapping: false, lastError: null, changedHostKey: null });
       return ok(await changed(rec));
     },
 
@@ -177,17 +201,29 @@ export function createMachinesService(deps: MachinesDeps): MachinesService {
       const found = await record(params.address);
       if (!found.ok) return found;
       const rec = found.value;
-      const endpoint = { address: rec.address, port: rec.port, user: rec.user };
-      if (rec.trusted && rec.fingerprint !== params.fingerprint) {
-        return { ok: false, error: hostKeyChangedError(endpoint, rec.fingerprint, params.fingerprint, rec.hostKeyAlgorithm ?? 'unknown') };
-      }
+      // Always ask the machine which key it presents now, so a refusal names both keys.
       const probed = await probeHostKey(rec.address, rec.port, { timeoutMs: deps.sshTimeoutMs });
       if (!probed.ok) return probed;
-      if (probed.value.fingerprint !== params.fingerprint) {
+      const presented: HostKey = { algorithm: probed.value.algorithm, fingerprint: probed.value.fingerprint };
+      const keyChanged = rec.trusted && presented.fingerprint !== rec.fingerprint;
+      if (keyChanged) {
+        // A changed key is replaced only on an explicit request naming the key pinned now: without
+        // it (or with a stale one, from a dialog that showed another pinned key) nothing changes.
+        const replace = params.replaceChangedKey;
+        if (!replace || replace.previousFingerprint !== rec.fingerprint) {
+          const error = changedKeyError(rec, probed.value);
+          await setRuntime(rec.address, { lastError: error, changedHostKey: presented });
+          return { ok: false, error };
+        }
+      }
+      if (presented.fingerprint !== params.fingerprint) {
         const error = err('ssh.host-key-mismatch',
-          `${rec.address}:${rec.port} now presents host key ${probed.value.fingerprint} (${probed.value.algorithm}), not the ${params.fingerprint} you confirmed; nothing was trusted.`,
-          'Check on the machine\'s console (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) which key is right, then add the machine again. If you did not change its keys, someone may be intercepting the connection.');
-        await setRuntime(rec.address, { lastError: error.error });
+          `${rec.address}:${rec.port} now presents host key ${presented.fingerprint} (${presented.algorithm}), not the ${params.fingerprint} you confirmed; `
+            + (rec.trusted ? `nothing was changed, ${rec.fingerprint} stays pinned.` : 'nothing was trusted.'),
+          `Check on the machine's console (ssh-keygen -lf /etc/ssh/ssh_host_${keyFileStem(presented.algorithm)}_key.pub) which key is right`
+            + (rec.trusted ? ' and confirm exactly that one.' : ', then add the machine again.')
+            + ' If you did not change its keys, someone may be intercepting the connection.');
+        await setRuntime(rec.address, { lastError: error.error, ...(keyChanged ? { changedHostKey: presented } : {}) });
         return error;
       }
       const session = await connectRecord(rec, params.fingerprint);
@@ -227,7 +263,7 @@ export function createMachinesService(deps: MachinesDeps): MachinesService {
       };
       const saved = await save(trusted);
       if (!saved.ok) return saved;
-      runtime.set(rec.address, { bootstrapping: false, lastError: null });
+      runtime.set(rec.address, { bootstrapping: false, lastError: null, changedHostKey: null });
       return ok(await changed(trusted));
     },
 
@@ -252,7 +288,18 @@ export function createMachinesService(deps: MachinesDeps): MachinesService {
       if (!found.value.trusted) {
         return err('machines.untrusted', `${address}'s host key has not been confirmed yet.`, 'Confirm its fingerprint first (Machines → Trust).');
       }
-      return connectRecord(found.value, found.value.fingerprint);
+      const session = await connectRecord(found.value, found.value.fingerprint);
+      if (!session.ok && session.error.code === 'ssh.host-key-changed') {
+        // Note which key the machine presents now, so the window can offer the deliberate re-trust.
+        const probed = await probeHostKey(found.value.address, found.value.port, { timeoutMs: deps.sshTimeoutMs });
+        if (probed.ok && probed.value.fingerprint !== found.value.fingerprint) {
+          await setRuntime(address, {
+            lastError: changedKeyError(found.value, probed.value),
+            changedHostKey: { algorithm: probed.value.algorithm, fingerprint: probed.value.fingerprint },
+          });
+        }
+      }
+      return session;
     },
 
     record,

@@ -3,6 +3,8 @@
  * real engine service, the built renderer in Debian's Chromium, and a real SSH server (ssh2's, in
  * this process, on 127.0.0.1) behind "Add machine". Screenshots go to test-results/e2e/.
  */
+import type { AddressInfo, Socket } from 'node:net';
+import { createServer, connect as tcpConnect } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { e2eUnavailable, ensureRendererBuilt, resultOf, test } from './fixtures';
@@ -98,6 +100,87 @@ describe.skipIf(skipWhy !== undefined)('the browser host', () => {
     expect(await error.textContent()).toMatch(/auth/i);
     expect(resultOf(app, 'trustMachine')).toMatchObject({ result: { ok: false, error: { code: 'ssh.auth-failed' } } });
     await app.screenshot('wrong-password');
+  });
+
+  test('re-trusts a machine whose host key changed only after the new fingerprint is pasted, showing both keys', async ({ app, browserHost }) => {
+    const { page } = app;
+    // "The machine" is a loopback port forwarding to server A, then (reinstalled) to server B.
+    const a = ssh!;
+    const b = await startSshServer({ hostname: 'e2e-node' });
+    const target = { port: a.port };
+    const sockets = new Set<Socket>();
+    const forward = createServer((inbound) => {
+      const outbound = tcpConnect(target.port, '127.0.0.1');
+      for (const s of [inbound, outbound]) {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+        s.on('error', () => { inbound.destroy(); outbound.destroy(); });
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    await new Promise<void>((resolve) => forward.listen(0, '127.0.0.1', resolve));
+    const port = (forward.address() as AddressInfo).port;
+    try {
+      await page.goto(browserHost.host.url);
+      const add = async (): Promise<void> => {
+        await page.getByTestId('add-machine').first().click();
+        await page.getByTestId('machine-address').fill('127.0.0.1');
+        await page.getByTestId('machine-port').fill(String(port));
+        await page.getByTestId('machine-user').fill(a.user);
+        await page.getByTestId('machine-password').fill(a.password);
+        await page.getByTestId('add-machine-submit').click();
+      };
+      await add();
+      await openHostKeyDialog(page);
+      await page.getByTestId('trust-host-key').click();
+      const row = page.locator('[data-testid="machine"][data-address="127.0.0.1"]');
+      await row.and(page.locator('[data-state="trusted"]')).waitFor();
+
+      // Reinstalled: adding it again is refused with the changed-key message, and offers the review.
+      target.port = b.port;
+      for (const s of sockets) s.destroy();
+      await add();
+      const refusal = page.getByTestId('add-machine-error');
+      await refusal.waitFor();
+      expect(await refusal.getAttribute('data-code')).toBe('ssh.host-key-changed');
+      await refusal.getByTestId('retry').click();
+      const dialog = page.getByTestId('changed-host-key-dialog');
+      await dialog.waitFor();
+      expect((await page.getByTestId('changed-key-previous').textContent())?.trim()).toBe(a.fingerprint);
+      expect((await page.getByTestId('changed-key-presented').textContent())?.trim()).toBe(b.fingerprint);
+      expect(await dialog.textContent()).toContain('ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub');
+      await app.screenshot('host-key-changed-review');
+
+      // The old key, or another one, never enables the button; typing goes to the confirmation field first.
+      const trust = page.getByTestId('changed-key-trust');
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('changed-key-confirm');
+      await page.keyboard.type(a.fingerprint);
+      expect(await trust.isDisabled()).toBe(true);
+      expect(await page.getByTestId('changed-key-feedback').textContent()).toMatch(/old, pinned key/);
+      await page.getByTestId('changed-key-confirm').fill(`256 ${b.fingerprint.slice(0, -2)}xx root@e2e-node (ED25519)`);
+      expect(await trust.isDisabled()).toBe(true);
+      expect(b.commands).toEqual([]);
+
+      // The whole ssh-keygen line from the console, pasted, then Enter.
+      await page.getByTestId('changed-key-confirm').fill(`256 ${b.fingerprint} root@e2e-node (ED25519)`);
+      expect(await page.getByTestId('changed-key-feedback').getAttribute('data-matches')).toBe('true');
+      await app.screenshot('host-key-changed-confirmed');
+      await page.keyboard.press('Enter');
+      await dialog.waitFor({ state: 'detached' });
+      await row.and(page.locator('[data-state="trusted"]')).waitFor();
+      expect(await row.getByTestId('host-key-changed-badge').count()).toBe(0);
+      const call = app.frames.filter((f) => f.direction === 'sent' && f.message.kind === 'call' && f.message.method === 'trustMachine').at(-1);
+      expect(call?.message.params).toEqual({ address: '127.0.0.1', fingerprint: b.fingerprint, replaceChangedKey: { previousFingerprint: a.fingerprint } });
+      expect(b.commands.some((c) => c.includes('hostname'))).toBe(true);
+      const listed = await browserHost.service.handlers.listMachines();
+      expect(listed.ok ? listed.value[0]?.hostKey?.fingerprint : listed.error.code).toBe(b.fingerprint);
+      await app.screenshot('host-key-retrusted');
+      expect(app.problems).toEqual([]);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => forward.close(() => resolve()));
+      await b.close();
+    }
   });
 
   test('opens the add-machine dialog with the keyboard alone', async ({ app, browserHost }) => {

@@ -9,7 +9,7 @@ import { fakeApi } from './fake-api';
 
 const machine = (address: string, state: Machine['state'], cluster: string | null = null): Machine => ({
   address, port: 22, user: 'root', authKind: 'password', keyPath: null, state, cluster, lastError: null,
-  hostKey: { algorithm: 'ssh-ed25519', fingerprint: `SHA256:${'A'.repeat(43)}` }, hostname: null, os: null,
+  hostKey: { algorithm: 'ssh-ed25519', fingerprint: `SHA256:${'A'.repeat(43)}` }, changedHostKey: null, hostname: null, os: null,
 });
 
 const status = (name: string, online: boolean[], qdevice: ClusterStatus['qdevice'] = null): ClusterStatus => ({

@@ -39,7 +39,7 @@ export function createMemoryApi(demo: string): QuorateWindowApi {
   const machines = new Map<string, Machine>();
   const mk = (i: number, state: Machine['state'], cluster: string | null): Machine => ({
     address: `198.18.0.${10 + i}`, port: 22, user: 'root', authKind: 'key', keyPath: '~/.ssh/id_ed25519',
-    hostKey: { algorithm: 'ssh-ed25519', fingerprint: FP[i % FP.length]! }, state,
+    hostKey: { algorithm: 'ssh-ed25519', fingerprint: FP[i % FP.length]! }, changedHostKey: null, state,
     hostname: state === 'untrusted' ? null : `pve${i}`, os: state === 'untrusted' ? null : 'Debian GNU/Linux 12 (bookworm)', cluster, lastError: null,
   });
   if (demo === 'cluster') {

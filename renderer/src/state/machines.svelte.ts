@@ -73,6 +73,16 @@ export class MachinesState {
     return r;
   }
 
+  /**
+   * Replaces the pinned host key of a machine whose key changed with `fingerprint`, which the user
+   * confirmed against the machine's console; `previousFingerprint` is the pinned key the user saw.
+   */
+  async retrust(address: string, previousFingerprint: string, fingerprint: string): Promise<Result<Machine>> {
+    const r = await this.#api.trustMachine({ address, fingerprint, replaceChangedKey: { previousFingerprint } });
+    if (r.ok) this.#replace(r.value, false);
+    return r;
+  }
+
   async remove(address: string): Promise<Result<null>> {
     const r = await this.#api.removeMachine({ address });
     const m = this.byAddress(address);
