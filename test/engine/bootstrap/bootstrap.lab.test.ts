@@ -20,8 +20,8 @@ const support = labSupport();
 if (!support.ok) console.warn(`bootstrap lab tests skipped: ${support.reason}`);
 
 /** Everything on the host's filesystem where the agent could leave something. */
-// sshd and PAM write their own files on each login (/run/sshd*, pam_motd's /run/motd.dynamic): not ours.
-const SNAPSHOT = 'find /usr/local/lib /usr/local/sbin /run /etc/systemd /var/log /tmp /root -xdev 2>/dev/null | grep -v -e "^/run/sshd" -e "^/run/motd.dynamic$" | sort';
+// sshd and PAM write their own files on each login (/run/sshd*, pam_motd's /run/motd.dynamic and its .new): not ours.
+const SNAPSHOT = 'find /usr/local/lib /usr/local/sbin /run /etc/systemd /var/log /tmp /root -xdev 2>/dev/null | grep -v -e "^/run/sshd" -e "^/run/motd\\.dynamic" | sort';
 const TCP_LISTEN = "ss -Htlnp | awk '{print $4, $6}' | sort";
 
 describe.skipIf(!support.ok)('bootstrap over real SSH', () => {
