@@ -10,7 +10,7 @@ import type { HostKeyFingerprint, SshAuth, SshSession } from '../ssh';
 import { hostKeyChangedError } from '../ssh/errors';
 import type { MachineRecord, QuorateState, SecretStore } from '../store';
 import { findMachines, readState, removeMachines, secretAccount, updateState, upsertMachine } from '../store';
-import type { AddMachineParams, HostKey, Machine, MachineRef, MachineState, TrustMachineParams } from './contract';
+import type { HostKey, Machine, MachineState, QuorateApi } from './contract';
 import type { EventHub } from './event-hub';
 
 /** Fields the API keeps in a machine's state record beside the store's own (the store keeps unknown fields). */
@@ -61,11 +61,8 @@ function changedKeyError(rec: MachineRecord, presented: HostKeyFingerprint): Quo
   };
 }
 
-export interface MachinesService {
-  listMachines(): Promise<Result<Machine[]>>;
-  addMachine(params: AddMachineParams): Promise<Result<Machine>>;
-  trustMachine(params: TrustMachineParams): Promise<Result<Machine>>;
-  removeMachine(params: MachineRef): Promise<Result<null>>;
+/** The contract's Machines members, plus what the other services need from machines. */
+export interface MachinesService extends Pick<QuorateApi, 'listMachines' | 'addMachine' | 'trustMachine' | 'removeMachine'> {
   /** A logged-in session to a trusted machine (root-capable through sudo), for operations and bootstrap. */
   connect(address: string): Promise<Result<SshSession>>;
   /** The stored record of a machine. */

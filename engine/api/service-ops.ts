@@ -20,9 +20,8 @@ import type { Result } from '../result';
 import { err, ok } from '../result';
 import type { SshSession } from '../ssh';
 import type {
-  BootstrapOutcome, BootstrapParams, CandidateNetwork, ClusterRef, CreateClusterParams, JoinClusterParams, LinkNetwork,
-  LinkNumberValue, ListNetworksParams, OperationKind, OperationPlan, PreflightParams, PreflightReport, QuorumSummary,
-  RemoveNodeParams, RunOutcome, RunPlanParams, SetExpectedParams, SetupQdeviceParams, StepState,
+  BootstrapOutcome, LinkNetwork, LinkNumberValue, OperationKind, OperationPlan, QuorateApi,
+  QuorumSummary, StepState,
 } from './contract';
 import type { EventHub } from './event-hub';
 import type { MachinesService } from './service-machines';
@@ -37,18 +36,10 @@ export interface OperationsDeps {
   readonly agentBundlePath?: string;
 }
 
-export interface OperationsService {
-  bootstrap(p: BootstrapParams): Promise<Result<BootstrapOutcome>>;
-  listNetworks(p: ListNetworksParams): Promise<Result<CandidateNetwork[]>>;
-  runPreflight(p: PreflightParams): Promise<Result<PreflightReport>>;
-  planCreateCluster(p: CreateClusterParams): Promise<Result<OperationPlan>>;
-  planJoinCluster(p: JoinClusterParams): Promise<Result<OperationPlan>>;
-  planRemoveNode(p: RemoveNodeParams): Promise<Result<OperationPlan>>;
-  planSetupQdevice(p: SetupQdeviceParams): Promise<Result<OperationPlan>>;
-  planRemoveQdevice(p: ClusterRef): Promise<Result<OperationPlan>>;
-  planSetExpected(p: SetExpectedParams): Promise<Result<OperationPlan>>;
-  runPlan(p: RunPlanParams): Promise<Result<RunOutcome>>;
-}
+/** The contract's Bootstrap, Preflight and Operations members, as this service implements them. */
+export type OperationsService = Pick<QuorateApi,
+  | 'bootstrap' | 'listNetworks' | 'runPreflight' | 'planCreateCluster' | 'planJoinCluster' | 'planRemoveNode'
+  | 'planSetupQdevice' | 'planRemoveQdevice' | 'planSetExpected' | 'runPlan'>;
 
 /** Runs the operation; `planOnly` asks for the plan without changing anything. */
 type Runner = (ctx: OpsContext, planOnly: boolean) => Promise<Result<OpResult>>;

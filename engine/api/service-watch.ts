@@ -14,7 +14,7 @@ import type { ClusterRecord } from '../ops/registry.fs';
 import { clustersUsingMachine, listClusters } from '../ops/registry.fs';
 import type { Result } from '../result';
 import { err, ok } from '../result';
-import type { ClusterStatus, ClusterSummary, Notice, NodeStatus, TimelineEntry, TimelineParams } from './contract';
+import type { ClusterStatus, NodeStatus, Notice, QuorateApi, TimelineEntry } from './contract';
 import type { EventHub } from './event-hub';
 import type { MachinesService } from './service-machines';
 
@@ -38,11 +38,8 @@ export interface WatchDeps {
   readonly setTimer?: (fn: () => void, ms: number) => () => void;
 }
 
-export interface WatchService {
-  listClusters(): Promise<Result<ClusterSummary[]>>;
-  clusterStatus(params: { cluster: string }): Promise<Result<ClusterStatus>>;
-  listTimeline(params: TimelineParams): Promise<Result<TimelineEntry[]>>;
-  listNotices(): Promise<Result<Notice[]>>;
+/** The contract's Watch members, plus the service's own lifecycle. */
+export interface WatchService extends Pick<QuorateApi, 'listClusters' | 'clusterStatus' | 'listTimeline' | 'listNotices'> {
   /** Starts streams for clusters (new ones after an operation) that are not watched yet. */
   refresh(): Promise<void>;
   /** The cluster a machine is a node or the QDevice host of. */
