@@ -2,14 +2,14 @@
  * `quorate conf print|check|show|edit`. Shapes are fixed (scripts depend on them): see README "CLI".
  */
 import { parseArgs } from 'node:util';
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import {
   addNode, checkConfText, parseConf, printConf, readConf, removeNode, removeQdevice, setQdevice,
   type ConfDocument,
 } from '../corosync';
 import { isLinkNumber, type LinkNumber, type QdeviceAlgorithm } from '../model/cluster';
 import type { Result } from '../result';
+import { writeFileAtomic } from '../store';
 import type { CliIo } from './io';
 import { UsageError } from './io';
 
@@ -156,7 +156,12 @@ async function edit(argv: string[], io: CliIo): Promise<number> {
   if (values.output === undefined || values.output === '-') {
     io.stdout(text);
   } else {
-    await writeAtomically(values.output, text);
+    // A reader (or corosync) never sees half a file: engine/store's temp + fsync + rename.
+    const written = await writeFileAtomic(values.output, text, 0o644);
+    if (!written.ok) {
+      io.stderr(`${values.output}: ${written.error.message}\nhint: ${written.error.hint}\n`);
+      return 1;
+    }
   }
   return 0;
 }
@@ -165,13 +170,6 @@ function integerOption(value: string | undefined, name: string, min: number): nu
   const n = Number(value);
   if (value === undefined || !Number.isInteger(n) || n < min) throw new UsageError(`${name}: expected an integer ≥ ${min}, got "${value ?? ''}"`);
   return n;
-}
-
-/** Temp file in the same folder, then rename: a reader never sees half a corosync.conf. */
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  await writeFile(tmp, text, { mode: 0o644 });
-  await rename(tmp, path);
 }
 
 /** `config_version` is a uint64 in corosync: JSON gets a number while it is exact, else a string. */
