@@ -29,7 +29,9 @@ const step = async (name, run) => {
 if (want('renderer')) {
   await step('renderer → dist/renderer', async () => {
     const config = join(root, 'renderer', 'vite.config.ts');
-    if (!existsSync(config)) throw new Error(`renderer/vite.config.ts is missing: nothing to build the renderer from`);
+    if (!existsSync(config)) {
+      throw new Error(`renderer/vite.config.ts is missing: nothing to build the renderer from`);
+    }
     const { build } = await import('vite');
     await build({ configFile: config, logLevel: 'warn' });
   });
@@ -45,20 +47,24 @@ if (want('electron')) {
     logLevel: 'warning',
     absWorkingDir: root,
   };
-  await step('electron main → dist/electron/main.cjs', () => esbuild({
-    ...common,
-    entryPoints: ['electron/main.ts'],
-    outfile: 'dist/electron/main.cjs',
-    external: ['electron', ...Object.keys(pkg.dependencies ?? {}), 'bufferutil', 'utf-8-validate', 'cpu-features'],
-    // import.meta.url has no meaning in CommonJS; main uses __dirname.
-    define: { 'import.meta.url': 'undefined' },
-  }));
-  await step('electron preload → dist/electron/preload.cjs', () => esbuild({
-    ...common,
-    entryPoints: ['electron/preload.ts'],
-    outfile: 'dist/electron/preload.cjs',
-    external: ['electron'],
-  }));
+  await step('electron main → dist/electron/main.cjs', () =>
+    esbuild({
+      ...common,
+      entryPoints: ['electron/main.ts'],
+      outfile: 'dist/electron/main.cjs',
+      external: ['electron', ...Object.keys(pkg.dependencies ?? {}), 'bufferutil', 'utf-8-validate', 'cpu-features'],
+      // import.meta.url has no meaning in CommonJS; main uses __dirname.
+      define: { 'import.meta.url': 'undefined' },
+    }),
+  );
+  await step('electron preload → dist/electron/preload.cjs', () =>
+    esbuild({
+      ...common,
+      entryPoints: ['electron/preload.ts'],
+      outfile: 'dist/electron/preload.cjs',
+      external: ['electron'],
+    }),
+  );
 }
 
 if (want('agent')) {
@@ -66,7 +72,9 @@ if (want('agent')) {
   if (existsSync(agentScript)) {
     await step('agent → dist/agent', async () => {
       const r = spawnSync(process.execPath, [agentScript], { cwd: root, stdio: 'inherit' });
-      if (r.status !== 0) throw new Error(`build/bundle-agent.js exited with ${r.status}`);
+      if (r.status !== 0) {
+        throw new Error(`build/bundle-agent.js exited with ${r.status}`);
+      }
     });
   } else {
     console.log('build: agent skipped (build/bundle-agent.js does not exist yet)');

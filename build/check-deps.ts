@@ -24,8 +24,11 @@ const allowed: Record<string, { rooms: string[]; packages: RegExp }> = {
 function* files(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) yield* files(path);
-    else if (/\.(ts|js|mjs|cjs)$/.test(name)) yield path;
+    if (statSync(path).isDirectory()) {
+      yield* files(path);
+    } else if (/\.(ts|js|mjs|cjs)$/.test(name)) {
+      yield path;
+    }
   }
 }
 
@@ -42,12 +45,19 @@ for (const file of files(engine)) {
       continue;
     }
     const rule = allowed[room];
-    if (!rule) continue;
+    if (!rule) {
+      continue;
+    }
     if (spec.startsWith('.')) {
       const target = relative(engine, resolve(dirname(file), spec));
-      if (target.startsWith('..')) { problems.push(`${rel}: imports ${spec}, outside engine/`); continue; }
+      if (target.startsWith('..')) {
+        problems.push(`${rel}: imports ${spec}, outside engine/`);
+        continue;
+      }
       const targetRoom = target.includes(sep) ? target.split(sep)[0]! : target.replace(/\.ts$/, '');
-      if (!rule.rooms.includes(targetRoom)) problems.push(`${rel}: room ${room}/ may not import ${targetRoom}/ (${spec})`);
+      if (!rule.rooms.includes(targetRoom)) {
+        problems.push(`${rel}: room ${room}/ may not import ${targetRoom}/ (${spec})`);
+      }
     } else if (!rule.packages.test(spec)) {
       problems.push(`${rel}: room ${room}/ may not import package ${spec}`);
     }

@@ -22,22 +22,32 @@ async function main() {
   await validateConfiguration(config, new DebugLogger(false));
   const missing = [];
   const need = (path, why) => {
-    if (!existsSync(join(root, path))) missing.push(`${path} (${why})`);
+    if (!existsSync(join(root, path))) {
+      missing.push(`${path} (${why})`);
+    }
   };
   need('dist/electron/main.cjs', 'files: the main process');
   need('dist/electron/preload.cjs', 'files: the preload');
   need('dist/renderer/index.html', 'files: the renderer');
-  for (const r of config.extraResources ?? []) need(r.from, `extraResources → ${r.to}`);
+  for (const r of config.extraResources ?? []) {
+    need(r.from, `extraResources → ${r.to}`);
+  }
   need(config.linux.icon, 'linux.icon');
   need(config.mac.icon, 'mac.icon');
   need(config.win.icon, 'win.icon');
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  if (pkg.main !== 'dist/electron/main.cjs') missing.push(`package.json main is ${pkg.main}, not dist/electron/main.cjs`);
+  if (pkg.main !== 'dist/electron/main.cjs') {
+    missing.push(`package.json main is ${pkg.main}, not dist/electron/main.cjs`);
+  }
   if (missing.length > 0) {
-    console.error(`packaging: the config is valid, but these are missing:\n  ${missing.join('\n  ')}\nhint: npm run build (and the agent bundle) first`);
+    console.error(
+      `packaging: the config is valid, but these are missing:\n  ${missing.join('\n  ')}\nhint: npm run build (and the agent bundle) first`,
+    );
     process.exit(1);
   }
-  console.log(`packaging: config valid (${config.appId}, ${config.productName}); targets linux ${config.linux.target.join('+')}, mac ${config.mac.target.join('+')}, win ${config.win.target.join('+')}; all files present`);
+  console.log(
+    `packaging: config valid (${config.appId}, ${config.productName}); targets linux ${config.linux.target.join('+')}, mac ${config.mac.target.join('+')}, win ${config.win.target.join('+')}; all files present`,
+  );
 }
 
 main().catch((e) => {

@@ -29,29 +29,38 @@ export function findElectron() {
   const relative = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : undefined;
   const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
   if (!relative && !override) {
-    return { path: undefined, why: 'the electron package was installed without its binary (node_modules/electron/path.txt is missing)' };
+    return {
+      path: undefined,
+      why: 'the electron package was installed without its binary (node_modules/electron/path.txt is missing)',
+    };
   }
   const path = override ? join(override, relative || 'electron') : join(pkgDir, 'dist', relative);
-  if (!existsSync(path)) return { path: undefined, why: `the Electron binary ${path} does not exist` };
+  if (!existsSync(path)) {
+    return { path: undefined, why: `the Electron binary ${path} does not exist` };
+  }
   return { path, why: undefined };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const built = spawnSync(process.execPath, [join(root, 'build', 'build.js')], { cwd: root, stdio: 'inherit' });
-  if (built.status !== 0) process.exit(built.status ?? 1);
+  if (built.status !== 0) {
+    process.exit(built.status ?? 1);
+  }
   const electron = findElectron();
   if (!electron.path) {
-    console.error([
-      '',
-      `Quorate cannot open its window: ${electron.why}.`,
-      '',
-      'Either use Quorate in your browser instead (same app, served on 127.0.0.1 only):',
-      '    npx quorate ui',
-      '',
-      'or install Electron\'s binary: reinstall without ELECTRON_SKIP_BINARY_DOWNLOAD set:',
-      '    unset ELECTRON_SKIP_BINARY_DOWNLOAD && rm -rf node_modules/electron && npm install',
-      '',
-    ].join('\n'));
+    console.error(
+      [
+        '',
+        `Quorate cannot open its window: ${electron.why}.`,
+        '',
+        'Either use Quorate in your browser instead (same app, served on 127.0.0.1 only):',
+        '    npx quorate ui',
+        '',
+        "or install Electron's binary: reinstall without ELECTRON_SKIP_BINARY_DOWNLOAD set:",
+        '    unset ELECTRON_SKIP_BINARY_DOWNLOAD && rm -rf node_modules/electron && npm install',
+        '',
+      ].join('\n'),
+    );
     process.exit(1);
   }
   const child = spawn(electron.path, [root, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });

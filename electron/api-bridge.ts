@@ -26,11 +26,15 @@ export function setupApiBridge(endpoint: ApiEndpoint, windows: Windows, disposab
       t.onClose(() => transports.delete(contents.id));
       // A reload or navigation starts a new page: its calls must not get the old page's events.
       const onNavigation = (details: Electron.Event<Electron.WebContentsDidStartNavigationEventParams>): void => {
-        if (details.isMainFrame && !details.isSameDocument) t.close();
+        if (details.isMainFrame && !details.isSameDocument) {
+          t.close();
+        }
       };
       contents.on('did-start-navigation', onNavigation);
       t.onClose(() => {
-        if (!contents.isDestroyed()) contents.off('did-start-navigation', onNavigation);
+        if (!contents.isDestroyed()) {
+          contents.off('did-start-navigation', onNavigation);
+        }
       });
       serveApi(endpoint, t, (method, error) => console.error(`quorate: ${method} threw:`, error));
       transport = t;
@@ -40,6 +44,8 @@ export function setupApiBridge(endpoint: ApiEndpoint, windows: Windows, disposab
   ipcMain.on(CHANNELS.message, onMessage);
   disposables.add(() => {
     ipcMain.off(CHANNELS.message, onMessage);
-    for (const t of transports.values()) t.close();
+    for (const t of transports.values()) {
+      t.close();
+    }
   });
 }

@@ -23,12 +23,20 @@ export function serveAppProtocol(rendererDir: string): () => void {
   const csp = contentSecurityPolicy();
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
-    if (url.host !== 'app' || request.method !== 'GET') return new Response('Not found', { status: 404 });
+    if (url.host !== 'app' || request.method !== 'GET') {
+      return new Response('Not found', { status: 404 });
+    }
     const file = await readStaticFile(rendererDir, url.pathname);
-    if (!file) return new Response('Not found', { status: 404 });
+    if (!file) {
+      return new Response('Not found', { status: 404 });
+    }
     return new Response(new Uint8Array(file.body), {
       status: 200,
-      headers: { 'Content-Type': file.contentType, 'Content-Security-Policy': csp, 'X-Content-Type-Options': 'nosniff' },
+      headers: {
+        'Content-Type': file.contentType,
+        'Content-Security-Policy': csp,
+        'X-Content-Type-Options': 'nosniff',
+      },
     });
   });
   return () => protocol.unhandle(APP_SCHEME);

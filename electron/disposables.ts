@@ -11,13 +11,18 @@ export class DisposableStore {
 
   /** Adds `d`; when the store is already disposed, runs it at once. */
   add(d: Disposable): void {
-    if (this.#disposed) void d();
-    else this.#items.push(d);
+    if (this.#disposed) {
+      void d();
+    } else {
+      this.#items.push(d);
+    }
   }
 
   /** Runs every disposable, last added first; one failing does not stop the others. */
   async dispose(): Promise<void> {
-    if (this.#disposed) return;
+    if (this.#disposed) {
+      return;
+    }
     this.#disposed = true;
     for (const d of this.#items.reverse()) {
       try {

@@ -28,7 +28,11 @@ if (!app.requestSingleInstanceLock()) {
     disposables.add(serveAppProtocol(paths.rendererDir));
     const endpoint = createApiEndpoint({ home: paths.home, agentBundlePath: paths.agentBundle });
     disposables.add(() => endpoint.dispose());
-    const windows = setupWindows({ electronDir: paths.electronDir, ...(paths.windowIcon ? { iconPath: paths.windowIcon } : {}), disposables });
+    const windows = setupWindows({
+      electronDir: paths.electronDir,
+      ...(paths.windowIcon ? { iconPath: paths.windowIcon } : {}),
+      disposables,
+    });
     setupApiBridge(endpoint, windows, disposables);
     const feed = watchFeed(endpoint);
     setupNotifications(feed, windows, disposables);
@@ -43,7 +47,9 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => {});
   let disposed = false;
   app.on('will-quit', (event) => {
-    if (disposed) return;
+    if (disposed) {
+      return;
+    }
     event.preventDefault();
     void disposables.dispose().finally(() => {
       disposed = true;

@@ -11,7 +11,9 @@ import type { WatchFeed } from './watch-feed';
 
 export function setupNotifications(feed: WatchFeed, windows: Windows, disposables: DisposableStore): void {
   if (!Notification.isSupported()) {
-    console.error('quorate: this desktop has no notification service; quorum changes show only in the window and the tray');
+    console.error(
+      'quorate: this desktop has no notification service; quorum changes show only in the window and the tray',
+    );
     return;
   }
   const shown = new Set<Notification>();
@@ -30,6 +32,8 @@ export function setupNotifications(feed: WatchFeed, windows: Windows, disposable
   });
   disposables.add(() => {
     stop();
-    for (const n of shown) n.close();
+    for (const n of shown) {
+      n.close();
+    }
   });
 }

@@ -27,7 +27,9 @@ export function appPaths(): AppPaths {
   return {
     electronDir,
     rendererDir: join(root, 'dist', 'renderer'),
-    agentBundle: resources ? join(resources, 'agent', 'quorate-agent.cjs') : join(root, 'dist', 'agent', 'quorate-agent.cjs'),
+    agentBundle: resources
+      ? join(resources, 'agent', 'quorate-agent.cjs')
+      : join(root, 'dist', 'agent', 'quorate-agent.cjs'),
     trayDir: resources ? join(resources, 'tray') : join(root, 'build', 'icons', 'tray'),
     windowIcon: resources ? undefined : join(root, 'build', 'icons', 'png', '256x256.png'),
     home: process.env.QUORATE_HOME || app.getPath('userData'),

@@ -9,7 +9,9 @@ import { createQuorateApi } from '../engine/api/contract';
 import { createRpcClient } from '../engine/api/rpc';
 import { createPreloadTransport, isQuorateChannel, CHANNELS } from './transport.electron';
 
-if (!isQuorateChannel(CHANNELS.message)) throw new Error('quorate preload: refusing a channel outside quorate:*');
+if (!isQuorateChannel(CHANNELS.message)) {
+  throw new Error('quorate preload: refusing a channel outside quorate:*');
+}
 
 const client = createRpcClient(createPreloadTransport(ipcRenderer));
 

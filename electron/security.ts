@@ -11,10 +11,14 @@ import { APP_SCHEME, isAppUrl } from './app-protocol';
 export function setupSecurity(): () => void {
   const onContents = (_event: Electron.Event, contents: Electron.WebContents): void => {
     contents.on('will-navigate', (event, url) => {
-      if (!isAppUrl(url)) event.preventDefault();
+      if (!isAppUrl(url)) {
+        event.preventDefault();
+      }
     });
     contents.on('will-redirect', (event, url) => {
-      if (!isAppUrl(url)) event.preventDefault();
+      if (!isAppUrl(url)) {
+        event.preventDefault();
+      }
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));

@@ -23,19 +23,29 @@ export function createMainTransport(contents: WebContents): Transport & { delive
   const closeListeners = new Set<() => void>();
   let closed = false;
   const close = (): void => {
-    if (closed) return;
+    if (closed) {
+      return;
+    }
     closed = true;
-    for (const l of [...closeListeners]) l();
+    for (const l of [...closeListeners]) {
+      l();
+    }
     messageListeners.clear();
     closeListeners.clear();
   };
   contents.once('destroyed', close);
   return {
     send(message) {
-      if (!closed && !contents.isDestroyed()) contents.send(CHANNELS.message, message);
+      if (!closed && !contents.isDestroyed()) {
+        contents.send(CHANNELS.message, message);
+      }
     },
     deliver(message) {
-      if (!closed && isWireMessage(message)) for (const l of [...messageListeners]) l(message);
+      if (!closed && isWireMessage(message)) {
+        for (const l of [...messageListeners]) {
+          l(message);
+        }
+      }
     },
     onMessage(listener) {
       messageListeners.add(listener);
@@ -55,11 +65,17 @@ export function createPreloadTransport(ipc: IpcRenderer): Transport {
   const closeListeners = new Set<() => void>();
   let closed = false;
   ipc.on(CHANNELS.message, (_event, message: unknown) => {
-    if (!closed && isWireMessage(message)) for (const l of [...messageListeners]) l(message);
+    if (!closed && isWireMessage(message)) {
+      for (const l of [...messageListeners]) {
+        l(message);
+      }
+    }
   });
   return {
     send(message) {
-      if (!closed) ipc.send(CHANNELS.message, message);
+      if (!closed) {
+        ipc.send(CHANNELS.message, message);
+      }
     },
     onMessage(listener) {
       messageListeners.add(listener);
@@ -70,10 +86,14 @@ export function createPreloadTransport(ipc: IpcRenderer): Transport {
       return () => closeListeners.delete(listener);
     },
     close() {
-      if (closed) return;
+      if (closed) {
+        return;
+      }
       closed = true;
       ipc.removeAllListeners(CHANNELS.message);
-      for (const l of [...closeListeners]) l();
+      for (const l of [...closeListeners]) {
+        l();
+      }
     },
   };
 }

@@ -28,13 +28,15 @@ export function setupTray(feed: WatchFeed, windows: Windows, trayDir: string, di
     tray.setImage(icon(state));
     const summary = list.length === 0 ? 'No clusters yet' : labels[state];
     tray.setToolTip(`Quorate — ${summary}`);
-    tray.setContextMenu(Menu.buildFromTemplate([
-      { label: summary, enabled: false },
-      ...list.map((h) => ({ label: `${h.cluster}: ${h.state}`, click: () => windows.show('#/dashboard') })),
-      { type: 'separator' as const },
-      { label: 'Open Quorate', click: () => windows.show() },
-      { label: 'Quit', click: () => app.quit() },
-    ]));
+    tray.setContextMenu(
+      Menu.buildFromTemplate([
+        { label: summary, enabled: false },
+        ...list.map((h) => ({ label: `${h.cluster}: ${h.state}`, click: () => windows.show('#/dashboard') })),
+        { type: 'separator' as const },
+        { label: 'Open Quorate', click: () => windows.show() },
+        { label: 'Quit', click: () => app.quit() },
+      ]),
+    );
   };
   tray.on('click', () => windows.show('#/dashboard'));
   render();

@@ -12,13 +12,19 @@ export interface WatchFeed {
 
 export function watchFeed(endpoint: ApiEndpoint): WatchFeed {
   return {
-    onHealth: (listener) => endpoint.subscribe((event, payload) => {
-      if (event !== 'onDidChangeQuorum') return;
-      const change = payload as QuorumChange;
-      listener({ cluster: change.cluster, state: change.status.state });
-    }),
-    onNotice: (listener) => endpoint.subscribe((event, payload) => {
-      if (event === 'onDidNotify') listener(payload as Notice);
-    }),
+    onHealth: (listener) =>
+      endpoint.subscribe((event, payload) => {
+        if (event !== 'onDidChangeQuorum') {
+          return;
+        }
+        const change = payload as QuorumChange;
+        listener({ cluster: change.cluster, state: change.status.state });
+      }),
+    onNotice: (listener) =>
+      endpoint.subscribe((event, payload) => {
+        if (event === 'onDidNotify') {
+          listener(payload as Notice);
+        }
+      }),
   };
 }

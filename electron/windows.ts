@@ -60,7 +60,9 @@ export function setupWindows(options: WindowOptions): Windows {
       }
     });
     w.on('closed', () => {
-      if (window === w) window = undefined;
+      if (window === w) {
+        window = undefined;
+      }
     });
     void w.loadURL(`${APP_ORIGIN}/index.html${hash}`);
     return w;
@@ -74,14 +76,22 @@ export function setupWindows(options: WindowOptions): Windows {
         // Same-document navigation: the renderer's router follows `hashchange`; nothing reloads.
         void window.webContents.executeJavaScript(`location.hash = ${JSON.stringify(hash)}`);
       }
-      if (window.isMinimized()) window.restore();
+      if (window.isMinimized()) {
+        window.restore();
+      }
       window.show();
       window.focus();
     },
     current: () => window,
     isTrustedSender(contents, frame) {
-      return window !== undefined && !window.isDestroyed() && contents === window.webContents
-        && frame !== null && frame === contents.mainFrame && isAppUrl(frame.url);
+      return (
+        window !== undefined &&
+        !window.isDestroyed() &&
+        contents === window.webContents &&
+        frame !== null &&
+        frame === contents.mainFrame &&
+        isAppUrl(frame.url)
+      );
     },
   };
 }

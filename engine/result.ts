@@ -15,22 +15,22 @@ export interface QuorateError {
 }
 
 export type Result<T, E extends QuorateError = QuorateError> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: E };
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
 
 export function ok<T>(value: T): { ok: true; value: T } {
   return { ok: true, value };
 }
 
 export function err(code: string, message: string, hint: string, cause?: unknown): { ok: false; error: QuorateError } {
-  const error: QuorateError = cause === undefined
-    ? { code, message, hint }
-    : { code, message, hint, cause: describeCause(cause) };
+  const error: QuorateError =
+    cause === undefined ? { code, message, hint } : { code, message, hint, cause: describeCause(cause) };
   return { ok: false, error };
 }
 
 function describeCause(cause: unknown): string {
-  if (cause instanceof Error) return cause.message;
+  if (cause instanceof Error) {
+    return cause.message;
+  }
   return typeof cause === 'string' ? cause : JSON.stringify(cause);
 }
 
@@ -44,6 +44,8 @@ export class BugError extends Error {
 
 /** Unwrap in tests and scripts where a failure is a bug. */
 export function unwrap<T>(result: Result<T>): T {
-  if (!result.ok) throw new BugError(`${result.error.code}: ${result.error.message}`);
+  if (!result.ok) {
+    throw new BugError(`${result.error.code}: ${result.error.message}`);
+  }
   return result.value;
 }

@@ -7,8 +7,16 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 // The same policy the browser host and Electron send (engine/host/csp.ts), so `vite preview` shows
 // at once when something would be blocked: no inline script, no style attributes, nothing remote.
 const csp = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
-  "connect-src 'self'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'", "object-src 'none'",
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "object-src 'none'",
 ].join('; ');
 
 export default defineConfig({

@@ -22,11 +22,15 @@ try {
   const page = await browser.newPage();
   const shoot = async (markup, size, file) => {
     await page.setViewportSize({ width: size, height: size });
-    await page.setContent(`<!doctype html><style>html,body{margin:0;background:transparent}svg{display:block;width:${size}px;height:${size}px}</style>${markup}`);
+    await page.setContent(
+      `<!doctype html><style>html,body{margin:0;background:transparent}svg{display:block;width:${size}px;height:${size}px}</style>${markup}`,
+    );
     mkdirSync(dirname(file), { recursive: true });
     await page.screenshot({ path: file, omitBackground: true, clip: { x: 0, y: 0, width: size, height: size } });
   };
-  for (const size of [16, 32, 48, 64, 128, 256, 512]) await shoot(svg, size, join(here, 'png', `${size}x${size}.png`));
+  for (const size of [16, 32, 48, 64, 128, 256, 512]) {
+    await shoot(svg, size, join(here, 'png', `${size}x${size}.png`));
+  }
   for (const [state, colour] of Object.entries(trayColours)) {
     const dot = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="6.5" fill="${colour}" stroke="#ffffff" stroke-width="1.5"/></svg>`;
     await shoot(dot, 16, join(here, 'tray', `${state}.png`));

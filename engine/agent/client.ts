@@ -42,38 +42,62 @@ export class AgentClient {
 
   #onMessage(v: unknown): void {
     const reply = parseReply(v);
-    if (!reply) return;
+    if (!reply) {
+      return;
+    }
     const p = this.#pending.get(reply.id);
-    if (!p) return;
+    if (!p) {
+      return;
+    }
     if ('event' in reply) {
       p.onEvent?.(reply.event);
       return;
     }
     this.#pending.delete(reply.id);
-    if (p.timer) clearTimeout(p.timer);
+    if (p.timer) {
+      clearTimeout(p.timer);
+    }
     p.resolve('result' in reply ? ok(reply.result) : { ok: false, error: reply.error });
   }
 
   #fail(why: string): void {
-    if (this.#closed !== null) return;
+    if (this.#closed !== null) {
+      return;
+    }
     this.#closed = why;
     for (const [id, p] of this.#pending) {
       this.#pending.delete(id);
-      if (p.timer) clearTimeout(p.timer);
-      p.resolve(err('agent.disconnected', `lost the agent on ${this.#label}: ${why}`, 'check that the agent runs there (quorate bootstrap ADDR re-installs and starts it)'));
+      if (p.timer) {
+        clearTimeout(p.timer);
+      }
+      p.resolve(
+        err(
+          'agent.disconnected',
+          `lost the agent on ${this.#label}: ${why}`,
+          'check that the agent runs there (quorate bootstrap ADDR re-installs and starts it)',
+        ),
+      );
     }
   }
 
   #send(method: string, params: unknown, pending: Pending, timeoutMs: number | undefined): number {
     const id = this.#nextId++;
     if (this.#closed !== null) {
-      pending.resolve(err('agent.disconnected', `lost the agent on ${this.#label}: ${this.#closed}`, 'reconnect and retry'));
+      pending.resolve(
+        err('agent.disconnected', `lost the agent on ${this.#label}: ${this.#closed}`, 'reconnect and retry'),
+      );
       return id;
     }
     if (timeoutMs !== undefined) {
       pending.timer = setTimeout(() => {
         this.#pending.delete(id);
-        pending.resolve(err('agent.timeout', `the agent on ${this.#label} did not answer ${method} within ${timeoutMs} ms`, 'the machine may be overloaded; retry, or check the agent log'));
+        pending.resolve(
+          err(
+            'agent.timeout',
+            `the agent on ${this.#label} did not answer ${method} within ${timeoutMs} ms`,
+            'the machine may be overloaded; retry, or check the agent log',
+          ),
+        );
       }, timeoutMs);
     }
     this.#pending.set(id, pending);
@@ -82,7 +106,11 @@ export class AgentClient {
   }
 
   /** Call one method and wait for its result. */
-  call<M extends Exclude<AgentMethod, 'quorum.watch'>>(method: M, params: ParamsOf<M>, options: CallOptions = {}): Promise<Result<ResultOf<M>>> {
+  call<M extends Exclude<AgentMethod, 'quorum.watch'>>(
+    method: M,
+    params: ParamsOf<M>,
+    options: CallOptions = {},
+  ): Promise<Result<ResultOf<M>>> {
     return new Promise((resolve) => {
       this.#send(method, params, { resolve: resolve as (r: Result<unknown>) => void }, options.timeoutMs ?? 30_000);
     });
@@ -92,10 +120,18 @@ export class AgentClient {
    * Subscribe to `quorum.watch`. `onEvent` runs for each change; `done` resolves when the watch ends
    * (cancelled, or the connection dropped). `cancel()` asks the agent to stop it.
    */
-  watch(params: ParamsOf<'quorum.watch'>, onEvent: (e: AgentMethods['quorum.watch']['event']) => void): { done: Promise<Result<{ cancelled: true }>>; cancel(): Promise<void> } {
+  watch(
+    params: ParamsOf<'quorum.watch'>,
+    onEvent: (e: AgentMethods['quorum.watch']['event']) => void,
+  ): { done: Promise<Result<{ cancelled: true }>>; cancel(): Promise<void> } {
     let id = -1;
     const done = new Promise<Result<{ cancelled: true }>>((resolve) => {
-      id = this.#send('quorum.watch', params, { resolve: resolve as (r: Result<unknown>) => void, onEvent: onEvent as (e: unknown) => void }, undefined);
+      id = this.#send(
+        'quorum.watch',
+        params,
+        { resolve: resolve as (r: Result<unknown>) => void, onEvent: onEvent as (e: unknown) => void },
+        undefined,
+      );
     });
     return {
       done,
@@ -109,13 +145,18 @@ export class AgentClient {
    * Measure the agent's clock offset against this process's `Date.now()`: `samples` exchanges,
    * the one with the smallest round trip wins (see clock.ts).
    */
-  async measureClockOffset(samples = 8, localNow: () => number = createWallClock()): Promise<Result<ClockEstimate & { samples: readonly ClockSample[] }>> {
+  async measureClockOffset(
+    samples = 8,
+    localNow: () => number = createWallClock(),
+  ): Promise<Result<ClockEstimate & { samples: readonly ClockSample[] }>> {
     const taken: ClockSample[] = [];
     for (let i = 0; i < samples; i++) {
       const t0 = localNow();
       const r = await this.call('clock', {}, { timeoutMs: 10_000 });
       const t3 = localNow();
-      if (!r.ok) return r;
+      if (!r.ok) {
+        return r;
+      }
       taken.push({ t0, t1: r.value.wallMs, t2: r.value.wallMs, t3 });
     }
     const best = estimateClockOffset(taken) ?? clockOffset(taken[0]!);

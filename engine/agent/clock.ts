@@ -26,8 +26,8 @@ export interface ClockEstimate {
 
 /** Offset and delay of one exchange: θ = ((t1 − t0) + (t2 − t3)) / 2, δ = (t3 − t0) − (t2 − t1). */
 export function clockOffset(s: ClockSample): ClockEstimate {
-  const offsetMs = ((s.t1 - s.t0) + (s.t2 - s.t3)) / 2;
-  const delayMs = Math.max(0, (s.t3 - s.t0) - (s.t2 - s.t1));
+  const offsetMs = (s.t1 - s.t0 + (s.t2 - s.t3)) / 2;
+  const delayMs = Math.max(0, s.t3 - s.t0 - (s.t2 - s.t1));
   return { offsetMs, delayMs, errorBoundMs: delayMs / 2 };
 }
 
@@ -39,7 +39,9 @@ export function estimateClockOffset(samples: readonly ClockSample[]): ClockEstim
   let best: ClockEstimate | null = null;
   for (const s of samples) {
     const e = clockOffset(s);
-    if (best === null || e.delayMs < best.delayMs) best = e;
+    if (best === null || e.delayMs < best.delayMs) {
+      best = e;
+    }
   }
   return best;
 }

@@ -19,7 +19,14 @@ import { watchQuorum } from './quorum-watch.proc';
 export function createHandlers(): AgentHandlers {
   const wall = createWallClock();
   return {
-    hello: () => ok({ agentVersion: AGENT_VERSION, protocolVersion: AGENT_PROTOCOL_VERSION, nodeVersion: process.version, pid: process.pid, methods: Object.keys(AGENT_METHODS) }),
+    hello: () =>
+      ok({
+        agentVersion: AGENT_VERSION,
+        protocolVersion: AGENT_PROTOCOL_VERSION,
+        nodeVersion: process.version,
+        pid: process.pid,
+        methods: Object.keys(AGENT_METHODS),
+      }),
     clock: () => ok({ wallMs: wall() }),
     facts: async () => ok(await collectFacts()),
     'probe.listen': (p) => probeListen(p),
@@ -32,7 +39,10 @@ export function createHandlers(): AgentHandlers {
 function socketAlive(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connectSocket(path);
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }
@@ -45,7 +55,10 @@ export interface RunningAgent {
 }
 
 /** Start serving on `socketPath`. Fails (as a value) if another agent already answers there. */
-export async function serve(socketPath: string, handlers: AgentHandlers = createHandlers()): Promise<Result<RunningAgent>> {
+export async function serve(
+  socketPath: string,
+  handlers: AgentHandlers = createHandlers(),
+): Promise<Result<RunningAgent>> {
   const dir = dirname(socketPath);
   let createdDir = false;
   try {
@@ -58,21 +71,35 @@ export async function serve(socketPath: string, handlers: AgentHandlers = create
   try {
     await stat(socketPath);
     if (await socketAlive(socketPath)) {
-      return err('agent.already-running', `another agent already answers on ${socketPath}`, 'stop it first (uninstall, or the service manager), or use another --socket');
+      return err(
+        'agent.already-running',
+        `another agent already answers on ${socketPath}`,
+        'stop it first (uninstall, or the service manager), or use another --socket',
+      );
     }
     await unlink(socketPath);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw e;
+    }
   }
 
   const connections = new Set<{ destroy(): void }>();
   const server = createServer((sock) => {
     const conn = createConnection(handlers, (reply) => {
-      if (!sock.destroyed) sock.write(encodeLine(reply));
+      if (!sock.destroyed) {
+        sock.write(encodeLine(reply));
+      }
     });
     const decoder = new LineDecoder({
       onMessage: (v) => conn.receive(v),
-      onError: (problem) => sock.write(encodeLine({ id: -1, error: { code: 'agent.bad-frame', message: `agent: ${problem}`, hint: 'send one JSON object per line' } })),
+      onError: (problem) =>
+        sock.write(
+          encodeLine({
+            id: -1,
+            error: { code: 'agent.bad-frame', message: `agent: ${problem}`, hint: 'send one JSON object per line' },
+          }),
+        ),
     });
     const entry = { destroy: () => sock.destroy() };
     connections.add(entry);
@@ -104,22 +131,36 @@ export async function serve(socketPath: string, handlers: AgentHandlers = create
     socket: socketPath,
     server,
     async stop() {
-      if (stopped) return;
+      if (stopped) {
+        return;
+      }
       stopped = true;
       stopAllResponders();
-      for (const c of connections) c.destroy();
+      for (const c of connections) {
+        c.destroy();
+      }
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await unlink(socketPath).catch(() => undefined);
-      if (createdDir) await rmdir(dir).catch(() => undefined);
+      if (createdDir) {
+        await rmdir(dir).catch(() => undefined);
+      }
     },
   });
 }
 
 /** One request over the socket, for `quorate-agent call` (bootstrap's health check, scripts). */
-export function callOnce(socketPath: string, method: string, params: unknown, timeoutMs: number): Promise<{ ok: true; reply: unknown } | { ok: false; problem: string }> {
+export function callOnce(
+  socketPath: string,
+  method: string,
+  params: unknown,
+  timeoutMs: number,
+): Promise<{ ok: true; reply: unknown } | { ok: false; problem: string }> {
   return new Promise((resolve) => {
     const sock = connectSocket(socketPath);
-    const timer = setTimeout(() => { sock.destroy(); resolve({ ok: false, problem: `no reply within ${timeoutMs} ms` }); }, timeoutMs);
+    const timer = setTimeout(() => {
+      sock.destroy();
+      resolve({ ok: false, problem: `no reply within ${timeoutMs} ms` });
+    }, timeoutMs);
     const decoder = new LineDecoder({
       onMessage: (v) => {
         if (typeof v === 'object' && v !== null && (v as { id?: unknown }).id === 1 && !('event' in v)) {
@@ -132,6 +173,9 @@ export function callOnce(socketPath: string, method: string, params: unknown, ti
     });
     sock.on('connect', () => sock.write(encodeLine({ id: 1, method, params })));
     sock.on('data', (c) => decoder.push(c));
-    sock.on('error', (e) => { clearTimeout(timer); resolve({ ok: false, problem: e.message }); });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ ok: false, problem: e.message });
+    });
   });
 }

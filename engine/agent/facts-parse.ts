@@ -6,9 +6,13 @@ export function parseOsRelease(text: string): OsRelease {
   const map = new Map<string, string>();
   for (const line of text.split('\n')) {
     const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (!m) continue;
+    if (!m) {
+      continue;
+    }
     let v = m[2]!.trim();
-    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1);
+    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) {
+      v = v.slice(1, -1);
+    }
     map.set(m[1]!, v.replace(/\\(["$`\\])/g, '$1'));
   }
   return {
@@ -34,7 +38,9 @@ export function parseToolVersion(text: string): string | null {
 /** `dpkg-query -W -f='${Version}'` (`3.0.3-1`, `1:2.3-4+deb12u1`) → upstream `3.0.3`. */
 export function parseDebianVersion(text: string): string | null {
   const v = text.trim();
-  if (v === '') return null;
+  if (v === '') {
+    return null;
+  }
   const upstream = v.replace(/^\d+:/, '').replace(/-[^-]*$/, '');
   return /^\d/.test(upstream) ? upstream : null;
 }
@@ -53,7 +59,9 @@ export function parseGuestList(text: string, kind: 'qemu' | 'lxc'): GuestFact[] 
   const guests: GuestFact[] = [];
   for (const line of text.split('\n')) {
     const cols = line.trim().split(/\s+/);
-    if (cols.length < 3 || !/^\d+$/.test(cols[0]!)) continue;
+    if (cols.length < 3 || !/^\d+$/.test(cols[0]!)) {
+      continue;
+    }
     const vmid = Number(cols[0]);
     if (kind === 'qemu') {
       guests.push({ vmid, name: cols[1]!, status: cols[2]!, kind });
@@ -73,7 +81,9 @@ export function parseTimedatectl(text: string): TimeSyncFact {
   const synchronized = synced === undefined ? null : synced === 'yes';
   const summary = synchronized
     ? 'NTP synchronized (timedatectl)'
-    : ntp === 'no' ? 'no NTP service enabled (timedatectl: NTP=no)' : 'clock not synchronized (timedatectl)';
+    : ntp === 'no'
+      ? 'no NTP service enabled (timedatectl: NTP=no)'
+      : 'clock not synchronized (timedatectl)';
   return { source: 'timedatectl', synchronized, summary, raw: text };
 }
 
@@ -81,5 +91,10 @@ export function parseTimedatectl(text: string): TimeSyncFact {
 export function parseChronyTracking(text: string): TimeSyncFact {
   const leap = /^Leap status\s*:\s*(.*)$/m.exec(text)?.[1]?.trim();
   const synchronized = leap === undefined ? null : !/not synchroni[sz]ed/i.test(leap);
-  return { source: 'chronyc', synchronized, summary: synchronized ? 'NTP synchronized (chrony)' : `clock not synchronized (chrony: ${leap ?? 'unknown'})`, raw: text };
+  return {
+    source: 'chronyc',
+    synchronized,
+    summary: synchronized ? 'NTP synchronized (chrony)' : `clock not synchronized (chrony: ${leap ?? 'unknown'})`,
+    raw: text,
+  };
 }

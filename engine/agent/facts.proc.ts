@@ -17,14 +17,27 @@ import {
   parseTimedatectl,
   parseToolVersion,
 } from './facts-parse';
-import { AGENT_VERSION, type ClusterConfigFact, type FactsResult, type GuestFact, type MembershipFact, type NetworkInterfaceFact, type TimeSyncFact } from './protocol';
+import {
+  AGENT_VERSION,
+  type ClusterConfigFact,
+  type FactsResult,
+  type GuestFact,
+  type MembershipFact,
+  type NetworkInterfaceFact,
+  type TimeSyncFact,
+} from './protocol';
 import { parseQuorumStatus } from './quorum-status';
 
 async function fact<T>(what: string, collect: () => Promise<T>): Promise<Result<T>> {
   try {
     return ok(await collect());
   } catch (e) {
-    return err('agent.fact-failed', `could not read ${what} on ${os.hostname()}`, 'the rest of the facts are still valid; check the agent log for details', e);
+    return err(
+      'agent.fact-failed',
+      `could not read ${what} on ${os.hostname()}`,
+      'the rest of the facts are still valid; check the agent log for details',
+      e,
+    );
   }
 }
 
@@ -32,7 +45,9 @@ async function readOptional(path: string): Promise<string | null> {
   try {
     return await readFile(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      return null;
+    }
     throw e;
   }
 }
@@ -57,7 +72,9 @@ async function toolVersion(file: string, args: readonly string[], pkg: string): 
   const out = await execCommand(file, args, 3000);
   if (!out.notFound) {
     const v = parseToolVersion(`${out.stdout}\n${out.stderr}`);
-    if (v) return v;
+    if (v) {
+      return v;
+    }
   }
   return packageVersion(pkg);
 }
@@ -83,7 +100,9 @@ async function clusterConfig(): Promise<ClusterConfigFact> {
 /** `corosync-quorumtool -s` with a timeout: it can block for seconds while a QDevice decides. */
 export async function readMembership(timeoutMs = 3000, signal?: AbortSignal): Promise<MembershipFact> {
   const out = await execCommand('corosync-quorumtool', ['-s'], timeoutMs, signal);
-  if (out.notFound) return { running: false, raw: '', status: null };
+  if (out.notFound) {
+    return { running: false, raw: '', status: null };
+  }
   const status = parseQuorumStatus(out.stdout);
   return { running: status !== null, raw: out.stdout, status };
 }
@@ -91,9 +110,16 @@ export async function readMembership(timeoutMs = 3000, signal?: AbortSignal): Pr
 async function guests(): Promise<GuestFact[]> {
   const [qm, pct] = await Promise.all([execCommand('qm', ['list'], 10_000), execCommand('pct', ['list'], 10_000)]);
   const found: GuestFact[] = [];
-  for (const [out, kind] of [[qm, 'qemu'], [pct, 'lxc']] as const) {
-    if (out.notFound) continue;
-    if (out.exitCode !== 0) throw new Error(`${kind === 'qemu' ? 'qm' : 'pct'} list failed: ${out.stderr.trim() || `exit ${out.exitCode}`}`);
+  for (const [out, kind] of [
+    [qm, 'qemu'],
+    [pct, 'lxc'],
+  ] as const) {
+    if (out.notFound) {
+      continue;
+    }
+    if (out.exitCode !== 0) {
+      throw new Error(`${kind === 'qemu' ? 'qm' : 'pct'} list failed: ${out.stderr.trim() || `exit ${out.exitCode}`}`);
+    }
     found.push(...parseGuestList(out.stdout, kind));
   }
   return found;
@@ -103,19 +129,41 @@ async function timeSync(): Promise<TimeSyncFact> {
   // sd_booted(3): systemd is PID 1 exactly when /run/systemd/system exists.
   if (await exists('/run/systemd/system')) {
     const out = await execCommand('timedatectl', ['show'], 3000);
-    if (out.exitCode === 0) return parseTimedatectl(out.stdout);
+    if (out.exitCode === 0) {
+      return parseTimedatectl(out.stdout);
+    }
   }
   const chrony = await execCommand('chronyc', ['tracking'], 3000);
-  if (!chrony.notFound && chrony.exitCode === 0) return parseChronyTracking(chrony.stdout);
+  if (!chrony.notFound && chrony.exitCode === 0) {
+    return parseChronyTracking(chrony.stdout);
+  }
   return { source: 'none', synchronized: null, summary: 'no NTP daemon', raw: '' };
 }
 
 /** Collect every fact in parallel. */
 export async function collectFacts(now: () => number = Date.now): Promise<FactsResult> {
-  const [hostname, machineId, osRelease, kernel, arch, cpuVendor, corosync, corosyncQdevice, corosyncQnetd, pve, ifaces, config, membership, guestList, time] = await Promise.all([
+  const [
+    hostname,
+    machineId,
+    osRelease,
+    kernel,
+    arch,
+    cpuVendor,
+    corosync,
+    corosyncQdevice,
+    corosyncQnetd,
+    pve,
+    ifaces,
+    config,
+    membership,
+    guestList,
+    time,
+  ] = await Promise.all([
     fact('the hostname', async () => os.hostname()),
     fact('/etc/machine-id', async () => (await readFile('/etc/machine-id', 'utf8')).trim()),
-    fact('/etc/os-release', async () => parseOsRelease((await readOptional('/etc/os-release')) ?? (await readFile('/usr/lib/os-release', 'utf8')))),
+    fact('/etc/os-release', async () =>
+      parseOsRelease((await readOptional('/etc/os-release')) ?? (await readFile('/usr/lib/os-release', 'utf8'))),
+    ),
     fact('the kernel release', async () => os.release()),
     fact('the architecture', async () => (typeof os.machine === 'function' ? os.machine() : process.arch)),
     fact('/proc/cpuinfo', async () => parseCpuVendor(await readFile('/proc/cpuinfo', 'utf8'))),
@@ -125,9 +173,13 @@ export async function collectFacts(now: () => number = Date.now): Promise<FactsR
     fact('the corosync-qnetd version', () => toolVersion('corosync-qnetd', ['-v'], 'corosync-qnetd')),
     fact('pveversion', async () => {
       const out = await execCommand('pveversion', [], 10_000);
-      if (out.notFound) return null;
+      if (out.notFound) {
+        return null;
+      }
       const v = parsePveVersion(out.stdout);
-      if (v === null) throw new Error(`pveversion printed no pve-manager version: ${out.stdout.trim().slice(0, 200)}`);
+      if (v === null) {
+        throw new Error(`pveversion printed no pve-manager version: ${out.stdout.trim().slice(0, 200)}`);
+      }
       return v;
     }),
     fact('the network interfaces', async () => interfaces()),

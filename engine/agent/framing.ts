@@ -38,7 +38,9 @@ export class LineDecoder {
     }
     if (this.#buffer.length > MAX_LINE_BYTES) {
       this.#buffer = '';
-      if (!this.#discarding) this.#handlers.onError(`line longer than ${MAX_LINE_BYTES} bytes; dropped`);
+      if (!this.#discarding) {
+        this.#handlers.onError(`line longer than ${MAX_LINE_BYTES} bytes; dropped`);
+      }
       this.#discarding = true;
     }
   }

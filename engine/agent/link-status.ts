@@ -20,9 +20,11 @@ export function linkStatusFact(s: CfgtoolStatus): LinkStatusFact {
     links: s.links.map((l) => ({
       linknumber: l.linknumber,
       address: l.address,
-      peers: l.peers.flatMap((p) => p.nodeid === undefined || p.status === 'localhost' || p.nodeid === s.localNodeId
-        ? []
-        : [{ nodeid: p.nodeid, connected: p.status === 'connected' }]),
+      peers: l.peers.flatMap((p) =>
+        p.nodeid === undefined || p.status === 'localhost' || p.nodeid === s.localNodeId
+          ? []
+          : [{ nodeid: p.nodeid, connected: p.status === 'connected' }],
+      ),
     })),
   };
 }
@@ -67,12 +69,16 @@ export class WatchChangeFilter {
 
   /** End of a poll: send if anything changed. Nothing is sent before the first quorum observation. */
   flush(): void {
-    if (!this.#quorum) return;
+    if (!this.#quorum) {
+      return;
+    }
     // corosync down: whatever cfgtool said last is no longer true.
     const links = this.#quorum.running ? this.#links : null;
     const o: WatchObservation = { running: this.#quorum.running, status: this.#quorum.status, links };
     const key = JSON.stringify(o);
-    if (key === this.#last) return;
+    if (key === this.#last) {
+      return;
+    }
     this.#last = key;
     this.#onChange(o);
   }

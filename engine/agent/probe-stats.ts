@@ -20,7 +20,9 @@ export function summariseRtts(sent: number, rttsMs: readonly number[]): ProbeSta
     min = Math.min(min, r);
     max = Math.max(max, r);
     sum += r;
-    if (i > 0) diffs += Math.abs(r - rttsMs[i - 1]!);
+    if (i > 0) {
+      diffs += Math.abs(r - rttsMs[i - 1]!);
+    }
   });
   return {
     sent,
@@ -43,6 +45,8 @@ export function encodeProbe(seq: number, sentAtMs: number): string {
 /** Parse a probe (or its echo); null for anything else, which the responder ignores. */
 export function decodeProbe(text: string): { seq: number; sentAtMs: number } | null {
   const m = /^QRTP1 (\d+) (\d+(?:\.\d+)?)$/.exec(text);
-  if (!m) return null;
+  if (!m) {
+    return null;
+  }
   return { seq: Number(m[1]), sentAtMs: Number(m[2]) };
 }

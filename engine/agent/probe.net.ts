@@ -23,7 +23,10 @@ function bind(socket: Socket, port: number, address?: string): Promise<NodeJS.Er
 }
 
 /** Answer probes on `ports` for `durationMs`. Refuses (and opens nothing) if any port is taken. */
-export async function probeListen(p: ProbeListenParams, now: () => number = Date.now): Promise<Result<ProbeListenResult>> {
+export async function probeListen(
+  p: ProbeListenParams,
+  now: () => number = Date.now,
+): Promise<Result<ProbeListenResult>> {
   const untilMs = now() + p.durationMs;
   const opened: { port: number; socket: Socket }[] = [];
   for (const port of p.ports) {
@@ -39,17 +42,25 @@ export async function probeListen(p: ProbeListenParams, now: () => number = Date
     const problem = await bind(socket, port, p.address);
     if (problem) {
       socket.close();
-      for (const o of opened) stopResponder(o.port);
+      for (const o of opened) {
+        stopResponder(o.port);
+      }
       const busy = problem.code === 'EADDRINUSE';
       return err(
         busy ? 'agent.probe-port-busy' : 'agent.probe-listen-failed',
-        busy ? `UDP port ${port} is already in use on this machine (corosync running?)` : `could not listen on UDP port ${port}: ${problem.message}`,
-        busy ? 'choose another port in 5405–5412 for the probe, or stop the service holding it' : 'check that the address is one of this machine\'s',
+        busy
+          ? `UDP port ${port} is already in use on this machine (corosync running?)`
+          : `could not listen on UDP port ${port}: ${problem.message}`,
+        busy
+          ? 'choose another port in 5405–5412 for the probe, or stop the service holding it'
+          : "check that the address is one of this machine's",
         problem,
       );
     }
     socket.on('message', (msg, rinfo) => {
-      if (decodeProbe(msg.toString('latin1')) === null) return;
+      if (decodeProbe(msg.toString('latin1')) === null) {
+        return;
+      }
       socket.send(msg, rinfo.port, rinfo.address);
     });
     socket.on('error', () => stopResponder(port));
@@ -63,7 +74,9 @@ export async function probeListen(p: ProbeListenParams, now: () => number = Date
 
 function stopResponder(port: number): void {
   const r = responders.get(port);
-  if (!r) return;
+  if (!r) {
+    return;
+  }
   responders.delete(port);
   clearTimeout(r.timer);
   try {
@@ -75,7 +88,9 @@ function stopResponder(port: number): void {
 
 /** Stop every responder (daemon shutdown). */
 export function stopAllResponders(): void {
-  for (const port of [...responders.keys()]) stopResponder(port);
+  for (const port of [...responders.keys()]) {
+    stopResponder(port);
+  }
 }
 
 /**
@@ -88,7 +103,14 @@ export async function probeMeasure(p: ProbeMeasureParams, signal?: AbortSignal):
   const problem = await bind(socket, 0, p.source);
   if (problem) {
     socket.close();
-    return err('agent.probe-failed', `could not open a UDP socket to probe ${p.host}:${p.port}${p.source ? ` from ${p.source}` : ''}`, p.source ? `check that ${p.source} is one of this machine's addresses` : 'check the machine\'s network configuration', problem);
+    return err(
+      'agent.probe-failed',
+      `could not open a UDP socket to probe ${p.host}:${p.port}${p.source ? ` from ${p.source}` : ''}`,
+      p.source
+        ? `check that ${p.source} is one of this machine's addresses`
+        : "check the machine's network configuration",
+      problem,
+    );
   }
   const hr = (): number => Number(process.hrtime.bigint()) / 1e6;
   const sentAt = new Map<number, number>();
@@ -96,15 +118,25 @@ export async function probeMeasure(p: ProbeMeasureParams, signal?: AbortSignal):
   socket.on('message', (msg) => {
     const t = hr();
     const d = decodeProbe(msg.toString('latin1'));
-    if (!d || rtts.has(d.seq) || !sentAt.has(d.seq)) return;
+    if (!d || rtts.has(d.seq) || !sentAt.has(d.seq)) {
+      return;
+    }
     rtts.set(d.seq, t - sentAt.get(d.seq)!);
   });
   // A send that fails (no route) is simply a probe that never comes back: counted as loss.
   socket.on('error', () => undefined);
-  const sleep = (ms: number): Promise<void> => new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-  });
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
+    });
   try {
     // Warm-up datagrams carry sequence numbers past the counted ones and are never recorded: their
     // echoes are ignored, so ARP resolution and a cold JIT do not count as network latency.
@@ -117,11 +149,15 @@ export async function probeMeasure(p: ProbeMeasureParams, signal?: AbortSignal):
       const t = hr();
       sentAt.set(seq, t);
       socket.send(encodeProbe(seq, Math.round(t * 1000) / 1000), p.port, p.host, () => undefined);
-      if (seq < p.count - 1) await sleep(p.intervalMs);
+      if (seq < p.count - 1) {
+        await sleep(p.intervalMs);
+      }
     }
     // Wait for the stragglers, but stop early once everything is back.
     const deadline = hr() + p.timeoutMs;
-    while (hr() < deadline && rtts.size < sentAt.size && !signal?.aborted) await sleep(Math.min(10, p.timeoutMs));
+    while (hr() < deadline && rtts.size < sentAt.size && !signal?.aborted) {
+      await sleep(Math.min(10, p.timeoutMs));
+    }
   } finally {
     socket.close();
   }

@@ -287,13 +287,19 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function intIn(path: string, v: unknown, min: number, max: number): string | null {
-  if (typeof v !== 'number' || !Number.isInteger(v)) return `${path}: expected an integer, got ${JSON.stringify(v)}`;
-  if (v < min || v > max) return `${path}: must be ${min}..${max}, got ${v}`;
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
+    return `${path}: expected an integer, got ${JSON.stringify(v)}`;
+  }
+  if (v < min || v > max) {
+    return `${path}: must be ${min}..${max}, got ${v}`;
+  }
   return null;
 }
 
 function noParams(value: unknown): { ok: true; value: Record<string, never> } | { ok: false; problem: string } {
-  if (value === undefined || value === null || (isObject(value) && Object.keys(value).length === 0)) return { ok: true, value: {} };
+  if (value === undefined || value === null || (isObject(value) && Object.keys(value).length === 0)) {
+    return { ok: true, value: {} };
+  }
   return { ok: false, problem: 'params: this method takes no parameters' };
 }
 
@@ -307,27 +313,41 @@ function validateAddress(path: string, v: unknown): string | null {
   return null;
 }
 
-function withProblems<T>(value: unknown, problems: (string | null)[]): { ok: true; value: T } | { ok: false; problem: string } {
+function withProblems<T>(
+  value: unknown,
+  problems: (string | null)[],
+): { ok: true; value: T } | { ok: false; problem: string } {
   const found = problems.filter((p): p is string => p !== null);
   return found.length > 0 ? { ok: false, problem: found.join('; ') } : { ok: true, value: value as T };
 }
 
 const validateProbeListen: Validator<ProbeListenParams> = (v) => {
-  if (!isObject(v)) return { ok: false, problem: 'params: expected an object {ports, durationMs}' };
+  if (!isObject(v)) {
+    return { ok: false, problem: 'params: expected an object {ports, durationMs}' };
+  }
   const problems: (string | null)[] = [];
   if (!Array.isArray(v.ports) || v.ports.length === 0 || v.ports.length > 8) {
     problems.push('params.ports: expected 1..8 ports');
   } else {
     v.ports.forEach((p, i) => problems.push(intIn(`params.ports[${i}]`, p, PROBE_PORT_MIN, PROBE_PORT_MAX)));
-    if (new Set(v.ports).size !== v.ports.length) problems.push('params.ports: ports must be distinct');
+    if (new Set(v.ports).size !== v.ports.length) {
+      problems.push('params.ports: ports must be distinct');
+    }
   }
   problems.push(intIn('params.durationMs', v.durationMs, 1, 600_000));
-  if (v.address !== undefined) problems.push(validateAddress('params.address', v.address));
+  if (v.address !== undefined) {
+    problems.push(validateAddress('params.address', v.address));
+  }
   return withProblems(v, problems);
 };
 
 const validateProbeMeasure: Validator<ProbeMeasureParams> = (v) => {
-  if (!isObject(v)) return { ok: false, problem: 'params: expected an object {host, port, count, intervalMs, timeoutMs, warmup?, source?}' };
+  if (!isObject(v)) {
+    return {
+      ok: false,
+      problem: 'params: expected an object {host, port, count, intervalMs, timeoutMs, warmup?, source?}',
+    };
+  }
   return withProblems(v, [
     validateAddress('params.host', v.host),
     intIn('params.port', v.port, PROBE_PORT_MIN, PROBE_PORT_MAX),
@@ -340,13 +360,19 @@ const validateProbeMeasure: Validator<ProbeMeasureParams> = (v) => {
 };
 
 const validateQuorumWatch: Validator<QuorumWatchParams> = (v) => {
-  if (v === undefined || v === null) return { ok: true, value: {} };
-  if (!isObject(v)) return { ok: false, problem: 'params: expected an object {intervalMs?}' };
+  if (v === undefined || v === null) {
+    return { ok: true, value: {} };
+  }
+  if (!isObject(v)) {
+    return { ok: false, problem: 'params: expected an object {intervalMs?}' };
+  }
   return withProblems(v, [v.intervalMs === undefined ? null : intIn('params.intervalMs', v.intervalMs, 100, 5000)]);
 };
 
 const validateCancel: Validator<CancelParams> = (v) => {
-  if (!isObject(v)) return { ok: false, problem: 'params: expected an object {id}' };
+  if (!isObject(v)) {
+    return { ok: false, problem: 'params: expected an object {id}' };
+  }
   return withProblems(v, [intIn('params.id', v.id, 0, Number.MAX_SAFE_INTEGER)]);
 };
 
@@ -359,11 +385,31 @@ export interface MethodSpec<M extends AgentMethod> {
 /** The methods, as data. Adding one here (and to `AgentMethods`) is all the contract needs. */
 export const AGENT_METHODS: { readonly [M in AgentMethod]: MethodSpec<M> } = {
   hello: { summary: 'agent and protocol versions, method list', stream: false, validate: noParams },
-  facts: { summary: 'what this machine is: OS, corosync, Proxmox, interfaces, cluster config, guests, time sync', stream: false, validate: noParams },
-  clock: { summary: 'the agent wall clock, for offset measurement with round-trip correction', stream: false, validate: noParams },
-  'probe.listen': { summary: 'answer UDP probes on corosync ports for a while', stream: false, validate: validateProbeListen },
-  'probe.measure': { summary: 'send UDP probes to a peer and measure RTT, jitter, loss', stream: false, validate: validateProbeMeasure },
-  'quorum.watch': { summary: 'stream quorum, membership and link state changes', stream: true, validate: validateQuorumWatch },
+  facts: {
+    summary: 'what this machine is: OS, corosync, Proxmox, interfaces, cluster config, guests, time sync',
+    stream: false,
+    validate: noParams,
+  },
+  clock: {
+    summary: 'the agent wall clock, for offset measurement with round-trip correction',
+    stream: false,
+    validate: noParams,
+  },
+  'probe.listen': {
+    summary: 'answer UDP probes on corosync ports for a while',
+    stream: false,
+    validate: validateProbeListen,
+  },
+  'probe.measure': {
+    summary: 'send UDP probes to a peer and measure RTT, jitter, loss',
+    stream: false,
+    validate: validateProbeMeasure,
+  },
+  'quorum.watch': {
+    summary: 'stream quorum, membership and link state changes',
+    stream: true,
+    validate: validateQuorumWatch,
+  },
   cancel: { summary: 'stop a streaming request', stream: false, validate: validateCancel },
 };
 
@@ -372,22 +418,39 @@ export function isAgentMethod(name: string): name is AgentMethod {
 }
 
 /** Classify one decoded line as a request, or say why it is not one. */
-export function parseRequest(value: unknown): { ok: true; value: AgentRequest } | { ok: false; id: number | null; problem: string } {
-  if (!isObject(value)) return { ok: false, id: null, problem: 'request: expected a JSON object {id, method, params}' };
+export function parseRequest(
+  value: unknown,
+): { ok: true; value: AgentRequest } | { ok: false; id: number | null; problem: string } {
+  if (!isObject(value)) {
+    return { ok: false, id: null, problem: 'request: expected a JSON object {id, method, params}' };
+  }
   const id = typeof value.id === 'number' && Number.isInteger(value.id) && value.id >= 0 ? value.id : null;
-  if (id === null) return { ok: false, id: null, problem: 'request.id: expected a non-negative integer' };
-  if (typeof value.method !== 'string') return { ok: false, id, problem: 'request.method: expected a string' };
+  if (id === null) {
+    return { ok: false, id: null, problem: 'request.id: expected a non-negative integer' };
+  }
+  if (typeof value.method !== 'string') {
+    return { ok: false, id, problem: 'request.method: expected a string' };
+  }
   return { ok: true, value: { id, method: value.method, params: value.params } };
 }
 
 /** Classify one decoded line as a reply (client side). */
 export function parseReply(value: unknown): AgentReply | null {
-  if (!isObject(value) || typeof value.id !== 'number') return null;
-  if ('result' in value) return { id: value.id, result: value.result };
-  if ('event' in value) return { id: value.id, event: value.event };
+  if (!isObject(value) || typeof value.id !== 'number') {
+    return null;
+  }
+  if ('result' in value) {
+    return { id: value.id, result: value.result };
+  }
+  if ('event' in value) {
+    return { id: value.id, event: value.event };
+  }
   if (isObject(value.error) && typeof value.error.code === 'string' && typeof value.error.message === 'string') {
     const e = value.error;
-    return { id: value.id, error: { code: e.code as string, message: e.message as string, hint: typeof e.hint === 'string' ? e.hint : '' } };
+    return {
+      id: value.id,
+      error: { code: e.code as string, message: e.message as string, hint: typeof e.hint === 'string' ? e.hint : '' },
+    };
   }
   return null;
 }

@@ -14,7 +14,9 @@ import type { QuorumStatusFact } from './protocol';
  */
 export function quorumStatusFact(s: QuorumtoolStatus): QuorumStatusFact | null {
   const vq = s.votequorum;
-  if (!vq) return null;
+  if (!vq) {
+    return null;
+  }
   return {
     quorate: s.quorate,
     ringId: s.ringId.raw,
@@ -88,9 +90,13 @@ export class QuorumWatchParser {
         // The blank line after the member rows ends an `-m` event, so it is reported at once.
         this.#finish();
       } else {
-        if (BLOCK_START.test(line) && this.#block.some((l) => l.trim() !== '')) this.#finish();
+        if (BLOCK_START.test(line) && this.#block.some((l) => l.trim() !== '')) {
+          this.#finish();
+        }
         this.#block.push(line);
-        if (MEMBER_ROW.test(line) && this.#block.some((l) => /^Membership information/i.test(l))) this.#sawMembers = true;
+        if (MEMBER_ROW.test(line) && this.#block.some((l) => /^Membership information/i.test(l))) {
+          this.#sawMembers = true;
+        }
       }
       nl = this.#pending.indexOf('\n');
     }
@@ -117,14 +123,18 @@ export class QuorumWatchParser {
     const text = this.#block.join('\n');
     this.#block = [];
     this.#sawMembers = false;
-    if (text.trim() === '') return;
+    if (text.trim() === '') {
+      return;
+    }
     const status = parseQuorumStatus(text);
     this.#emit({ running: status !== null, status });
   }
 
   #emit(o: QuorumObservation): void {
     const key = JSON.stringify(o);
-    if (key === this.#last) return;
+    if (key === this.#last) {
+      return;
+    }
     this.#last = key;
     this.#onChange(o);
   }

@@ -20,9 +20,16 @@ import { QuorumWatchParser } from './quorum-status';
 export const DEFAULT_WATCH_INTERVAL_MS = 400;
 
 /** Run until `signal` aborts; the first event is the state at subscription. */
-export async function watchQuorum(p: QuorumWatchParams, emit: (e: QuorumWatchEvent) => void, signal: AbortSignal, now: () => number = Date.now): Promise<void> {
+export async function watchQuorum(
+  p: QuorumWatchParams,
+  emit: (e: QuorumWatchEvent) => void,
+  signal: AbortSignal,
+  now: () => number = Date.now,
+): Promise<void> {
   const interval = p.intervalMs ?? DEFAULT_WATCH_INTERVAL_MS;
-  const filter = new WatchChangeFilter((o) => emit({ kind: 'quorum', at: now(), running: o.running, status: o.status, links: o.links }));
+  const filter = new WatchChangeFilter((o) =>
+    emit({ kind: 'quorum', at: now(), running: o.running, status: o.status, links: o.links }),
+  );
   const parser = new QuorumWatchParser((o) => filter.quorum(o));
   const timeout = Math.max(2000, interval * 4);
   while (!signal.aborted) {
@@ -31,9 +38,13 @@ export async function watchQuorum(p: QuorumWatchParams, emit: (e: QuorumWatchEve
       execCommand('corosync-quorumtool', ['-s'], timeout, signal),
       execCommand('corosync-cfgtool', ['-s'], timeout, signal),
     ]);
-    if (signal.aborted) break;
+    if (signal.aborted) {
+      break;
+    }
     // A timed-out cfgtool keeps the last link view, like a timed-out quorumtool keeps the last status.
-    if (!cfg.timedOut) filter.links(cfg.notFound ? null : parseLinkStatus(cfg.stdout));
+    if (!cfg.timedOut) {
+      filter.links(cfg.notFound ? null : parseLinkStatus(cfg.stdout));
+    }
     if (!out.timedOut) {
       if (out.notFound || (out.stdout.trim() === '' && out.exitCode !== 0)) {
         parser.observeDown();
@@ -46,7 +57,14 @@ export async function watchQuorum(p: QuorumWatchParams, emit: (e: QuorumWatchEve
     const wait = Math.max(0, interval - (Date.now() - started));
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, wait);
-      signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+      signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
     });
   }
 }

@@ -215,8 +215,7 @@ export interface PreflightReport {
 // Operations (plan first, then run exactly the reviewed plan)
 
 export type OperationKind =
-  | 'cluster.create' | 'cluster.join' | 'cluster.remove'
-  | 'qdevice.setup' | 'qdevice.remove' | 'expected';
+  'cluster.create' | 'cluster.join' | 'cluster.remove' | 'qdevice.setup' | 'qdevice.remove' | 'expected';
 
 export interface CreateClusterParams {
   /** corosync `cluster_name`: letters, digits and `-`, at most 15 characters (Proxmox's limit). */
@@ -379,7 +378,8 @@ export interface ClusterStatus {
   readonly updatedAt: number;
 }
 
-export type NoticeKind = 'quorum-lost' | 'quorum-regained' | 'node-left' | 'node-joined' | 'qdevice-unreachable' | 'qdevice-reachable';
+export type NoticeKind =
+  'quorum-lost' | 'quorum-regained' | 'node-left' | 'node-joined' | 'qdevice-unreachable' | 'qdevice-reachable';
 
 /** Payload of `onDidNotify`: what a native notification and the in-app banner show. */
 export interface Notice {
@@ -513,12 +513,19 @@ export type QuorateWindowApi = QuorateApi & {
 
 const address = pattern(/^[A-Za-z0-9][A-Za-z0-9.:-]*$/, 'a host name or IP address', 253);
 const addresses = array(address, { min: 1, max: 32, unique: true });
-const clusterName = pattern(/^[A-Za-z][A-Za-z0-9-]{0,14}$/, 'a cluster name: a letter, then letters, digits or "-", at most 15 characters');
+const clusterName = pattern(
+  /^[A-Za-z][A-Za-z0-9-]{0,14}$/,
+  'a cluster name: a letter, then letters, digits or "-", at most 15 characters',
+);
 const nodeName = pattern(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'a node name: letters, digits, "." or "-"', 63);
 const cidr = pattern(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'an IPv4 network like 198.18.0.0/24', 18);
 const linknumber = integer(0, 7) as Validator<LinkNumberValue>;
 const links = array(object({ linknumber, network: cidr }), { min: 1, max: 8 });
-const fingerprint = pattern(/^SHA256:[A-Za-z0-9+/]{43}$/, 'an OpenSSH SHA256 fingerprint (SHA256: and 43 base64 characters)', 50);
+const fingerprint = pattern(
+  /^SHA256:[A-Za-z0-9+/]{43}$/,
+  'an OpenSSH SHA256 fingerprint (SHA256: and 43 base64 characters)',
+  50,
+);
 
 /** Method name → params validator. The RPC server refuses any method not in this table. */
 export const apiMethods: { readonly [M in ApiMethodName]: Validator<ApiParams<M>> } = {
@@ -529,10 +536,18 @@ export const apiMethods: { readonly [M in ApiMethodName]: Validator<ApiParams<M>
     user: pattern(/^[a-z_][a-z0-9_.-]*$/i, 'a user name', 32),
     auth: variant({
       password: object({ kind: literal('password'), password: string({ max: 1024 }) }),
-      key: object({ kind: literal('key'), keyPath: string({ max: 4096 }), passphrase: optional(string({ min: 0, max: 1024 })) }),
+      key: object({
+        kind: literal('key'),
+        keyPath: string({ max: 4096 }),
+        passphrase: optional(string({ min: 0, max: 1024 })),
+      }),
     }),
   }),
-  trustMachine: object({ address, fingerprint, replaceChangedKey: optional(object({ previousFingerprint: fingerprint })) }),
+  trustMachine: object({
+    address,
+    fingerprint,
+    replaceChangedKey: optional(object({ previousFingerprint: fingerprint })),
+  }),
   removeMachine: object({ address }),
   bootstrap: object({ addresses }),
   listNetworks: object({ addresses }),
@@ -544,7 +559,12 @@ export const apiMethods: { readonly [M in ApiMethodName]: Validator<ApiParams<M>
   }),
   planJoinCluster: object({ cluster: clusterName, addresses }),
   planRemoveNode: object({ cluster: clusterName, node: nodeName, force: boolean() }),
-  planSetupQdevice: object({ cluster: clusterName, host: address, algorithm: literal('ffsplit', 'lms'), consentOddCount: boolean() }),
+  planSetupQdevice: object({
+    cluster: clusterName,
+    host: address,
+    algorithm: literal('ffsplit', 'lms'),
+    consentOddCount: boolean(),
+  }),
   planRemoveQdevice: object({ cluster: clusterName }),
   planSetExpected: object({ cluster: clusterName, votes: integer(1, 1024), confirm: string({ max: 64 }) }),
   runPlan: object({ planId: string({ max: 128 }) }),
@@ -581,9 +601,13 @@ export function createQuorateApi(
   on: (event: string, listener: (payload: unknown) => void, options?: OnOptions) => () => void,
 ): QuorateWindowApi {
   const api: Record<string, unknown> = {};
-  for (const method of apiMethodNames) api[method] = (params?: unknown) => call(method, params);
+  for (const method of apiMethodNames) {
+    api[method] = (params?: unknown) => call(method, params);
+  }
   api.on = (event: string, listener: (payload: unknown) => void, options?: OnOptions) => {
-    if (!(apiEvents as readonly string[]).includes(event)) throw new TypeError(`Unknown Quorate event "${event}"`);
+    if (!(apiEvents as readonly string[]).includes(event)) {
+      throw new TypeError(`Unknown Quorate event "${event}"`);
+    }
     return on(event, listener, options);
   };
   return api as unknown as QuorateWindowApi;

@@ -18,7 +18,11 @@ export interface ApiEndpoint {
 }
 
 /** Serves `endpoint` on one connection until the transport closes. */
-export function serveApi(endpoint: ApiEndpoint, transport: Transport, onBug?: (method: string, error: unknown) => void): RpcServer {
+export function serveApi(
+  endpoint: ApiEndpoint,
+  transport: Transport,
+  onBug?: (method: string, error: unknown) => void,
+): RpcServer {
   return createRpcServer({
     transport,
     validators: endpoint.validators,

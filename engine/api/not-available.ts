@@ -6,6 +6,9 @@ import { err } from '../result';
 
 /** `api.not-available`: `what` says which capability is missing (e.g. "bootstrapping machines"). */
 export function notAvailable(method: string, what: string, why: string): Result<never> {
-  return err('api.not-available', `${what} is not available in this build of Quorate (${method}).`,
-    `${why} Use the CLI where it offers this, or a later version of Quorate.`);
+  return err(
+    'api.not-available',
+    `${what} is not available in this build of Quorate (${method}).`,
+    `${why} Use the CLI where it offers this, or a later version of Quorate.`,
+  );
 }

@@ -39,20 +39,28 @@ export function createRpcServer(options: RpcServerOptions): RpcServer {
   const eventNames = new Set(options.events);
   let disposed = false;
   const send = (message: WireMessage): void => {
-    if (!disposed) transport.send(message);
+    if (!disposed) {
+      transport.send(message);
+    }
   };
   const stopEvents = options.subscribe?.((event, payload) => {
-    if (eventNames.has(event)) send({ kind: 'event', event, payload });
+    if (eventNames.has(event)) {
+      send({ kind: 'event', event, payload });
+    }
   });
   const handle = async (call: CallMessage): Promise<void> => {
     const result = await runCall(call, validators, handlers, options.onBug);
     send({ kind: 'result', id: call.id, result });
   };
   const stopMessages = transport.onMessage((message) => {
-    if (message.kind === 'call') void handle(message);
+    if (message.kind === 'call') {
+      void handle(message);
+    }
   });
   const dispose = (): void => {
-    if (disposed) return;
+    if (disposed) {
+      return;
+    }
     disposed = true;
     stopMessages();
     stopEvents?.();
@@ -72,11 +80,16 @@ async function runCall(
   const validate = Object.hasOwn(validators, call.method) ? validators[call.method] : undefined;
   const handler = Object.hasOwn(handlers, call.method) ? handlers[call.method] : undefined;
   if (!validate || !handler) {
-    return err('api.unknown-method', `The engine has no API method "${call.method}".`,
-      'The window and the engine are from different Quorate versions: restart Quorate.');
+    return err(
+      'api.unknown-method',
+      `The engine has no API method "${call.method}".`,
+      'The window and the engine are from different Quorate versions: restart Quorate.',
+    );
   }
   const checked = validate(call.params);
-  if (!checked.ok) return checked;
+  if (!checked.ok) {
+    return checked;
+  }
   try {
     const result = await handler(checked.value);
     return isResult(result) ? result : bug(call.method, onBug, new Error('handler returned a non-Result value'));
@@ -87,8 +100,12 @@ async function runCall(
 
 function bug(method: string, onBug: RpcServerOptions['onBug'], e: unknown): Result<never> {
   onBug?.(method, e);
-  return err('api.internal', `${method} failed inside the engine.`,
-    'This is a bug in Quorate: please report it with the log. Nothing was retried.', e);
+  return err(
+    'api.internal',
+    `${method} failed inside the engine.`,
+    'This is a bug in Quorate: please report it with the log. Nothing was retried.',
+    e,
+  );
 }
 
 function isResult(value: unknown): value is Result<unknown> {
@@ -118,26 +135,36 @@ export function createRpcClient(transport: Transport): RpcClient {
   const stopMessages = transport.onMessage((message) => {
     if (message.kind === 'result') {
       const resolve = pending.get(message.id);
-      if (!resolve) return;
+      if (!resolve) {
+        return;
+      }
       pending.delete(message.id);
       resolve(rebuildResult(message.result));
     } else if (message.kind === 'event') {
-      for (const listener of [...(listeners.get(message.event) ?? [])]) listener(message.payload);
+      for (const listener of [...(listeners.get(message.event) ?? [])]) {
+        listener(message.payload);
+      }
     }
   });
   const dispose = (): void => {
-    if (disposed) return;
+    if (disposed) {
+      return;
+    }
     disposed = true;
     stopMessages();
     stopClose();
-    for (const resolve of pending.values()) resolve(disconnected());
+    for (const resolve of pending.values()) {
+      resolve(disconnected());
+    }
     pending.clear();
     listeners.clear();
   };
   const stopClose = transport.onClose(dispose);
   return {
     call(method, params) {
-      if (disposed) return Promise.resolve(disconnected());
+      if (disposed) {
+        return Promise.resolve(disconnected());
+      }
       const id = nextId++;
       return new Promise((resolve) => {
         pending.set(id, resolve);
@@ -145,9 +172,13 @@ export function createRpcClient(transport: Transport): RpcClient {
       });
     },
     on(event, listener, options) {
-      if (disposed || options?.signal?.aborted) return () => {};
+      if (disposed || options?.signal?.aborted) {
+        return () => {};
+      }
       let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
+      if (!set) {
+        listeners.set(event, (set = new Set()));
+      }
       // Wrap so that the same function registered twice is two subscriptions, each removable.
       const entry = (payload: unknown): void => listener(payload);
       set.add(entry);
@@ -163,8 +194,11 @@ export function createRpcClient(transport: Transport): RpcClient {
 }
 
 function disconnected(): Result<never> {
-  return err('api.disconnected', 'The connection to the Quorate engine closed before it answered.',
-    'Reload the window; if the engine was stopped (quorate ui exited), start it again.');
+  return err(
+    'api.disconnected',
+    'The connection to the Quorate engine closed before it answered.',
+    'Reload the window; if the engine was stopped (quorate ui exited), start it again.',
+  );
 }
 
 /**
@@ -172,10 +206,16 @@ function disconnected(): Result<never> {
  * hostile peer cannot smuggle getters, prototypes or huge objects into the UI's error display.
  */
 export function rebuildResult(raw: unknown): Result<unknown> {
-  if (typeof raw !== 'object' || raw === null) return badReply();
+  if (typeof raw !== 'object' || raw === null) {
+    return badReply();
+  }
   const r = raw as { ok?: unknown; value?: unknown; error?: unknown };
-  if (r.ok === true) return { ok: true, value: r.value };
-  if (r.ok !== false || typeof r.error !== 'object' || r.error === null) return badReply();
+  if (r.ok === true) {
+    return { ok: true, value: r.value };
+  }
+  if (r.ok !== false || typeof r.error !== 'object' || r.error === null) {
+    return badReply();
+  }
   return { ok: false, error: rebuildError(r.error) };
 }
 
@@ -191,6 +231,9 @@ export function rebuildError(raw: unknown): QuorateError {
 }
 
 function badReply(): Result<never> {
-  return err('api.bad-reply', 'The engine sent a reply Quorate could not read.',
-    'The window and the engine are from different Quorate versions: restart Quorate.');
+  return err(
+    'api.bad-reply',
+    'The engine sent a reply Quorate could not read.',
+    'The window and the engine are from different Quorate versions: restart Quorate.',
+  );
 }

@@ -20,8 +20,14 @@ import type { Result } from '../result';
 import { err, ok } from '../result';
 import type { SshSession } from '../ssh';
 import type {
-  BootstrapOutcome, LinkNetwork, LinkNumberValue, OperationKind, OperationPlan, QuorateApi,
-  QuorumSummary, StepState,
+  BootstrapOutcome,
+  LinkNetwork,
+  LinkNumberValue,
+  OperationKind,
+  OperationPlan,
+  QuorateApi,
+  QuorumSummary,
+  StepState,
 } from './contract';
 import type { EventHub } from './event-hub';
 import type { MachinesService } from './service-machines';
@@ -37,9 +43,19 @@ export interface OperationsDeps {
 }
 
 /** The contract's Bootstrap, Preflight and Operations members, as this service implements them. */
-export type OperationsService = Pick<QuorateApi,
-  | 'bootstrap' | 'listNetworks' | 'runPreflight' | 'planCreateCluster' | 'planJoinCluster' | 'planRemoveNode'
-  | 'planSetupQdevice' | 'planRemoveQdevice' | 'planSetExpected' | 'runPlan'>;
+export type OperationsService = Pick<
+  QuorateApi,
+  | 'bootstrap'
+  | 'listNetworks'
+  | 'runPreflight'
+  | 'planCreateCluster'
+  | 'planJoinCluster'
+  | 'planRemoveNode'
+  | 'planSetupQdevice'
+  | 'planRemoveQdevice'
+  | 'planSetExpected'
+  | 'runPlan'
+>;
 
 /** Runs the operation; `planOnly` asks for the plan without changing anything. */
 type Runner = (ctx: OpsContext, planOnly: boolean) => Promise<Result<OpResult>>;
@@ -63,21 +79,33 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
     ...(onEvent ? { onEvent } : {}),
   });
 
-  const plan = async (kind: OperationKind, cluster: string, run: Runner, instructions: readonly string[] = []): Promise<Result<OperationPlan>> => {
+  const plan = async (
+    kind: OperationKind,
+    cluster: string,
+    run: Runner,
+    instructions: readonly string[] = [],
+  ): Promise<Result<OperationPlan>> => {
     const r = await run(context(), true);
-    if (!r.ok) return r;
+    if (!r.ok) {
+      return r;
+    }
     const id = randomUUID();
     pending.set(id, { kind, cluster, run, plan: r.value.plan });
     return ok(toOperationPlan(id, kind, r.value.plan, instructions));
   };
 
   /** Opens sessions to the machines, closes them all afterwards. */
-  const withSessions = async <T>(addresses: readonly string[], fn: (sessions: SshSession[]) => Promise<Result<T>>): Promise<Result<T>> => {
+  const withSessions = async <T>(
+    addresses: readonly string[],
+    fn: (sessions: SshSession[]) => Promise<Result<T>>,
+  ): Promise<Result<T>> => {
     const sessions: SshSession[] = [];
     try {
       for (const a of addresses) {
         const s = await deps.machines.connect(a);
-        if (!s.ok) return err(s.error.code, `could not reach ${a}: ${s.error.message}`, s.error.hint, s.error.cause);
+        if (!s.ok) {
+          return err(s.error.code, `could not reach ${a}: ${s.error.message}`, s.error.hint, s.error.cause);
+        }
         sessions.push(s.value);
       }
       return await fn(sessions);
@@ -89,35 +117,58 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
   return {
     async bootstrap({ addresses }) {
       const bundle = await loadAgentBundle(deps.agentBundlePath ?? defaultBundlePath());
-      if (!bundle.ok) return bundle;
+      if (!bundle.ok) {
+        return bundle;
+      }
       const outcomes: { address: string; ok: boolean; error: BootstrapOutcome['machines'][number]['error'] }[] = [];
       const sessions: { address: string; session: SshSession }[] = [];
-      const progress = (address: string, phase: 'connect' | 'packages' | 'agent' | 'verify' | 'done' | 'failed', percent: number, line: string | null, error: BootstrapOutcome['machines'][number]['error'] = null): void =>
-        deps.events.emit('onDidBootstrapProgress', { address, phase, percent, line, error, at: deps.now() });
+      const progress = (
+        address: string,
+        phase: 'connect' | 'packages' | 'agent' | 'verify' | 'done' | 'failed',
+        percent: number,
+        line: string | null,
+        error: BootstrapOutcome['machines'][number]['error'] = null,
+      ): void => deps.events.emit('onDidBootstrapProgress', { address, phase, percent, line, error, at: deps.now() });
       try {
-        await Promise.all(addresses.map(async (address) => {
-          await deps.machines.setRuntime(address, { bootstrapping: true, lastError: null });
-          progress(address, 'connect', 5, `connecting to ${address}`);
-          const s = await deps.machines.connect(address);
-          if (!s.ok) {
-            progress(address, 'failed', 100, s.error.message, s.error);
-            outcomes.push({ address, ok: false, error: s.error });
-            await deps.machines.setRuntime(address, { bootstrapping: false, lastError: s.error });
-            return;
-          }
-          sessions.push({ address, session: s.value });
-        }));
+        await Promise.all(
+          addresses.map(async (address) => {
+            await deps.machines.setRuntime(address, { bootstrapping: true, lastError: null });
+            progress(address, 'connect', 5, `connecting to ${address}`);
+            const s = await deps.machines.connect(address);
+            if (!s.ok) {
+              progress(address, 'failed', 100, s.error.message, s.error);
+              outcomes.push({ address, ok: false, error: s.error });
+              await deps.machines.setRuntime(address, { bootstrapping: false, lastError: s.error });
+              return;
+            }
+            sessions.push({ address, session: s.value });
+          }),
+        );
         const byLabel = new Map(sessions.map((s) => [s.session.label, s.address]));
-        const phases = { inspect: ['verify', 20], node: ['packages', 40], upload: ['agent', 60], activate: ['agent', 80], uninstall: ['agent', 50], done: ['done', 100], failed: ['failed', 100] } as const;
-        const results = await installAgents(sessions.map((s) => s.session), bundle.value, {
-          concurrency: BOOTSTRAP_CONCURRENCY,
-          now: deps.now,
-          onProgress: (p) => {
-            const address = byLabel.get(p.machine) ?? p.machine;
-            const [phase, percent] = phases[p.phase];
-            if (phase !== 'done' && phase !== 'failed') progress(address, phase, percent, p.message);
+        const phases = {
+          inspect: ['verify', 20],
+          node: ['packages', 40],
+          upload: ['agent', 60],
+          activate: ['agent', 80],
+          uninstall: ['agent', 50],
+          done: ['done', 100],
+          failed: ['failed', 100],
+        } as const;
+        const results = await installAgents(
+          sessions.map((s) => s.session),
+          bundle.value,
+          {
+            concurrency: BOOTSTRAP_CONCURRENCY,
+            now: deps.now,
+            onProgress: (p) => {
+              const address = byLabel.get(p.machine) ?? p.machine;
+              const [phase, percent] = phases[p.phase];
+              if (phase !== 'done' && phase !== 'failed') {
+                progress(address, phase, percent, p.message);
+              }
+            },
           },
-        });
+        );
         for (const [i, r] of results.entries()) {
           const address = sessions[i]!.address;
           if (r.ok) {
@@ -142,27 +193,46 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
         const networks = new Map<string, Record<string, string>>();
         for (const [i, s] of sessions.entries()) {
           const out = await s.run('ip -o -4 addr show scope global', { timeoutMs: 15_000 });
-          if (!out.ok) return out;
-          if (out.value.exitCode !== 0) return err('machines.command-failed', `ip addr failed on ${s.label} (exit ${out.value.exitCode}).`, 'Check that iproute2 is installed on the machine.', out.value.stderr);
+          if (!out.ok) {
+            return out;
+          }
+          if (out.value.exitCode !== 0) {
+            return err(
+              'machines.command-failed',
+              `ip addr failed on ${s.label} (exit ${out.value.exitCode}).`,
+              'Check that iproute2 is installed on the machine.',
+              out.value.stderr,
+            );
+          }
           for (const [address, prefix] of parseIpAddr(out.value.stdout)) {
             const net = networkOf(address, prefix);
-            if (!net) continue;
+            if (!net) {
+              continue;
+            }
             const entry = networks.get(net) ?? {};
             entry[addresses[i]!] ??= address;
             networks.set(net, entry);
           }
         }
         // Most useful first: networks every machine is on.
-        return ok([...networks.entries()]
-          .map(([network, addrs]) => ({ network, addresses: addrs }))
-          .sort((a, b) => Object.keys(b.addresses).length - Object.keys(a.addresses).length || a.network.localeCompare(b.network)));
+        return ok(
+          [...networks.entries()]
+            .map(([network, addrs]) => ({ network, addresses: addrs }))
+            .sort(
+              (a, b) =>
+                Object.keys(b.addresses).length - Object.keys(a.addresses).length || a.network.localeCompare(b.network),
+            ),
+        );
       });
     },
 
     async runPreflight(p) {
       if (p.mode === 'join') {
-        return err('api.not-available', 'A pre-flight for joining an existing cluster is not available from the window yet (runPreflight mode "join").',
-          'planJoinCluster runs the same join checks before it plans; use it, or `quorate join … --plan` in a terminal.');
+        return err(
+          'api.not-available',
+          'A pre-flight for joining an existing cluster is not available from the window yet (runPreflight mode "join").',
+          'planJoinCluster runs the same join checks before it plans; use it, or `quorate join … --plan` in a terminal.',
+        );
       }
       return withSessions(p.addresses, async (sessions) => {
         const g = await gatherPreflightInput({
@@ -171,7 +241,9 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
           linkCidrs: linkCidrs(p.links),
           now: deps.now,
         });
-        if (!g.ok) return g;
+        if (!g.ok) {
+          return g;
+        }
         const report = evaluatePreflight(g.value.input);
         const input = g.value.input;
         return ok({
@@ -180,18 +252,43 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
           latency: p.links.map((l) => ({
             linknumber: l.linknumber,
             network: l.network,
-            pairs: input.measurements.filter((m) => m.link === l.linknumber).map((m) => ({
-              from: m.from, to: m.to, udpReachable: m.udpReachable, rttAvgMs: m.rttAvgMs, jitterMs: m.jitterMs, lossPercent: m.lossPercent,
-              status: !m.udpReachable || m.rttAvgMs >= 5 ? 'fail' : m.rttAvgMs > 2 || m.lossPercent > 0 ? 'warn' : 'pass',
-            } as const)),
+            pairs: input.measurements
+              .filter((m) => m.link === l.linknumber)
+              .map(
+                (m) =>
+                  ({
+                    from: m.from,
+                    to: m.to,
+                    udpReachable: m.udpReachable,
+                    rttAvgMs: m.rttAvgMs,
+                    jitterMs: m.jitterMs,
+                    lossPercent: m.lossPercent,
+                    status:
+                      !m.udpReachable || m.rttAvgMs >= 5
+                        ? 'fail'
+                        : m.rttAvgMs > 2 || m.lossPercent > 0
+                          ? 'warn'
+                          : 'pass',
+                  }) as const,
+              ),
           })),
           clocks: input.machines.map((f) => {
             const offsetMs = input.clockOffsetsMs[f.machine] ?? 0;
             const abs = Math.abs(offsetMs);
-            return { machine: f.machine, offsetMs, ntpSynchronized: f.ntpSynchronized, status: abs > 1000 ? 'fail' : abs > 100 ? 'warn' : 'pass' } as const;
+            return {
+              machine: f.machine,
+              offsetMs,
+              ntpSynchronized: f.ntpSynchronized,
+              status: abs > 1000 ? 'fail' : abs > 100 ? 'warn' : 'pass',
+            } as const;
           }),
           versions: input.machines.map((f) => ({
-            machine: f.machine, hostname: f.hostname, os: f.os ?? null, corosync: f.corosyncVersion, qdevice: f.qdeviceInstalled, pve: f.pveVersion,
+            machine: f.machine,
+            hostname: f.hostname,
+            os: f.os ?? null,
+            corosync: f.corosyncVersion,
+            qdevice: f.qdeviceInstalled,
+            pve: f.pveVersion,
           })),
           measuredAt: deps.now(),
         });
@@ -199,59 +296,123 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
     },
 
     planCreateCluster(p) {
-      const links = Object.fromEntries(p.links.map((l) => [l.linknumber, l.network])) as Partial<Record<LinkNumber, string>>;
-      return plan('cluster.create', p.name, (ctx, planOnly) => createCluster(ctx, { name: p.name, machines: p.nodes.map((n) => n.address), links, planOnly }));
+      const links = Object.fromEntries(p.links.map((l) => [l.linknumber, l.network])) as Partial<
+        Record<LinkNumber, string>
+      >;
+      return plan('cluster.create', p.name, (ctx, planOnly) =>
+        createCluster(ctx, { name: p.name, machines: p.nodes.map((n) => n.address), links, planOnly }),
+      );
     },
     planJoinCluster(p) {
-      return plan('cluster.join', p.cluster, (ctx, planOnly) => joinCluster(ctx, { name: p.cluster, machines: p.addresses, planOnly }));
+      return plan('cluster.join', p.cluster, (ctx, planOnly) =>
+        joinCluster(ctx, { name: p.cluster, machines: p.addresses, planOnly }),
+      );
     },
     planRemoveNode(p) {
-      return plan('cluster.remove', p.cluster,
-        (ctx, planOnly) => removeNode(ctx, { name: p.cluster, node: p.node, ...(p.force ? { forceConfirm: p.cluster } : {}), planOnly }),
-        [`Power off ${p.node}, or stop corosync on it (systemctl stop corosync), before running this plan.`,
-          `Do not start ${p.node} again with its old cluster configuration: reinstall it or remove /etc/corosync/corosync.conf and /etc/corosync/authkey first.`]);
+      return plan(
+        'cluster.remove',
+        p.cluster,
+        (ctx, planOnly) =>
+          removeNode(ctx, { name: p.cluster, node: p.node, ...(p.force ? { forceConfirm: p.cluster } : {}), planOnly }),
+        [
+          `Power off ${p.node}, or stop corosync on it (systemctl stop corosync), before running this plan.`,
+          `Do not start ${p.node} again with its old cluster configuration: reinstall it or remove /etc/corosync/corosync.conf and /etc/corosync/authkey first.`,
+        ],
+      );
     },
     planSetupQdevice(p) {
-      return plan('qdevice.setup', p.cluster, (ctx, planOnly) => setupQdevice(ctx, { name: p.cluster, host: p.host, algorithm: p.algorithm, consent: p.consentOddCount, planOnly }));
+      return plan('qdevice.setup', p.cluster, (ctx, planOnly) =>
+        setupQdevice(ctx, {
+          name: p.cluster,
+          host: p.host,
+          algorithm: p.algorithm,
+          consent: p.consentOddCount,
+          planOnly,
+        }),
+      );
     },
     planRemoveQdevice(p) {
       return plan('qdevice.remove', p.cluster, (ctx, planOnly) => removeQdevice(ctx, { name: p.cluster, planOnly }));
     },
     async planSetExpected(p) {
       if (p.confirm !== p.cluster) {
-        return err('ops.confirmation-mismatch', `The typed name "${p.confirm}" is not the cluster's name (${p.cluster}).`, `Type ${p.cluster} exactly to confirm.`);
+        return err(
+          'ops.confirmation-mismatch',
+          `The typed name "${p.confirm}" is not the cluster's name (${p.cluster}).`,
+          `Type ${p.cluster} exactly to confirm.`,
+        );
       }
       // ops applies `expected` at once (it is one command, nothing to review per machine): there is
       // no plan-only form to show, so the plan here is the promise of that one step.
       const summary: OperationPlan = {
-        id: randomUUID(), kind: 'expected', cluster: p.cluster,
+        id: randomUUID(),
+        kind: 'expected',
+        cluster: p.cluster,
         summary: `Set expected votes of ${p.cluster} to ${p.votes} until the next membership change (corosync-quorumtool -e ${p.votes}).`,
-        files: [], steps: [{ id: 'set-expected', machine: '', title: `corosync-quorumtool -e ${p.votes}` }],
-        before: null, after: { expectedVotes: p.votes, totalVotes: p.votes, quorum: Math.floor(p.votes / 2) + 1, canLose: 0, nodes: 0 },
-        warnings: ['Only for a cluster whose missing nodes are gone for good: if they come back while expected votes are lowered, both sides can act as the cluster.'],
-        instructions: ['Restore expected votes (or bring the missing nodes back) as soon as possible: corosync resets it at the next membership change.'],
+        files: [],
+        steps: [{ id: 'set-expected', machine: '', title: `corosync-quorumtool -e ${p.votes}` }],
+        before: null,
+        after: {
+          expectedVotes: p.votes,
+          totalVotes: p.votes,
+          quorum: Math.floor(p.votes / 2) + 1,
+          canLose: 0,
+          nodes: 0,
+        },
+        warnings: [
+          'Only for a cluster whose missing nodes are gone for good: if they come back while expected votes are lowered, both sides can act as the cluster.',
+        ],
+        instructions: [
+          'Restore expected votes (or bring the missing nodes back) as soon as possible: corosync resets it at the next membership change.',
+        ],
       };
       pending.set(summary.id, {
-        kind: 'expected', cluster: p.cluster,
+        kind: 'expected',
+        cluster: p.cluster,
         run: async (ctx) => {
           const r = await setExpected(ctx, { name: p.cluster, votes: p.votes, confirm: p.confirm });
           return r.ok ? ok({ plan: r.value.plan, ...(r.value.outcome ? { outcome: r.value.outcome } : {}) }) : r;
         },
-        plan: { op: 'expected', cluster: p.cluster, provider: 'corosync', steps: [], files: {}, before: null, after: { expectedVotes: p.votes, quorum: Math.floor(p.votes / 2) + 1, canLose: 0 }, warnings: [], machines: {} },
+        plan: {
+          op: 'expected',
+          cluster: p.cluster,
+          provider: 'corosync',
+          steps: [],
+          files: {},
+          before: null,
+          after: { expectedVotes: p.votes, quorum: Math.floor(p.votes / 2) + 1, canLose: 0 },
+          warnings: [],
+          machines: {},
+        },
       });
       return ok(summary);
     },
 
     async runPlan({ planId }) {
       const p = pending.get(planId);
-      if (!p) return err('ops.plan-unknown', 'That plan is no longer known to the engine (it ran already, or Quorate restarted).', 'Plan the operation again and review it before running.');
+      if (!p) {
+        return err(
+          'ops.plan-unknown',
+          'That plan is no longer known to the engine (it ran already, or Quorate restarted).',
+          'Plan the operation again and review it before running.',
+        );
+      }
       pending.delete(planId);
       const ids = p.plan.steps.map((s) => s.id);
       const states = new Map<string, StepState>(ids.map((id) => [id, 'pending']));
       const onEvent = (e: StepEvent): void => {
         states.set(e.stepId, e.state);
         const index = Math.max(0, ids.indexOf(e.stepId));
-        deps.events.emit('onDidUpdateStep', { planId, stepId: e.stepId, index, total: ids.length, state: e.state, line: e.line ?? null, error: null, at: deps.now() });
+        deps.events.emit('onDidUpdateStep', {
+          planId,
+          stepId: e.stepId,
+          index,
+          total: ids.length,
+          state: e.state,
+          line: e.line ?? null,
+          error: null,
+          at: deps.now(),
+        });
       };
       const r = await p.run(context(onEvent), false);
       await deps.onClustersChanged();
@@ -264,7 +425,13 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
         planId,
         ok: done,
         steps: ids.map((id) => ({ id, state: states.get(id)! })),
-        error: done ? null : { code: 'ops.incomplete', message: `The ${p.kind} of ${p.cluster} did not complete (journal: ${outcome?.journal.state ?? 'none'}).`, hint: 'Run the same operation again: it resumes where it stopped, or rolls back.' },
+        error: done
+          ? null
+          : {
+              code: 'ops.incomplete',
+              message: `The ${p.kind} of ${p.cluster} did not complete (journal: ${outcome?.journal.state ?? 'none'}).`,
+              hint: 'Run the same operation again: it resumes where it stopped, or rolls back.',
+            },
       });
     },
   };
@@ -273,7 +440,9 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
 function toOperationPlan(id: string, kind: OperationKind, plan: Plan, instructions: readonly string[]): OperationPlan {
   const nodes = Object.keys(plan.machines).length;
   const summary = (s: OpsQuorumSummary | null, n: number): QuorumSummary | null =>
-    s ? { expectedVotes: s.expectedVotes, totalVotes: s.expectedVotes, quorum: s.quorum, canLose: s.canLose, nodes: n } : null;
+    s
+      ? { expectedVotes: s.expectedVotes, totalVotes: s.expectedVotes, quorum: s.quorum, canLose: s.canLose, nodes: n }
+      : null;
   return {
     id,
     kind,
@@ -281,7 +450,13 @@ function toOperationPlan(id: string, kind: OperationKind, plan: Plan, instructio
     summary: `${plan.op} ${plan.cluster}: ${plan.steps.length} steps on ${new Set(plan.steps.map((s) => s.machine)).size} machines (${plan.provider}).`,
     // ops lists the paths a plan writes, not whether they exist: on a new cluster (no `before`)
     // they are all new; otherwise they are changed in place (corosync.conf keeps a backup).
-    files: Object.entries(plan.files).map(([machine, paths]) => ({ machine, changes: paths.map((path) => ({ path, action: plan.before === null ? 'create' as const : 'modify' as const })) })),
+    files: Object.entries(plan.files).map(([machine, paths]) => ({
+      machine,
+      changes: paths.map((path) => ({
+        path,
+        action: plan.before === null ? ('create' as const) : ('modify' as const),
+      })),
+    })),
     steps: plan.steps.map((s) => ({ id: s.id, machine: s.machine, title: s.title })),
     before: summary(plan.before, nodes),
     after: summary(plan.after, nodes)!,
@@ -291,7 +466,9 @@ function toOperationPlan(id: string, kind: OperationKind, plan: Plan, instructio
 }
 
 function linkCidrs(links: readonly LinkNetwork[]): Partial<Record<LinkNumber, string>> {
-  return Object.fromEntries(links.map((l) => [l.linknumber as LinkNumberValue, l.network])) as Partial<Record<LinkNumber, string>>;
+  return Object.fromEntries(links.map((l) => [l.linknumber as LinkNumberValue, l.network])) as Partial<
+    Record<LinkNumber, string>
+  >;
 }
 
 /** `ip -o -4 addr show` lines → [address, prefix length]. */
@@ -299,7 +476,9 @@ export function parseIpAddr(stdout: string): [string, number][] {
   const out: [string, number][] = [];
   for (const line of stdout.split('\n')) {
     const m = /\binet (\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})\b/.exec(line);
-    if (m) out.push([m[1]!, Number(m[2])]);
+    if (m) {
+      out.push([m[1]!, Number(m[2])]);
+    }
   }
   return out;
 }
@@ -307,7 +486,9 @@ export function parseIpAddr(stdout: string): [string, number][] {
 /** `198.18.0.11`, 24 → `198.18.0.0/24`; undefined for a host route (/32) or a bad address. */
 export function networkOf(address: string, prefix: number): string | undefined {
   const parts = address.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255) || prefix < 1 || prefix > 31) return undefined;
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255) || prefix < 1 || prefix > 31) {
+    return undefined;
+  }
   const n = ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
   const net = (n & mask) >>> 0;

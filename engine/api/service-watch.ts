@@ -24,7 +24,10 @@ export interface QuorumStream {
   close(): void;
 }
 
-export type OpenQuorumStream = (machine: string, onEvent: (event: QuorumWatchEvent) => void) => Promise<Result<QuorumStream>>;
+export type OpenQuorumStream = (
+  machine: string,
+  onEvent: (event: QuorumWatchEvent) => void,
+) => Promise<Result<QuorumStream>>;
 
 export interface WatchDeps {
   readonly home: string;
@@ -39,7 +42,10 @@ export interface WatchDeps {
 }
 
 /** The contract's Watch members, plus the service's own lifecycle. */
-export interface WatchService extends Pick<QuorateApi, 'listClusters' | 'clusterStatus' | 'listTimeline' | 'listNotices'> {
+export interface WatchService extends Pick<
+  QuorateApi,
+  'listClusters' | 'clusterStatus' | 'listTimeline' | 'listNotices'
+> {
   /** Starts streams for clusters (new ones after an operation) that are not watched yet. */
   refresh(): Promise<void>;
   /** The cluster a machine is a node or the QDevice host of. */
@@ -66,10 +72,12 @@ export function createWatchService(deps: WatchDeps): WatchService {
   const watched = new Map<string, Watched>();
   const timeline: TimelineEntry[] = [];
   const active = new Map<string, Notice>();
-  const setTimer = deps.setTimer ?? ((fn, ms) => {
-    const t = setTimeout(fn, ms);
-    return () => clearTimeout(t);
-  });
+  const setTimer =
+    deps.setTimer ??
+    ((fn, ms) => {
+      const t = setTimeout(fn, ms);
+      return () => clearTimeout(t);
+    });
   const openStream = deps.openStream ?? defaultOpenStream(deps.machines);
   let disposed = false;
 
@@ -78,13 +86,21 @@ export function createWatchService(deps: WatchDeps): WatchService {
   const publish = (w: Watched, notices: MonitorNotice[]): void => {
     for (const n of notices) {
       const notice: Notice = {
-        kind: n.kind, cluster: n.cluster, at: n.at, severity: n.severity, title: n.title, body: n.body, guidance: n.guidance,
+        kind: n.kind,
+        cluster: n.cluster,
+        at: n.at,
+        severity: n.severity,
+        title: n.title,
+        body: n.body,
+        guidance: n.guidance,
         ...(n.node ? { node: n.node } : {}),
       };
       trackActive(active, notice);
       const entry: TimelineEntry = { cluster: n.cluster, at: n.at, severity: n.severity, text: n.title };
       timeline.push(entry);
-      if (timeline.length > TIMELINE_LIMIT) timeline.shift();
+      if (timeline.length > TIMELINE_LIMIT) {
+        timeline.shift();
+      }
       deps.events.emit('onDidNotify', notice);
       deps.events.emit('onDidAddTimelineEntry', entry);
     }
@@ -96,7 +112,9 @@ export function createWatchService(deps: WatchDeps): WatchService {
     w.cancelTimer?.();
     w.cancelTimer = undefined;
     const due = w.monitor.nextDueAt();
-    if (due === undefined || disposed) return;
+    if (due === undefined || disposed) {
+      return;
+    }
     w.cancelTimer = setTimer(() => publish(w, w.monitor.poll()), Math.max(0, due - deps.now()));
   };
 
@@ -106,11 +124,15 @@ export function createWatchService(deps: WatchDeps): WatchService {
     let cancelRetry: (() => void) | undefined;
     let pause = 1_000;
     const loop = async (): Promise<void> => {
-      if (stopped || disposed) return;
+      if (stopped || disposed) {
+        return;
+      }
       const opened = await openStream(machine, (event) => {
         pause = 1_000;
         w.latest.set(node, event);
-        for (const m of event.status?.members ?? []) w.known.set(m.name, { nodeid: m.nodeid, votes: m.votes });
+        for (const m of event.status?.members ?? []) {
+          w.known.set(m.name, { nodeid: m.nodeid, votes: m.votes });
+        }
         publish(w, w.monitor.report(viewFromQuorumEvent(node, event)));
       });
       if (opened.ok) {
@@ -118,7 +140,9 @@ export function createWatchService(deps: WatchDeps): WatchService {
         await opened.value.done;
         current = undefined;
       }
-      if (stopped || disposed) return;
+      if (stopped || disposed) {
+        return;
+      }
       w.latest.delete(node);
       publish(w, w.monitor.unreachable(node));
       cancelRetry = setTimer(() => void loop(), pause);
@@ -134,38 +158,63 @@ export function createWatchService(deps: WatchDeps): WatchService {
 
   const refresh = async (): Promise<void> => {
     for (const record of await listClusters(deps.home)) {
-      if (watched.has(record.name) || disposed) continue;
-      const cluster: WatchedCluster = { name: record.name, nodes: Object.keys(record.nodes), qdevice: record.qnetd !== undefined };
+      if (watched.has(record.name) || disposed) {
+        continue;
+      }
+      const cluster: WatchedCluster = {
+        name: record.name,
+        nodes: Object.keys(record.nodes),
+        qdevice: record.qnetd !== undefined,
+      };
       const w: Watched = {
         record,
-        monitor: createClusterMonitor({ cluster, now: deps.now, ...(deps.settleMs !== undefined ? { settleMs: deps.settleMs } : {}) }),
+        monitor: createClusterMonitor({
+          cluster,
+          now: deps.now,
+          ...(deps.settleMs !== undefined ? { settleMs: deps.settleMs } : {}),
+        }),
         latest: new Map(),
         known: new Map(),
         stops: [],
       };
       watched.set(record.name, w);
-      for (const [node, machine] of Object.entries(record.nodes)) watchNode(w, node, machine);
+      for (const [node, machine] of Object.entries(record.nodes)) {
+        watchNode(w, node, machine);
+      }
     }
   };
 
   return {
     async listClusters() {
       await refresh();
-      return ok([...watched.values()].map((w) => ({
-        name: w.record.name,
-        state: w.monitor.health().state,
-        nodes: Object.keys(w.record.nodes),
-        hasQdevice: w.record.qnetd !== undefined,
-      })));
+      return ok(
+        [...watched.values()].map((w) => ({
+          name: w.record.name,
+          state: w.monitor.health().state,
+          nodes: Object.keys(w.record.nodes),
+          hasQdevice: w.record.qnetd !== undefined,
+        })),
+      );
     },
     async clusterStatus({ cluster }) {
       await refresh();
       const w = watched.get(cluster);
-      if (!w) return err('clusters.unknown', `Quorate manages no cluster named ${cluster}.`, 'Create it, or check the name in the cluster list.');
+      if (!w) {
+        return err(
+          'clusters.unknown',
+          `Quorate manages no cluster named ${cluster}.`,
+          'Create it, or check the name in the cluster list.',
+        );
+      }
       return ok(statusOf(w));
     },
     async listTimeline({ cluster, limit }) {
-      return ok(timeline.filter((e) => e.cluster === cluster).slice(-(limit ?? 100)).reverse());
+      return ok(
+        timeline
+          .filter((e) => e.cluster === cluster)
+          .slice(-(limit ?? 100))
+          .reverse(),
+      );
     },
     async listNotices() {
       const order = { critical: 0, warning: 1, info: 2 } as const;
@@ -179,7 +228,9 @@ export function createWatchService(deps: WatchDeps): WatchService {
       disposed = true;
       for (const w of watched.values()) {
         w.cancelTimer?.();
-        for (const stop of w.stops) stop();
+        for (const stop of w.stops) {
+          stop();
+        }
       }
       watched.clear();
     },
@@ -190,12 +241,24 @@ export function createWatchService(deps: WatchDeps): WatchService {
 function trackActive(active: Map<string, Notice>, n: Notice): void {
   const key = (kind: string, node?: string): string => `${n.cluster}\n${kind}\n${node ?? ''}`;
   switch (n.kind) {
-    case 'quorum-lost': active.set(key('quorum'), n); break;
-    case 'quorum-regained': active.delete(key('quorum')); break;
-    case 'node-left': active.set(key('node', n.node), n); break;
-    case 'node-joined': active.delete(key('node', n.node)); break;
-    case 'qdevice-unreachable': active.set(key('qdevice'), n); break;
-    case 'qdevice-reachable': active.delete(key('qdevice')); break;
+    case 'quorum-lost':
+      active.set(key('quorum'), n);
+      break;
+    case 'quorum-regained':
+      active.delete(key('quorum'));
+      break;
+    case 'node-left':
+      active.set(key('node', n.node), n);
+      break;
+    case 'node-joined':
+      active.delete(key('node', n.node));
+      break;
+    case 'qdevice-unreachable':
+      active.set(key('qdevice'), n);
+      break;
+    case 'qdevice-reachable':
+      active.delete(key('qdevice'));
+      break;
   }
 }
 
@@ -204,20 +267,28 @@ function buildStatus(w: Watched, now: number): ClusterStatus {
   const current = w.monitor.current();
   // The reporter whose view the health used: a member of the counted partition with a live status.
   const reporter = current.members.find((m) => w.latest.get(m)?.status) ?? [...w.latest.keys()][0] ?? null;
-  const status: QuorumStatusFact | null = reporter ? w.latest.get(reporter)?.status ?? null : null;
+  const status: QuorumStatusFact | null = reporter ? (w.latest.get(reporter)?.status ?? null) : null;
   const byName = new Map(status?.members.map((m) => [m.name, m]) ?? []);
   const used = new Set([...w.known.values()].map((k) => k.nodeid));
   let spare = 0;
   // A node no agent has ever shown in a membership (down since Quorate started) has no nodeid we
   // know; it gets the lowest unused one so lists stay keyed uniquely — corosync.conf has the real one.
   const unknownId = (): number => {
-    do spare++; while (used.has(spare));
+    do {
+      spare++;
+    } while (used.has(spare));
     used.add(spare);
     return spare;
   };
   const nodes: NodeStatus[] = Object.entries(w.record.nodes).map(([name, machine]) => {
     const m = byName.get(name) ?? w.known.get(name);
-    return { name, nodeid: m?.nodeid ?? unknownId(), votes: m?.votes ?? 1, online: current.members.includes(name), machine };
+    return {
+      name,
+      nodeid: m?.nodeid ?? unknownId(),
+      votes: m?.votes ?? 1,
+      online: current.members.includes(name),
+      machine,
+    };
   });
   const local = status?.members.find((m) => m.local);
   return {
@@ -229,15 +300,16 @@ function buildStatus(w: Watched, now: number): ClusterStatus {
     quorum: status?.quorum ?? 0,
     canLose: status ? canLose(status) : 0,
     nodes,
-    qdevice: w.record.qnetd && status
-      ? {
-        host: w.record.qnetd.host,
-        // ops configures ffsplit for even node counts and lms for odd ones (after consent).
-        algorithm: Object.keys(w.record.nodes).length % 2 === 0 ? 'ffsplit' : 'lms',
-        votes: status.qdeviceVotes ?? 0,
-        flags: (local?.qdeviceFlags ?? []).join(','),
-      }
-      : null,
+    qdevice:
+      w.record.qnetd && status
+        ? {
+            host: w.record.qnetd.host,
+            // ops configures ffsplit for even node counts and lms for odd ones (after consent).
+            algorithm: Object.keys(w.record.nodes).length % 2 === 0 ? 'ffsplit' : 'lms',
+            votes: status.qdeviceVotes ?? 0,
+            flags: (local?.qdeviceFlags ?? []).join(','),
+          }
+        : null,
     // Each reachable node's own view of its knet links (corosync-cfgtool -s via its agent); no RTT.
     links: linkPairsFromEvents(w.latest, new Map([...w.known].map(([name, k]) => [k.nodeid, name]))),
     reporter,
@@ -247,12 +319,16 @@ function buildStatus(w: Watched, now: number): ClusterStatus {
 
 /** Node failures the partition survives: drop the highest-vote members first (the worst case). */
 function canLose(status: QuorumStatusFact): number {
-  if (!status.quorate) return 0;
+  if (!status.quorate) {
+    return 0;
+  }
   const votes = status.members.map((m) => m.votes).sort((a, b) => b - a);
   let total = status.totalVotes;
   let lost = 0;
   for (const v of votes) {
-    if (total - v < status.quorum) break;
+    if (total - v < status.quorum) {
+      break;
+    }
     total -= v;
     lost++;
   }
@@ -263,7 +339,9 @@ function canLose(status: QuorumStatusFact): number {
 function defaultOpenStream(machines: MachinesService): OpenQuorumStream {
   return async (machine, onEvent) => {
     const session = await machines.connect(machine);
-    if (!session.ok) return session;
+    if (!session.ok) {
+      return session;
+    }
     const socket = await session.value.forwardUnixSocket(AGENT_SOCKET_PATH);
     if (!socket.ok) {
       await session.value.close();

@@ -62,7 +62,14 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
     ...(options.openQuorumStream ? { openStream: options.openQuorumStream } : {}),
   });
-  const ops = createOperationsService({ home, events, machines, now, onClustersChanged: () => watch.refresh(), ...(options.agentBundlePath ? { agentBundlePath: options.agentBundlePath } : {}) });
+  const ops = createOperationsService({
+    home,
+    events,
+    machines,
+    now,
+    onClustersChanged: () => watch.refresh(),
+    ...(options.agentBundlePath ? { agentBundlePath: options.agentBundlePath } : {}),
+  });
   // Start watching the clusters already known, so notifications work before any window asks.
   void watch.refresh();
 

@@ -59,15 +59,21 @@ class MemoryEnd implements Transport {
   readonly #closeListeners = new Set<() => void>();
 
   send(message: WireMessage): void {
-    if (this.#closed) return;
+    if (this.#closed) {
+      return;
+    }
     const text = JSON.stringify(message);
     const peer = this.peer;
     queueMicrotask(() => peer?.deliver(JSON.parse(text) as WireMessage));
   }
 
   deliver(message: WireMessage): void {
-    if (this.#closed) return;
-    for (const listener of [...this.#messageListeners]) listener(message);
+    if (this.#closed) {
+      return;
+    }
+    for (const listener of [...this.#messageListeners]) {
+      listener(message);
+    }
   }
 
   onMessage(listener: (message: WireMessage) => void): () => void {
@@ -81,9 +87,13 @@ class MemoryEnd implements Transport {
   }
 
   close(): void {
-    if (this.#closed) return;
+    if (this.#closed) {
+      return;
+    }
     this.#closed = true;
-    for (const listener of [...this.#closeListeners]) listener();
+    for (const listener of [...this.#closeListeners]) {
+      listener();
+    }
     this.#messageListeners.clear();
     this.#closeListeners.clear();
     this.peer?.close();
@@ -92,7 +102,9 @@ class MemoryEnd implements Transport {
 
 /** Checks the shape of something that arrived over a wire; anything else is dropped by receivers. */
 export function isWireMessage(value: unknown): value is WireMessage {
-  if (typeof value !== 'object' || value === null) return false;
+  if (typeof value !== 'object' || value === null) {
+    return false;
+  }
   const m = value as Record<string, unknown>;
   switch (m.kind) {
     case 'call':

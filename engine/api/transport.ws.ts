@@ -29,21 +29,29 @@ export function createWebSocketTransport(socket: WebSocketLike): Transport {
   let closed = false;
   const closeListeners = new Set<() => void>();
   const onSocketClose = (): void => {
-    if (closed) return;
+    if (closed) {
+      return;
+    }
     closed = true;
-    for (const listener of [...closeListeners]) listener();
+    for (const listener of [...closeListeners]) {
+      listener();
+    }
     closeListeners.clear();
   };
   socket.addEventListener('close', onSocketClose);
   return {
     send(message: WireMessage): void {
-      if (closed || socket.readyState !== OPEN) return;
+      if (closed || socket.readyState !== OPEN) {
+        return;
+      }
       socket.send(JSON.stringify(message));
     },
     onMessage(listener) {
       const handler = (event: { data: unknown }): void => {
         const message = decodeFrame(event.data);
-        if (message) listener(message);
+        if (message) {
+          listener(message);
+        }
       };
       socket.addEventListener('message', handler);
       return () => socket.removeEventListener('message', handler);
@@ -53,7 +61,9 @@ export function createWebSocketTransport(socket: WebSocketLike): Transport {
       return () => closeListeners.delete(listener);
     },
     close(): void {
-      if (closed) return;
+      if (closed) {
+        return;
+      }
       socket.close(1000, 'closed');
       onSocketClose();
     },
@@ -62,7 +72,9 @@ export function createWebSocketTransport(socket: WebSocketLike): Transport {
 
 /** Parses one text frame; `undefined` for binary frames, oversized frames, bad JSON or a bad shape. */
 export function decodeFrame(data: unknown): WireMessage | undefined {
-  if (typeof data !== 'string' || data.length > MAX_FRAME_CHARS) return undefined;
+  if (typeof data !== 'string' || data.length > MAX_FRAME_CHARS) {
+    return undefined;
+  }
   let value: unknown;
   try {
     value = JSON.parse(data);

@@ -13,8 +13,11 @@ export type Validator<T> = (value: unknown, path?: string) => Result<T>;
 const ROOT = 'params';
 
 function bad(path: string, what: string): Result<never> {
-  return err('api.bad-params', `${path}: ${what}`,
-    'The window sent a request the engine does not accept; reload the window. If it happens again, this is a bug in Quorate.');
+  return err(
+    'api.bad-params',
+    `${path}: ${what}`,
+    'The window sent a request the engine does not accept; reload the window. If it happens again, this is a bug in Quorate.',
+  );
 }
 
 /** Any string of `min`..`max` characters (default 1..4096). */
@@ -22,9 +25,15 @@ export function string(opts: { min?: number; max?: number } = {}): Validator<str
   const min = opts.min ?? 1;
   const max = opts.max ?? 4096;
   return (value, path = ROOT) => {
-    if (typeof value !== 'string') return bad(path, 'expected a string');
-    if (value.length < min) return bad(path, min === 1 ? 'must not be empty' : `expected at least ${min} characters`);
-    if (value.length > max) return bad(path, `expected at most ${max} characters`);
+    if (typeof value !== 'string') {
+      return bad(path, 'expected a string');
+    }
+    if (value.length < min) {
+      return bad(path, min === 1 ? 'must not be empty' : `expected at least ${min} characters`);
+    }
+    if (value.length > max) {
+      return bad(path, `expected at most ${max} characters`);
+    }
     return ok(value);
   };
 }
@@ -32,8 +41,12 @@ export function string(opts: { min?: number; max?: number } = {}): Validator<str
 /** A string matching `pattern`; `what` describes it for the message ("a cluster name"). */
 export function pattern(re: RegExp, what: string, max = 255): Validator<string> {
   return (value, path = ROOT) => {
-    if (typeof value !== 'string') return bad(path, 'expected a string');
-    if (value.length > max || !re.test(value)) return bad(path, `expected ${what}`);
+    if (typeof value !== 'string') {
+      return bad(path, 'expected a string');
+    }
+    if (value.length > max || !re.test(value)) {
+      return bad(path, `expected ${what}`);
+    }
     return ok(value);
   };
 }
@@ -41,8 +54,12 @@ export function pattern(re: RegExp, what: string, max = 255): Validator<string> 
 /** An integer in `min`..`max`. */
 export function integer(min: number, max: number): Validator<number> {
   return (value, path = ROOT) => {
-    if (typeof value !== 'number' || !Number.isInteger(value)) return bad(path, 'expected an integer');
-    if (value < min || value > max) return bad(path, `expected an integer ${min}..${max}`);
+    if (typeof value !== 'number' || !Number.isInteger(value)) {
+      return bad(path, 'expected an integer');
+    }
+    if (value < min || value > max) {
+      return bad(path, `expected an integer ${min}..${max}`);
+    }
     return ok(value);
   };
 }
@@ -53,24 +70,38 @@ export function boolean(): Validator<boolean> {
 
 /** One of the given string literals. */
 export function literal<const T extends string>(...values: readonly T[]): Validator<T> {
-  return (value, path = ROOT) => (typeof value === 'string' && (values as readonly string[]).includes(value)
-    ? ok(value as T)
-    : bad(path, `expected ${values.map((v) => `"${v}"`).join(' or ')}`));
+  return (value, path = ROOT) =>
+    typeof value === 'string' && (values as readonly string[]).includes(value)
+      ? ok(value as T)
+      : bad(path, `expected ${values.map((v) => `"${v}"`).join(' or ')}`);
 }
 
 /** An array of `min`..`max` items, each checked by `item`; with `unique`, no two equal primitives. */
-export function array<T>(item: Validator<T>, opts: { min?: number; max?: number; unique?: boolean } = {}): Validator<T[]> {
+export function array<T>(
+  item: Validator<T>,
+  opts: { min?: number; max?: number; unique?: boolean } = {},
+): Validator<T[]> {
   const min = opts.min ?? 0;
   const max = opts.max ?? 64;
   return (value, path = ROOT) => {
-    if (!Array.isArray(value)) return bad(path, 'expected a list');
-    if (value.length < min) return bad(path, min === 1 ? 'expected at least one item' : `expected at least ${min} items`);
-    if (value.length > max) return bad(path, `expected at most ${max} items`);
+    if (!Array.isArray(value)) {
+      return bad(path, 'expected a list');
+    }
+    if (value.length < min) {
+      return bad(path, min === 1 ? 'expected at least one item' : `expected at least ${min} items`);
+    }
+    if (value.length > max) {
+      return bad(path, `expected at most ${max} items`);
+    }
     const out: T[] = [];
     for (let i = 0; i < value.length; i++) {
       const r = item(value[i], `${path}[${i}]`);
-      if (!r.ok) return r;
-      if (opts.unique && out.includes(r.value)) return bad(`${path}[${i}]`, 'appears twice');
+      if (!r.ok) {
+        return r;
+      }
+      if (opts.unique && out.includes(r.value)) {
+        return bad(`${path}[${i}]`, 'appears twice');
+      }
       out.push(r.value);
     }
     return ok(out);
@@ -79,9 +110,9 @@ export function array<T>(item: Validator<T>, opts: { min?: number; max?: number;
 
 type Shape = Record<string, Validator<unknown>>;
 type Optional<V> = Validator<V> & { readonly optional: true };
-type ShapeValue<S extends Shape> =
-  { [K in keyof S as S[K] extends Optional<unknown> ? never : K]: S[K] extends Validator<infer V> ? V : never } &
-  { [K in keyof S as S[K] extends Optional<unknown> ? K : never]?: S[K] extends Validator<infer V> ? V : never };
+type ShapeValue<S extends Shape> = {
+  [K in keyof S as S[K] extends Optional<unknown> ? never : K]: S[K] extends Validator<infer V> ? V : never;
+} & { [K in keyof S as S[K] extends Optional<unknown> ? K : never]?: S[K] extends Validator<infer V> ? V : never };
 
 /** Marks a field of `object()` as optional: absent or `undefined` is accepted. */
 export function optional<T>(v: Validator<T>): Optional<T> {
@@ -94,20 +125,28 @@ export function optional<T>(v: Validator<T>): Optional<T> {
  */
 export function object<S extends Shape>(shape: S): Validator<ShapeValue<S>> {
   return (value, path = ROOT) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad(path, 'expected an object');
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return bad(path, 'expected an object');
+    }
     const input = value as Record<string, unknown>;
     for (const key of Object.keys(input)) {
-      if (!Object.hasOwn(shape, key)) return bad(`${path}.${key}`, 'is not a known field');
+      if (!Object.hasOwn(shape, key)) {
+        return bad(`${path}.${key}`, 'is not a known field');
+      }
     }
     const out: Record<string, unknown> = {};
     for (const [key, check] of Object.entries(shape)) {
       const field = Object.hasOwn(input, key) ? input[key] : undefined;
       if (field === undefined) {
-        if ((check as Partial<Optional<unknown>>).optional) continue;
+        if ((check as Partial<Optional<unknown>>).optional) {
+          continue;
+        }
         return bad(`${path}.${key}`, 'is required');
       }
       const r = check(field, `${path}.${key}`);
-      if (!r.ok) return r;
+      if (!r.ok) {
+        return r;
+      }
       out[key] = r.value;
     }
     return ok(out as ShapeValue<S>);
@@ -115,10 +154,14 @@ export function object<S extends Shape>(shape: S): Validator<ShapeValue<S>> {
 }
 
 /** A tagged union on `kind`: picks the variant's validator by the `kind` field. */
-export function variant<V extends Record<string, Validator<unknown>>>(variants: V): Validator<V[keyof V] extends Validator<infer T> ? T : never> {
+export function variant<V extends Record<string, Validator<unknown>>>(
+  variants: V,
+): Validator<V[keyof V] extends Validator<infer T> ? T : never> {
   const kinds = Object.keys(variants);
   return (value, path = ROOT) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad(path, 'expected an object');
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return bad(path, 'expected an object');
+    }
     const kind = (value as { kind?: unknown }).kind;
     if (typeof kind !== 'string' || !Object.hasOwn(variants, kind)) {
       return bad(`${path}.kind`, `expected ${kinds.map((k) => `"${k}"`).join(' or ')}`);
@@ -130,8 +173,12 @@ export function variant<V extends Record<string, Validator<unknown>>>(variants: 
 /** For methods that take nothing: accepts `undefined`, `null` or `{}` (JSON drops an undefined argument). */
 export function none(): Validator<undefined> {
   return (value, path = ROOT) => {
-    if (value === undefined || value === null) return ok(undefined);
-    if (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0) return ok(undefined);
+    if (value === undefined || value === null) {
+      return ok(undefined);
+    }
+    if (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0) {
+      return ok(undefined);
+    }
     return bad(path, 'expected no parameters');
   };
 }

@@ -11,7 +11,11 @@ import { AGENT_BUNDLE_PATH, AGENT_SOCKET_PATH, sh } from './scripts';
 
 /** What callers need from an agent connection (AgentClient, or the one-shot fallback). */
 export interface AgentCaller {
-  call<M extends Exclude<AgentMethod, 'quorum.watch'>>(method: M, params: ParamsOf<M>, options?: { timeoutMs?: number }): Promise<Result<ResultOf<M>>>;
+  call<M extends Exclude<AgentMethod, 'quorum.watch'>>(
+    method: M,
+    params: ParamsOf<M>,
+    options?: { timeoutMs?: number },
+  ): Promise<Result<ResultOf<M>>>;
   close(): void;
 }
 
@@ -22,20 +26,41 @@ class RunnerCaller implements AgentCaller {
     this.#host = host;
   }
 
-  async call<M extends Exclude<AgentMethod, 'quorum.watch'>>(method: M, params: ParamsOf<M>, options: { timeoutMs?: number } = {}): Promise<Result<ResultOf<M>>> {
+  async call<M extends Exclude<AgentMethod, 'quorum.watch'>>(
+    method: M,
+    params: ParamsOf<M>,
+    options: { timeoutMs?: number } = {},
+  ): Promise<Result<ResultOf<M>>> {
     const timeoutMs = options.timeoutMs ?? 30_000;
     const command = `node ${AGENT_BUNDLE_PATH} call ${sh(method)} ${sh(JSON.stringify(params))} --timeout ${timeoutMs} --socket ${AGENT_SOCKET_PATH}`;
     const r = await this.#host.run(command, { sudo: true, timeoutMs: timeoutMs + 10_000 });
-    if (!r.ok) return r;
+    if (!r.ok) {
+      return r;
+    }
     const line = r.value.stdout.trim().split('\n').pop() ?? '';
     try {
-      const reply = JSON.parse(line) as { result?: ResultOf<M>; error?: { code: string; message: string; hint?: string } };
-      if (reply.error) return { ok: false, error: { code: reply.error.code, message: reply.error.message, hint: reply.error.hint ?? '' } };
-      if ('result' in reply) return ok(reply.result as ResultOf<M>);
+      const reply = JSON.parse(line) as {
+        result?: ResultOf<M>;
+        error?: { code: string; message: string; hint?: string };
+      };
+      if (reply.error) {
+        return {
+          ok: false,
+          error: { code: reply.error.code, message: reply.error.message, hint: reply.error.hint ?? '' },
+        };
+      }
+      if ('result' in reply) {
+        return ok(reply.result as ResultOf<M>);
+      }
     } catch {
       // fall through: not a reply
     }
-    return err('agent.unreachable', `the agent on ${this.#host.label} did not answer ${method}`, 'install or start it with: quorate bootstrap ADDR', r.value.stderr.trim() || line);
+    return err(
+      'agent.unreachable',
+      `the agent on ${this.#host.label} did not answer ${method}`,
+      'install or start it with: quorate bootstrap ADDR',
+      r.value.stderr.trim() || line,
+    );
   }
 
   close(): void {}
@@ -69,12 +94,26 @@ export interface ProbePairOptions {
  * Measure UDP from `from` to `to` on a corosync port: `to` answers for the duration of the probe
  * (plus margin), `from` sends. `toAddress` is `to`'s address as `from` should reach it.
  */
-export async function probePair(from: AgentCaller, to: AgentCaller, toAddress: string, o: ProbePairOptions = {}): Promise<Result<ProbeMeasureResult>> {
+export async function probePair(
+  from: AgentCaller,
+  to: AgentCaller,
+  toAddress: string,
+  o: ProbePairOptions = {},
+): Promise<Result<ProbeMeasureResult>> {
   const port = o.port ?? 5405;
   const count = o.count ?? 20;
   const intervalMs = o.intervalMs ?? 20;
   const timeoutMs = o.timeoutMs ?? 1000;
-  const listening = await to.call('probe.listen', { ports: [port], durationMs: count * intervalMs + timeoutMs + 2_000 });
-  if (!listening.ok) return listening;
-  return from.call('probe.measure', { host: toAddress, port, count, intervalMs, timeoutMs }, { timeoutMs: count * intervalMs + timeoutMs + 15_000 });
+  const listening = await to.call('probe.listen', {
+    ports: [port],
+    durationMs: count * intervalMs + timeoutMs + 2_000,
+  });
+  if (!listening.ok) {
+    return listening;
+  }
+  return from.call(
+    'probe.measure',
+    { host: toAddress, port, count, intervalMs, timeoutMs },
+    { timeoutMs: count * intervalMs + timeoutMs + 15_000 },
+  );
 }

@@ -19,7 +19,9 @@ export interface AgentBundle {
  * (in a CommonJS bundle `import.meta.url` is empty).
  */
 export function defaultBundlePath(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  if (env.QUORATE_AGENT_BUNDLE) return env.QUORATE_AGENT_BUNDLE;
+  if (env.QUORATE_AGENT_BUNDLE) {
+    return env.QUORATE_AGENT_BUNDLE;
+  }
   let root: string;
   try {
     root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -24,7 +24,12 @@ import {
 
 /** A machine the bootstrapper can work on: a runner, plus SFTP-as-root and socket forwarding when the session has them. */
 export interface AgentHost extends CommandRunner {
-  upload(remotePath: string, data: string | Uint8Array, mode?: number, options?: { sudo?: boolean }): Promise<Result<void>>;
+  upload(
+    remotePath: string,
+    data: string | Uint8Array,
+    mode?: number,
+    options?: { sudo?: boolean },
+  ): Promise<Result<void>>;
   forwardUnixSocket?(remotePath: string): Promise<Result<Duplex>>;
 }
 
@@ -67,12 +72,24 @@ export interface ExecutorOptions {
   readonly now?: () => number;
 }
 
-async function runScript(host: AgentHost, what: string, script: string, opts: RunOptions & { allowFail?: boolean } = {}): Promise<Result<CommandOutput>> {
+async function runScript(
+  host: AgentHost,
+  what: string,
+  script: string,
+  opts: RunOptions & { allowFail?: boolean } = {},
+): Promise<Result<CommandOutput>> {
   const r = await host.run(`sh -c ${sh(script)}`, { sudo: true, timeoutMs: 120_000, ...opts });
-  if (!r.ok) return err(r.error.code, `${what} on ${host.label}: ${r.error.message}`, r.error.hint, r.error.cause);
+  if (!r.ok) {
+    return err(r.error.code, `${what} on ${host.label}: ${r.error.message}`, r.error.hint, r.error.cause);
+  }
   if (r.value.exitCode !== 0 && !opts.allowFail) {
     const detail = (r.value.stderr.trim() || r.value.stdout.trim()).split('\n').slice(-5).join(' | ');
-    return err('bootstrap.step-failed', `${what} failed on ${host.label} (exit ${r.value.exitCode ?? r.value.signal})${detail ? `: ${detail}` : ''}`, 'run it again; if it fails the same way, check the machine (disk space, /usr/local writable, apt sources)', detail);
+    return err(
+      'bootstrap.step-failed',
+      `${what} failed on ${host.label} (exit ${r.value.exitCode ?? r.value.signal})${detail ? `: ${detail}` : ''}`,
+      'run it again; if it fails the same way, check the machine (disk space, /usr/local writable, apt sources)',
+      detail,
+    );
   }
   return r;
 }
@@ -87,10 +104,15 @@ export async function inspectMachine(host: AgentHost): Promise<Result<MachineSta
  * Install the agent, or upgrade/replace/start it; does nothing when the same version and bundle is
  * installed and answering ("already installed, same version").
  */
-export async function installAgent(host: AgentHost, bundle: AgentBundle, options: ExecutorOptions = {}): Promise<Result<InstallOutcome>> {
+export async function installAgent(
+  host: AgentHost,
+  bundle: AgentBundle,
+  options: ExecutorOptions = {},
+): Promise<Result<InstallOutcome>> {
   const now = options.now ?? Date.now;
   const started = now();
-  const progress = (phase: BootstrapPhase, message: string): void => options.onProgress?.({ machine: host.label, phase, message });
+  const progress = (phase: BootstrapPhase, message: string): void =>
+    options.onProgress?.({ machine: host.label, phase, message });
   const failed = (r: { ok: false; error: QuorateError }): Result<never> => {
     progress('failed', r.error.message);
     return r;
@@ -98,23 +120,37 @@ export async function installAgent(host: AgentHost, bundle: AgentBundle, options
 
   progress('inspect', 'checking Node, the service manager and any installed agent');
   const inspected = await inspectMachine(host);
-  if (!inspected.ok) return failed(inspected);
+  if (!inspected.ok) {
+    return failed(inspected);
+  }
   let state = inspected.value;
   const decided = planInstall(state, bundle);
   if (!decided.ok) {
-    return failed(err(
-      decided.problem === 'no-node' ? 'bootstrap.no-node' : 'bootstrap.old-node',
-      decided.problem === 'no-node' ? `${host.label} has no Node.js and no apt-get to install it` : `${host.label} has Node ${state.nodeVersion}; the agent needs Node 18 or newer, and there is no apt-get to upgrade it`,
-      'install Node.js 18 or newer on that machine (e.g. from your distribution), then bootstrap again',
-    ));
+    return failed(
+      err(
+        decided.problem === 'no-node' ? 'bootstrap.no-node' : 'bootstrap.old-node',
+        decided.problem === 'no-node'
+          ? `${host.label} has no Node.js and no apt-get to install it`
+          : `${host.label} has Node ${state.nodeVersion}; the agent needs Node 18 or newer, and there is no apt-get to upgrade it`,
+        'install Node.js 18 or newer on that machine (e.g. from your distribution), then bootstrap again',
+      ),
+    );
   }
   const plan = decided.plan;
   progress('inspect', plan.reason);
   if (plan.action === 'unchanged') {
     progress('done', plan.reason);
     return ok({
-      machine: host.label, action: 'unchanged', message: plan.reason, version: bundle.version, previousVersion: state.installedVersion,
-      agentPid: state.agentPid, nodeVersion: state.nodeVersion, nodeInstalled: false, systemd: state.systemd, durationMs: now() - started,
+      machine: host.label,
+      action: 'unchanged',
+      message: plan.reason,
+      version: bundle.version,
+      previousVersion: state.installedVersion,
+      agentPid: state.agentPid,
+      nodeVersion: state.nodeVersion,
+      nodeInstalled: false,
+      systemd: state.systemd,
+      durationMs: now() - started,
     });
   }
 
@@ -127,40 +163,103 @@ export async function installAgent(host: AgentHost, bundle: AgentBundle, options
         lineBuffer[c.stream] += c.text;
         const lines = lineBuffer[c.stream].split('\n');
         lineBuffer[c.stream] = lines.pop() ?? '';
-        for (const line of lines) if (line.trim()) progress('node', line.trim());
+        for (const line of lines) {
+          if (line.trim()) {
+            progress('node', line.trim());
+          }
+        }
       },
     });
-    if (!r.ok) return failed(r);
+    if (!r.ok) {
+      return failed(r);
+    }
     const again = await inspectMachine(host);
-    if (!again.ok) return failed(again);
+    if (!again.ok) {
+      return failed(again);
+    }
     state = again.value;
-    if (state.nodePath === null) return failed(err('bootstrap.no-node', `nodejs was installed on ${host.label} but no node binary is on the PATH`, 'check the nodejs package there (dpkg -L nodejs)'));
+    if (state.nodePath === null) {
+      return failed(
+        err(
+          'bootstrap.no-node',
+          `nodejs was installed on ${host.label} but no node binary is on the PATH`,
+          'check the nodejs package there (dpkg -L nodejs)',
+        ),
+      );
+    }
   }
 
   progress('upload', `uploading the agent (${bundle.bytes.length} bytes) to ${AGENT_BUNDLE_PATH}`);
   const prepared = await runScript(host, 'creating /usr/local/lib/quorate-agent', prepareScript());
-  if (!prepared.ok) return failed(prepared);
+  if (!prepared.ok) {
+    return failed(prepared);
+  }
   const uploaded = await host.upload(AGENT_BUNDLE_PATH, bundle.bytes, 0o644, { sudo: true });
-  if (!uploaded.ok) return failed(uploaded);
+  if (!uploaded.ok) {
+    return failed(uploaded);
+  }
 
-  progress('activate', state.systemd ? 'starting the quorate-agent systemd service' : 'starting the agent under its supervisor (no systemd)');
-  const activated = await runScript(host, 'starting the agent', activateScript({ nodePath: state.nodePath!, systemd: state.systemd, version: bundle.version, digest: bundle.digest }), { timeoutMs: 60_000 });
-  if (!activated.ok) return failed(activated);
+  progress(
+    'activate',
+    state.systemd
+      ? 'starting the quorate-agent systemd service'
+      : 'starting the agent under its supervisor (no systemd)',
+  );
+  const activated = await runScript(
+    host,
+    'starting the agent',
+    activateScript({
+      nodePath: state.nodePath!,
+      systemd: state.systemd,
+      version: bundle.version,
+      digest: bundle.digest,
+    }),
+    { timeoutMs: 60_000 },
+  );
+  if (!activated.ok) {
+    return failed(activated);
+  }
   const after = parseMachineState(activated.value.stdout);
   if (after.runningVersion !== bundle.version) {
-    return failed(err('bootstrap.agent-not-answering', `the agent on ${host.label} answers as version ${after.runningVersion ?? '(none)'}, expected ${bundle.version}`, 'look at /var/log/quorate-agent.log (or journalctl -u quorate-agent) there'));
+    return failed(
+      err(
+        'bootstrap.agent-not-answering',
+        `the agent on ${host.label} answers as version ${after.runningVersion ?? '(none)'}, expected ${bundle.version}`,
+        'look at /var/log/quorate-agent.log (or journalctl -u quorate-agent) there',
+      ),
+    );
   }
-  const message = plan.action === 'install' ? `installed agent ${bundle.version}` : plan.action === 'start' ? `started agent ${bundle.version}` : plan.reason.replace(/^upgrading/, 'upgraded').replace(/^replacing/, 'replaced');
+  const message =
+    plan.action === 'install'
+      ? `installed agent ${bundle.version}`
+      : plan.action === 'start'
+        ? `started agent ${bundle.version}`
+        : plan.reason.replace(/^upgrading/, 'upgraded').replace(/^replacing/, 'replaced');
   progress('done', `${message}, running as PID ${after.agentPid ?? '?'}`);
   return ok({
-    machine: host.label, action: plan.action, message, version: bundle.version, previousVersion: state.installedVersion,
-    agentPid: after.agentPid, nodeVersion: state.nodeVersion, nodeInstalled: plan.installNode, systemd: state.systemd, durationMs: now() - started,
+    machine: host.label,
+    action: plan.action,
+    message,
+    version: bundle.version,
+    previousVersion: state.installedVersion,
+    agentPid: after.agentPid,
+    nodeVersion: state.nodeVersion,
+    nodeInstalled: plan.installNode,
+    systemd: state.systemd,
+    durationMs: now() - started,
   });
 }
 
 /** Stop the agent and remove everything install added. */
-export async function uninstallAgent(host: AgentHost, options: ExecutorOptions = {}): Promise<Result<UninstallOutcome>> {
-  options.onProgress?.({ machine: host.label, phase: 'uninstall', message: 'stopping the agent and removing its files' });
+export async function uninstallAgent(
+  host: AgentHost,
+  options: ExecutorOptions = {},
+): Promise<Result<UninstallOutcome>> {
+  options.onProgress?.({
+    machine: host.label,
+    phase: 'uninstall',
+    message: 'stopping the agent and removing its files',
+  });
   const r = await runScript(host, 'uninstalling the agent', uninstallScript(), { timeoutMs: 60_000 });
   if (!r.ok) {
     options.onProgress?.({ machine: host.label, phase: 'failed', message: r.error.message });
@@ -170,18 +269,29 @@ export async function uninstallAgent(host: AgentHost, options: ExecutorOptions =
   const removed = lines.filter((l) => l.startsWith('removed=')).map((l) => l.slice('removed='.length));
   const kept = lines.filter((l) => l.startsWith('kept=')).map((l) => l.slice('kept='.length));
   const nodeInstalledByQuorate = lines.includes('node_by_quorate=yes');
-  options.onProgress?.({ machine: host.label, phase: 'done', message: `removed ${removed.length} item(s)${kept.length ? `; kept ${kept.join(', ')}` : ''}${nodeInstalledByQuorate ? '; nodejs (installed by Quorate) was left in place: apt-get remove nodejs if nothing else needs it' : ''}` });
+  options.onProgress?.({
+    machine: host.label,
+    phase: 'done',
+    message: `removed ${removed.length} item(s)${kept.length ? `; kept ${kept.join(', ')}` : ''}${nodeInstalledByQuorate ? '; nodejs (installed by Quorate) was left in place: apt-get remove nodejs if nothing else needs it' : ''}`,
+  });
   return ok({ machine: host.label, removed, kept, nodeInstalledByQuorate });
 }
 
 /** Install on many machines, at most `concurrency` at once; one result per machine, in input order. */
-export async function installAgents(hosts: readonly AgentHost[], bundle: AgentBundle, options: ExecutorOptions & { concurrency?: number } = {}): Promise<Result<InstallOutcome>[]> {
+export async function installAgents(
+  hosts: readonly AgentHost[],
+  bundle: AgentBundle,
+  options: ExecutorOptions & { concurrency?: number } = {},
+): Promise<Result<InstallOutcome>[]> {
   const q = queue(options.concurrency ?? 8);
   return Promise.all(hosts.map((h) => q.add(() => installAgent(h, bundle, options))));
 }
 
 /** Uninstall from many machines, at most `concurrency` at once. */
-export async function uninstallAgents(hosts: readonly AgentHost[], options: ExecutorOptions & { concurrency?: number } = {}): Promise<Result<UninstallOutcome>[]> {
+export async function uninstallAgents(
+  hosts: readonly AgentHost[],
+  options: ExecutorOptions & { concurrency?: number } = {},
+): Promise<Result<UninstallOutcome>[]> {
   const q = queue(options.concurrency ?? 8);
   return Promise.all(hosts.map((h) => q.add(() => uninstallAgent(h, options))));
 }

@@ -13,7 +13,9 @@ export interface Queue {
 }
 
 export function queue(concurrency: number): Queue {
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`queue: concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`queue: concurrency must be a positive integer, got ${concurrency}`);
+  }
   const waiting: (() => void)[] = [];
   let running = 0;
   let idleWaiters: (() => void)[] = [];
@@ -26,7 +28,9 @@ export function queue(concurrency: number): Queue {
     if (running === 0 && waiting.length === 0) {
       const w = idleWaiters;
       idleWaiters = [];
-      for (const resolve of w) resolve();
+      for (const resolve of w) {
+        resolve();
+      }
     }
   };
 
@@ -55,7 +59,9 @@ export function queue(concurrency: number): Queue {
       return waiting.length;
     },
     idle(): Promise<void> {
-      if (running === 0 && waiting.length === 0) return Promise.resolve();
+      if (running === 0 && waiting.length === 0) {
+        return Promise.resolve();
+      }
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
   };

@@ -20,8 +20,15 @@ export const AGENT_UNIT_PATH = `/etc/systemd/system/${AGENT_UNIT_NAME}`;
 export const AGENT_LOG_PATH = '/var/log/quorate-agent.log';
 /** Everything install may create; uninstall removes exactly these. */
 export const AGENT_FILES: readonly string[] = [
-  AGENT_BUNDLE_PATH, AGENT_VERSION_PATH, AGENT_SUPERVISOR_PATH, AGENT_NODE_MARKER_PATH, AGENT_SOCKET_PATH,
-  AGENT_SUPERVISOR_PID_PATH, AGENT_PID_PATH, AGENT_UNIT_PATH, AGENT_LOG_PATH,
+  AGENT_BUNDLE_PATH,
+  AGENT_VERSION_PATH,
+  AGENT_SUPERVISOR_PATH,
+  AGENT_NODE_MARKER_PATH,
+  AGENT_SOCKET_PATH,
+  AGENT_SUPERVISOR_PID_PATH,
+  AGENT_PID_PATH,
+  AGENT_UNIT_PATH,
+  AGENT_LOG_PATH,
 ];
 export const AGENT_DIRS: readonly string[] = [AGENT_DIR, AGENT_RUN_DIR];
 
@@ -89,7 +96,9 @@ export function parseMachineState(stdout: string): MachineState {
   const kv = new Map<string, string>();
   for (const line of stdout.split('\n')) {
     const i = line.indexOf('=');
-    if (i > 0) kv.set(line.slice(0, i).trim(), line.slice(i + 1).trim());
+    if (i > 0) {
+      kv.set(line.slice(0, i).trim(), line.slice(i + 1).trim());
+    }
   }
   const str = (k: string): string | null => {
     const v = kv.get(k);
@@ -102,7 +111,9 @@ export function parseMachineState(stdout: string): MachineState {
   if (hello) {
     try {
       const parsed = JSON.parse(hello) as { result?: { agentVersion?: unknown } };
-      if (typeof parsed.result?.agentVersion === 'string') runningVersion = parsed.result.agentVersion;
+      if (typeof parsed.result?.agentVersion === 'string') {
+        runningVersion = parsed.result.agentVersion;
+      }
     } catch {
       runningVersion = null;
     }
@@ -132,7 +143,9 @@ export function compareVersions(a: string, b: string): number {
   const pb = b.split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
     const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
+    if (d !== 0) {
+      return d;
+    }
   }
   return 0;
 }
@@ -156,25 +169,54 @@ export interface InstallPlan {
 }
 
 /** Decide what install must do. Pure; `null` + problem when it cannot proceed (no Node, no apt). */
-export function planInstall(state: MachineState, bundle: { version: string; digest: string }): { ok: true; plan: InstallPlan } | { ok: false; problem: 'no-node' | 'old-node' } {
+export function planInstall(
+  state: MachineState,
+  bundle: { version: string; digest: string },
+): { ok: true; plan: InstallPlan } | { ok: false; problem: 'no-node' | 'old-node' } {
   const major = nodeMajor(state.nodeVersion);
   const nodeOk = state.nodePath !== null && major !== null && major >= MIN_NODE_MAJOR;
-  if (!nodeOk && !state.apt) return { ok: false, problem: state.nodePath === null ? 'no-node' : 'old-node' };
+  if (!nodeOk && !state.apt) {
+    return { ok: false, problem: state.nodePath === null ? 'no-node' : 'old-node' };
+  }
   const installNode = !nodeOk;
   const same = state.installedVersion === bundle.version && state.installedDigest === bundle.digest;
   if (same && !installNode) {
     if (state.agentPid !== null && state.runningVersion === bundle.version) {
-      return { ok: true, plan: { action: 'unchanged', installNode, reason: `already installed, same version (${bundle.version}), running as PID ${state.agentPid}` } };
+      return {
+        ok: true,
+        plan: {
+          action: 'unchanged',
+          installNode,
+          reason: `already installed, same version (${bundle.version}), running as PID ${state.agentPid}`,
+        },
+      };
     }
-    return { ok: true, plan: { action: 'start', installNode, reason: `version ${bundle.version} installed but not running: starting it` } };
+    return {
+      ok: true,
+      plan: {
+        action: 'start',
+        installNode,
+        reason: `version ${bundle.version} installed but not running: starting it`,
+      },
+    };
   }
   if (state.installedVersion === null) {
     return { ok: true, plan: { action: 'install', installNode, reason: `installing agent ${bundle.version}` } };
   }
   if (compareVersions(state.installedVersion, bundle.version) < 0) {
-    return { ok: true, plan: { action: 'upgrade', installNode, reason: `upgrading agent ${state.installedVersion} → ${bundle.version}` } };
+    return {
+      ok: true,
+      plan: { action: 'upgrade', installNode, reason: `upgrading agent ${state.installedVersion} → ${bundle.version}` },
+    };
   }
-  return { ok: true, plan: { action: 'replace', installNode, reason: `replacing agent ${state.installedVersion} (${state.installedDigest ?? 'no digest'}) with ${bundle.version} (${bundle.digest})` } };
+  return {
+    ok: true,
+    plan: {
+      action: 'replace',
+      installNode,
+      reason: `replacing agent ${state.installedVersion} (${state.installedDigest ?? 'no digest'}) with ${bundle.version} (${bundle.digest})`,
+    },
+  };
 }
 
 /** Installs Debian's nodejs (bookworm: 18.x), non-interactively; refreshes package lists only when needed. */

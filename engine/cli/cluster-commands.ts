@@ -8,8 +8,18 @@ import type { LinkNumber } from '../model/cluster';
 import type { StepEvent } from '../ops/executor';
 import { fileJournalStore } from '../ops/journal.fs';
 import {
-  changeLink, clusterStatus, createCluster, joinCluster, preflightMachines, removeNode, removeQdevice, setExpected, setupQdevice,
-  type OpResult, type OpsContext, type StatusView,
+  changeLink,
+  clusterStatus,
+  createCluster,
+  joinCluster,
+  preflightMachines,
+  removeNode,
+  removeQdevice,
+  setExpected,
+  setupQdevice,
+  type OpResult,
+  type OpsContext,
+  type StatusView,
 } from '../ops/operations';
 import type { Plan } from '../ops/plan';
 import { storeConnector } from '../ops/connect.ssh';
@@ -26,7 +36,9 @@ export interface ClusterCommandDeps {
 }
 
 function contextFor(io: CliIo, json: boolean, deps: ClusterCommandDeps): OpsContext {
-  if (deps.ctx) return deps.ctx;
+  if (deps.ctx) {
+    return deps.ctx;
+  }
   const home = defaultHome();
   return {
     home,
@@ -34,9 +46,13 @@ function contextFor(io: CliIo, json: boolean, deps: ClusterCommandDeps): OpsCont
     connect: storeConnector(home, keyringSecrets()),
     // Progress goes to stderr in both modes: stdout carries only the result.
     onEvent: (e: StepEvent) => {
-      if (e.state === 'running' && !e.line) io.stderr(`… ${e.machine}: ${e.title}\n`);
-      else if (e.state !== 'running') io.stderr(`${e.state.padEnd(11)} ${e.machine}: ${e.title}${e.line ? ` — ${e.line}` : ''}\n`);
-      else if (!json) io.stderr(`            ${e.machine}: ${e.line}\n`);
+      if (e.state === 'running' && !e.line) {
+        io.stderr(`… ${e.machine}: ${e.title}\n`);
+      } else if (e.state !== 'running') {
+        io.stderr(`${e.state.padEnd(11)} ${e.machine}: ${e.title}${e.line ? ` — ${e.line}` : ''}\n`);
+      } else if (!json) {
+        io.stderr(`            ${e.machine}: ${e.line}\n`);
+      }
     },
   };
 }
@@ -47,7 +63,9 @@ function linksFrom(values: Record<string, unknown>): Partial<Record<LinkNumber, 
   const out: Partial<Record<LinkNumber, string>> = {};
   for (let l = 0; l < 8; l++) {
     const v = values[`link${l}`];
-    if (typeof v === 'string' && v) out[l as LinkNumber] = v;
+    if (typeof v === 'string' && v) {
+      out[l as LinkNumber] = v;
+    }
   }
   return Object.keys(out).length ? out : undefined;
 }
@@ -67,18 +85,32 @@ export function planView(plan: Plan): object {
 
 function printChecks(io: CliIo, checks: readonly Check[]): void {
   for (const c of checks) {
-    io.stdout(`${c.status.toUpperCase().padEnd(4)} ${c.id.replace('preflight.', '').padEnd(18)} ${c.subject}: ${c.measured} (${c.threshold})\n`);
-    if (c.hint) io.stdout(`     hint: ${c.hint}\n`);
+    io.stdout(
+      `${c.status.toUpperCase().padEnd(4)} ${c.id.replace('preflight.', '').padEnd(18)} ${c.subject}: ${c.measured} (${c.threshold})\n`,
+    );
+    if (c.hint) {
+      io.stdout(`     hint: ${c.hint}\n`);
+    }
   }
 }
 
 function printPlan(io: CliIo, plan: Plan): void {
   io.stdout(`plan: ${plan.op} ${plan.cluster} (${plan.provider})\n`);
-  if (plan.before) io.stdout(`quorum before: ${plan.before.quorum} of ${plan.before.expectedVotes} votes, can lose ${plan.before.canLose}\n`);
-  io.stdout(`quorum after:  ${plan.after.quorum} of ${plan.after.expectedVotes} votes, can lose ${plan.after.canLose}\n`);
-  for (const [m, files] of Object.entries(plan.files)) io.stdout(`changes on ${m}: ${files.join(', ')}\n`);
+  if (plan.before) {
+    io.stdout(
+      `quorum before: ${plan.before.quorum} of ${plan.before.expectedVotes} votes, can lose ${plan.before.canLose}\n`,
+    );
+  }
+  io.stdout(
+    `quorum after:  ${plan.after.quorum} of ${plan.after.expectedVotes} votes, can lose ${plan.after.canLose}\n`,
+  );
+  for (const [m, files] of Object.entries(plan.files)) {
+    io.stdout(`changes on ${m}: ${files.join(', ')}\n`);
+  }
   plan.steps.forEach((s, i) => io.stdout(`${String(i + 1).padStart(3)}. ${s.machine}: ${s.title}\n`));
-  for (const w of plan.warnings) io.stdout(`warning: ${w}\n`);
+  for (const w of plan.warnings) {
+    io.stdout(`warning: ${w}\n`);
+  }
 }
 
 /** Print an operation's outcome; returns the exit code. */
@@ -86,99 +118,217 @@ function report(io: CliIo, json: boolean, r: Result<OpResult>, planOnly: boolean
   if (!r.ok) {
     let checks: unknown;
     if (r.error.code === 'preflight.failed' && r.error.cause) {
-      try { checks = (JSON.parse(r.error.cause) as { checks: unknown }).checks; } catch { checks = undefined; }
+      try {
+        checks = (JSON.parse(r.error.cause) as { checks: unknown }).checks;
+      } catch {
+        checks = undefined;
+      }
     }
-    if (json) io.stdout(`${JSON.stringify({ ok: false, error: { code: r.error.code, message: r.error.message, hint: r.error.hint }, ...(checks ? { checks } : {}) })}\n`);
-    else {
-      if (Array.isArray(checks)) printChecks(io, (checks as Check[]).filter((c) => c.status !== 'pass'));
+    if (json) {
+      io.stdout(
+        `${JSON.stringify({ ok: false, error: { code: r.error.code, message: r.error.message, hint: r.error.hint }, ...(checks ? { checks } : {}) })}\n`,
+      );
+    } else {
+      if (Array.isArray(checks)) {
+        printChecks(
+          io,
+          (checks as Check[]).filter((c) => c.status !== 'pass'),
+        );
+      }
       io.stderr(`error: ${r.error.message}\nhint: ${r.error.hint}\n`);
     }
     return 1;
   }
   const { plan, outcome, preflight } = r.value;
   if (planOnly) {
-    if (json) io.stdout(`${JSON.stringify({ ok: true, plan: planView(plan), ...(preflight ? { preflight } : {}) })}\n`);
-    else {
-      if (preflight) printChecks(io, preflight.checks.filter((c) => c.status !== 'pass'));
+    if (json) {
+      io.stdout(`${JSON.stringify({ ok: true, plan: planView(plan), ...(preflight ? { preflight } : {}) })}\n`);
+    } else {
+      if (preflight) {
+        printChecks(
+          io,
+          preflight.checks.filter((c) => c.status !== 'pass'),
+        );
+      }
       printPlan(io, plan);
     }
     return 0;
   }
   const verified = outcome?.journal.state === 'done';
   const rolledBack = outcome?.journal.state === 'rolled-back';
-  if (json) io.stdout(`${JSON.stringify({ ok: verified || rolledBack, verified, resumed: outcome?.resumed ?? false, state: outcome?.journal.state, plan: planView(plan), ...extra })}\n`);
-  else {
-    for (const w of plan.warnings) io.stdout(`warning: ${w}\n`);
-    io.stdout(rolledBack ? `${plan.op} ${plan.cluster}: rolled back\n` : `${plan.op} ${plan.cluster}: done and verified${outcome?.resumed ? ' (resumed an interrupted run)' : ''}\n`);
+  if (json) {
+    io.stdout(
+      `${JSON.stringify({ ok: verified || rolledBack, verified, resumed: outcome?.resumed ?? false, state: outcome?.journal.state, plan: planView(plan), ...extra })}\n`,
+    );
+  } else {
+    for (const w of plan.warnings) {
+      io.stdout(`warning: ${w}\n`);
+    }
+    io.stdout(
+      rolledBack
+        ? `${plan.op} ${plan.cluster}: rolled back\n`
+        : `${plan.op} ${plan.cluster}: done and verified${outcome?.resumed ? ' (resumed an interrupted run)' : ''}\n`,
+    );
   }
   return verified || rolledBack ? 0 : 1;
 }
 
 export async function runPreflightCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...linkOptions, json: { type: 'boolean', default: false } } });
-  if (positionals.length === 0) throw new UsageError('preflight: expected one or more ADDR');
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...linkOptions, json: { type: 'boolean', default: false } },
+  });
+  if (positionals.length === 0) {
+    throw new UsageError('preflight: expected one or more ADDR');
+  }
   const r = await preflightMachines(contextFor(io, values.json, deps), positionals, linksFrom(values));
   if (!r.ok) {
-    if (values.json) io.stdout(`${JSON.stringify({ ok: false, checks: [], error: r.error })}\n`);
-    else io.stderr(`error: ${r.error.message}\nhint: ${r.error.hint}\n`);
+    if (values.json) {
+      io.stdout(`${JSON.stringify({ ok: false, checks: [], error: r.error })}\n`);
+    } else {
+      io.stderr(`error: ${r.error.message}\nhint: ${r.error.hint}\n`);
+    }
     return 1;
   }
-  if (values.json) io.stdout(`${JSON.stringify({ ok: r.value.ok, checks: r.value.checks })}\n`);
-  else {
+  if (values.json) {
+    io.stdout(`${JSON.stringify({ ok: r.value.ok, checks: r.value.checks })}\n`);
+  } else {
     printChecks(io, r.value.checks);
     io.stdout(r.value.ok ? 'pre-flight passed\n' : 'pre-flight FAILED\n');
   }
   return r.value.ok ? 0 : 1;
 }
 
-const opFlags = { plan: { type: 'boolean' as const, default: false }, json: { type: 'boolean' as const, default: false }, rollback: { type: 'boolean' as const, default: false } };
+const opFlags = {
+  plan: { type: 'boolean' as const, default: false },
+  json: { type: 'boolean' as const, default: false },
+  rollback: { type: 'boolean' as const, default: false },
+};
 
 export async function runCreateCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...opFlags, ...linkOptions, node: { type: 'string', multiple: true } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...opFlags, ...linkOptions, node: { type: 'string', multiple: true } },
+  });
   const name = positionals[0];
-  if (!name || positionals.length > 1) throw new UsageError('create: expected exactly one NAME');
-  if (!values.node?.length) throw new UsageError('create: pass --node ADDR for each machine (the first founds the cluster)');
+  if (!name || positionals.length > 1) {
+    throw new UsageError('create: expected exactly one NAME');
+  }
+  if (!values.node?.length) {
+    throw new UsageError('create: pass --node ADDR for each machine (the first founds the cluster)');
+  }
   const links = linksFrom(values);
-  const r = await createCluster(contextFor(io, values.json, deps), { name, machines: values.node, ...(links ? { links } : {}), planOnly: values.plan, rollback: values.rollback });
+  const r = await createCluster(contextFor(io, values.json, deps), {
+    name,
+    machines: values.node,
+    ...(links ? { links } : {}),
+    planOnly: values.plan,
+    rollback: values.rollback,
+  });
   return report(io, values.json, r, values.plan);
 }
 
 export async function runJoinCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...opFlags, ...linkOptions, node: { type: 'string', multiple: true } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...opFlags, ...linkOptions, node: { type: 'string', multiple: true } },
+  });
   const name = positionals[0];
-  if (!name || positionals.length > 1) throw new UsageError('join: expected exactly one NAME');
-  if (!values.node?.length) throw new UsageError('join: pass --node ADDR');
+  if (!name || positionals.length > 1) {
+    throw new UsageError('join: expected exactly one NAME');
+  }
+  if (!values.node?.length) {
+    throw new UsageError('join: pass --node ADDR');
+  }
   const links = linksFrom(values);
-  const r = await joinCluster(contextFor(io, values.json, deps), { name, machines: values.node, ...(links ? { links } : {}), planOnly: values.plan, rollback: values.rollback });
+  const r = await joinCluster(contextFor(io, values.json, deps), {
+    name,
+    machines: values.node,
+    ...(links ? { links } : {}),
+    planOnly: values.plan,
+    rollback: values.rollback,
+  });
   return report(io, values.json, r, values.plan);
 }
 
 export async function runRemoveCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...opFlags, node: { type: 'string' }, force: { type: 'boolean', default: false }, confirm: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...opFlags,
+      node: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      confirm: { type: 'string' },
+    },
+  });
   const name = positionals[0];
-  if (!name || positionals.length > 1) throw new UsageError('remove: expected exactly one NAME');
-  if (!values.node) throw new UsageError('remove: pass --node NODENAME');
-  if (values.force && values.confirm === undefined) throw new UsageError(`remove --force: also type the cluster name: --confirm ${name}`);
-  const r = await removeNode(contextFor(io, values.json, deps), { name, node: values.node, ...(values.force ? { forceConfirm: values.confirm! } : {}), planOnly: values.plan, rollback: values.rollback });
+  if (!name || positionals.length > 1) {
+    throw new UsageError('remove: expected exactly one NAME');
+  }
+  if (!values.node) {
+    throw new UsageError('remove: pass --node NODENAME');
+  }
+  if (values.force && values.confirm === undefined) {
+    throw new UsageError(`remove --force: also type the cluster name: --confirm ${name}`);
+  }
+  const r = await removeNode(contextFor(io, values.json, deps), {
+    name,
+    node: values.node,
+    ...(values.force ? { forceConfirm: values.confirm! } : {}),
+    planOnly: values.plan,
+    rollback: values.rollback,
+  });
   return report(io, values.json, r, values.plan);
 }
 
 export async function runQdeviceCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'setup') {
-    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { ...opFlags, host: { type: 'string' }, algorithm: { type: 'string' }, yes: { type: 'boolean', default: false } } });
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        ...opFlags,
+        host: { type: 'string' },
+        algorithm: { type: 'string' },
+        yes: { type: 'boolean', default: false },
+      },
+    });
     const name = positionals[0];
-    if (!name || positionals.length > 1) throw new UsageError('qdevice setup: expected exactly one NAME');
-    if (!values.host) throw new UsageError('qdevice setup: pass --host ADDR (the machine that runs corosync-qnetd)');
-    if (values.algorithm !== undefined && values.algorithm !== 'ffsplit' && values.algorithm !== 'lms') throw new UsageError('qdevice setup: --algorithm is ffsplit or lms');
-    const r = await setupQdevice(contextFor(io, values.json, deps), { name, host: values.host, ...(values.algorithm ? { algorithm: values.algorithm as 'ffsplit' | 'lms' } : {}), consent: values.yes, planOnly: values.plan, rollback: values.rollback });
+    if (!name || positionals.length > 1) {
+      throw new UsageError('qdevice setup: expected exactly one NAME');
+    }
+    if (!values.host) {
+      throw new UsageError('qdevice setup: pass --host ADDR (the machine that runs corosync-qnetd)');
+    }
+    if (values.algorithm !== undefined && values.algorithm !== 'ffsplit' && values.algorithm !== 'lms') {
+      throw new UsageError('qdevice setup: --algorithm is ffsplit or lms');
+    }
+    const r = await setupQdevice(contextFor(io, values.json, deps), {
+      name,
+      host: values.host,
+      ...(values.algorithm ? { algorithm: values.algorithm as 'ffsplit' | 'lms' } : {}),
+      consent: values.yes,
+      planOnly: values.plan,
+      rollback: values.rollback,
+    });
     return report(io, values.json, r, values.plan);
   }
   if (sub === 'remove') {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: opFlags });
     const name = positionals[0];
-    if (!name || positionals.length > 1) throw new UsageError('qdevice remove: expected exactly one NAME');
-    const r = await removeQdevice(contextFor(io, values.json, deps), { name, planOnly: values.plan, rollback: values.rollback });
+    if (!name || positionals.length > 1) {
+      throw new UsageError('qdevice remove: expected exactly one NAME');
+    }
+    const r = await removeQdevice(contextFor(io, values.json, deps), {
+      name,
+      planOnly: values.plan,
+      rollback: values.rollback,
+    });
     return report(io, values.json, r, values.plan);
   }
   throw new UsageError('qdevice: expected "setup" or "remove"');
@@ -186,52 +336,108 @@ export async function runQdeviceCommand(argv: string[], io: CliIo, deps: Cluster
 
 /** `quorate link NAME --linkN CIDR [--priority P] [--plan] [--json]`: add or change one redundant link. */
 export async function runLinkCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...opFlags, ...linkOptions, priority: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...opFlags, ...linkOptions, priority: { type: 'string' } },
+  });
   const name = positionals[0];
-  if (!name || positionals.length > 1) throw new UsageError('link: expected exactly one NAME');
+  if (!name || positionals.length > 1) {
+    throw new UsageError('link: expected exactly one NAME');
+  }
   const links = Object.entries(linksFrom(values) ?? {});
-  if (links.length !== 1) throw new UsageError('link: pass exactly one --linkN CIDR (the network of that link)');
+  if (links.length !== 1) {
+    throw new UsageError('link: pass exactly one --linkN CIDR (the network of that link)');
+  }
   const [l, cidr] = links[0]!;
   const priority = values.priority === undefined ? undefined : Number(values.priority);
-  if (priority !== undefined && (!Number.isInteger(priority) || priority < 0 || priority > 255)) throw new UsageError('link: --priority is 0..255');
-  const r = await changeLink(contextFor(io, values.json, deps), { name, link: Number(l) as LinkNumber, cidr, ...(priority !== undefined ? { priority } : {}), planOnly: values.plan, rollback: values.rollback });
+  if (priority !== undefined && (!Number.isInteger(priority) || priority < 0 || priority > 255)) {
+    throw new UsageError('link: --priority is 0..255');
+  }
+  const r = await changeLink(contextFor(io, values.json, deps), {
+    name,
+    link: Number(l) as LinkNumber,
+    cidr,
+    ...(priority !== undefined ? { priority } : {}),
+    planOnly: values.plan,
+    rollback: values.rollback,
+  });
   return report(io, values.json, r, values.plan);
 }
 
 export async function runExpectedCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { votes: { type: 'string' }, confirm: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { votes: { type: 'string' }, confirm: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
   const name = positionals[0];
-  if (!name || positionals.length > 1) throw new UsageError('expected: expected exactly one NAME');
+  if (!name || positionals.length > 1) {
+    throw new UsageError('expected: expected exactly one NAME');
+  }
   const votes = Number(values.votes);
-  if (!Number.isInteger(votes) || votes < 1) throw new UsageError('expected: --votes must be a positive integer');
-  if (values.confirm === undefined) throw new UsageError(`expected: type the cluster name to confirm: --confirm ${name}`);
+  if (!Number.isInteger(votes) || votes < 1) {
+    throw new UsageError('expected: --votes must be a positive integer');
+  }
+  if (values.confirm === undefined) {
+    throw new UsageError(`expected: type the cluster name to confirm: --confirm ${name}`);
+  }
   const r = await setExpected(contextFor(io, values.json, deps), { name, votes, confirm: values.confirm });
-  return report(io, values.json, r, false, r.ok && r.value.status ? { expectedVotes: r.value.status.expectedVotes, quorate: r.value.status.quorate } : {});
+  return report(
+    io,
+    values.json,
+    r,
+    false,
+    r.ok && r.value.status ? { expectedVotes: r.value.status.expectedVotes, quorate: r.value.status.quorate } : {},
+  );
 }
 
 /** The fixed `status --json` shape. */
 export function statusJson(v: StatusView): object {
-  return { quorate: v.quorate, expectedVotes: v.expectedVotes, totalVotes: v.totalVotes, quorum: v.quorum, nodes: v.nodes, qdevice: v.qdevice };
+  return {
+    quorate: v.quorate,
+    expectedVotes: v.expectedVotes,
+    totalVotes: v.totalVotes,
+    quorum: v.quorum,
+    nodes: v.nodes,
+    qdevice: v.qdevice,
+  };
 }
 
 export async function runStatusCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false } },
+  });
   const name = positionals[0];
-  if (!name || positionals.length > 1) throw new UsageError('status: expected exactly one NAME');
+  if (!name || positionals.length > 1) {
+    throw new UsageError('status: expected exactly one NAME');
+  }
   const r = await clusterStatus(contextFor(io, values.json, deps), name);
   if (!r.ok) {
-    if (values.json) io.stdout(`${JSON.stringify({ ok: false, error: r.error })}\n`);
-    else io.stderr(`error: ${r.error.message}\nhint: ${r.error.hint}\n`);
+    if (values.json) {
+      io.stdout(`${JSON.stringify({ ok: false, error: r.error })}\n`);
+    } else {
+      io.stderr(`error: ${r.error.message}\nhint: ${r.error.hint}\n`);
+    }
     return 1;
   }
   const v = r.value;
-  if (values.json) io.stdout(`${JSON.stringify(statusJson(v))}\n`);
-  else {
-    io.stdout(`Cluster ${v.name} (read from ${v.readFrom})\nQuorate: ${v.quorate ? 'Yes' : 'No'}\nExpected votes: ${v.expectedVotes}\nTotal votes: ${v.totalVotes}\nQuorum: ${v.quorum}\n\nMembership\n`);
-    for (const n of v.nodes) io.stdout(`  ${String(n.nodeid).padStart(3)}  ${n.votes}  ${n.online ? 'online ' : 'OFFLINE'}  ${n.name}\n`);
+  if (values.json) {
+    io.stdout(`${JSON.stringify(statusJson(v))}\n`);
+  } else {
+    io.stdout(
+      `Cluster ${v.name} (read from ${v.readFrom})\nQuorate: ${v.quorate ? 'Yes' : 'No'}\nExpected votes: ${v.expectedVotes}\nTotal votes: ${v.totalVotes}\nQuorum: ${v.quorum}\n\nMembership\n`,
+    );
+    for (const n of v.nodes) {
+      io.stdout(`  ${String(n.nodeid).padStart(3)}  ${n.votes}  ${n.online ? 'online ' : 'OFFLINE'}  ${n.name}\n`);
+    }
     if (v.qdevice) {
       io.stdout(`\nQDevice on ${v.qdevice.host}: ${v.qdevice.flags.join(',') || '(no flags)'}\n`);
-      for (const f of v.qdevice.flags) io.stdout(`  ${f.padEnd(3)} ${QDEVICE_FLAG_MEANINGS[f] ?? ''}\n`);
+      for (const f of v.qdevice.flags) {
+        io.stdout(`  ${f.padEnd(3)} ${QDEVICE_FLAG_MEANINGS[f] ?? ''}\n`);
+      }
     }
   }
   // Exit 0 means "status read"; whether it is quorate is in the output (scripts read `quorate`).

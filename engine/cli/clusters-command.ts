@@ -10,9 +10,13 @@ export async function runClustersCommand(argv: string[], io: CliIo): Promise<num
     io.stdout(`${JSON.stringify({ clusters })}\n`);
     return 0;
   }
-  if (clusters.length === 0) io.stdout('No clusters yet. Create one with `quorate create NAME --node ADDR …`.\n');
+  if (clusters.length === 0) {
+    io.stdout('No clusters yet. Create one with `quorate create NAME --node ADDR …`.\n');
+  }
   for (const c of clusters) {
-    const nodes = Object.entries(c.nodes).map(([name, machine]) => `${name}=${machine}`).join(', ');
+    const nodes = Object.entries(c.nodes)
+      .map(([name, machine]) => `${name}=${machine}`)
+      .join(', ');
     io.stdout(`${c.name} (${c.provider}): ${nodes}${c.qnetd ? `; QDevice on ${c.qnetd.machine}` : ''}\n`);
   }
   return 0;

@@ -4,7 +4,14 @@
 import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import {
-  addNode, checkConfText, parseConf, printConf, readConf, removeNode, removeQdevice, setQdevice,
+  addNode,
+  checkConfText,
+  parseConf,
+  printConf,
+  readConf,
+  removeNode,
+  removeQdevice,
+  setQdevice,
   type ConfDocument,
 } from '../corosync';
 import { isLinkNumber, type LinkNumber, type QdeviceAlgorithm } from '../model/cluster';
@@ -16,23 +23,32 @@ import { UsageError } from './io';
 export async function runConfCommand(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv;
   switch (sub) {
-    case 'print': return print(rest, io);
-    case 'check': return check(rest, io);
-    case 'show': return show(rest, io);
-    case 'edit': return edit(rest, io);
-    default: throw new UsageError(`conf: expected print, check, show or edit, got "${sub ?? ''}"`);
+    case 'print':
+      return print(rest, io);
+    case 'check':
+      return check(rest, io);
+    case 'show':
+      return show(rest, io);
+    case 'edit':
+      return edit(rest, io);
+    default:
+      throw new UsageError(`conf: expected print, check, show or edit, got "${sub ?? ''}"`);
   }
 }
 
 function oneFile(positionals: string[], what: string): string {
-  if (positionals.length !== 1) throw new UsageError(`conf ${what}: expected exactly one FILE`);
+  if (positionals.length !== 1) {
+    throw new UsageError(`conf ${what}: expected exactly one FILE`);
+  }
   return positionals[0]!;
 }
 
 /** Reads and parses; on a syntax error prints `FILE:LINE:COL: message` and returns undefined. */
 async function load(file: string, io: CliIo): Promise<ConfDocument | undefined> {
   const parsed = parseConf(await readFile(file, 'utf8'));
-  if (parsed.ok) return parsed.value;
+  if (parsed.ok) {
+    return parsed.value;
+  }
   const e = parsed.error;
   io.stderr(`${file}:${e.line}:${e.column}: ${e.reason}\nhint: ${e.hint}\n`);
   return undefined;
@@ -41,14 +57,18 @@ async function load(file: string, io: CliIo): Promise<ConfDocument | undefined> 
 async function print(argv: string[], io: CliIo): Promise<number> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
   const doc = await load(oneFile(positionals, 'print'), io);
-  if (!doc) return 1;
+  if (!doc) {
+    return 1;
+  }
   io.stdout(printConf(doc));
   return 0;
 }
 
 async function check(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } },
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false } },
   });
   const file = oneFile(positionals, 'check');
   const problems = checkConfText(await readFile(file, 'utf8'));
@@ -56,27 +76,41 @@ async function check(argv: string[], io: CliIo): Promise<number> {
   if (values.json) {
     io.stdout(`${JSON.stringify({ file, valid: errors.length === 0, problems })}\n`);
   } else {
-    for (const p of errors) io.stdout(`${file}:${p.line}:${p.column}: ${p.message}\n`);
-    for (const p of problems.filter((q) => q.severity === 'warning')) io.stderr(`${file}:${p.line}:${p.column}: warning: ${p.message}\n`);
-    for (const p of problems) io.stderr(`  hint (${p.line}:${p.column}): ${p.hint}\n`);
+    for (const p of errors) {
+      io.stdout(`${file}:${p.line}:${p.column}: ${p.message}\n`);
+    }
+    for (const p of problems.filter((q) => q.severity === 'warning')) {
+      io.stderr(`${file}:${p.line}:${p.column}: warning: ${p.message}\n`);
+    }
+    for (const p of problems) {
+      io.stderr(`  hint (${p.line}:${p.column}): ${p.hint}\n`);
+    }
   }
   return errors.length === 0 ? 0 : 1;
 }
 
 async function show(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, options: { json: { type: 'boolean', default: false } },
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false } },
   });
   const doc = await load(oneFile(positionals, 'show'), io);
-  if (!doc) return 1;
+  if (!doc) {
+    return 1;
+  }
   const conf = readConf(doc);
   if (values.json) {
     io.stdout(`${JSON.stringify(conf, bigintAsNumber, 2)}\n`);
     return 0;
   }
-  io.stdout(`cluster ${conf.totem.clusterName ?? '(unnamed)'}, config_version ${conf.totem.configVersion ?? '(none)'}\n`);
+  io.stdout(
+    `cluster ${conf.totem.clusterName ?? '(unnamed)'}, config_version ${conf.totem.configVersion ?? '(none)'}\n`,
+  );
   for (const n of conf.nodes) {
-    const links = Object.entries(n.links).map(([l, a]) => `link${l} ${a}`).join(', ');
+    const links = Object.entries(n.links)
+      .map(([l, a]) => `link${l} ${a}`)
+      .join(', ');
     io.stdout(`  ${n.name ?? '(no name)'} nodeid ${n.nodeid ?? '?'} votes ${n.quorumVotes ?? 1}: ${links}\n`);
   }
   return 0;
@@ -103,12 +137,19 @@ async function edit(argv: string[], io: CliIo): Promise<number> {
     },
   });
   const file = oneFile(positionals, 'edit');
-  const actions = [values['add-node'] !== undefined, values['remove-node'] !== undefined, values['qdevice-host'] !== undefined, values['no-qdevice']];
+  const actions = [
+    values['add-node'] !== undefined,
+    values['remove-node'] !== undefined,
+    values['qdevice-host'] !== undefined,
+    values['no-qdevice'],
+  ];
   if (actions.filter(Boolean).length !== 1) {
     throw new UsageError('conf edit: give exactly one of --add-node, --remove-node, --qdevice-host, --no-qdevice');
   }
   const doc = await load(file, io);
-  if (!doc) return 1;
+  if (!doc) {
+    return 1;
+  }
 
   let result: Result<ConfDocument>;
   const notes: string[] = [];
@@ -118,10 +159,14 @@ async function edit(argv: string[], io: CliIo): Promise<number> {
       const m = /^link(\d)$/.exec(key);
       if (m && typeof value === 'string') {
         const l = Number(m[1]);
-        if (isLinkNumber(l)) links[l] = value;
+        if (isLinkNumber(l)) {
+          links[l] = value;
+        }
       }
     }
-    if (links[0] === undefined) throw new UsageError('conf edit --add-node: --link0 ADDR is required');
+    if (links[0] === undefined) {
+      throw new UsageError('conf edit --add-node: --link0 ADDR is required');
+    }
     result = addNode(doc, {
       name: values['add-node'],
       nodeid: integerOption(values.id, '--id', 1),
@@ -132,14 +177,21 @@ async function edit(argv: string[], io: CliIo): Promise<number> {
     result = removeNode(doc, values['remove-node']);
   } else if (values['qdevice-host'] !== undefined) {
     const algorithm = (values.algorithm ?? 'ffsplit') as QdeviceAlgorithm;
-    if (algorithm !== 'ffsplit' && algorithm !== 'lms') throw new UsageError('--algorithm must be ffsplit or lms');
+    if (algorithm !== 'ffsplit' && algorithm !== 'lms') {
+      throw new UsageError('--algorithm must be ffsplit or lms');
+    }
     const edited = setQdevice(doc, {
       host: values['qdevice-host'],
       algorithm,
-      votes: values['qdevice-votes'] === undefined ? undefined : integerOption(values['qdevice-votes'], '--qdevice-votes', 1),
+      votes:
+        values['qdevice-votes'] === undefined
+          ? undefined
+          : integerOption(values['qdevice-votes'], '--qdevice-votes', 1),
     });
     if (edited.ok) {
-      for (const key of edited.value.removed) notes.push(`removed ${key}: corosync refuses it beside a QDevice`);
+      for (const key of edited.value.removed) {
+        notes.push(`removed ${key}: corosync refuses it beside a QDevice`);
+      }
       result = { ok: true, value: edited.value.doc };
     } else {
       result = edited;
@@ -151,7 +203,9 @@ async function edit(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`${file}: ${result.error.message}\nhint: ${result.error.hint}\n`);
     return 1;
   }
-  for (const note of notes) io.stderr(`note: ${note}\n`);
+  for (const note of notes) {
+    io.stderr(`note: ${note}\n`);
+  }
   const text = printConf(result.value);
   if (values.output === undefined || values.output === '-') {
     io.stdout(text);
@@ -168,12 +222,16 @@ async function edit(argv: string[], io: CliIo): Promise<number> {
 
 function integerOption(value: string | undefined, name: string, min: number): number {
   const n = Number(value);
-  if (value === undefined || !Number.isInteger(n) || n < min) throw new UsageError(`${name}: expected an integer ≥ ${min}, got "${value ?? ''}"`);
+  if (value === undefined || !Number.isInteger(n) || n < min) {
+    throw new UsageError(`${name}: expected an integer ≥ ${min}, got "${value ?? ''}"`);
+  }
   return n;
 }
 
 /** `config_version` is a uint64 in corosync: JSON gets a number while it is exact, else a string. */
 function bigintAsNumber(_key: string, value: unknown): unknown {
-  if (typeof value !== 'bigint') return value;
+  if (typeof value !== 'bigint') {
+    return value;
+  }
   return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
 }

@@ -11,7 +11,9 @@ export const processIo: CliIo = {
   stderr: (text) => void process.stderr.write(text),
   readStdin: async () => {
     const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    for await (const chunk of process.stdin) {
+      chunks.push(chunk as Buffer);
+    }
     return Buffer.concat(chunks).toString('utf8');
   },
 };

@@ -102,7 +102,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return 2;
   }
   try {
-    return await (await load())(rest, io);
+    return await (
+      await load()
+    )(rest, io);
   } catch (e) {
     if (e instanceof UsageError || isParseArgsError(e)) {
       io.stderr(`quorate ${command}: ${(e as Error).message}\nhint: run "quorate --help"\n`);

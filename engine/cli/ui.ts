@@ -40,7 +40,11 @@ export async function runUiCommand(argv: string[], io: CliIo, deps: UiDeps = {})
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { port: { type: 'string' }, 'no-open': { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+      options: {
+        port: { type: 'string' },
+        'no-open': { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
     }));
   } catch (e) {
     throw new UsageError(`ui: ${(e as Error).message}`);
@@ -50,11 +54,15 @@ export async function runUiCommand(argv: string[], io: CliIo, deps: UiDeps = {})
     return 0;
   }
   const port = values.port === undefined ? 0 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`ui: --port must be an integer 0..65535, got "${values.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`ui: --port must be an integer 0..65535, got "${values.port}"`);
+  }
 
   const rendererDir = deps.rendererDir ?? defaultRendererDir();
   if (!existsSync(join(rendererDir, 'index.html'))) {
-    io.stderr(`quorate ui: the renderer is not built (${join(rendererDir, 'index.html')} is missing)\nhint: run \`npm run build\` first\n`);
+    io.stderr(
+      `quorate ui: the renderer is not built (${join(rendererDir, 'index.html')} is missing)\nhint: run \`npm run build\` first\n`,
+    );
     return 1;
   }
   const endpoint = deps.endpoint ?? createApiEndpoint({ home: deps.home });
@@ -66,14 +74,18 @@ export async function runUiCommand(argv: string[], io: CliIo, deps: UiDeps = {})
   });
   if (!host.ok) {
     io.stderr(`quorate ui: ${host.error.message}\nhint: ${host.error.hint}\n`);
-    if (!deps.endpoint) await endpoint.dispose();
+    if (!deps.endpoint) {
+      await endpoint.dispose();
+    }
     return 1;
   }
   io.stdout(`${host.value.url}\n`);
   io.stderr('quorate ui: serving on 127.0.0.1 only; keep the URL to yourself (its token is the key). Ctrl-C stops.\n');
   if (!values['no-open']) {
     const opened = await (deps.open ?? openUrl)(host.value.url);
-    if (!opened) io.stderr('quorate ui: could not open a browser here; open the URL above yourself.\n');
+    if (!opened) {
+      io.stderr('quorate ui: could not open a browser here; open the URL above yourself.\n');
+    }
   }
 
   await new Promise<void>((done) => {
@@ -83,12 +95,16 @@ export async function runUiCommand(argv: string[], io: CliIo, deps: UiDeps = {})
       deps.signal?.removeEventListener('abort', stop);
       done();
     };
-    if (deps.signal?.aborted) return stop();
+    if (deps.signal?.aborted) {
+      return stop();
+    }
     deps.signal?.addEventListener('abort', stop, { once: true });
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
   await host.value.close();
-  if (!deps.endpoint) await endpoint.dispose();
+  if (!deps.endpoint) {
+    await endpoint.dispose();
+  }
   return 0;
 }

@@ -32,16 +32,24 @@ export function detectStyle(doc: ConfDocument): Style {
   const visit = (nodes: readonly ConfNode[], parentIndent: string | undefined): void => {
     for (const n of nodes) {
       const l = lineOf(n);
-      if (l.eol === '\r\n') crlf++;
-      else if (l.eol === '\n') lf++;
+      if (l.eol === '\r\n') {
+        crlf++;
+      } else if (l.eol === '\n') {
+        lf++;
+      }
       if (n.kind === 'section') {
-        if (n.close.eol === '\r\n') crlf++;
-        else if (n.close.eol === '\n') lf++;
+        if (n.close.eol === '\r\n') {
+          crlf++;
+        } else if (n.close.eol === '\n') {
+          lf++;
+        }
         visit(n.body, leading(n.open.text));
       }
       if (unit === undefined && parentIndent !== undefined && n.kind !== 'trivia') {
         const own = leading(l.text);
-        if (own.length > parentIndent.length && own.startsWith(parentIndent)) unit = own.slice(parentIndent.length);
+        if (own.length > parentIndent.length && own.startsWith(parentIndent)) {
+          unit = own.slice(parentIndent.length);
+        }
       }
     }
   };
@@ -51,7 +59,11 @@ export function detectStyle(doc: ConfDocument): Style {
 
 /** Indentation for a new child of `section`: that of its existing children, else the section's own plus one unit. */
 export function childIndent(section: ConfSection, style: Style): string {
-  for (const n of section.body) if (n.kind !== 'trivia') return leading(lineOf(n).text);
+  for (const n of section.body) {
+    if (n.kind !== 'trivia') {
+      return leading(lineOf(n).text);
+    }
+  }
   return leading(section.open.text) + style.unit;
 }
 
@@ -81,25 +93,39 @@ export function setPairValue(pair: ConfPair, value: string): void {
 
 /** Where a new child goes: right after the last key or section, so trailing comments stay last. */
 export function insertionIndex(body: readonly ConfNode[]): number {
-  for (let i = body.length - 1; i >= 0; i--) if (body[i]!.kind !== 'trivia') return i + 1;
+  for (let i = body.length - 1; i >= 0; i--) {
+    if (body[i]!.kind !== 'trivia') {
+      return i + 1;
+    }
+  }
   return body.length;
 }
 
 /** Remove `node` from the tree; false when it is not there. */
 export function removeNode(body: ConfNode[], node: ConfNode): boolean {
   const i = body.indexOf(node);
-  if (i === -1) return false;
+  if (i === -1) {
+    return false;
+  }
   body.splice(i, 1);
   return true;
 }
 
 /** The separator used by pairs in `body` (first one found), or `: `. */
 export function separatorIn(body: readonly ConfNode[]): string {
-  for (const n of body) if (n.kind === 'pair') return separatorOf(n);
-  for (const n of body) {if (n.kind === 'section') {
-    const s = separatorIn(n.body);
-    if (s !== ': ') return s;
-  }}
+  for (const n of body) {
+    if (n.kind === 'pair') {
+      return separatorOf(n);
+    }
+  }
+  for (const n of body) {
+    if (n.kind === 'section') {
+      const s = separatorIn(n.body);
+      if (s !== ': ') {
+        return s;
+      }
+    }
+  }
   return ': ';
 }
 
@@ -109,7 +135,9 @@ export function blankBetween(body: readonly ConfNode[], name: string): boolean {
   let blank = false;
   for (const n of body) {
     if (n.kind === 'section' && n.name === name) {
-      if (seen && blank) return true;
+      if (seen && blank) {
+        return true;
+      }
       seen = true;
       blank = false;
     } else if (n.kind === 'trivia' && n.line.text.trim() === '') {
@@ -132,17 +160,25 @@ export function blankLine(eol: string): ConfNode {
 export function appendTopLevel(doc: ConfDocument, nodes: ConfNode[], style: Style): void {
   const last = lastLine(doc.body);
   const noFinalNewline = last !== undefined && last.eol === '';
-  if (noFinalNewline) last.eol = style.eol;
-  if (last !== undefined && last.text.trim() !== '') doc.body.push(blankLine(style.eol));
+  if (noFinalNewline) {
+    last.eol = style.eol;
+  }
+  if (last !== undefined && last.text.trim() !== '') {
+    doc.body.push(blankLine(style.eol));
+  }
   doc.body.push(...nodes);
   if (noFinalNewline) {
     const newLast = lastLine(doc.body);
-    if (newLast) newLast.eol = '';
+    if (newLast) {
+      newLast.eol = '';
+    }
   }
 }
 
 function lastLine(body: readonly ConfNode[]): ConfLine | undefined {
   const n = body[body.length - 1];
-  if (!n) return undefined;
+  if (!n) {
+    return undefined;
+  }
   return n.kind === 'section' ? n.close : n.line;
 }

@@ -3,7 +3,18 @@
  * know kept in `extra` / `extraSections`, never dropped. Values that do not parse (a nodeid of "x")
  * read as undefined here; `validateConf` reports them with their line.
  */
-import { isLinkNumber, isNodeId, type AutoTieBreakerNode, type LinkNumber, type NodeId, type QdeviceAlgorithm, type QdeviceConfig, type QuorumNode, type TieBreaker, type VotequorumConfig } from '../model/cluster';
+import {
+  isLinkNumber,
+  isNodeId,
+  type AutoTieBreakerNode,
+  type LinkNumber,
+  type NodeId,
+  type QdeviceAlgorithm,
+  type QdeviceConfig,
+  type QuorumNode,
+  type TieBreaker,
+  type VotequorumConfig,
+} from '../model/cluster';
 import type { ConfDocument, ConfNode } from './conf-syntax';
 import { mergedTopLevel, parseCorosyncInt, UINT16, UINT32, UINT8, type Body } from './conf-tree';
 
@@ -136,39 +147,86 @@ type Kind = 'string' | 'uint8' | 'uint16' | 'uint32' | 'bool8';
 type Schema = Readonly<Record<string, readonly [field: string, kind: Kind]>>;
 
 const TOTEM: Schema = {
-  cluster_name: ['clusterName', 'string'], version: ['version', 'uint32'], transport: ['transport', 'string'],
-  crypto_cipher: ['cryptoCipher', 'string'], crypto_hash: ['cryptoHash', 'string'], crypto_model: ['cryptoModel', 'string'],
-  secauth: ['secauth', 'string'], keyfile: ['keyfile', 'string'], ip_version: ['ipVersion', 'string'], token: ['token', 'uint32'],
-  token_coefficient: ['tokenCoefficient', 'uint32'], consensus: ['consensus', 'uint32'], join: ['join', 'uint32'], link_mode: ['linkMode', 'string'],
+  cluster_name: ['clusterName', 'string'],
+  version: ['version', 'uint32'],
+  transport: ['transport', 'string'],
+  crypto_cipher: ['cryptoCipher', 'string'],
+  crypto_hash: ['cryptoHash', 'string'],
+  crypto_model: ['cryptoModel', 'string'],
+  secauth: ['secauth', 'string'],
+  keyfile: ['keyfile', 'string'],
+  ip_version: ['ipVersion', 'string'],
+  token: ['token', 'uint32'],
+  token_coefficient: ['tokenCoefficient', 'uint32'],
+  consensus: ['consensus', 'uint32'],
+  join: ['join', 'uint32'],
+  link_mode: ['linkMode', 'string'],
 };
 const INTERFACE: Schema = {
-  knet_link_priority: ['knetLinkPriority', 'uint8'], knet_transport: ['knetTransport', 'string'], knet_ping_interval: ['knetPingInterval', 'uint32'],
-  knet_ping_timeout: ['knetPingTimeout', 'uint32'], knet_ping_precision: ['knetPingPrecision', 'uint32'], knet_pong_count: ['knetPongCount', 'uint32'],
-  bindnetaddr: ['bindnetaddr', 'string'], mcastaddr: ['mcastaddr', 'string'], mcastport: ['mcastport', 'uint16'], ttl: ['ttl', 'uint8'],
+  knet_link_priority: ['knetLinkPriority', 'uint8'],
+  knet_transport: ['knetTransport', 'string'],
+  knet_ping_interval: ['knetPingInterval', 'uint32'],
+  knet_ping_timeout: ['knetPingTimeout', 'uint32'],
+  knet_ping_precision: ['knetPingPrecision', 'uint32'],
+  knet_pong_count: ['knetPongCount', 'uint32'],
+  bindnetaddr: ['bindnetaddr', 'string'],
+  mcastaddr: ['mcastaddr', 'string'],
+  mcastport: ['mcastport', 'uint16'],
+  ttl: ['ttl', 'uint8'],
 };
-const NODE: Schema = { name: ['name', 'string'], nodeid: ['nodeid', 'uint32'], quorum_votes: ['quorumVotes', 'uint32'] };
+const NODE: Schema = {
+  name: ['name', 'string'],
+  nodeid: ['nodeid', 'uint32'],
+  quorum_votes: ['quorumVotes', 'uint32'],
+};
 const QUORUM: Schema = {
-  provider: ['provider', 'string'], expected_votes: ['expectedVotes', 'uint32'], two_node: ['twoNode', 'bool8'], wait_for_all: ['waitForAll', 'bool8'],
-  last_man_standing: ['lastManStanding', 'bool8'], last_man_standing_window: ['lastManStandingWindow', 'uint32'], auto_tie_breaker: ['autoTieBreaker', 'bool8'],
-  auto_tie_breaker_node: ['autoTieBreakerNode', 'string'], allow_downscale: ['allowDownscale', 'bool8'],
+  provider: ['provider', 'string'],
+  expected_votes: ['expectedVotes', 'uint32'],
+  two_node: ['twoNode', 'bool8'],
+  wait_for_all: ['waitForAll', 'bool8'],
+  last_man_standing: ['lastManStanding', 'bool8'],
+  last_man_standing_window: ['lastManStandingWindow', 'uint32'],
+  auto_tie_breaker: ['autoTieBreaker', 'bool8'],
+  auto_tie_breaker_node: ['autoTieBreakerNode', 'string'],
+  allow_downscale: ['allowDownscale', 'bool8'],
 };
-const DEVICE: Schema = { model: ['model', 'string'], votes: ['votes', 'uint32'], timeout: ['timeout', 'uint32'], sync_timeout: ['syncTimeout', 'uint32'] };
+const DEVICE: Schema = {
+  model: ['model', 'string'],
+  votes: ['votes', 'uint32'],
+  timeout: ['timeout', 'uint32'],
+  sync_timeout: ['syncTimeout', 'uint32'],
+};
 const NET: Schema = {
-  host: ['host', 'string'], port: ['port', 'uint16'], algorithm: ['algorithm', 'string'], tie_breaker: ['tieBreaker', 'string'], tls: ['tls', 'string'],
+  host: ['host', 'string'],
+  port: ['port', 'uint16'],
+  algorithm: ['algorithm', 'string'],
+  tie_breaker: ['tieBreaker', 'string'],
+  tls: ['tls', 'string'],
   connect_timeout: ['connectTimeout', 'uint32'],
 };
 const LOGGING: Schema = {
-  to_syslog: ['toSyslog', 'string'], to_stderr: ['toStderr', 'string'], to_logfile: ['toLogfile', 'string'], logfile: ['logfile', 'string'], debug: ['debug', 'string'],
-  timestamp: ['timestamp', 'string'], fileline: ['fileline', 'string'], function_name: ['functionName', 'string'], syslog_facility: ['syslogFacility', 'string'],
+  to_syslog: ['toSyslog', 'string'],
+  to_stderr: ['toStderr', 'string'],
+  to_logfile: ['toLogfile', 'string'],
+  logfile: ['logfile', 'string'],
+  debug: ['debug', 'string'],
+  timestamp: ['timestamp', 'string'],
+  fileline: ['fileline', 'string'],
+  function_name: ['functionName', 'string'],
+  syslog_facility: ['syslogFacility', 'string'],
 };
 const SUBSYS: Schema = { subsys: ['subsys', 'string'], debug: ['debug', 'string'] };
 
 function convert(value: string, kind: Kind): string | number | boolean | undefined {
   switch (kind) {
-    case 'string': return value;
-    case 'uint8': return parseCorosyncInt(value, 0, UINT8);
-    case 'uint16': return parseCorosyncInt(value, 0, UINT16);
-    case 'uint32': return parseCorosyncInt(value, 0, UINT32);
+    case 'string':
+      return value;
+    case 'uint8':
+      return parseCorosyncInt(value, 0, UINT8);
+    case 'uint16':
+      return parseCorosyncInt(value, 0, UINT16);
+    case 'uint32':
+      return parseCorosyncInt(value, 0, UINT32);
     case 'bool8': {
       const n = parseCorosyncInt(value, 0, UINT8);
       return n === undefined ? undefined : n !== 0;
@@ -186,8 +244,11 @@ function readSection(body: Body, schema: Schema, known: readonly string[] = []):
       const spec = schema[n.key];
       if (spec) {
         const v = convert(n.value, spec[1]);
-        if (v === undefined) delete out[spec[0]];
-        else out[spec[0]] = v;
+        if (v === undefined) {
+          delete out[spec[0]];
+        } else {
+          out[spec[0]] = v;
+        }
       } else {
         extra[n.key] = n.value;
       }
@@ -202,8 +263,11 @@ function generic(name: string, body: readonly ConfNode[]): GenericSection {
   const values: Record<string, string> = {};
   const sections: GenericSection[] = [];
   for (const n of body) {
-    if (n.kind === 'pair') values[n.key] = n.value;
-    else if (n.kind === 'section') sections.push(generic(n.name, n.body));
+    if (n.kind === 'pair') {
+      values[n.key] = n.value;
+    } else if (n.kind === 'section') {
+      sections.push(generic(n.name, n.body));
+    }
   }
   return { name, values, sections };
 }
@@ -217,8 +281,11 @@ function readNode(body: Body): NodelistNode {
   for (const [k, v] of Object.entries(base.extra)) {
     const m = RING_ADDR.exec(k);
     const link = m ? Number(m[1]) : NaN;
-    if (isLinkNumber(link)) links[link] = v;
-    else extra[k] = v;
+    if (isLinkNumber(link)) {
+      links[link] = v;
+    } else {
+      extra[k] = v;
+    }
   }
   return { ...(base as unknown as NodelistNode), links, extra };
 }
@@ -229,14 +296,20 @@ function readInterface(body: Body): TotemInterface {
   // corosync 3 reads only `linknumber` (default 0); the corosync 2 `ringnumber` stays an unknown key.
   const raw = extra.linknumber;
   delete extra.linknumber;
-  const linknumber = raw === undefined ? 0 : parseCorosyncInt(raw, 0, UINT8) ?? NaN;
+  const linknumber = raw === undefined ? 0 : (parseCorosyncInt(raw, 0, UINT8) ?? NaN);
   return { ...(base as unknown as TotemInterface), linknumber, extra };
 }
 
 function sectionsIn(body: Body | undefined, name: string): Body[] {
-  if (!body) return [];
+  if (!body) {
+    return [];
+  }
   const out: Body[] = [];
-  for (const n of body) if (n.kind === 'section' && n.name === name) out.push(n.body);
+  for (const n of body) {
+    if (n.kind === 'section' && n.name === name) {
+      out.push(n.body);
+    }
+  }
   return out;
 }
 
@@ -251,7 +324,8 @@ export function readConf(doc: ConfDocument): CorosyncConfig {
   const totemBody = mergedTopLevel(doc, 'totem') ?? [];
   const totemBase = readSection(totemBody, TOTEM, ['interface']);
   const cv = totemBody.filter((n) => n.kind === 'pair' && n.key === 'config_version').pop();
-  const configVersion = cv && cv.kind === 'pair' && /^[0-9]+$/.test(cv.value.trim()) ? BigInt(cv.value.trim()) : undefined;
+  const configVersion =
+    cv && cv.kind === 'pair' && /^[0-9]+$/.test(cv.value.trim()) ? BigInt(cv.value.trim()) : undefined;
   const totemExtra = { ...totemBase.extra };
   delete totemExtra.config_version;
   const totem: TotemConfig = {
@@ -272,41 +346,76 @@ export function readConf(doc: ConfDocument): CorosyncConfig {
   if (deviceBody) {
     const netBody = merged(deviceBody, 'net');
     const deviceBase = readSection(deviceBody, DEVICE, ['net']);
-    device = { ...(deviceBase as unknown as QuorumDeviceConfig), ...(netBody ? { net: readSection(netBody, NET) as unknown as QdeviceNetConfig } : {}) };
+    device = {
+      ...(deviceBase as unknown as QuorumDeviceConfig),
+      ...(netBody ? { net: readSection(netBody, NET) as unknown as QdeviceNetConfig } : {}),
+    };
   }
-  const quorum: QuorumSectionConfig = { ...(quorumBase as unknown as QuorumSectionConfig), ...(device ? { device } : {}) };
+  const quorum: QuorumSectionConfig = {
+    ...(quorumBase as unknown as QuorumSectionConfig),
+    ...(device ? { device } : {}),
+  };
 
   const loggingBody = mergedTopLevel(doc, 'logging') ?? [];
   const loggingBase = readSection(loggingBody, LOGGING, ['logger_subsys']);
   const logging: LoggingConfig = {
     ...(loggingBase as unknown as LoggingConfig),
-    loggerSubsys: sectionsIn(loggingBody, 'logger_subsys').map((b) => readSection(b, SUBSYS) as unknown as LoggerSubsys),
+    loggerSubsys: sectionsIn(loggingBody, 'logger_subsys').map(
+      (b) => readSection(b, SUBSYS) as unknown as LoggerSubsys,
+    ),
   };
 
   const top = readSection(doc.body, {}, ['totem', 'nodelist', 'quorum', 'logging']);
-  return { totem, nodes, nodelistExtra: { extra: nodelistBase.extra, extraSections: nodelistBase.extraSections }, quorum, logging, extra: top.extra, extraSections: top.extraSections };
+  return {
+    totem,
+    nodes,
+    nodelistExtra: { extra: nodelistBase.extra, extraSections: nodelistBase.extraSections },
+    quorum,
+    logging,
+    extra: top.extra,
+    extraSections: top.extraSections,
+  };
 }
 
 /** The name a node is known by: `name`, else its lowest link address (as Proxmox falls back to ring0_addr). */
 export function nodeLabel(node: NodelistNode): string {
-  if (node.name !== undefined) return node.name;
-  for (const l of [0, 1, 2, 3, 4, 5, 6, 7] as const) if (node.links[l] !== undefined) return node.links[l];
+  if (node.name !== undefined) {
+    return node.name;
+  }
+  for (const l of [0, 1, 2, 3, 4, 5, 6, 7] as const) {
+    if (node.links[l] !== undefined) {
+      return node.links[l];
+    }
+  }
   return node.nodeid !== undefined ? `nodeid ${node.nodeid}` : '(unnamed node)';
 }
 
 function parseTieBreaker(raw: string | undefined): TieBreaker {
-  if (raw === undefined || raw === 'lowest') return 'lowest';
-  if (raw === 'highest') return 'highest';
+  if (raw === undefined || raw === 'lowest') {
+    return 'lowest';
+  }
+  if (raw === 'highest') {
+    return 'highest';
+  }
   const n = parseCorosyncInt(raw, 1, UINT32);
   return n !== undefined && isNodeId(n) ? n : 'lowest';
 }
 
 /** Parse `auto_tie_breaker_node`: `lowest`, `highest`, or node ids separated by blanks. */
 export function parseAutoTieBreakerNode(raw: string | undefined): AutoTieBreakerNode | undefined {
-  if (raw === undefined || raw.trim() === 'lowest') return 'lowest';
-  if (raw.trim() === 'highest') return 'highest';
-  const ids = raw.trim().split(/\s+/).map((t) => parseCorosyncInt(t, 1, UINT32));
-  if (ids.length === 0 || ids.some((n) => n === undefined || !isNodeId(n))) return undefined;
+  if (raw === undefined || raw.trim() === 'lowest') {
+    return 'lowest';
+  }
+  if (raw.trim() === 'highest') {
+    return 'highest';
+  }
+  const ids = raw
+    .trim()
+    .split(/\s+/)
+    .map((t) => parseCorosyncInt(t, 1, UINT32));
+  if (ids.length === 0 || ids.some((n) => n === undefined || !isNodeId(n))) {
+    return undefined;
+  }
   return ids as NodeId[];
 }
 
@@ -318,7 +427,9 @@ export function parseAutoTieBreakerNode(raw: string | undefined): AutoTieBreaker
 export function toVotequorumConfig(conf: CorosyncConfig): VotequorumConfig {
   const nodes: QuorumNode[] = [];
   for (const n of conf.nodes) {
-    if (n.nodeid === undefined || !isNodeId(n.nodeid)) continue;
+    if (n.nodeid === undefined || !isNodeId(n.nodeid)) {
+      continue;
+    }
     nodes.push({ name: nodeLabel(n), nodeid: n.nodeid, votes: n.quorumVotes ?? 1 });
   }
   const q = conf.quorum;

@@ -52,7 +52,9 @@ function dump(section: Tree, prefix: string, out: string[]): void {
       out.push(`${prefix}${key} {\n`);
       dump(v, `${prefix}  `, out);
       out.push(`${prefix}}\n`);
-      if (prefix === '') out.push('\n');
+      if (prefix === '') {
+        out.push('\n');
+      }
     }
   }
 }
@@ -63,19 +65,37 @@ function dump(section: Tree, prefix: string, out: string[]): void {
  * number that cannot be written at all.
  */
 export function renderNewConf(options: NewConfOptions): string {
-  const links: readonly NewConfLink[] = options.links ?? LINK_NUMBERS.filter((l) => options.nodes.some((n) => n.links[l] !== undefined)).map((linknumber) => ({ linknumber }));
-  const nodes = [...options.nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((n): Tree => {
-    if (!isNodeId(n.nodeid)) throw new RangeError(`node ${n.name}: nodeid must be 1..4294967295, got ${n.nodeid}`);
-    const t: Tree = { name: n.name, nodeid: String(n.nodeid), quorum_votes: String(n.votes ?? 1) };
-    for (const l of LINK_NUMBERS) if (n.links[l] !== undefined) t[`ring${l}_addr`] = n.links[l];
-    return t;
-  });
-  const interfaces = [...links].sort((a, b) => a.linknumber - b.linknumber).map((l): Tree => {
-    if (!isLinkNumber(l.linknumber)) throw new RangeError(`link number must be 0..7, got ${String(l.linknumber)}`);
-    const t: Tree = { linknumber: String(l.linknumber) };
-    if (l.knetLinkPriority) t.knet_link_priority = String(l.knetLinkPriority);
-    return t;
-  });
+  const links: readonly NewConfLink[] =
+    options.links ??
+    LINK_NUMBERS.filter((l) => options.nodes.some((n) => n.links[l] !== undefined)).map((linknumber) => ({
+      linknumber,
+    }));
+  const nodes = [...options.nodes]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((n): Tree => {
+      if (!isNodeId(n.nodeid)) {
+        throw new RangeError(`node ${n.name}: nodeid must be 1..4294967295, got ${n.nodeid}`);
+      }
+      const t: Tree = { name: n.name, nodeid: String(n.nodeid), quorum_votes: String(n.votes ?? 1) };
+      for (const l of LINK_NUMBERS) {
+        if (n.links[l] !== undefined) {
+          t[`ring${l}_addr`] = n.links[l];
+        }
+      }
+      return t;
+    });
+  const interfaces = [...links]
+    .sort((a, b) => a.linknumber - b.linknumber)
+    .map((l): Tree => {
+      if (!isLinkNumber(l.linknumber)) {
+        throw new RangeError(`link number must be 0..7, got ${String(l.linknumber)}`);
+      }
+      const t: Tree = { linknumber: String(l.linknumber) };
+      if (l.knetLinkPriority) {
+        t.knet_link_priority = String(l.knetLinkPriority);
+      }
+      return t;
+    });
   const totem: Tree = {
     cluster_name: options.clusterName,
     config_version: String(options.configVersion ?? 1),
@@ -90,9 +110,13 @@ export function renderNewConf(options: NewConfOptions): string {
   } else {
     totem.secauth = 'on';
   }
-  if (options.tokenCoefficient !== undefined) totem.token_coefficient = String(options.tokenCoefficient);
+  if (options.tokenCoefficient !== undefined) {
+    totem.token_coefficient = String(options.tokenCoefficient);
+  }
   const quorum: Tree = { provider: 'corosync_votequorum' };
-  if (options.twoNode) quorum.two_node = '1';
+  if (options.twoNode) {
+    quorum.two_node = '1';
+  }
   const root: Tree = {
     logging: { debug: 'off', to_syslog: 'yes' },
     nodelist: { node: nodes },

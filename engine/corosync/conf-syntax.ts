@@ -80,13 +80,17 @@ const isBlank = (c: string): boolean => c === ' ' || c === '\t';
 
 function trimEndBlanks(s: string): string {
   let end = s.length;
-  while (end > 0 && isBlank(s[end - 1]!)) end--;
+  while (end > 0 && isBlank(s[end - 1]!)) {
+    end--;
+  }
   return end === s.length ? s : s.slice(0, end);
 }
 
 function firstNonBlank(s: string, from = 0): number {
   let i = from;
-  while (i < s.length && isBlank(s[i]!)) i++;
+  while (i < s.length && isBlank(s[i]!)) {
+    i++;
+  }
   return i;
 }
 
@@ -95,10 +99,16 @@ function utf8Length(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) { n += 4; i++; }
-    else n += 3;
+    if (c < 0x80) {
+      n += 1;
+    } else if (c < 0x800) {
+      n += 2;
+    } else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else {
+      n += 3;
+    }
   }
   return n;
 }
@@ -106,13 +116,22 @@ function utf8Length(s: string): number {
 /** coroparse's remove_whitespace(s, 1): trim blanks, then trailing blanks, `:` and `{` (never the first character). */
 function sectionOrKeyName(s: string): string {
   const start = firstNonBlank(s);
-  if (start === s.length) return '';
+  if (start === s.length) {
+    return '';
+  }
   let end = s.length - 1;
-  while (end > start && (isBlank(s[end]!) || s[end] === ':' || s[end] === '{')) end--;
+  while (end > start && (isBlank(s[end]!) || s[end] === ':' || s[end] === '{')) {
+    end--;
+  }
   return s.slice(start, end + 1);
 }
 
-function syntaxError(line: number, column: number, reason: string, hint: string): { ok: false; error: ConfSyntaxError } {
+function syntaxError(
+  line: number,
+  column: number,
+  reason: string,
+  hint: string,
+): { ok: false; error: ConfSyntaxError } {
   const base = err('corosync.parse', `corosync.conf line ${line}, column ${column}: ${reason}`, hint).error;
   return { ok: false, error: { ...base, code: 'corosync.parse', line, column, reason } };
 }
@@ -148,9 +167,13 @@ interface Frame {
 function indentWidth(text: string): number {
   let w = 0;
   for (const c of text) {
-    if (c === ' ') w++;
-    else if (c === '\t') w += 8 - (w % 8);
-    else break;
+    if (c === ' ') {
+      w++;
+    } else if (c === '\t') {
+      w += 8 - (w % 8);
+    } else {
+      break;
+    }
   }
   return w;
 }
@@ -169,7 +192,12 @@ export function parseConf(text: string): Result<ConfDocument, ConfSyntaxError> {
     const frame = stack[stack.length - 1]!;
     const t = line.text;
     if (t.length > MAX_LINE_BYTES / 4 && utf8Length(t) + (line.eol === '\r\n' ? 1 : 0) > MAX_LINE_BYTES) {
-      return syntaxError(lineNo, MAX_LINE_BYTES + 1, 'Line too long', `corosync reads at most ${MAX_LINE_BYTES} bytes per line; shorten the line.`);
+      return syntaxError(
+        lineNo,
+        MAX_LINE_BYTES + 1,
+        'Line too long',
+        `corosync reads at most ${MAX_LINE_BYTES} bytes per line; shorten the line.`,
+      );
     }
     const first = firstNonBlank(t);
     if (first === t.length || t[first] === '#') {
@@ -181,34 +209,87 @@ export function parseConf(text: string): Result<ConfDocument, ConfSyntaxError> {
     if (brace !== -1) {
       const name = sectionOrKeyName(content.slice(0, brace));
       const after = firstNonBlank(content, brace + 1);
-      if (name === '') return syntaxError(lineNo, brace + 1, "Missing section name before opening bracket '{'", 'Write the section name before "{", e.g. "totem {".');
-      if (after < content.length) return syntaxError(lineNo, after + 1, "Extra characters after opening bracket '{'", 'Put nothing after "{" on its line; start the section content on the next line.');
+      if (name === '') {
+        return syntaxError(
+          lineNo,
+          brace + 1,
+          "Missing section name before opening bracket '{'",
+          'Write the section name before "{", e.g. "totem {".',
+        );
+      }
+      if (after < content.length) {
+        return syntaxError(
+          lineNo,
+          after + 1,
+          "Extra characters after opening bracket '{'",
+          'Put nothing after "{" on its line; start the section content on the next line.',
+        );
+      }
       const path = frame.path === '' ? name : `${frame.path}.${name}`;
-      if (path.length + 1 >= KEYNAME_MAXLEN) return syntaxError(lineNo, first + 1, 'Start of section makes total cmap path too long', 'Use shorter section names or less nesting.');
+      if (path.length + 1 >= KEYNAME_MAXLEN) {
+        return syntaxError(
+          lineNo,
+          first + 1,
+          'Start of section makes total cmap path too long',
+          'Use shorter section names or less nesting.',
+        );
+      }
       const section: ConfSection = { kind: 'section', name, open: line, body: [], close: { text: '}', eol: '' } };
       frame.body.push(section);
       const indent = indentWidth(t);
-      if (frame.section && frame.suspect === undefined && indent <= frame.indent) frame.suspect = { line: lineNo, name };
+      if (frame.section && frame.suspect === undefined && indent <= frame.indent) {
+        frame.suspect = { line: lineNo, name };
+      }
       stack.push({ section, body: section.body, path, line: lineNo, indent });
       continue;
     }
     const colon = content.indexOf(':');
     if (colon !== -1) {
       const key = sectionOrKeyName(content.slice(0, colon));
-      if (key === '') return syntaxError(lineNo, colon + 1, "Key name can't be empty", 'Write the key before ":", e.g. "nodeid: 1".');
-      if (frame.path.length + key.length + 1 >= KEYNAME_MAXLEN) return syntaxError(lineNo, first + 1, 'New key makes total cmap path too long', 'Use a shorter key name.');
+      if (key === '') {
+        return syntaxError(lineNo, colon + 1, "Key name can't be empty", 'Write the key before ":", e.g. "nodeid: 1".');
+      }
+      if (frame.path.length + key.length + 1 >= KEYNAME_MAXLEN) {
+        return syntaxError(lineNo, first + 1, 'New key makes total cmap path too long', 'Use a shorter key name.');
+      }
       const valueStart = firstNonBlank(content, colon + 1);
-      frame.body.push({ kind: 'pair', key, value: content.slice(valueStart), line, valueStart, valueEnd: content.length });
+      frame.body.push({
+        kind: 'pair',
+        key,
+        value: content.slice(valueStart),
+        line,
+        valueStart,
+        valueEnd: content.length,
+      });
       continue;
     }
     if (content.includes('}')) {
-      if (content.slice(first) !== '}') return syntaxError(lineNo, first + 1, "Extra characters before or after closing bracket '}'", 'Put "}" alone on its line.');
-      if (frame.section === undefined) return syntaxError(lineNo, first + 1, 'Unexpected closing brace', 'Remove this "}" or add the section it closes.');
+      if (content.slice(first) !== '}') {
+        return syntaxError(
+          lineNo,
+          first + 1,
+          "Extra characters before or after closing bracket '}'",
+          'Put "}" alone on its line.',
+        );
+      }
+      if (frame.section === undefined) {
+        return syntaxError(
+          lineNo,
+          first + 1,
+          'Unexpected closing brace',
+          'Remove this "}" or add the section it closes.',
+        );
+      }
       frame.section.close = line;
       stack.pop();
       continue;
     }
-    return syntaxError(lineNo, first + 1, 'Line is not opening or closing section or key value', 'Write "key: value", "name {", "}" or a "#" comment.');
+    return syntaxError(
+      lineNo,
+      first + 1,
+      'Line is not opening or closing section or key value',
+      'Write "key: value", "name {", "}" or a "#" comment.',
+    );
   }
   if (stack.length > 1) {
     // corosync reports the last line. Point at the section that most likely lacks its "}": the
@@ -216,8 +297,15 @@ export function parseConf(text: string): Result<ConfDocument, ConfSyntaxError> {
     const open = stack.slice(1).find((f) => f.suspect !== undefined) ?? stack[stack.length - 1]!;
     const name = open.section!.name;
     const openText = open.section!.open.text;
-    const why = open.suspect ? ` (the "${open.suspect.name}" section at line ${open.suspect.line} starts at the same indentation)` : '';
-    return syntaxError(open.line, firstNonBlank(openText) + 1, `Missing closing brace: section "${name}" is never closed${why}`, `Add a "}" line to close "${name}".`);
+    const why = open.suspect
+      ? ` (the "${open.suspect.name}" section at line ${open.suspect.line} starts at the same indentation)`
+      : '';
+    return syntaxError(
+      open.line,
+      firstNonBlank(openText) + 1,
+      `Missing closing brace: section "${name}" is never closed${why}`,
+      `Add a "}" line to close "${name}".`,
+    );
   }
   return ok(doc);
 }
@@ -242,7 +330,10 @@ export function printConf(doc: ConfDocument): string {
 }
 
 /** Visit every node with its 1-based line number, depth-first in file order. */
-export function walkConf(doc: ConfDocument, visit: (node: ConfNode, line: number, path: readonly ConfSection[]) => void): void {
+export function walkConf(
+  doc: ConfDocument,
+  visit: (node: ConfNode, line: number, path: readonly ConfSection[]) => void,
+): void {
   let line = 1;
   const path: ConfSection[] = [];
   const walk = (nodes: readonly ConfNode[]): void => {

@@ -3,13 +3,39 @@
  * and validation. Tool-output parsers live beside these in `tool-*.ts`.
  */
 export { parseConf, printConf, walkConf, splitLines } from './conf-syntax';
-export type { ConfDocument, ConfNode, ConfPair, ConfSection, ConfTrivia, ConfLine, ConfSyntaxError } from './conf-syntax';
+export type {
+  ConfDocument,
+  ConfNode,
+  ConfPair,
+  ConfSection,
+  ConfTrivia,
+  ConfLine,
+  ConfSyntaxError,
+} from './conf-syntax';
 export { readConf, toVotequorumConfig, nodeLabel, parseAutoTieBreakerNode } from './conf-read';
 export type {
-  CorosyncConfig, TotemConfig, TotemInterface, NodelistNode, QuorumSectionConfig, QuorumDeviceConfig, QdeviceNetConfig,
-  LoggingConfig, LoggerSubsys, GenericSection,
+  CorosyncConfig,
+  TotemConfig,
+  TotemInterface,
+  NodelistNode,
+  QuorumSectionConfig,
+  QuorumDeviceConfig,
+  QdeviceNetConfig,
+  LoggingConfig,
+  LoggerSubsys,
+  GenericSection,
 } from './conf-read';
-export { addNode, removeNode, setNodeLinkAddress, addLink, removeLink, setQdevice, removeQdevice, setVotequorumOptions, bumpConfigVersion } from './conf-edit';
+export {
+  addNode,
+  removeNode,
+  setNodeLinkAddress,
+  addLink,
+  removeLink,
+  setQdevice,
+  removeQdevice,
+  setVotequorumOptions,
+  bumpConfigVersion,
+} from './conf-edit';
 export type { NewNode, NewLink, QdeviceSettings, QdeviceEdit, VotequorumOptions } from './conf-edit';
 export { renderNewConf } from './conf-render';
 export type { NewConfOptions, NewConfNode, NewConfLink } from './conf-render';
@@ -17,10 +43,24 @@ export { validateConf, checkConfText } from './conf-validate';
 export type { ConfProblem } from './conf-validate';
 export { parseQuorumtoolStatus, parseQuorumtoolList, VOTEQUORUM_FLAGS } from './tool-quorumtool';
 export type {
-  QuorumtoolStatus, QuorumtoolMembership, QuorumMember, QdeviceRow, MemberQdeviceState, VotequorumStatus, VotequorumFlag, RingId,
+  QuorumtoolStatus,
+  QuorumtoolMembership,
+  QuorumMember,
+  QdeviceRow,
+  MemberQdeviceState,
+  VotequorumStatus,
+  VotequorumFlag,
+  RingId,
 } from './tool-quorumtool';
 export { parseCfgtoolStatus, parseCfgtoolNodes } from './tool-cfgtool';
-export type { CfgtoolStatus, CfgtoolLink, CfgtoolNodes, CfgtoolNode, CfgtoolNodeLink, LinkPeerStatus } from './tool-cfgtool';
+export type {
+  CfgtoolStatus,
+  CfgtoolLink,
+  CfgtoolNodes,
+  CfgtoolNode,
+  CfgtoolNodeLink,
+  LinkPeerStatus,
+} from './tool-cfgtool';
 export { parseQnetdList, parseQnetdStatus } from './tool-qnetd';
 export type { QnetdClient, QnetdCluster, QnetdStatus } from './tool-qnetd';
 export { parsePvecmStatus, parsePvecmNodes } from './tool-pvecm';

@@ -31,11 +31,27 @@ export function parseCfgtoolStatus(text: string, command = 'corosync-cfgtool -s'
     const lines = all.filter((l) => l.text.trim() !== '');
     const { localNodeId, transport } = header(lines[0]);
     const links: CfgtoolLink[] = [];
-    let current: { linknumber: LinkNumber; transport: string; address?: string; peers: { nodeid?: NodeId; status: LinkPeerStatus }[] } | undefined;
+    let current:
+      | {
+          linknumber: LinkNumber;
+          transport: string;
+          address?: string;
+          peers: { nodeid?: NodeId; status: LinkPeerStatus }[];
+        }
+      | undefined;
     const finish = (at: ToolLine) => {
-      if (!current) return;
-      if (current.address === undefined) fail(at, `LINK ID ${current.linknumber} has no "addr =" line`);
-      links.push({ linknumber: current.linknumber, transport: current.transport, address: current.address, peers: current.peers });
+      if (!current) {
+        return;
+      }
+      if (current.address === undefined) {
+        fail(at, `LINK ID ${current.linknumber} has no "addr =" line`);
+      }
+      links.push({
+        linknumber: current.linknumber,
+        transport: current.transport,
+        address: current.address,
+        peers: current.peers,
+      });
     };
     for (const line of lines.slice(1)) {
       const t = line.text.trim();
@@ -97,11 +113,23 @@ export function parseCfgtoolNodes(text: string, command = 'corosync-cfgtool -n')
   return parseWith(command, text, (all) => {
     const lines = all.filter((l) => l.text.trim() !== '');
     const { localNodeId, transport } = header(lines[0]);
-    const nodes: { nodeid: NodeId; reachable: boolean; remote: boolean; external: boolean; onwire?: CfgtoolNode['onwire']; links: CfgtoolNodeLink[] }[] = [];
+    const nodes: {
+      nodeid: NodeId;
+      reachable: boolean;
+      remote: boolean;
+      external: boolean;
+      onwire?: CfgtoolNode['onwire'];
+      links: CfgtoolNodeLink[];
+    }[] = [];
     for (const line of lines.slice(1)) {
       const t = line.text.trim();
       let m: RegExpExecArray | null;
-      if ((m = /^nodeid:\s*(\d+)((?:\s+(?:reachable|remote|external))*)(?:\s+onwire \(min\/max\/cur\):\s*(\d+),\s*(\d+),\s*(\d+))?$/.exec(t))) {
+      if (
+        (m =
+          /^nodeid:\s*(\d+)((?:\s+(?:reachable|remote|external))*)(?:\s+onwire \(min\/max\/cur\):\s*(\d+),\s*(\d+),\s*(\d+))?$/.exec(
+            t,
+          ))
+      ) {
         const words = (m[2] as string).trim().split(/\s+/);
         nodes.push({
           nodeid: nodeId(m[1] as string, line),
@@ -111,9 +139,16 @@ export function parseCfgtoolNodes(text: string, command = 'corosync-cfgtool -n')
           ...(m[3] !== undefined ? { onwire: { min: Number(m[3]), max: Number(m[4]), current: Number(m[5]) } } : {}),
           links: [],
         });
-      } else if ((m = /^LINK:\s*(\d+)\s*(\S*)\s+\((.*?)(?:->(.*?))?\)((?:\s+(?:enabled|connected|dynconnected))*)\s+mtu:\s*(\d+)$/.exec(t))) {
+      } else if (
+        (m =
+          /^LINK:\s*(\d+)\s*(\S*)\s+\((.*?)(?:->(.*?))?\)((?:\s+(?:enabled|connected|dynconnected))*)\s+mtu:\s*(\d+)$/.exec(
+            t,
+          ))
+      ) {
         const node = nodes[nodes.length - 1];
-        if (!node) fail(line, 'a LINK line before any "nodeid:" line');
+        if (!node) {
+          fail(line, 'a LINK line before any "nodeid:" line');
+        }
         const words = (m[5] as string).trim().split(/\s+/);
         node.links.push({
           linknumber: linkNumber(m[1] as string, line),
@@ -135,18 +170,24 @@ export function parseCfgtoolNodes(text: string, command = 'corosync-cfgtool -n')
 
 function header(line: ToolLine | undefined): { localNodeId: NodeId; transport: string } {
   const m = line ? /^Local node ID (\d+), transport (\S+)$/.exec(line.text.trim()) : null;
-  if (!line || !m) fail(line, `expected "Local node ID <n>, transport <name>", got "${line?.text.trim() ?? ''}"`);
+  if (!line || !m) {
+    fail(line, `expected "Local node ID <n>, transport <name>", got "${line?.text.trim() ?? ''}"`);
+  }
   return { localNodeId: nodeId(m[1] as string, line), transport: m[2] as string };
 }
 
 function nodeId(text: string, line: ToolLine): NodeId {
   const n = parseCount(text, 'node id', line);
-  if (!isNodeId(n)) fail(line, `node id should be 1..4294967295, got ${text}`);
+  if (!isNodeId(n)) {
+    fail(line, `node id should be 1..4294967295, got ${text}`);
+  }
   return n;
 }
 
 function linkNumber(text: string, line: ToolLine): LinkNumber {
   const n = Number(text);
-  if (!isLinkNumber(n)) fail(line, `link number should be 0..7, got ${text}`);
+  if (!isLinkNumber(n)) {
+    fail(line, `link number should be 0..7, got ${text}`);
+  }
   return n;
 }

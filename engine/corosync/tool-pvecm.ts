@@ -5,7 +5,12 @@
  */
 import type { Result } from '../result';
 import { findSection, keyValues, parseWith, sections } from './tool-text';
-import { parseQuorumtoolList, statusFromSections, type QuorumtoolMembership, type QuorumtoolStatus } from './tool-quorumtool';
+import {
+  parseQuorumtoolList,
+  statusFromSections,
+  type QuorumtoolMembership,
+  type QuorumtoolStatus,
+} from './tool-quorumtool';
 
 export interface PvecmClusterInfo {
   readonly name: string;

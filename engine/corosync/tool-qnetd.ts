@@ -41,12 +41,26 @@ export interface QnetdCluster {
 }
 
 /** Parse `corosync-qnetd-tool -l` / `-l -v` / `-l -c <cluster>`. Empty output means no clusters. */
-export function parseQnetdList(text: string, command = 'corosync-qnetd-tool -l'): Result<{ clusters: readonly QnetdCluster[] }> {
-  if (text.trim() === '') return { ok: true, value: { clusters: [] } };
+export function parseQnetdList(
+  text: string,
+  command = 'corosync-qnetd-tool -l',
+): Result<{ clusters: readonly QnetdCluster[] }> {
+  if (text.trim() === '') {
+    return { ok: true, value: { clusters: [] } };
+  }
   return parseWith(command, text, (all) => {
-    const clusters: { name: string; algorithmName?: string; algorithm?: QnetdCluster['algorithm']; keepActivePartitionTieBreaker: boolean; tieBreaker?: TieBreaker; clients: Record<string, unknown>[] }[] = [];
+    const clusters: {
+      name: string;
+      algorithmName?: string;
+      algorithm?: QnetdCluster['algorithm'];
+      keepActivePartitionTieBreaker: boolean;
+      tieBreaker?: TieBreaker;
+      clients: Record<string, unknown>[];
+    }[] = [];
     for (const line of all) {
-      if (line.text.trim() === '') continue;
+      if (line.text.trim() === '') {
+        continue;
+      }
       const t = line.text.trim();
       let m: RegExpExecArray | null;
       if ((m = /^Cluster "(.*)":$/.exec(t))) {
@@ -54,13 +68,17 @@ export function parseQnetdList(text: string, command = 'corosync-qnetd-tool -l')
         continue;
       }
       const cluster = clusters[clusters.length - 1];
-      if (!cluster) fail(line, `expected 'Cluster "<name>":', got "${t}"`);
+      if (!cluster) {
+        fail(line, `expected 'Cluster "<name>":', got "${t}"`);
+      }
       if ((m = /^Node ID (\d+):$/.exec(t))) {
         cluster.clients.push({ nodeid: nodeId(m[1] as string, line) });
         continue;
       }
       const kv = /^([A-Za-z][A-Za-z -]*?):\s*(.*)$/.exec(t);
-      if (!kv) fail(line, `expected "Key: value", got "${t}"`);
+      if (!kv) {
+        fail(line, `expected "Key: value", got "${t}"`);
+      }
       const key = kv[1] as string;
       const value = (kv[2] as string).trim();
       const client = cluster.clients[cluster.clients.length - 1];
@@ -69,7 +87,9 @@ export function parseQnetdList(text: string, command = 'corosync-qnetd-tool -l')
           const a = /^(.*?)( \(KAP Tie-breaker\))?$/.exec(value) as RegExpExecArray;
           cluster.algorithmName = a[1] as string;
           const algorithm = ALGORITHMS[a[1] as string];
-          if (algorithm) cluster.algorithm = algorithm;
+          if (algorithm) {
+            cluster.algorithm = algorithm;
+          }
           cluster.keepActivePartitionTieBreaker = a[2] !== undefined;
         } else if (key === 'Tie-breaker') {
           cluster.tieBreaker = tieBreaker(value, line);
@@ -84,7 +104,9 @@ export function parseQnetdList(text: string, command = 'corosync-qnetd-tool -l')
       clusters: clusters.map((c) => ({
         ...c,
         clients: c.clients.map((cl) => {
-          if (cl.clientAddress === undefined) fail(undefined, `node ${String(cl.nodeid)} of cluster "${c.name}" has no "Client address:"`);
+          if (cl.clientAddress === undefined) {
+            fail(undefined, `node ${String(cl.nodeid)} of cluster "${c.name}" has no "Client address:"`);
+          }
           return cl as unknown as QnetdClient;
         }),
       })),
@@ -100,19 +122,29 @@ const ALGORITHMS: Record<string, QnetdCluster['algorithm']> = {
 };
 
 function tieBreaker(value: string, line: ToolLine): TieBreaker {
-  if (value === 'Node with lowest node ID') return 'lowest';
-  if (value === 'Node with highest node ID') return 'highest';
+  if (value === 'Node with lowest node ID') {
+    return 'lowest';
+  }
+  if (value === 'Node with highest node ID') {
+    return 'highest';
+  }
   const m = /^Node with node ID (\d+)$/.exec(value);
-  if (!m) fail(line, `unknown tie-breaker "${value}"`);
+  if (!m) {
+    fail(line, `unknown tie-breaker "${value}"`);
+  }
   return nodeId(m[1] as string, line);
 }
 
 function nodeList(value: string, line: ToolLine): number[] {
-  if (value === '') return [];
+  if (value === '') {
+    return [];
+  }
   return value.split(',').map((part) => {
     // `<nodeid>` or `<nodeid> (<datacenter id>)`
     const m = /^\s*(\d+)(?: \(\d+\))?\s*$/.exec(part);
-    if (!m) fail(line, `expected a node list like "1, 2", got "${value}"`);
+    if (!m) {
+      fail(line, `expected a node list like "1, 2", got "${value}"`);
+    }
     return Number(m[1]);
   });
 }
@@ -124,12 +156,16 @@ function clientField(client: Record<string, unknown>, key: string, value: string
       const m = /^(.*):(\d+)$/.exec(value);
       const host = m ? (m[1] as string) : value;
       client.clientIp = host.replace(/^::ffff:/i, '').replace(/^\[(.*)\]$/, '$1');
-      if (m) client.clientPort = Number(m[2]);
+      if (m) {
+        client.clientPort = Number(m[2]);
+      }
       return;
     }
     case 'HB interval': {
       const m = /^(\d+)ms$/.exec(value);
-      if (!m) fail(line, `HB interval should be "<n>ms", got "${value}"`);
+      if (!m) {
+        fail(line, `HB interval should be "<n>ms", got "${value}"`);
+      }
       client.hbIntervalMs = Number(m[1]);
       return;
     }
@@ -155,7 +191,9 @@ function clientField(client: Record<string, unknown>, key: string, value: string
     case 'Vote': {
       const m = /^(.*?)(?: \((.*)\))?$/.exec(value) as RegExpExecArray;
       client.vote = m[1];
-      if (m[2] !== undefined) client.lastAckNackVote = m[2];
+      if (m[2] !== undefined) {
+        client.lastAckNackVote = m[2];
+      }
       return;
     }
     default:
@@ -182,19 +220,27 @@ export function parseQnetdStatus(text: string, command = 'corosync-qnetd-tool -s
   return parseWith(command, text, (all) => {
     const kv = new Map<string, { value: string; line: ToolLine }>();
     for (const line of all) {
-      if (line.text.trim() === '') continue;
+      if (line.text.trim() === '') {
+        continue;
+      }
       const m = /^([A-Za-z][A-Za-z /]*?):\s*(.*)$/.exec(line.text.trim());
-      if (!m) fail(line, `expected "Key: value", got "${line.text.trim()}"`);
+      if (!m) {
+        fail(line, `expected "Key: value", got "${line.text.trim()}"`);
+      }
       kv.set(m[1] as string, { value: (m[2] as string).trim(), line });
     }
     const get = (key: string) => {
       const v = kv.get(key);
-      if (!v) fail(all[0], `"${key}:" is missing`);
+      if (!v) {
+        fail(all[0], `"${key}:" is missing`);
+      }
       return v;
     };
     const addr = get('QNetd address');
     const am = /^(.*):(\d+)$/.exec(addr.value);
-    if (!am) fail(addr.line, `QNetd address should be "<host>:<port>", got "${addr.value}"`);
+    if (!am) {
+      fail(addr.line, `QNetd address should be "<host>:<port>", got "${addr.value}"`);
+    }
     const tls = get('TLS').value;
     const clients = get('Connected clients');
     const clusters = get('Connected clusters');
@@ -216,6 +262,8 @@ export function parseQnetdStatus(text: string, command = 'corosync-qnetd-tool -s
 
 function nodeId(text: string, line: ToolLine): NodeId {
   const n = parseCount(text, 'node id', line);
-  if (!isNodeId(n)) fail(line, `node id should be 1..4294967295, got ${text}`);
+  if (!isNodeId(n)) {
+    fail(line, `node id should be 1..4294967295, got ${text}`);
+  }
   return n;
 }

@@ -6,10 +6,28 @@
  */
 import { isNodeId, type NodeId } from '../model/cluster';
 import type { Result } from '../result';
-import { fail, findSection, keyValues, parseCount, parseWith, required, sections, type ToolLine, type ToolSection } from './tool-text';
+import {
+  fail,
+  findSection,
+  keyValues,
+  parseCount,
+  parseWith,
+  required,
+  sections,
+  type ToolLine,
+  type ToolSection,
+} from './tool-text';
 
 /** The votequorum flags `Flags:` can show, as corosync prints them. */
-export const VOTEQUORUM_FLAGS = ['2Node', 'Quorate', 'WaitForAll', 'LastManStanding', 'AutoTieBreaker', 'AllowDownscale', 'Qdevice'] as const;
+export const VOTEQUORUM_FLAGS = [
+  '2Node',
+  'Quorate',
+  'WaitForAll',
+  'LastManStanding',
+  'AutoTieBreaker',
+  'AllowDownscale',
+  'Qdevice',
+] as const;
 export type VotequorumFlag = (typeof VOTEQUORUM_FLAGS)[number];
 
 export interface RingId {
@@ -91,7 +109,9 @@ export function parseQuorumtoolList(text: string, command = 'corosync-quorumtool
   return parseWith(command, text, (lines) => {
     const all = sections(lines);
     const membership = findSection(all, 'Membership information');
-    if (!membership) fail(lines[0], 'no "Membership information" section');
+    if (!membership) {
+      fail(lines[0], 'no "Membership information" section');
+    }
     return membershipFrom(membership);
   });
 }
@@ -99,7 +119,9 @@ export function parseQuorumtoolList(text: string, command = 'corosync-quorumtool
 /** Shared with `pvecm status`: the quorumtool part from already-split sections. */
 export function statusFromSections(all: readonly ToolSection[], lines: readonly ToolLine[]): QuorumtoolStatus {
   const quorum = findSection(all, 'Quorum information');
-  if (!quorum) fail(lines[0], 'no "Quorum information" section');
+  if (!quorum) {
+    fail(lines[0], 'no "Quorum information" section');
+  }
   const kv = keyValues(quorum);
   const title = 'Quorum information';
   const at = quorum.lines[0];
@@ -108,10 +130,14 @@ export function statusFromSections(all: readonly ToolSection[], lines: readonly 
   const nodeIdLine = required(kv, 'Node ID', title, at);
   const ring = required(kv, 'Ring ID', title, at);
   const quorate = required(kv, 'Quorate', title, at);
-  if (quorate.value !== 'Yes' && quorate.value !== 'No') fail(quorate.line, `Quorate should be Yes or No, got "${quorate.value}"`);
+  if (quorate.value !== 'Yes' && quorate.value !== 'No') {
+    fail(quorate.line, `Quorate should be Yes or No, got "${quorate.value}"`);
+  }
   const vqSection = findSection(all, 'Votequorum information');
   const membership = findSection(all, 'Membership information');
-  if (!membership) fail(lines[lines.length - 1], 'no "Membership information" section');
+  if (!membership) {
+    fail(lines[lines.length - 1], 'no "Membership information" section');
+  }
   const date = kv.get('Date')?.value;
   const votequorum = vqSection ? votequorumFrom(vqSection) : undefined;
   return {
@@ -128,13 +154,17 @@ export function statusFromSections(all: readonly ToolSection[], lines: readonly 
 
 function toNodeId(text: string, line: ToolLine | undefined): NodeId {
   const n = parseCount(text, 'node id', line);
-  if (!isNodeId(n)) fail(line, `node id should be 1..4294967295, got ${text}`);
+  if (!isNodeId(n)) {
+    fail(line, `node id should be 1..4294967295, got ${text}`);
+  }
   return n;
 }
 
 function parseRingId(text: string, line: ToolLine): RingId {
   const m = /^(?:([0-9a-fA-F]+)\.)?([0-9a-fA-F]+)$/.exec(text);
-  if (!m) fail(line, `Ring ID should look like "1.9", got "${text}"`);
+  if (!m) {
+    fail(line, `Ring ID should look like "1.9", got "${text}"`);
+  }
   const seq = Number.parseInt(m[2] as string, 16);
   return m[1] === undefined ? { raw: text, seq } : { raw: text, repNodeId: Number.parseInt(m[1], 16), seq };
 }
@@ -148,7 +178,12 @@ function votequorumFrom(section: ToolSection): VotequorumStatus {
   };
   const quorumLine = required(kv, 'Quorum', section.title, at);
   const qm = /^(\d+)\s*(Activity blocked)?$/.exec(quorumLine.value);
-  if (!qm) fail(quorumLine.line, `Quorum should be a number, optionally followed by "Activity blocked", got "${quorumLine.value}"`);
+  if (!qm) {
+    fail(
+      quorumLine.line,
+      `Quorum should be a number, optionally followed by "Activity blocked", got "${quorumLine.value}"`,
+    );
+  }
   const words = (kv.get('Flags')?.value ?? '').split(/\s+/).filter(Boolean);
   const known = new Set<string>(VOTEQUORUM_FLAGS);
   return {
@@ -175,13 +210,17 @@ function membershipFrom(section: ToolSection): QuorumtoolMembership {
   let qdevice: QdeviceRow | undefined;
   for (const row of rows) {
     const cols = /^\s*(0x[0-9a-fA-F]+|\d+)\s+(.*)$/.exec(row.text);
-    if (!cols) fail(row, `expected a membership row "<nodeid> <votes> <name>", got "${row.text.trim()}"`);
+    if (!cols) {
+      fail(row, `expected a membership row "<nodeid> <votes> <name>", got "${row.text.trim()}"`);
+    }
     const id = parseCount(cols[1] as string, 'Nodeid', row);
     let rest = cols[2] as string;
     let votes = 1;
     if (hasVotes) {
       const v = /^(\d+)\s+(.*)$/.exec(rest);
-      if (!v) fail(row, `expected votes after the node id, got "${rest}"`);
+      if (!v) {
+        fail(row, `expected votes after the node id, got "${rest}"`);
+      }
       votes = Number(v[1]);
       rest = v[2] as string;
     }
@@ -195,14 +234,25 @@ function membershipFrom(section: ToolSection): QuorumtoolMembership {
     if (hasQdevice) {
       const s = /^(\S+)\s+(.*)$/.exec(rest);
       const m = s ? QDEVICE_STATE.exec(s[1] as string) : null;
-      if (!s || !m) fail(row, `expected a Qdevice state (A,V,NMW or NR) before the name, got "${rest}"`);
-      state = m[1] === 'NR'
-        ? { registered: false, alive: false, castVote: false, masterWins: false, raw: 'NR' }
-        : { registered: true, alive: m[2] === 'A', castVote: m[3] === 'V', masterWins: m[4] === 'MW', raw: m[1] as string };
+      if (!s || !m) {
+        fail(row, `expected a Qdevice state (A,V,NMW or NR) before the name, got "${rest}"`);
+      }
+      state =
+        m[1] === 'NR'
+          ? { registered: false, alive: false, castVote: false, masterWins: false, raw: 'NR' }
+          : {
+              registered: true,
+              alive: m[2] === 'A',
+              castVote: m[3] === 'V',
+              masterWins: m[4] === 'MW',
+              raw: m[1] as string,
+            };
       rest = s[2] as string;
     }
     const n = /^(.*?)(?: \[(.*)\])?( \(local\))?$/.exec(rest) as RegExpExecArray;
-    if (!isNodeId(id)) fail(row, `node id should be 1..4294967295, got ${cols[1]}`);
+    if (!isNodeId(id)) {
+      fail(row, `node id should be 1..4294967295, got ${cols[1]}`);
+    }
     members.push({
       nodeid: id,
       votes,

@@ -18,7 +18,10 @@ export interface ToolSection {
 
 /** Thrown inside a parser, turned into a Result at its edge (`parseWith`). */
 class ToolOutputFailure extends Error {
-  constructor(readonly line: number | undefined, readonly reason: string) {
+  constructor(
+    readonly line: number | undefined,
+    readonly reason: string,
+  ) {
     super(reason);
   }
 }
@@ -33,10 +36,14 @@ export function fail(line: ToolLine | number | undefined, reason: string): never
  */
 export function parseWith<T>(command: string, text: string, parse: (lines: ToolLine[]) => T): Result<T> {
   try {
-    if (text.trim() === '') fail(undefined, 'the output is empty');
+    if (text.trim() === '') {
+      fail(undefined, 'the output is empty');
+    }
     return { ok: true, value: parse(splitToolLines(text)) };
   } catch (e) {
-    if (!(e instanceof ToolOutputFailure)) throw e;
+    if (!(e instanceof ToolOutputFailure)) {
+      throw e;
+    }
     const where = e.line === undefined ? '' : `, line ${e.line}`;
     const r = err(
       'corosync.tool-output',
@@ -48,7 +55,10 @@ export function parseWith<T>(command: string, text: string, parse: (lines: ToolL
 }
 
 export function splitToolLines(text: string): ToolLine[] {
-  return text.replace(/\r\n/g, '\n').split('\n').map((t, i) => ({ n: i + 1, text: t.replace(/\s+$/, '') }));
+  return text
+    .replace(/\r\n/g, '\n')
+    .split('\n')
+    .map((t, i) => ({ n: i + 1, text: t.replace(/\s+$/, '') }));
 }
 
 const UNDERLINE = /^[-~]{3,}$/;
@@ -64,7 +74,9 @@ export function sections(lines: readonly ToolLine[]): ToolSection[] {
       i++;
       continue;
     }
-    if (line.text.trim() !== '') (out[out.length - 1] as { lines: ToolLine[] }).lines.push(line);
+    if (line.text.trim() !== '') {
+      (out[out.length - 1] as { lines: ToolLine[] }).lines.push(line);
+    }
   }
   return out;
 }
@@ -78,15 +90,24 @@ export function keyValues(section: ToolSection): Map<string, { value: string; li
   const map = new Map<string, { value: string; line: ToolLine }>();
   for (const line of section.lines) {
     const m = /^\s*([A-Za-z][A-Za-z0-9 /-]*?):\s*(.*)$/.exec(line.text);
-    if (!m) fail(line, `expected "Key: value" in "${section.title}", got "${line.text.trim()}"`);
+    if (!m) {
+      fail(line, `expected "Key: value" in "${section.title}", got "${line.text.trim()}"`);
+    }
     map.set((m[1] as string).trim(), { value: (m[2] as string).trim(), line });
   }
   return map;
 }
 
-export function required(map: Map<string, { value: string; line: ToolLine }>, key: string, section: string, at?: ToolLine): { value: string; line: ToolLine } {
+export function required(
+  map: Map<string, { value: string; line: ToolLine }>,
+  key: string,
+  section: string,
+  at?: ToolLine,
+): { value: string; line: ToolLine } {
   const v = map.get(key);
-  if (!v) fail(at, `"${key}:" is missing from "${section}"`);
+  if (!v) {
+    fail(at, `"${key}:" is missing from "${section}"`);
+  }
   return v;
 }
 
@@ -94,9 +115,15 @@ export function required(map: Map<string, { value: string; line: ToolLine }>, ke
 export function parseCount(text: string, what: string, line: ToolLine | undefined): number {
   const t = text.trim();
   let n: number;
-  if (/^0x[0-9a-fA-F]+$/.test(t)) n = Number.parseInt(t.slice(2), 16);
-  else if (/^\d+$/.test(t)) n = Number(t);
-  else fail(line, `${what} should be a number, got "${t}"`);
-  if (!Number.isSafeInteger(n)) fail(line, `${what} is out of range: "${t}"`);
+  if (/^0x[0-9a-fA-F]+$/.test(t)) {
+    n = Number.parseInt(t.slice(2), 16);
+  } else if (/^\d+$/.test(t)) {
+    n = Number(t);
+  } else {
+    fail(line, `${what} should be a number, got "${t}"`);
+  }
+  if (!Number.isSafeInteger(n)) {
+    fail(line, `${what} is out of range: "${t}"`);
+  }
   return n;
 }

@@ -50,8 +50,11 @@ export interface BrowserHost {
 export async function startBrowserHost(options: BrowserHostOptions): Promise<Result<BrowserHost>> {
   const bind = options.host ?? LOOPBACK;
   if (bind !== LOOPBACK) {
-    return err('host.not-loopback', `The browser host only listens on ${LOOPBACK}, not on ${bind}.`,
-      'The API controls your machines over SSH: it must not be reachable from the network. Use an SSH tunnel to reach it from elsewhere.');
+    return err(
+      'host.not-loopback',
+      `The browser host only listens on ${LOOPBACK}, not on ${bind}.`,
+      'The API controls your machines over SSH: it must not be reachable from the network. Use an SSH tunnel to reach it from elsewhere.',
+    );
   }
   const token = options.token ?? createToken();
   let port = 0;
@@ -60,11 +63,17 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Res
   const server = createServer((req, res) => void serveHttp(req, res));
 
   const serveHttp = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (!isAllowedHost(req.headers.host, port)) return plain(res, 421, 'Misdirected request: this server answers only to its loopback address.');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Method not allowed.');
+    if (!isAllowedHost(req.headers.host, port)) {
+      return plain(res, 421, 'Misdirected request: this server answers only to its loopback address.');
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return plain(res, 405, 'Method not allowed.');
+    }
     const path = new URL(req.url ?? '/', `http://${LOOPBACK}`).pathname;
     const file = await readStaticFile(options.rendererDir, path);
-    if (!file) return plain(res, 404, 'Not found.');
+    if (!file) {
+      return plain(res, 404, 'Not found.');
+    }
     res.writeHead(200, {
       ...securityHeaders(csp()),
       'Content-Type': file.contentType,
@@ -76,11 +85,16 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Res
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', `http://${LOOPBACK}`);
-    const refusal = url.pathname !== API_PATH ? [404, 'Not Found'] as const
-      : !isAllowedHost(req.headers.host, port) ? [421, 'Misdirected Request'] as const
-      : !isAllowedOrigin(req.headers.origin, port) ? [403, 'Forbidden'] as const
-      : !tokensEqual(token, url.searchParams.get('token')) ? [401, 'Unauthorized'] as const
-      : undefined;
+    const refusal =
+      url.pathname !== API_PATH
+        ? ([404, 'Not Found'] as const)
+        : !isAllowedHost(req.headers.host, port)
+          ? ([421, 'Misdirected Request'] as const)
+          : !isAllowedOrigin(req.headers.origin, port)
+            ? ([403, 'Forbidden'] as const)
+            : !tokensEqual(token, url.searchParams.get('token'))
+              ? ([401, 'Unauthorized'] as const)
+              : undefined;
     if (refusal) {
       socket.end(`HTTP/1.1 ${refusal[0]} ${refusal[1]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
@@ -93,13 +107,29 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Res
 
   const listening = await new Promise<Result<number>>((resolve) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
-      resolve(e.code === 'EADDRINUSE'
-        ? err('host.port-in-use', `Port ${options.port} on ${LOOPBACK} is already in use.`, 'Choose another with --port, or leave it out to get a free one.', e)
-        : err('host.listen-failed', `Could not listen on ${LOOPBACK}:${options.port ?? 0}.`, 'See the cause; try another --port.', e));
+      resolve(
+        e.code === 'EADDRINUSE'
+          ? err(
+              'host.port-in-use',
+              `Port ${options.port} on ${LOOPBACK} is already in use.`,
+              'Choose another with --port, or leave it out to get a free one.',
+              e,
+            )
+          : err(
+              'host.listen-failed',
+              `Could not listen on ${LOOPBACK}:${options.port ?? 0}.`,
+              'See the cause; try another --port.',
+              e,
+            ),
+      );
     });
     server.listen(options.port ?? 0, LOOPBACK, () => {
       const address = server.address();
-      resolve(typeof address === 'object' && address ? ok(address.port) : err('host.listen-failed', 'The server did not report its port.', 'Try again.'));
+      resolve(
+        typeof address === 'object' && address
+          ? ok(address.port)
+          : err('host.listen-failed', 'The server did not report its port.', 'Try again.'),
+      );
     });
   });
   if (!listening.ok) {
@@ -113,12 +143,15 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Res
     port,
     token,
     connections: () => sockets.clients.size,
-    close: () => new Promise<void>((resolve) => {
-      for (const client of sockets.clients) client.terminate();
-      sockets.close();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of sockets.clients) {
+          client.terminate();
+        }
+        sockets.close();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   });
 }
 
@@ -135,6 +168,10 @@ function securityHeaders(csp: string): Record<string, string> {
 }
 
 function plain(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'no-store',
+  });
   res.end(text + '\n');
 }

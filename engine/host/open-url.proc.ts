@@ -6,9 +6,12 @@ import { spawn } from 'node:child_process';
 
 /** Resolves `true` once the opener started, `false` when there is none. Never throws. */
 export function openUrl(url: string, platform: NodeJS.Platform = process.platform): Promise<boolean> {
-  const [command, args] = platform === 'darwin' ? ['open', [url]]
-    : platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]]
-    : ['xdg-open', [url]];
+  const [command, args] =
+    platform === 'darwin'
+      ? ['open', [url]]
+      : platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', url]]
+        : ['xdg-open', [url]];
   return new Promise((resolve) => {
     try {
       const child = spawn(command, args, { detached: true, stdio: 'ignore', windowsHide: true });

@@ -39,13 +39,18 @@ export async function readStaticFile(root: string, urlPath: string): Promise<Sta
   } catch {
     return undefined;
   }
-  if (decoded.includes('\0')) return undefined;
+  if (decoded.includes('\0')) {
+    return undefined;
+  }
   const base = resolve(root);
   const target = resolve(base, '.' + normalize('/' + decoded));
-  if (target !== base && !target.startsWith(base + sep)) return undefined;
-  const file = (await isFile(target)) ? target
-    : extname(target) === '' ? join(base, 'index.html') : undefined;
-  if (!file || !(await isFile(file))) return undefined;
+  if (target !== base && !target.startsWith(base + sep)) {
+    return undefined;
+  }
+  const file = (await isFile(target)) ? target : extname(target) === '' ? join(base, 'index.html') : undefined;
+  if (!file || !(await isFile(file))) {
+    return undefined;
+  }
   const ext = extname(file).toLowerCase();
   return {
     body: await readFile(file),

@@ -15,7 +15,9 @@ export function createToken(): string {
  * whatever the length of the guess (`timingSafeEqual` itself requires equal lengths).
  */
 export function tokensEqual(expected: string, given: string | null | undefined): boolean {
-  if (typeof given !== 'string' || given.length === 0 || given.length > 1024) return false;
+  if (typeof given !== 'string' || given.length === 0 || given.length > 1024) {
+    return false;
+  }
   const a = createHash('sha256').update(expected).digest();
   const b = createHash('sha256').update(given).digest();
   return timingSafeEqual(a, b);

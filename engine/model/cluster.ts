@@ -12,7 +12,9 @@ export function isNodeId(n: unknown): n is NodeId {
 }
 
 export function nodeId(n: number): NodeId {
-  if (!isNodeId(n)) throw new RangeError(`nodeid must be an integer 1..4294967295, got ${n}`);
+  if (!isNodeId(n)) {
+    throw new RangeError(`nodeid must be an integer 1..4294967295, got ${n}`);
+  }
   return n;
 }
 

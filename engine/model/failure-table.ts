@@ -19,7 +19,9 @@ export interface FailureTable {
  * qnetd host, the failed nodes are dead.
  */
 export function failureTable(nodes: number, opts: { qdevice?: boolean } = {}): FailureTable {
-  if (!Number.isInteger(nodes) || nodes < 1) throw new RangeError(`nodes must be a positive integer, got ${nodes}`);
+  if (!Number.isInteger(nodes) || nodes < 1) {
+    throw new RangeError(`nodes must be a positive integer, got ${nodes}`);
+  }
   const cfg = tableConfig(nodes, opts.qdevice ?? false);
   const names = cfg.nodes.map((n) => n.name);
   const rows: { failed: number; quorate: boolean }[] = [];
@@ -34,9 +36,13 @@ export function failureTable(nodes: number, opts: { qdevice?: boolean } = {}): F
     rows.push({ failed, quorate: survivors.length > 0 && verdicts[0]!.quorate });
   }
   let canLose = 0;
-  while (canLose + 1 < rows.length && rows[canLose + 1]!.quorate) canLose++;
+  while (canLose + 1 < rows.length && rows[canLose + 1]!.quorate) {
+    canLose++;
+  }
   // Zero failures may already be inquorate (impossible with this config, but keep the meaning).
-  if (!rows[0]!.quorate) canLose = 0;
+  if (!rows[0]!.quorate) {
+    canLose = 0;
+  }
   return { rows, canLose };
 }
 
@@ -52,9 +58,16 @@ export function tableConfig(nodes: number, qdevice: boolean): VotequorumConfig {
     autoTieBreakerNode: 'lowest',
     ...(qdevice
       ? {
-          qdevice: nodes % 2 === 0
-            ? { model: 'net' as const, votes: 1, host: 'qnetd', algorithm: 'ffsplit' as const, tieBreaker: 'lowest' as const }
-            : { model: 'net' as const, host: 'qnetd', algorithm: 'lms' as const, tieBreaker: 'lowest' as const },
+          qdevice:
+            nodes % 2 === 0
+              ? {
+                  model: 'net' as const,
+                  votes: 1,
+                  host: 'qnetd',
+                  algorithm: 'ffsplit' as const,
+                  tieBreaker: 'lowest' as const,
+                }
+              : { model: 'net' as const, host: 'qnetd', algorithm: 'lms' as const, tieBreaker: 'lowest' as const },
         }
       : {}),
   };

@@ -1,6 +1,15 @@
 /** The model room's public face: cluster types, votequorum arithmetic, partition evaluator, failure table. */
 export * from './cluster';
-export { effectiveVotequorum, expectedVotes, highestNodeId, lowestNodeId, nodelistVotes, qdeviceVotes, quorumFor, waitForAll } from './votequorum';
+export {
+  effectiveVotequorum,
+  expectedVotes,
+  highestNodeId,
+  lowestNodeId,
+  nodelistVotes,
+  qdeviceVotes,
+  quorumFor,
+  waitForAll,
+} from './votequorum';
 export type { EffectiveVotequorum } from './votequorum';
 export { checkPartitionInput, evaluatePartitions } from './partitions';
 export type { PartitionInput, PartitionVerdict } from './partitions';

@@ -6,7 +6,14 @@
 import type { NodeId, QuorumNode, VotequorumConfig } from './cluster';
 import { err, ok, type Result } from '../result';
 import { qnetdDecision } from './qnetd';
-import { effectiveVotequorum, expectedVotes, highestNodeId, lowestNodeId, nodelistVotes, type EffectiveVotequorum } from './votequorum';
+import {
+  effectiveVotequorum,
+  expectedVotes,
+  highestNodeId,
+  lowestNodeId,
+  nodelistVotes,
+  type EffectiveVotequorum,
+} from './votequorum';
 
 export interface PartitionInput {
   /**
@@ -45,24 +52,40 @@ export function checkPartitionInput(cfg: VotequorumConfig, input: PartitionInput
   const hint = `node names are those of the nodelist: ${[...known].join(', ')}`;
   const up = new Set(input.up ?? known);
   for (const name of input.up ?? []) {
-    if (!known.has(name)) return err('quorum.unknown-node', `up: no node named "${name}" in the nodelist`, hint);
+    if (!known.has(name)) {
+      return err('quorum.unknown-node', `up: no node named "${name}" in the nodelist`, hint);
+    }
   }
   const seen = new Set<string>();
   for (const [g, group] of (input.groups ?? []).entries()) {
     for (const name of group) {
-      if (!known.has(name)) return err('quorum.unknown-node', `groups[${g}]: no node named "${name}" in the nodelist`, hint);
-      if (!up.has(name)) {
-        return err('quorum.node-not-up', `groups[${g}]: node "${name}" is not among the up nodes`,
-          'a node that was never started is in no group; list it in up, or leave it out of the groups');
+      if (!known.has(name)) {
+        return err('quorum.unknown-node', `groups[${g}]: no node named "${name}" in the nodelist`, hint);
       }
-      if (seen.has(name)) return err('quorum.node-twice', `groups[${g}]: node "${name}" is in more than one group`, 'each node belongs to one group');
+      if (!up.has(name)) {
+        return err(
+          'quorum.node-not-up',
+          `groups[${g}]: node "${name}" is not among the up nodes`,
+          'a node that was never started is in no group; list it in up, or leave it out of the groups',
+        );
+      }
+      if (seen.has(name)) {
+        return err(
+          'quorum.node-twice',
+          `groups[${g}]: node "${name}" is in more than one group`,
+          'each node belongs to one group',
+        );
+      }
       seen.add(name);
     }
   }
   const groupCount = resolveGroups(cfg, input).length;
   if (input.qdeviceReachable && input.qdeviceReachable.length > groupCount) {
-    return err('quorum.reachable-count', `qdeviceReachable: ${input.qdeviceReachable.length} entries for ${groupCount} groups`,
-      'give at most one true/false per group (groups without an entry reach the QNetd host)');
+    return err(
+      'quorum.reachable-count',
+      `qdeviceReachable: ${input.qdeviceReachable.length} entries for ${groupCount} groups`,
+      'give at most one true/false per group (groups without an entry reach the QNetd host)',
+    );
   }
   return ok(undefined);
 }
@@ -88,7 +111,9 @@ export function checkPartitionInput(cfg: VotequorumConfig, input: PartitionInput
  */
 export function evaluatePartitions(cfg: VotequorumConfig, input: PartitionInput = {}): PartitionVerdict[] {
   const checked = checkPartitionInput(cfg, input);
-  if (!checked.ok) throw new RangeError(checked.error.message);
+  if (!checked.ok) {
+    throw new RangeError(checked.error.message);
+  }
   const eff = effectiveVotequorum(cfg);
   const byName = new Map(cfg.nodes.map((n) => [n.name, n] as const));
   const groups = resolveGroups(cfg, input).map((g) => g.map((name) => byName.get(name)!));
@@ -99,8 +124,12 @@ export function evaluatePartitions(cfg: VotequorumConfig, input: PartitionInput 
     // Nothing runs, so there are no real figures: show the nominal ones beside the refusal.
     const nominal = expectedVotes(cfg);
     return groups.map((g) => ({
-      nodes: g.map((n) => n.name), votes: 0, expectedVotes: nominal, quorum: Math.floor(nominal / 2) + 1,
-      quorate: false, reason: `corosync refuses to start: ${eff.fatal}`,
+      nodes: g.map((n) => n.name),
+      votes: 0,
+      expectedVotes: nominal,
+      quorum: Math.floor(nominal / 2) + 1,
+      quorate: false,
+      reason: `corosync refuses to start: ${eff.fatal}`,
     }));
   }
 
@@ -114,9 +143,11 @@ export function evaluatePartitions(cfg: VotequorumConfig, input: PartitionInput 
   // Before the split: one membership of the up nodes. The QDevice votes for it if qnetd is
   // reachable by anyone now (our best guess for "before"), ffsplit only for at least half the nodes.
   const configIds = cfg.nodes.map((n) => n.nodeid);
-  const before = qdeviceWorks && cfg.qdevice
-    ? qnetdDecision(cfg.qdevice, configIds, [{ nodeids: up.map((n) => n.nodeid), reachesQnetd: reach.some(Boolean) }]).granted[0]!
-    : false;
+  const before =
+    qdeviceWorks && cfg.qdevice
+      ? qnetdDecision(cfg.qdevice, configIds, [{ nodeids: up.map((n) => n.nodeid), reachesQnetd: reach.some(Boolean) }])
+          .granted[0]!
+      : false;
   const upTotal = upVotes + (before ? qVotes : 0);
   const upMembers = up.length + (before ? 1 : 0);
   const twoNodeQuorum = (members: number): boolean => eff.twoNode && members <= 2;
@@ -128,9 +159,14 @@ export function evaluatePartitions(cfg: VotequorumConfig, input: PartitionInput 
   const lowest = upQuorate ? lowestNodeId(up) : undefined;
   const highest = upQuorate ? highestNodeId(up) : undefined;
 
-  const decision = qdeviceWorks && cfg.qdevice
-    ? qnetdDecision(cfg.qdevice, configIds, groups.map((g, i) => ({ nodeids: g.map((n) => n.nodeid), reachesQnetd: reach[i]! })))
-    : undefined;
+  const decision =
+    qdeviceWorks && cfg.qdevice
+      ? qnetdDecision(
+          cfg.qdevice,
+          configIds,
+          groups.map((g, i) => ({ nodeids: g.map((n) => n.nodeid), reachesQnetd: reach[i]! })),
+        )
+      : undefined;
 
   return groups.map((g, i) => {
     const nodes = g.map((n) => n.name);
@@ -142,11 +178,16 @@ export function evaluatePartitions(cfg: VotequorumConfig, input: PartitionInput 
     const qdevicePart = qdevicePhrase(cfg, eff, decision?.why[i], cast, nodeVotes, qVotes);
 
     if (!wfaSatisfied) {
-      const missing = up.length === cfg.nodes.length && qVotes > 0 && !before
-        ? 'the QDevice vote has not been present since cold start'
-        : 'not all nodes have been seen since cold start';
+      const missing =
+        up.length === cfg.nodes.length && qVotes > 0 && !before
+          ? 'the QDevice vote has not been present since cold start'
+          : 'not all nodes have been seen since cold start';
       return {
-        nodes, votes, expectedVotes: expected, quorum, quorate: false,
+        nodes,
+        votes,
+        expectedVotes: expected,
+        quorum,
+        quorate: false,
         reason: `wait_for_all: ${missing} (${upTotal} of ${expected} votes were ever present together)`,
       };
     }
@@ -156,15 +197,26 @@ export function evaluatePartitions(cfg: VotequorumConfig, input: PartitionInput 
       : `${votesText(votes, expected, qdevicePart)} < quorum ${quorum}`;
 
     const atbNode = atbHolder(eff, g, up, lowest, highest);
-    if (!quorate && eff.autoTieBreaker !== undefined && votes === Math.floor(expected / 2) && up.length - g.length < quorum && atbNode !== undefined) {
+    if (
+      !quorate &&
+      eff.autoTieBreaker !== undefined &&
+      votes === Math.floor(expected / 2) &&
+      up.length - g.length < quorum &&
+      atbNode !== undefined
+    ) {
       quorate = true;
       reason = `auto_tie_breaker: exactly half the votes (${votes} of ${expected}) and holds the tie-breaker node (${atbNode.label})`;
     }
 
     let expectedVotes = expected;
     let finalQuorum = quorum;
-    if (eff.lastManStanding && quorate && g.length < up.length &&
-        (g.length >= quorumBefore || (eff.autoTieBreaker !== undefined && lowest !== undefined && g.some((n) => n.nodeid === lowest)))) {
+    if (
+      eff.lastManStanding &&
+      quorate &&
+      g.length < up.length &&
+      (g.length >= quorumBefore ||
+        (eff.autoTieBreaker !== undefined && lowest !== undefined && g.some((n) => n.nodeid === lowest)))
+    ) {
       const lmsMembers = g.length + (cast ? 1 : 0);
       expectedVotes = lmsMembers;
       finalQuorum = twoNodeQuorum(members) ? 1 : Math.max(Math.floor(lmsMembers / 2) + 1, Math.floor(votes / 2) + 1);
@@ -178,30 +230,56 @@ export function evaluatePartitions(cfg: VotequorumConfig, input: PartitionInput 
 /** Groups as evaluated: the given ones, then the up nodes no group lists (if any). */
 function resolveGroups(cfg: VotequorumConfig, input: PartitionInput): string[][] {
   const up = input.up ?? cfg.nodes.map((n) => n.name);
-  if (!input.groups) return [[...up]];
+  if (!input.groups) {
+    return [[...up]];
+  }
   const listed = new Set(input.groups.flat());
   const rest = up.filter((n) => !listed.has(n));
   const groups = input.groups.map((g) => [...g]);
   return rest.length > 0 ? [...groups, rest] : groups;
 }
 
-function atbHolder(eff: EffectiveVotequorum, group: readonly QuorumNode[], up: readonly QuorumNode[],
-  lowest: NodeId | undefined, highest: NodeId | undefined): { label: string } | undefined {
+function atbHolder(
+  eff: EffectiveVotequorum,
+  group: readonly QuorumNode[],
+  up: readonly QuorumNode[],
+  lowest: NodeId | undefined,
+  highest: NodeId | undefined,
+): { label: string } | undefined {
   const atb = eff.autoTieBreaker;
-  if (atb === undefined) return undefined;
+  if (atb === undefined) {
+    return undefined;
+  }
   const has = (id: NodeId | undefined): boolean => id !== undefined && group.some((n) => n.nodeid === id);
-  if (atb === 'lowest') return has(lowest) ? { label: `lowest node id ${lowest}` } : undefined;
-  if (atb === 'highest') return has(highest) ? { label: `highest node id ${highest}` } : undefined;
+  if (atb === 'lowest') {
+    return has(lowest) ? { label: `lowest node id ${lowest}` } : undefined;
+  }
+  if (atb === 'highest') {
+    return has(highest) ? { label: `highest node id ${highest}` } : undefined;
+  }
   // The list: the first listed node that was in the previous membership decides; a group holding a
   // later one is refused because the earlier one may be alive on the other side.
   const first = atb.find((id) => up.some((n) => n.nodeid === id));
   return has(first) ? { label: `node id ${first}, first of auto_tie_breaker_node present` } : undefined;
 }
 
-function qdevicePhrase(cfg: VotequorumConfig, eff: EffectiveVotequorum, why: string | undefined, cast: boolean, nodeVotes: number, qVotes: number): string | undefined {
-  if (!cfg.qdevice) return undefined;
-  if (eff.qdeviceProblem) return `no QDevice vote: ${eff.qdeviceProblem}`;
-  if (cast) return `${nodeVotes} + ${qVotes} QDevice ${qVotes === 1 ? 'vote' : 'votes'} (${why ?? 'granted'})`;
+function qdevicePhrase(
+  cfg: VotequorumConfig,
+  eff: EffectiveVotequorum,
+  why: string | undefined,
+  cast: boolean,
+  nodeVotes: number,
+  qVotes: number,
+): string | undefined {
+  if (!cfg.qdevice) {
+    return undefined;
+  }
+  if (eff.qdeviceProblem) {
+    return `no QDevice vote: ${eff.qdeviceProblem}`;
+  }
+  if (cast) {
+    return `${nodeVotes} + ${qVotes} QDevice ${qVotes === 1 ? 'vote' : 'votes'} (${why ?? 'granted'})`;
+  }
   return `no QDevice vote: ${why ?? 'not granted'}`;
 }
 

@@ -25,13 +25,21 @@ export interface QnetdDecision {
  * cluster size; its `lowest`/`highest` tie-breakers pick from the nodelist, lms's from the nodes
  * connected to qnetd).
  */
-export function qnetdDecision(qdevice: QdeviceConfig, configNodeIds: readonly NodeId[], partitions: readonly QnetdPartition[]): QnetdDecision {
+export function qnetdDecision(
+  qdevice: QdeviceConfig,
+  configNodeIds: readonly NodeId[],
+  partitions: readonly QnetdPartition[],
+): QnetdDecision {
   return qdevice.algorithm === 'lms'
     ? lmsDecision(qdevice, partitions)
     : ffsplitDecision(qdevice, configNodeIds, partitions);
 }
 
-function ffsplitDecision(qdevice: QdeviceConfig, configNodeIds: readonly NodeId[], partitions: readonly QnetdPartition[]): QnetdDecision {
+function ffsplitDecision(
+  qdevice: QdeviceConfig,
+  configNodeIds: readonly NodeId[],
+  partitions: readonly QnetdPartition[],
+): QnetdDecision {
   const n = configNodeIds.length;
   const half = Math.floor(n / 2);
   const preferred = tieBreakerFromList(qdevice, configNodeIds);
@@ -41,27 +49,43 @@ function ffsplitDecision(qdevice: QdeviceConfig, configNodeIds: readonly NodeId[
   // partition) the one holding the tie_breaker node wins.
   const better = (p: QnetdPartition, best: QnetdPartition | undefined): boolean => {
     const size = p.nodeids.length;
-    if (size > half) return true;
-    if (n % 2 === 1 || size < half) return false;
-    if (!best) return true;
-    if (best.nodeids.length > half) return false;
+    if (size > half) {
+      return true;
+    }
+    if (n % 2 === 1 || size < half) {
+      return false;
+    }
+    if (!best) {
+      return true;
+    }
+    if (best.nodeids.length > half) {
+      return false;
+    }
     return preferred !== undefined && p.nodeids.includes(preferred);
   };
   let best = -1;
   partitions.forEach((p, i) => {
-    if (!p.reachesQnetd || p.nodeids.length === 0) return;
-    if (better(p, best >= 0 ? partitions[best] : undefined)) best = i;
+    if (!p.reachesQnetd || p.nodeids.length === 0) {
+      return;
+    }
+    if (better(p, best >= 0 ? partitions[best] : undefined)) {
+      best = i;
+    }
   });
   const winner = best >= 0 ? partitions[best] : undefined;
   let winWhy = '';
   if (winner) {
     const size = winner.nodeids.length;
     const rivals = partitions.some((p, i) => i !== best && p.reachesQnetd && p.nodeids.length === size);
-    if (size > half) winWhy = `ffsplit: ${size} of ${n} nodes is more than half`;
-    else if (!rivals) winWhy = 'ffsplit: exactly half the nodes, and no other half is connected to the QNetd host';
-    else if (preferred !== undefined && winner.nodeids.includes(preferred)) {
+    if (size > half) {
+      winWhy = `ffsplit: ${size} of ${n} nodes is more than half`;
+    } else if (!rivals) {
+      winWhy = 'ffsplit: exactly half the nodes, and no other half is connected to the QNetd host';
+    } else if (preferred !== undefined && winner.nodeids.includes(preferred)) {
       winWhy = `ffsplit 50:50 split: holds the tie_breaker node (${describeTieBreaker(qdevice)} ${preferred})`;
-    } else winWhy = 'ffsplit 50:50 split: neither half holds the tie_breaker node; QNetd picked this one';
+    } else {
+      winWhy = 'ffsplit 50:50 split: neither half holds the tie_breaker node; QNetd picked this one';
+    }
   }
   return {
     granted: partitions.map((_, i) => i === best),
@@ -85,16 +109,24 @@ function lmsDecision(qdevice: QdeviceConfig, partitions: readonly QnetdPartition
     const lead = leaders[0]!;
     granted[lead.i] = true;
     why[lead.i] = `lms: the largest partition that reaches the QNetd host (${largest} nodes)`;
-    for (const { i } of connected) if (i !== lead.i) why[i] = 'lms: a larger partition reaches the QNetd host';
+    for (const { i } of connected) {
+      if (i !== lead.i) {
+        why[i] = 'lms: a larger partition reaches the QNetd host';
+      }
+    }
     return { granted, why };
   }
   // Joint leaders: the partition holding the tie-breaker node wins — lowest/highest among ALL
   // nodes connected to qnetd, even one in a smaller partition (that is what qnetd-algo-lms.c does).
   const allConnected = connected.flatMap(({ p }) => p.nodeids);
   let tb: NodeId | undefined;
-  if (qdevice.tieBreaker === 'lowest') tb = minId(allConnected);
-  else if (qdevice.tieBreaker === 'highest') tb = maxId(allConnected);
-  else tb = qdevice.tieBreaker;
+  if (qdevice.tieBreaker === 'lowest') {
+    tb = minId(allConnected);
+  } else if (qdevice.tieBreaker === 'highest') {
+    tb = maxId(allConnected);
+  } else {
+    tb = qdevice.tieBreaker;
+  }
   for (const { p, i } of connected) {
     if (tb !== undefined && p.nodeids.includes(tb)) {
       granted[i] = true;
@@ -107,13 +139,21 @@ function lmsDecision(qdevice: QdeviceConfig, partitions: readonly QnetdPartition
 }
 
 function whyNot(p: QnetdPartition, someoneWon: boolean, algo: string): string {
-  if (!p.reachesQnetd) return 'cannot reach the QNetd host';
-  return someoneWon ? `${algo}: the QNetd vote went to another partition` : `${algo}: QNetd gives no vote to a minority partition`;
+  if (!p.reachesQnetd) {
+    return 'cannot reach the QNetd host';
+  }
+  return someoneWon
+    ? `${algo}: the QNetd vote went to another partition`
+    : `${algo}: QNetd gives no vote to a minority partition`;
 }
 
 function tieBreakerFromList(qdevice: QdeviceConfig, ids: readonly NodeId[]): NodeId | undefined {
-  if (qdevice.tieBreaker === 'lowest') return minId(ids);
-  if (qdevice.tieBreaker === 'highest') return maxId(ids);
+  if (qdevice.tieBreaker === 'lowest') {
+    return minId(ids);
+  }
+  if (qdevice.tieBreaker === 'highest') {
+    return maxId(ids);
+  }
   return qdevice.tieBreaker;
 }
 

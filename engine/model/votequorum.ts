@@ -46,8 +46,12 @@ export function nodelistVotes(nodes: readonly QuorumNode[]): number {
  * Note ffsplit only works with an explicit `votes: 1` (see `qdeviceProblem` in `effectiveVotequorum`).
  */
 export function qdeviceVotes(cfg: VotequorumConfig): number {
-  if (!cfg.qdevice) return 0;
-  if (cfg.qdevice.votes !== undefined) return cfg.qdevice.votes;
+  if (!cfg.qdevice) {
+    return 0;
+  }
+  if (cfg.qdevice.votes !== undefined) {
+    return cfg.qdevice.votes;
+  }
   return Math.max(0, nodelistVotes(cfg.nodes) - 1);
 }
 
@@ -76,7 +80,9 @@ export function expectedVotes(cfg: VotequorumConfig): number {
  *   nodelist size, i.e. the whole cluster.
  */
 export function quorumFor(expected: number, cfg?: VotequorumConfig, members?: number): number {
-  if (cfg && effectiveVotequorum(cfg).twoNode && (members ?? cfg.nodes.length) <= 2) return 1;
+  if (cfg && effectiveVotequorum(cfg).twoNode && (members ?? cfg.nodes.length) <= 2) {
+    return 1;
+  }
   return Math.floor(expected / 2) + 1;
 }
 
@@ -95,7 +101,9 @@ export function effectiveVotequorum(cfg: VotequorumConfig): EffectiveVotequorum 
   let atb: AutoTieBreakerNode | undefined = cfg.autoTieBreaker ? cfg.autoTieBreakerNode : undefined;
   let fatal: string | undefined;
 
-  if (twoNode && hasQdevice) fatal = 'two_node and a quorum device cannot be configured at the same time';
+  if (twoNode && hasQdevice) {
+    fatal = 'two_node and a quorum device cannot be configured at the same time';
+  }
   if (twoNode && atb !== undefined) {
     twoNode = false;
     notes.push('two_node is ignored because auto_tie_breaker is set (wait_for_all stays on)');
@@ -103,20 +111,32 @@ export function effectiveVotequorum(cfg: VotequorumConfig): EffectiveVotequorum 
   // An odd vote total with ATB but without WFA would let an isolated half+1 without the
   // tie-breaker node become quorate after a reboot, so corosync switches ATB off (or refuses with LMS).
   if (atb !== undefined && nodeSum % 2 === 1 && !wfa) {
-    if (lms) fatal ??= 'auto_tie_breaker and last_man_standing need wait_for_all in a cluster with an odd number of votes';
-    else notes.push('auto_tie_breaker is disabled: an odd number of votes needs wait_for_all with it');
+    if (lms) {
+      fatal ??= 'auto_tie_breaker and last_man_standing need wait_for_all in a cluster with an odd number of votes';
+    } else {
+      notes.push('auto_tie_breaker is disabled: an odd number of votes needs wait_for_all with it');
+    }
     atb = undefined;
   }
-  if (hasQdevice && lms) fatal ??= 'a quorum device is not compatible with last_man_standing';
-  if (hasQdevice && atb !== undefined) fatal ??= 'a quorum device is not compatible with auto_tie_breaker';
+  if (hasQdevice && lms) {
+    fatal ??= 'a quorum device is not compatible with last_man_standing';
+  }
+  if (hasQdevice && atb !== undefined) {
+    fatal ??= 'a quorum device is not compatible with auto_tie_breaker';
+  }
   if (hasQdevice && cfg.expectedVotes !== undefined && explicitQdeviceVotes === undefined) {
     fatal ??= 'quorum.device.votes must be set when quorum.expected_votes is set';
   }
   if (hasQdevice && explicitQdeviceVotes === undefined && cfg.nodes.some((n) => n.votes !== 1)) {
     fatal ??= 'quorum.device.votes must be set when not every node has 1 vote';
   }
-  if (hasQdevice && explicitQdeviceVotes !== undefined && explicitQdeviceVotes > 0 && cfg.expectedVotes !== undefined &&
-      cfg.expectedVotes - explicitQdeviceVotes < 2) {
+  if (
+    hasQdevice &&
+    explicitQdeviceVotes !== undefined &&
+    explicitQdeviceVotes > 0 &&
+    cfg.expectedVotes !== undefined &&
+    cfg.expectedVotes - explicitQdeviceVotes < 2
+  ) {
     fatal ??= 'quorum.device.votes is too high or quorum.expected_votes is too low';
   }
   if (lms && cfg.nodes.some((n) => n.votes > 1)) {
@@ -131,8 +151,11 @@ export function effectiveVotequorum(cfg: VotequorumConfig): EffectiveVotequorum 
   let qdeviceProblem: string | undefined;
   if (cfg.qdevice?.algorithm === 'ffsplit') {
     // qdevice-net-algo-ffsplit.c refuses anything but exactly 1 vote everywhere.
-    if (explicitQdeviceVotes !== 1) qdeviceProblem = 'ffsplit needs quorum.device.votes set to 1; corosync-qdevice exits';
-    else if (cfg.nodes.some((n) => n.votes !== 1)) qdeviceProblem = 'ffsplit needs every node to have exactly 1 vote; corosync-qdevice exits';
+    if (explicitQdeviceVotes !== 1) {
+      qdeviceProblem = 'ffsplit needs quorum.device.votes set to 1; corosync-qdevice exits';
+    } else if (cfg.nodes.some((n) => n.votes !== 1)) {
+      qdeviceProblem = 'ffsplit needs every node to have exactly 1 vote; corosync-qdevice exits';
+    }
   }
 
   return {
@@ -153,13 +176,21 @@ export function effectiveVotequorum(cfg: VotequorumConfig): EffectiveVotequorum 
 /** The lowest node id among `nodes` (auto_tie_breaker / tie_breaker `lowest`); undefined when empty. */
 export function lowestNodeId(nodes: readonly QuorumNode[]): NodeId | undefined {
   let best: NodeId | undefined;
-  for (const n of nodes) if (best === undefined || n.nodeid < best) best = n.nodeid;
+  for (const n of nodes) {
+    if (best === undefined || n.nodeid < best) {
+      best = n.nodeid;
+    }
+  }
   return best;
 }
 
 /** The highest node id among `nodes` (auto_tie_breaker / tie_breaker `highest`); undefined when empty. */
 export function highestNodeId(nodes: readonly QuorumNode[]): NodeId | undefined {
   let best: NodeId | undefined;
-  for (const n of nodes) if (best === undefined || n.nodeid > best) best = n.nodeid;
+  for (const n of nodes) {
+    if (best === undefined || n.nodeid > best) {
+      best = n.nodeid;
+    }
+  }
   return best;
 }

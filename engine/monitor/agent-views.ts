@@ -11,11 +11,20 @@ import type { QuorumView } from './health';
  */
 export function viewFromQuorumEvent(reporter: string, event: QuorumWatchEvent): QuorumView {
   const status = event.running ? event.status : null;
-  if (!status) return { reporter, quorate: false, members: [] };
+  if (!status) {
+    return { reporter, quorate: false, members: [] };
+  }
   const members = status.members.map((m) => m.name);
   const local = status.members.find((m) => m.local);
   const flags = local?.qdeviceFlags ?? [];
-  if (flags.length === 0 && status.qdeviceVotes === null) return { reporter, quorate: status.quorate, members };
+  if (flags.length === 0 && status.qdeviceVotes === null) {
+    return { reporter, quorate: status.quorate, members };
+  }
   // Flags as corosync-quorumtool prints them: A/NA (qdevice alive), V/NV (vote granted).
-  return { reporter, quorate: status.quorate, members, qdevice: { alive: flags.includes('A'), vote: flags.includes('V') } };
+  return {
+    reporter,
+    quorate: status.quorate,
+    members,
+    qdevice: { alive: flags.includes('A'), vote: flags.includes('V') },
+  };
 }

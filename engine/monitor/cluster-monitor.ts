@@ -58,9 +58,13 @@ export function createClusterMonitor(options: ClusterMonitorOptions): ClusterMon
       // A different change restarts the wait, but keeps when the first change was seen, so the
       // notice can say how long the cluster has been in trouble.
       candidate = { health: current, since: t, firstSeen: candidate?.firstSeen ?? t };
-      if (settleMs > 0) return [];
+      if (settleMs > 0) {
+        return [];
+      }
     }
-    if (t - candidate.since < settleMs) return [];
+    if (t - candidate.since < settleMs) {
+      return [];
+    }
     const notices = noticesBetween(settled, candidate.health, t, candidate.firstSeen);
     settled = candidate.health;
     candidate = undefined;
@@ -69,7 +73,9 @@ export function createClusterMonitor(options: ClusterMonitorOptions): ClusterMon
 
   return {
     report(view) {
-      if (!cluster.nodes.includes(view.reporter)) return [];
+      if (!cluster.nodes.includes(view.reporter)) {
+        return [];
+      }
       views.set(view.reporter, view);
       return evaluate();
     },

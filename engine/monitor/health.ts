@@ -56,14 +56,25 @@ export function healthRank(state: HealthState): number {
 /** The worst state of several clusters; `quorate` for none (nothing to worry about). */
 export function worstState(healths: readonly { readonly state: HealthState }[]): HealthState {
   let worst: HealthState = 'quorate';
-  for (const h of healths) if (rank[h.state] > rank[worst]) worst = h.state;
+  for (const h of healths) {
+    if (rank[h.state] > rank[worst]) {
+      worst = h.state;
+    }
+  }
   return worst;
 }
 
 /** Health of `cluster` from the latest view of every node whose agent is currently reachable. */
 export function clusterHealth(cluster: WatchedCluster, views: readonly QuorumView[]): ClusterHealth {
   if (views.length === 0) {
-    return { cluster: cluster.name, state: 'unknown', quorate: undefined, members: [], missing: [], qdevice: cluster.qdevice ? 'unreachable' : 'none' };
+    return {
+      cluster: cluster.name,
+      state: 'unknown',
+      quorate: undefined,
+      members: [],
+      missing: [],
+      qdevice: cluster.qdevice ? 'unreachable' : 'none',
+    };
   }
   const fresh = withoutStaleViews(views);
   const quorate = fresh.filter((v) => v.quorate);
@@ -71,9 +82,8 @@ export function clusterHealth(cluster: WatchedCluster, views: readonly QuorumVie
   const members = [...new Set(best.members)].sort();
   const missing = cluster.nodes.filter((n) => !members.includes(n)).sort();
   const qdevice = !cluster.qdevice ? 'none' : best.qdevice?.alive && best.qdevice.vote ? 'ok' : 'unreachable';
-  const state: HealthState = quorate.length === 0
-    ? 'inquorate'
-    : missing.length > 0 || qdevice === 'unreachable' ? 'degraded' : 'quorate';
+  const state: HealthState =
+    quorate.length === 0 ? 'inquorate' : missing.length > 0 || qdevice === 'unreachable' ? 'degraded' : 'quorate';
   return { cluster: cluster.name, state, quorate: quorate.length > 0, members, missing, qdevice };
 }
 
@@ -86,10 +96,11 @@ export function clusterHealth(cluster: WatchedCluster, views: readonly QuorumVie
  */
 export function withoutStaleViews(views: readonly QuorumView[]): QuorumView[] {
   const byReporter = new Map(views.map((v) => [v.reporter, v]));
-  const stale = (v: QuorumView): boolean => v.members.some((m) => {
-    const other = m === v.reporter ? undefined : byReporter.get(m);
-    return other !== undefined && !other.members.includes(v.reporter);
-  });
+  const stale = (v: QuorumView): boolean =>
+    v.members.some((m) => {
+      const other = m === v.reporter ? undefined : byReporter.get(m);
+      return other !== undefined && !other.members.includes(v.reporter);
+    });
   const kept = views.filter((v) => !stale(v));
   // If every view contradicts another (a ring still forming), none is known to be older.
   return kept.length > 0 ? kept : [...views];
@@ -102,6 +113,11 @@ function pickLargest(views: readonly QuorumView[]): QuorumView {
 
 /** Same health for notification purposes (what a user would see change). */
 export function sameHealth(a: ClusterHealth, b: ClusterHealth): boolean {
-  return a.state === b.state && a.quorate === b.quorate && a.qdevice === b.qdevice
-    && a.members.join('\n') === b.members.join('\n') && a.missing.join('\n') === b.missing.join('\n');
+  return (
+    a.state === b.state &&
+    a.quorate === b.quorate &&
+    a.qdevice === b.qdevice &&
+    a.members.join('\n') === b.members.join('\n') &&
+    a.missing.join('\n') === b.missing.join('\n')
+  );
 }

@@ -29,21 +29,38 @@ export interface LinkPairView {
  * node's stream stays open, showing its last "all connected", until SSH notices) has its pairs shown
  * as 'unknown': its side of the link cannot be known until it reports again. Sorted by link, reporter, peer.
  */
-export function linkPairsFromEvents(latest: ReadonlyMap<string, QuorumWatchEvent>, names: ReadonlyMap<number, string>): LinkPairView[] {
+export function linkPairsFromEvents(
+  latest: ReadonlyMap<string, QuorumWatchEvent>,
+  names: ReadonlyMap<number, string>,
+): LinkPairView[] {
   const out: LinkPairView[] = [];
   const views = [...latest].map(([reporter, event]) => viewFromQuorumEvent(reporter, event));
   const current = new Set(withoutStaleViews(views).map((v) => v.reporter));
   for (const [reporter, event] of latest) {
     const links = event.running ? event.links : null;
-    if (!links) continue;
+    if (!links) {
+      continue;
+    }
     const byId = new Map(names);
-    for (const m of event.status?.members ?? []) byId.set(m.nodeid, m.name);
+    for (const m of event.status?.members ?? []) {
+      byId.set(m.nodeid, m.name);
+    }
     for (const link of links.links) {
-      if (!isLinkNumber(link.linknumber)) continue;
+      if (!isLinkNumber(link.linknumber)) {
+        continue;
+      }
       for (const peer of link.peers) {
         const b = byId.get(peer.nodeid);
-        if (b === undefined || b === reporter) continue;
-        out.push({ a: reporter, b, linknumber: link.linknumber, state: !current.has(reporter) ? 'unknown' : peer.connected ? 'up' : 'down', rttMs: null });
+        if (b === undefined || b === reporter) {
+          continue;
+        }
+        out.push({
+          a: reporter,
+          b,
+          linknumber: link.linknumber,
+          state: !current.has(reporter) ? 'unknown' : peer.connected ? 'up' : 'down',
+          rttMs: null,
+        });
       }
     }
   }

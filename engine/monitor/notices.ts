@@ -7,7 +7,8 @@
  */
 import type { ClusterHealth } from './health';
 
-export type NoticeKind = 'quorum-lost' | 'quorum-regained' | 'node-left' | 'node-joined' | 'qdevice-unreachable' | 'qdevice-reachable';
+export type NoticeKind =
+  'quorum-lost' | 'quorum-regained' | 'node-left' | 'node-joined' | 'qdevice-unreachable' | 'qdevice-reachable';
 
 export interface Notice {
   readonly kind: NoticeKind;
@@ -32,17 +33,22 @@ export function noticesBetween(before: ClusterHealth, after: ClusterHealth, at: 
   const base = { cluster: c, at, seenAt };
   if (after.quorate === false && before.quorate !== false) {
     out.push({
-      ...base, kind: 'quorum-lost', severity: 'critical',
+      ...base,
+      kind: 'quorum-lost',
+      severity: 'critical',
       title: `${c}: quorum lost`,
-      body: after.members.length > 0
-        ? `No partition of ${c} holds a majority of votes; the largest one (${after.members.join(', ')}) is not quorate. Nodes block changes to shared configuration until quorum returns.`
-        : `No node of ${c} reports quorum.`,
+      body:
+        after.members.length > 0
+          ? `No partition of ${c} holds a majority of votes; the largest one (${after.members.join(', ')}) is not quorate. Nodes block changes to shared configuration until quorum returns.`
+          : `No node of ${c} reports quorum.`,
       guidance: lostGuidance(after),
     });
   }
   if (after.quorate === true && before.quorate === false) {
     out.push({
-      ...base, kind: 'quorum-regained', severity: 'info',
+      ...base,
+      kind: 'quorum-regained',
+      severity: 'info',
       title: `${c}: quorum regained`,
       body: `${c} is quorate again with ${after.members.join(', ')}.`,
       guidance: [],
@@ -53,7 +59,10 @@ export function noticesBetween(before: ClusterHealth, after: ClusterHealth, at: 
   if (before.state !== 'unknown' && after.state !== 'unknown') {
     for (const node of before.members.filter((n) => !after.members.includes(n))) {
       out.push({
-        ...base, kind: 'node-left', severity: 'warning', node,
+        ...base,
+        kind: 'node-left',
+        severity: 'warning',
+        node,
         title: `${c}: ${node} left the cluster`,
         body: `${node} is no longer in the membership of ${c}.`,
         guidance: [
@@ -64,14 +73,21 @@ export function noticesBetween(before: ClusterHealth, after: ClusterHealth, at: 
     }
     for (const node of after.members.filter((n) => !before.members.includes(n))) {
       out.push({
-        ...base, kind: 'node-joined', severity: 'info', node,
-        title: `${c}: ${node} joined`, body: `${node} is in the membership of ${c} again.`, guidance: [],
+        ...base,
+        kind: 'node-joined',
+        severity: 'info',
+        node,
+        title: `${c}: ${node} joined`,
+        body: `${node} is in the membership of ${c} again.`,
+        guidance: [],
       });
     }
   }
   if (after.qdevice === 'unreachable' && before.qdevice === 'ok' && after.state !== 'unknown') {
     out.push({
-      ...base, kind: 'qdevice-unreachable', severity: 'warning',
+      ...base,
+      kind: 'qdevice-unreachable',
+      severity: 'warning',
       title: `${c}: QDevice vote lost`,
       body: `The nodes of ${c} no longer get the QDevice vote (flags NA or NV). The cluster has one vote less to lose.`,
       guidance: [
@@ -82,8 +98,12 @@ export function noticesBetween(before: ClusterHealth, after: ClusterHealth, at: 
   }
   if (after.qdevice === 'ok' && before.qdevice === 'unreachable' && before.state !== 'unknown') {
     out.push({
-      ...base, kind: 'qdevice-reachable', severity: 'info',
-      title: `${c}: QDevice vote back`, body: `The nodes of ${c} get the QDevice vote again.`, guidance: [],
+      ...base,
+      kind: 'qdevice-reachable',
+      severity: 'info',
+      title: `${c}: QDevice vote back`,
+      body: `The nodes of ${c} get the QDevice vote again.`,
+      guidance: [],
     });
   }
   const order = { critical: 0, warning: 1, info: 2 } as const;

@@ -48,15 +48,25 @@ export function machineFactsFromAgent(machine: string, f: FactsResult): MachineF
  * One `probe.measure` result as a pre-flight measurement, summarised by `summariseProbe` (the
  * slowest tenth dropped). An agent older than 0.2.0 sends no per-reply RTTs: its average stands in.
  */
-export function measurementFromProbe(from: string, to: string, link: LinkNumber, sent: number, r: ProbeMeasureResult | null): LinkMeasurement {
-  if (r === null) return summariseProbe(from, to, link, sent, []);
+export function measurementFromProbe(
+  from: string,
+  to: string,
+  link: LinkNumber,
+  sent: number,
+  r: ProbeMeasureResult | null,
+): LinkMeasurement {
+  if (r === null) {
+    return summariseProbe(from, to, link, sent, []);
+  }
   const rtts = r.rttsMs ?? (r.rttAvgMs === null ? [] : Array.from({ length: r.received }, () => r.rttAvgMs!));
   return summariseProbe(from, to, link, sent, rtts);
 }
 
 function ipv4ToInt(ip: string): number | null {
   const p = ip.split('.').map(Number);
-  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) return null;
+  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) {
+    return null;
+  }
   return ((p[0]! << 24) >>> 0) + (p[1]! << 16) + (p[2]! << 8) + p[3]!;
 }
 
@@ -65,13 +75,17 @@ export function addressInCidr(facts: MachineFacts, cidr: string): string | null 
   const [net, bitsS] = cidr.split('/');
   const n = ipv4ToInt(net ?? '');
   const bits = Number(bitsS ?? 32);
-  if (n === null || !Number.isInteger(bits) || bits < 0 || bits > 32) return null;
+  if (n === null || !Number.isInteger(bits) || bits < 0 || bits > 32) {
+    return null;
+  }
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
   for (const i of facts.interfaces) {
     for (const a of i.addresses) {
       const ip = a.split('/')[0]!;
       const v = ipv4ToInt(ip);
-      if (v !== null && ((v & mask) >>> 0) === ((n & mask) >>> 0)) return ip;
+      if (v !== null && (v & mask) >>> 0 === (n & mask) >>> 0) {
+        return ip;
+      }
     }
   }
   return null;

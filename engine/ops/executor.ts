@@ -9,7 +9,16 @@ import type { CommandOutput, CommandRunner } from '../ssh/runner';
 import { parseQuorumtoolStatus, type QuorumtoolStatus } from '../corosync';
 import { isUnfinished, opIdOf, type Journal, type JournalStore } from './journal';
 import type { Plan, Step, StepAction, StepProgress } from './plan';
-import { CONF, CONF_NEW, installConfScript, restoreConfScript, sh, sha256Command, startServiceScript, stopServiceScript } from './scripts';
+import {
+  CONF,
+  CONF_NEW,
+  installConfScript,
+  restoreConfScript,
+  sh,
+  sha256Command,
+  startServiceScript,
+  stopServiceScript,
+} from './scripts';
 
 export type StepEventState = 'running' | 'done' | 'skipped' | 'failed' | 'rolled-back';
 
@@ -49,24 +58,48 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Res
   const now = opts.now ?? Date.now;
   const opId = opIdOf(plan);
   const previous = await opts.journal.load(opId);
-  if (isUnfinished(previous) && opts.unfinished === 'rollback') return rollback(previous, opts);
+  if (isUnfinished(previous) && opts.unfinished === 'rollback') {
+    return rollback(previous, opts);
+  }
   const resumed = isUnfinished(previous);
   let journal: Journal = resumed
     ? { ...previous, state: 'running', updatedAt: new Date(now()).toISOString() }
-    : { opId, plan, done: [], state: 'running', startedAt: new Date(now()).toISOString(), updatedAt: new Date(now()).toISOString() };
+    : {
+        opId,
+        plan,
+        done: [],
+        state: 'running',
+        startedAt: new Date(now()).toISOString(),
+        updatedAt: new Date(now()).toISOString(),
+      };
   await opts.journal.save(journal);
   const skipped: string[] = [];
   for (const step of journal.plan.steps) {
-    if (journal.done.includes(step.id)) continue;
+    if (journal.done.includes(step.id)) {
+      continue;
+    }
     opts.onEvent?.({ stepId: step.id, machine: step.machine, title: step.title, state: 'running' });
     const r = await runStep(step, step.action, opts);
     if (!r.ok) {
-      journal = { ...journal, state: 'failed', updatedAt: new Date(now()).toISOString(), error: { stepId: step.id, code: r.error.code, message: r.error.message } };
+      journal = {
+        ...journal,
+        state: 'failed',
+        updatedAt: new Date(now()).toISOString(),
+        error: { stepId: step.id, code: r.error.code, message: r.error.message },
+      };
       await opts.journal.save(journal);
-      opts.onEvent?.({ stepId: step.id, machine: step.machine, title: step.title, state: 'failed', line: r.error.message });
+      opts.onEvent?.({
+        stepId: step.id,
+        machine: step.machine,
+        title: step.title,
+        state: 'failed',
+        line: r.error.message,
+      });
       return r;
     }
-    if (r.value === 'skipped') skipped.push(step.id);
+    if (r.value === 'skipped') {
+      skipped.push(step.id);
+    }
     journal = { ...journal, done: [...journal.done, step.id], updatedAt: new Date(now()).toISOString() };
     await opts.journal.save(journal);
     opts.onEvent?.({ stepId: step.id, machine: step.machine, title: step.title, state: r.value });
@@ -89,7 +122,13 @@ export async function rollback(journal: Journal, opts: ExecuteOptions): Promise<
   for (const step of all) {
     const r = await runStep(step, step.rollback!, opts);
     if (!r.ok) {
-      await opts.journal.save({ ...journal, done, state: 'failed', updatedAt: new Date(now()).toISOString(), error: { stepId: step.id, code: r.error.code, message: `rollback: ${r.error.message}` } });
+      await opts.journal.save({
+        ...journal,
+        done,
+        state: 'failed',
+        updatedAt: new Date(now()).toISOString(),
+        error: { stepId: step.id, code: r.error.code, message: `rollback: ${r.error.message}` },
+      });
       return r;
     }
     done = done.filter((d) => d !== step.id);
@@ -102,79 +141,153 @@ export async function rollback(journal: Journal, opts: ExecuteOptions): Promise<
 
 function progressFor(step: Step, action: StepAction, opts: ExecuteOptions): StepProgress {
   const now = opts.now ?? Date.now;
-  const timeout = action.kind === 'wait-quorum' ? action.timeoutMs : action.kind === 'run' && action.timeoutMs ? action.timeoutMs : opts.stepTimeoutMs ?? 60_000;
+  const timeout =
+    action.kind === 'wait-quorum'
+      ? action.timeoutMs
+      : action.kind === 'run' && action.timeoutMs
+        ? action.timeoutMs
+        : (opts.stepTimeoutMs ?? 60_000);
   return {
     deadline: now() + timeout,
     signal: opts.signal ?? new AbortController().signal,
-    log: (line) => opts.onEvent?.({ stepId: step.id, machine: step.machine, title: step.title, state: 'running', line }),
+    log: (line) =>
+      opts.onEvent?.({ stepId: step.id, machine: step.machine, title: step.title, state: 'running', line }),
     now,
   };
 }
 
 const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
-async function exec(runner: CommandRunner, command: string, p: StepProgress, stdin?: string): Promise<Result<CommandOutput>> {
+async function exec(
+  runner: CommandRunner,
+  command: string,
+  p: StepProgress,
+  stdin?: string,
+): Promise<Result<CommandOutput>> {
   const timeoutMs = Math.max(1000, p.deadline - p.now());
   const r = await runner.run(command, { timeoutMs, signal: p.signal, ...(stdin !== undefined ? { stdin } : {}) });
-  if (!r.ok) return err(r.error.code, `${runner.label}: ${r.error.message}`, r.error.hint, r.error.cause);
+  if (!r.ok) {
+    return err(r.error.code, `${runner.label}: ${r.error.message}`, r.error.hint, r.error.cause);
+  }
   return r;
 }
 
-async function must(runner: CommandRunner, command: string, p: StepProgress, what: string): Promise<Result<CommandOutput>> {
+async function must(
+  runner: CommandRunner,
+  command: string,
+  p: StepProgress,
+  what: string,
+): Promise<Result<CommandOutput>> {
   const r = await exec(runner, command, p);
-  if (!r.ok) return r;
+  if (!r.ok) {
+    return r;
+  }
   if (r.value.exitCode !== 0) {
     const detail = (r.value.stderr.trim() || r.value.stdout.trim()).split('\n').slice(-5).join(' | ');
-    return err('ops.step-failed', `${runner.label}: ${what} failed (exit ${r.value.exitCode ?? r.value.signal}): ${detail}`,
-      'Fix the cause shown, then run the same command again: it continues where it stopped (or add --rollback to undo).');
+    return err(
+      'ops.step-failed',
+      `${runner.label}: ${what} failed (exit ${r.value.exitCode ?? r.value.signal}): ${detail}`,
+      'Fix the cause shown, then run the same command again: it continues where it stopped (or add --rollback to undo).',
+    );
   }
   return r;
 }
 
 /** Run one action on its machine. Resolves `skipped` when the machine already was in the wanted state. */
-export async function runStep(step: Step, action: StepAction, opts: ExecuteOptions): Promise<Result<'done' | 'skipped'>> {
+export async function runStep(
+  step: Step,
+  action: StepAction,
+  opts: ExecuteOptions,
+): Promise<Result<'done' | 'skipped'>> {
   const runner = opts.runnerFor(step.machine);
-  if (!runner) return err('ops.unreachable', `${step.machine} is not reachable for step "${step.title}"`, 'Check that the machine is up and reachable over SSH, then run the command again.');
+  if (!runner) {
+    return err(
+      'ops.unreachable',
+      `${step.machine} is not reachable for step "${step.title}"`,
+      'Check that the machine is up and reachable over SSH, then run the command again.',
+    );
+  }
   const p = progressFor(step, action, opts);
-  if (p.signal.aborted) return err('ops.cancelled', `cancelled before "${step.title}" on ${runner.label}`, 'Run the same command again to continue.');
+  if (p.signal.aborted) {
+    return err(
+      'ops.cancelled',
+      `cancelled before "${step.title}" on ${runner.label}`,
+      'Run the same command again to continue.',
+    );
+  }
   switch (action.kind) {
     case 'run': {
       if (action.doneIf) {
         const d = await exec(runner, action.doneIf, p);
-        if (d.ok && d.value.exitCode === 0) return ok('skipped');
+        if (d.ok && d.value.exitCode === 0) {
+          return ok('skipped');
+        }
       }
       const r = await must(runner, action.command, p, step.title);
       return r.ok ? ok('done') : r;
     }
     case 'write-file': {
       const cur = await must(runner, sha256Command(action.path), p, `reading ${action.path}`);
-      if (!cur.ok) return cur;
-      if (cur.value.stdout.trim() === sha256(action.content)) return ok('skipped');
+      if (!cur.ok) {
+        return cur;
+      }
+      if (cur.value.stdout.trim() === sha256(action.content)) {
+        return ok('skipped');
+      }
       const u = await runner.upload(action.path, action.content, action.mode);
-      return u.ok ? ok('done') : err(u.error.code, `${runner.label}: writing ${action.path}: ${u.error.message}`, u.error.hint);
+      return u.ok
+        ? ok('done')
+        : err(u.error.code, `${runner.label}: writing ${action.path}: ${u.error.message}`, u.error.hint);
     }
     case 'copy-file': {
       const source = opts.runnerFor(action.from);
-      if (!source) return err('ops.unreachable', `${action.from} is not reachable to copy ${action.fromPath}`, 'Check that the machine is up, then run the command again.');
+      if (!source) {
+        return err(
+          'ops.unreachable',
+          `${action.from} is not reachable to copy ${action.fromPath}`,
+          'Check that the machine is up, then run the command again.',
+        );
+      }
       const read = await must(source, `base64 -w0 ${sh(action.fromPath)}`, p, `reading ${action.fromPath}`);
-      if (!read.ok) return read;
+      if (!read.ok) {
+        return read;
+      }
       const data = Buffer.from(read.value.stdout.trim(), 'base64');
       const cur = await must(runner, sha256Command(action.path), p, `reading ${action.path}`);
-      if (!cur.ok) return cur;
-      if (cur.value.stdout.trim() === sha256(data)) return ok('skipped');
+      if (!cur.ok) {
+        return cur;
+      }
+      if (cur.value.stdout.trim() === sha256(data)) {
+        return ok('skipped');
+      }
       const dir = action.path.replace(/\/[^/]*$/, '') || '/';
       const mk = await must(runner, `mkdir -p ${sh(dir)}`, p, `creating ${dir}`);
-      if (!mk.ok) return mk;
+      if (!mk.ok) {
+        return mk;
+      }
       const u = await runner.upload(action.path, new Uint8Array(data), action.mode);
-      return u.ok ? ok('done') : err(u.error.code, `${runner.label}: writing ${action.path}: ${u.error.message}`, u.error.hint);
+      return u.ok
+        ? ok('done')
+        : err(u.error.code, `${runner.label}: writing ${action.path}: ${u.error.message}`, u.error.hint);
     }
     case 'install-conf': {
       const cur = await must(runner, sha256Command(CONF), p, `reading ${CONF}`);
-      if (!cur.ok) return cur;
-      if (cur.value.stdout.trim() === sha256(action.content)) return ok('skipped');
+      if (!cur.ok) {
+        return cur;
+      }
+      if (cur.value.stdout.trim() === sha256(action.content)) {
+        return ok('skipped');
+      }
       const u = await runner.upload(CONF_NEW, action.content, 0o644);
-      if (!u.ok) return err(u.error.code, `${runner.label}: writing ${CONF_NEW}: ${u.error.message}`, u.error.hint);
-      const r = await must(runner, installConfScript(), p, `installing corosync.conf (config_version ${action.configVersion})`);
+      if (!u.ok) {
+        return err(u.error.code, `${runner.label}: writing ${CONF_NEW}: ${u.error.message}`, u.error.hint);
+      }
+      const r = await must(
+        runner,
+        installConfScript(),
+        p,
+        `installing corosync.conf (config_version ${action.configVersion})`,
+      );
       return r.ok ? ok('done') : r;
     }
     case 'restore-conf': {
@@ -183,7 +296,9 @@ export async function runStep(step: Step, action: StepAction, opts: ExecuteOptio
     }
     case 'start-service': {
       const r = await must(runner, startServiceScript(action.service), p, `starting ${action.service}`);
-      if (!r.ok) return r;
+      if (!r.ok) {
+        return r;
+      }
       return ok(/already running/.test(r.value.stdout) ? 'skipped' : 'done');
     }
     case 'stop-service': {
@@ -202,7 +317,11 @@ export async function runStep(step: Step, action: StepAction, opts: ExecuteOptio
 }
 
 /** Poll `corosync-quorumtool -s` (each call bounded: it can block for seconds with a QDevice). */
-export async function waitQuorum(runner: CommandRunner, want: { members: number; quorate: boolean; qdeviceVote?: boolean }, p: StepProgress): Promise<Result<QuorumtoolStatus>> {
+export async function waitQuorum(
+  runner: CommandRunner,
+  want: { members: number; quorate: boolean; qdeviceVote?: boolean },
+  p: StepProgress,
+): Promise<Result<QuorumtoolStatus>> {
   let last = 'no answer';
   while (p.now() < p.deadline && !p.signal.aborted) {
     const r = await runner.run('corosync-quorumtool -s', { timeoutMs: 8000, signal: p.signal });
@@ -215,7 +334,9 @@ export async function waitQuorum(runner: CommandRunner, want: { members: number;
         const qdevice = s.qdevice?.votes ?? 0;
         last = `${s.members.length} member(s), ${s.quorate ? 'quorate' : 'not quorate'}, ${vq.totalVotes}/${vq.expectedVotes} votes${s.qdevice ? `, qdevice ${qdevice}` : ''}`;
         const qd = want.qdeviceVote === undefined || (want.qdeviceVote ? qdevice > 0 : qdevice === 0);
-        if (s.members.length === want.members && s.quorate === want.quorate && qd) return ok(s);
+        if (s.members.length === want.members && s.quorate === want.quorate && qd) {
+          return ok(s);
+        }
       } else {
         last = (r.value.stderr || r.value.stdout).trim().split('\n')[0] ?? last;
       }
@@ -223,6 +344,9 @@ export async function waitQuorum(runner: CommandRunner, want: { members: number;
     p.log(last);
     await new Promise((res) => setTimeout(res, 500));
   }
-  return err('ops.verify-timeout', `${runner.label}: corosync did not reach ${want.members} member(s), ${want.quorate ? 'quorate' : 'inquorate'} in time (last: ${last})`,
-    'Check the corosync log on that node (/var/log/quorate/corosync.log or journalctl -u corosync) and the network between the nodes (pre-flight).');
+  return err(
+    'ops.verify-timeout',
+    `${runner.label}: corosync did not reach ${want.members} member(s), ${want.quorate ? 'quorate' : 'inquorate'} in time (last: ${last})`,
+    'Check the corosync log on that node (/var/log/quorate/corosync.log or journalctl -u corosync) and the network between the nodes (pre-flight).',
+  );
 }

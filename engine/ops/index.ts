@@ -6,7 +6,19 @@
 export type { Plan, Step, StepAction, StepProgress, ServiceName } from './plan';
 export { filesOf } from './plan';
 export type { ClusterSpec, SpecNode, SpecQdevice, QuorumSummary } from './spec';
-export { newSpec, withNodes, withoutNode, withQdevice, withoutQdevice, withLink, quorumSummary, qdeviceVotes, nextNodeId, specLinks, specFromConf } from './spec';
+export {
+  newSpec,
+  withNodes,
+  withoutNode,
+  withQdevice,
+  withoutQdevice,
+  withLink,
+  quorumSummary,
+  qdeviceVotes,
+  nextNodeId,
+  specLinks,
+  specFromConf,
+} from './spec';
 export { planCreate, planJoin, planRemove, planLink, planQdeviceSetup, planQdeviceRemove, planExpected } from './plans';
 export type { NewNode, ProviderName } from './plans';
 export { executePlan, rollback, runStep, waitQuorum } from './executor';
@@ -15,10 +27,29 @@ export type { Journal, JournalState, JournalStore } from './journal';
 export { opIdOf, isUnfinished } from './journal';
 export { fileJournalStore } from './journal.fs';
 export {
-  preflightMachines, createCluster, joinCluster, removeNode, changeLink, setupQdevice, removeQdevice, setExpected, clusterStatus,
-  readClusterState, statusView,
+  preflightMachines,
+  createCluster,
+  joinCluster,
+  removeNode,
+  changeLink,
+  setupQdevice,
+  removeQdevice,
+  setExpected,
+  clusterStatus,
+  readClusterState,
+  statusView,
 } from './operations';
-export type { OpsContext, OpResult, CreateRequest, JoinRequest, RemoveRequest, LinkRequest, QdeviceSetupRequest, StatusView, ClusterState } from './operations';
+export type {
+  OpsContext,
+  OpResult,
+  CreateRequest,
+  JoinRequest,
+  RemoveRequest,
+  LinkRequest,
+  QdeviceSetupRequest,
+  StatusView,
+  ClusterState,
+} from './operations';
 export { gatherPreflightInput, addressInCidr } from './preflight-gather.ssh';
 export { storeConnector, asRoot } from './connect.ssh';
 export { loadCluster, saveCluster, deleteCluster } from './registry.fs';

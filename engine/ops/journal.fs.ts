@@ -10,7 +10,9 @@ import type { Journal, JournalStore } from './journal';
  */
 export async function writeFileAtomicOrThrow(path: string, data: string): Promise<void> {
   const written = await writeFileAtomic(path, data);
-  if (!written.ok) throw new Error(`${written.error.message}: ${written.error.cause ?? ''} (${written.error.hint})`);
+  if (!written.ok) {
+    throw new Error(`${written.error.message}: ${written.error.cause ?? ''} (${written.error.hint})`);
+  }
 }
 
 export function fileJournalStore(home: string = defaultHome()): JournalStore {
@@ -20,7 +22,9 @@ export function fileJournalStore(home: string = defaultHome()): JournalStore {
       try {
         return JSON.parse(await readFile(join(dir, `${opId}.json`), 'utf8')) as Journal;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+          return null;
+        }
         throw e;
       }
     },

@@ -13,7 +13,13 @@ export type StepAction =
   /** Write a file atomically with `mode`; skipped when the content is already there. */
   | { readonly kind: 'write-file'; readonly path: string; readonly content: string; readonly mode: number }
   /** Copy a file from another machine (binary safe); skipped when identical. */
-  | { readonly kind: 'copy-file'; readonly from: string; readonly fromPath: string; readonly path: string; readonly mode: number }
+  | {
+      readonly kind: 'copy-file';
+      readonly from: string;
+      readonly fromPath: string;
+      readonly path: string;
+      readonly mode: number;
+    }
   /**
    * The commit of a corosync.conf change on one node: upload beside it, test with `corosync -t`,
    * back the old file up as `corosync.conf.bak.<old config_version>`, rename over. Skipped when identical.
@@ -26,7 +32,13 @@ export type StepAction =
   /** `corosync-cfgtool -R`: every node re-reads corosync.conf. */
   | { readonly kind: 'reload-corosync' }
   /** Poll `corosync-quorumtool -s` until it shows `members` nodes and the wanted quorate state. */
-  | { readonly kind: 'wait-quorum'; readonly members: number; readonly quorate: boolean; readonly qdeviceVote?: boolean; readonly timeoutMs: number };
+  | {
+      readonly kind: 'wait-quorum';
+      readonly members: number;
+      readonly quorate: boolean;
+      readonly qdeviceVote?: boolean;
+      readonly timeoutMs: number;
+    };
 
 export interface Step {
   /** Unique in the plan, stable across re-planning: `install-conf@node2`. */
@@ -70,12 +82,18 @@ export function filesOf(steps: readonly Step[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   const add = (m: string, p: string): void => {
     const list = (out[m] ??= []);
-    if (!list.includes(p)) list.push(p);
+    if (!list.includes(p)) {
+      list.push(p);
+    }
   };
   for (const s of steps) {
     const a = s.action;
-    if (a.kind === 'write-file' || a.kind === 'copy-file') add(s.machine, a.path);
-    if (a.kind === 'install-conf') add(s.machine, '/etc/corosync/corosync.conf');
+    if (a.kind === 'write-file' || a.kind === 'copy-file') {
+      add(s.machine, a.path);
+    }
+    if (a.kind === 'install-conf') {
+      add(s.machine, '/etc/corosync/corosync.conf');
+    }
   }
   return out;
 }

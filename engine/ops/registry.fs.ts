@@ -23,7 +23,9 @@ export async function loadCluster(name: string, home = defaultHome()): Promise<C
   try {
     return JSON.parse(await readFile(join(home, 'clusters', `${name}.json`), 'utf8')) as ClusterRecord;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      return null;
+    }
     throw e;
   }
 }
@@ -47,7 +49,9 @@ export async function listClusters(home = defaultHome()): Promise<ClusterRecord[
   try {
     names = (await readdir(join(home, 'clusters'))).filter((f) => f.endsWith('.json')).sort();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      return [];
+    }
     throw e;
   }
   const records = await Promise.all(names.map((f) => loadCluster(f.slice(0, -'.json'.length), home).catch(() => null)));
@@ -58,6 +62,10 @@ export async function listClusters(home = defaultHome()): Promise<ClusterRecord[
 export function clustersUsingMachine(records: readonly ClusterRecord[], address: string, port?: number): string[] {
   const spellings = new Set(port === undefined ? [address] : [address, `${address}:${port}`]);
   return records
-    .filter((c) => Object.values(c.nodes).some((m) => spellings.has(m)) || (c.qnetd !== undefined && spellings.has(c.qnetd.machine)))
+    .filter(
+      (c) =>
+        Object.values(c.nodes).some((m) => spellings.has(m)) ||
+        (c.qnetd !== undefined && spellings.has(c.qnetd.machine)),
+    )
     .map((c) => c.name);
 }

@@ -20,18 +20,24 @@ const hasSystemd = '[ -d /run/systemd/system ] && command -v systemctl >/dev/nul
 /** How to tell the service is up: each daemon answers its own tool over IPC. */
 export function isRunningCommand(service: ServiceName): string {
   switch (service) {
-    case 'corosync': return 'corosync-cfgtool -s >/dev/null 2>&1';
-    case 'corosync-qdevice': return 'corosync-qdevice-tool -s >/dev/null 2>&1';
-    case 'corosync-qnetd': return 'corosync-qnetd-tool -s >/dev/null 2>&1';
+    case 'corosync':
+      return 'corosync-cfgtool -s >/dev/null 2>&1';
+    case 'corosync-qdevice':
+      return 'corosync-qdevice-tool -s >/dev/null 2>&1';
+    case 'corosync-qnetd':
+      return 'corosync-qnetd-tool -s >/dev/null 2>&1';
   }
 }
 
 function foreground(service: ServiceName): string {
   switch (service) {
-    case 'corosync': return 'corosync -f';
-    case 'corosync-qdevice': return 'corosync-qdevice -f -d';
+    case 'corosync':
+      return 'corosync -f';
+    case 'corosync-qdevice':
+      return 'corosync-qdevice -f -d';
     // qnetd drops privileges to the coroqnetd user; its nssdb must be readable by it (Debian's postinst does this).
-    case 'corosync-qnetd': return 'corosync-qnetd -f -d';
+    case 'corosync-qnetd':
+      return 'corosync-qnetd -f -d';
   }
 }
 
@@ -55,7 +61,9 @@ export function stopServiceScript(service: ServiceName): string {
   return [
     `if ${hasSystemd}; then systemctl disable --now ${service}; exit $?; fi`,
     `if [ -f ${pidfile} ]; then p=$(cat ${pidfile}); kill "$p" 2>/dev/null; i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done; kill -9 "$p" 2>/dev/null; rm -f ${pidfile}; fi`,
-    service === 'corosync' ? `if ${isRunningCommand(service)}; then corosync-cfgtool -H --force >/dev/null 2>&1; sleep 1; fi` : ':',
+    service === 'corosync'
+      ? `if ${isRunningCommand(service)}; then corosync-cfgtool -H --force >/dev/null 2>&1; sleep 1; fi`
+      : ':',
     `if ${isRunningCommand(service)}; then echo "${service} still running" >&2; exit 1; fi`,
     'exit 0',
   ].join('\n');
@@ -81,7 +89,9 @@ export function installConfScript(): string {
  * A node whose file already is at `version` (its install never ran) is left alone.
  */
 export function restoreConfScript(version: number | null): string {
-  if (version === null) return `rm -f ${CONF} ${CONF_NEW}`;
+  if (version === null) {
+    return `rm -f ${CONF} ${CONF_NEW}`;
+  }
   return [
     'set -e',
     `rm -f ${CONF_NEW}`,

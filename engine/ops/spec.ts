@@ -8,8 +8,20 @@
 import { err, ok, type Result } from '../result';
 import type { LinkNumber, QdeviceAlgorithm, TieBreaker } from '../model/cluster';
 import {
-  addLink, addNode, parseConf, printConf, readConf, removeLink, removeNode, removeQdevice, renderNewConf, setNodeLinkAddress,
-  setQdevice, setVotequorumOptions, toVotequorumConfig, type ConfDocument,
+  addLink,
+  addNode,
+  parseConf,
+  printConf,
+  readConf,
+  removeLink,
+  removeNode,
+  removeQdevice,
+  renderNewConf,
+  setNodeLinkAddress,
+  setQdevice,
+  setVotequorumOptions,
+  toVotequorumConfig,
+  type ConfDocument,
 } from '../corosync';
 
 export interface SpecNode {
@@ -69,22 +81,44 @@ function fromDoc(doc: ConfDocument, machines: Machines): Result<ClusterSpec> {
   const conf = readConf(doc);
   const name = conf.totem.clusterName;
   if (name === undefined || conf.nodes.length === 0) {
-    return err('corosync.incomplete', 'corosync.conf has no totem.cluster_name or no nodelist', 'This file was not written for a knet cluster with a nodelist; recreate it.');
+    return err(
+      'corosync.incomplete',
+      'corosync.conf has no totem.cluster_name or no nodelist',
+      'This file was not written for a knet cluster with a nodelist; recreate it.',
+    );
   }
   const version = conf.totem.configVersion ?? 0n;
   if (version > BigInt(Number.MAX_SAFE_INTEGER)) {
-    return err('corosync.config-version', `corosync.conf of ${name}: config_version ${version} is too large for Quorate`, 'Lower config_version on every node together (with corosync stopped), or manage this cluster by hand.');
+    return err(
+      'corosync.config-version',
+      `corosync.conf of ${name}: config_version ${version} is too large for Quorate`,
+      'Lower config_version on every node together (with corosync stopped), or manage this cluster by hand.',
+    );
   }
   const nodes: SpecNode[] = [];
   for (const n of conf.nodes) {
     if (n.name === undefined || n.nodeid === undefined) {
-      return err('corosync.incomplete', `corosync.conf of ${name}: a node without ${n.name === undefined ? 'name' : 'nodeid'} (${n.name ?? n.links[0] ?? 'no address'})`, 'Give every node in the nodelist a name and a nodeid, as pvecm does.');
+      return err(
+        'corosync.incomplete',
+        `corosync.conf of ${name}: a node without ${n.name === undefined ? 'name' : 'nodeid'} (${n.name ?? n.links[0] ?? 'no address'})`,
+        'Give every node in the nodelist a name and a nodeid, as pvecm does.',
+      );
     }
     const machine = machines.nodes.get(n.name);
-    nodes.push({ name: n.name, nodeid: n.nodeid, addresses: n.links, ...(n.quorumVotes !== undefined ? { votes: n.quorumVotes } : {}), ...(machine ? { machine } : {}) });
+    nodes.push({
+      name: n.name,
+      nodeid: n.nodeid,
+      addresses: n.links,
+      ...(n.quorumVotes !== undefined ? { votes: n.quorumVotes } : {}),
+      ...(machine ? { machine } : {}),
+    });
   }
   const linkPriorities: Partial<Record<LinkNumber, number>> = {};
-  for (const i of conf.totem.interfaces) if (i.knetLinkPriority !== undefined) linkPriorities[i.linknumber as LinkNumber] = i.knetLinkPriority;
+  for (const i of conf.totem.interfaces) {
+    if (i.knetLinkPriority !== undefined) {
+      linkPriorities[i.linknumber as LinkNumber] = i.knetLinkPriority;
+    }
+  }
   const q = conf.quorum;
   const d = toVotequorumConfig(conf).qdevice;
   const qdevice: SpecQdevice | undefined = d && {
@@ -117,11 +151,19 @@ export function specFromConf(text: string): Result<ClusterSpec> {
 }
 
 /** Parse the spec's file, apply `edit`, and read the result back with the machines of `spec` (plus `more`). */
-function edit(spec: ClusterSpec, change: (doc: ConfDocument) => Result<ConfDocument>, more: Partial<Machines> = {}): Result<ClusterSpec> {
+function edit(
+  spec: ClusterSpec,
+  change: (doc: ConfDocument) => Result<ConfDocument>,
+  more: Partial<Machines> = {},
+): Result<ClusterSpec> {
   const doc = parseConf(spec.conf);
-  if (!doc.ok) return doc;
+  if (!doc.ok) {
+    return doc;
+  }
   const changed = change(doc.value);
-  if (!changed.ok) return changed;
+  if (!changed.ok) {
+    return changed;
+  }
   const m = machinesOf(spec);
   const qnetd = more.qnetd ?? m.qnetd;
   return fromDoc(changed.value, { nodes: new Map([...m.nodes, ...(more.nodes ?? [])]), ...(qnetd ? { qnetd } : {}) });
@@ -130,7 +172,9 @@ function edit(spec: ClusterSpec, change: (doc: ConfDocument) => Result<ConfDocum
 /** Links the cluster uses: those every node has an address for (link0 at least). */
 export function specLinks(spec: ClusterSpec): LinkNumber[] {
   const first = spec.nodes[0];
-  if (!first) return [];
+  if (!first) {
+    return [];
+  }
   return (Object.keys(first.addresses).map(Number) as LinkNumber[]).sort();
 }
 
@@ -138,7 +182,9 @@ export function specLinks(spec: ClusterSpec): LinkNumber[] {
 export function nextNodeId(spec: ClusterSpec): number {
   const used = new Set(spec.nodes.map((n) => n.nodeid));
   let id = 1;
-  while (used.has(id)) id++;
+  while (used.has(id)) {
+    id++;
+  }
   return id;
 }
 
@@ -147,34 +193,66 @@ export function nextNodeId(spec: ClusterSpec): number {
  * nodes it only implies wait_for_all). An edit only when the file says otherwise.
  */
 function normaliseTwoNode(r: Result<ClusterSpec>): Result<ClusterSpec> {
-  if (!r.ok) return r;
+  if (!r.ok) {
+    return r;
+  }
   const want = r.value.nodes.length === 2 && !r.value.qdevice;
-  if (r.value.twoNode === want) return r;
+  if (r.value.twoNode === want) {
+    return r;
+  }
   return edit(r.value, (doc) => setVotequorumOptions(doc, { two_node: want ? true : null }));
 }
 
 /** Start a new cluster from its nodes (nodeids 1..n in order), in the layout `pvecm create` writes. */
-export function newSpec(name: string, nodes: readonly Omit<SpecNode, 'nodeid'>[], linkPriorities: Partial<Record<LinkNumber, number>> = {}): Result<ClusterSpec> {
+export function newSpec(
+  name: string,
+  nodes: readonly Omit<SpecNode, 'nodeid'>[],
+  linkPriorities: Partial<Record<LinkNumber, number>> = {},
+): Result<ClusterSpec> {
   const withIds = nodes.map((n, i) => ({ ...n, nodeid: i + 1 }));
   const links = [...new Set(withIds.flatMap((n) => Object.keys(n.addresses).map(Number) as LinkNumber[]))].sort();
   const text = renderNewConf({
     clusterName: name,
-    nodes: withIds.map((n) => ({ name: n.name, nodeid: n.nodeid, links: n.addresses, ...(n.votes !== undefined ? { votes: n.votes } : {}) })),
-    links: links.map((l) => ({ linknumber: l, ...(linkPriorities[l] !== undefined ? { knetLinkPriority: linkPriorities[l] } : {}) })),
+    nodes: withIds.map((n) => ({
+      name: n.name,
+      nodeid: n.nodeid,
+      links: n.addresses,
+      ...(n.votes !== undefined ? { votes: n.votes } : {}),
+    })),
+    links: links.map((l) => ({
+      linknumber: l,
+      ...(linkPriorities[l] !== undefined ? { knetLinkPriority: linkPriorities[l] } : {}),
+    })),
     twoNode: withIds.length === 2,
   });
   const doc = parseConf(text);
-  if (!doc.ok) return doc;
-  return fromDoc(doc.value, { nodes: new Map(withIds.flatMap((n) => (n.machine ? [[n.name, n.machine] as const] : []))) });
+  if (!doc.ok) {
+    return doc;
+  }
+  return fromDoc(doc.value, {
+    nodes: new Map(withIds.flatMap((n) => (n.machine ? [[n.name, n.machine] as const] : []))),
+  });
 }
 
 /** Add nodes (lowest free nodeids), shaped like the existing node blocks. */
 export function withNodes(spec: ClusterSpec, add: readonly Omit<SpecNode, 'nodeid'>[]): Result<ClusterSpec> {
   let s: Result<ClusterSpec> = ok(spec);
   for (const n of add) {
-    if (!s.ok) return s;
+    if (!s.ok) {
+      return s;
+    }
     const nodeid = nextNodeId(s.value);
-    s = edit(s.value, (doc) => addNode(doc, { name: n.name, nodeid, links: n.addresses, ...(n.votes !== undefined ? { votes: n.votes } : {}) }), { nodes: new Map(n.machine ? [[n.name, n.machine]] : []) });
+    s = edit(
+      s.value,
+      (doc) =>
+        addNode(doc, {
+          name: n.name,
+          nodeid,
+          links: n.addresses,
+          ...(n.votes !== undefined ? { votes: n.votes } : {}),
+        }),
+      { nodes: new Map(n.machine ? [[n.name, n.machine]] : []) },
+    );
   }
   return normaliseTwoNode(s);
 }
@@ -187,18 +265,30 @@ export function withoutNode(spec: ClusterSpec, name: string): Result<ClusterSpec
  * Set a QDevice. engine/corosync also removes what corosync refuses beside one (two_node,
  * auto_tie_breaker, last_man_standing, allow_downscale) and names them in `removed` (`quorum.two_node`).
  */
-export function withQdevice(spec: ClusterSpec, qdevice: SpecQdevice): Result<{ spec: ClusterSpec; removed: readonly string[] }> {
+export function withQdevice(
+  spec: ClusterSpec,
+  qdevice: SpecQdevice,
+): Result<{ spec: ClusterSpec; removed: readonly string[] }> {
   let removed: readonly string[] = [];
-  const r = edit(spec, (doc) => {
-    const e = setQdevice(doc, {
-      host: qdevice.host, algorithm: qdevice.algorithm, votes: qdevice.votes, tls: qdevice.tls ?? 'on',
-      ...(qdevice.tieBreaker !== undefined ? { tieBreaker: qdevice.tieBreaker } : {}),
-      ...(qdevice.port !== undefined ? { port: qdevice.port } : {}),
-    });
-    if (!e.ok) return e;
-    removed = e.value.removed;
-    return ok(e.value.doc);
-  }, qdevice.machine ? { qnetd: qdevice.machine } : {});
+  const r = edit(
+    spec,
+    (doc) => {
+      const e = setQdevice(doc, {
+        host: qdevice.host,
+        algorithm: qdevice.algorithm,
+        votes: qdevice.votes,
+        tls: qdevice.tls ?? 'on',
+        ...(qdevice.tieBreaker !== undefined ? { tieBreaker: qdevice.tieBreaker } : {}),
+        ...(qdevice.port !== undefined ? { port: qdevice.port } : {}),
+      });
+      if (!e.ok) {
+        return e;
+      }
+      removed = e.value.removed;
+      return ok(e.value.doc);
+    },
+    qdevice.machine ? { qnetd: qdevice.machine } : {},
+  );
   return r.ok ? ok({ spec: r.value, removed }) : r;
 }
 
@@ -210,12 +300,25 @@ export function withoutQdevice(spec: ClusterSpec): Result<ClusterSpec> {
  * Add link `link` (every node needs an address), or change addresses of an existing one. A new
  * knet_link_priority on an existing link re-creates its interface block, which needs another link.
  */
-export function withLink(spec: ClusterSpec, link: LinkNumber, addresses: Readonly<Record<string, string>>, priority?: number): Result<ClusterSpec> {
+export function withLink(
+  spec: ClusterSpec,
+  link: LinkNumber,
+  addresses: Readonly<Record<string, string>>,
+  priority?: number,
+): Result<ClusterSpec> {
   const all = Object.fromEntries(spec.nodes.map((n) => [n.name, addresses[n.name] ?? n.addresses[link]!]));
-  if (!specLinks(spec).includes(link)) return edit(spec, (doc) => addLink(doc, link, { addresses: all, ...(priority !== undefined ? { knetLinkPriority: priority } : {}) }));
+  if (!specLinks(spec).includes(link)) {
+    return edit(spec, (doc) =>
+      addLink(doc, link, { addresses: all, ...(priority !== undefined ? { knetLinkPriority: priority } : {}) }),
+    );
+  }
   if (priority !== undefined && priority !== (spec.linkPriorities[link] ?? 0)) {
     if (specLinks(spec).length < 2) {
-      return err('ops.link-priority', `link${link} is the only link of ${spec.name}: knet_link_priority cannot be changed on it`, 'Priorities choose between links; add a second link first (it can carry its own priority).');
+      return err(
+        'ops.link-priority',
+        `link${link} is the only link of ${spec.name}: knet_link_priority cannot be changed on it`,
+        'Priorities choose between links; add a second link first (it can carry its own priority).',
+      );
     }
     return edit(spec, (doc) => {
       const removed = removeLink(doc, link);
@@ -225,8 +328,12 @@ export function withLink(spec: ClusterSpec, link: LinkNumber, addresses: Readonl
   let s: Result<ClusterSpec> = ok(spec);
   for (const n of spec.nodes) {
     const a = addresses[n.name];
-    if (!s.ok) return s;
-    if (a !== undefined && a !== n.addresses[link]) s = edit(s.value, (doc) => setNodeLinkAddress(doc, n.name, link, a));
+    if (!s.ok) {
+      return s;
+    }
+    if (a !== undefined && a !== n.addresses[link]) {
+      s = edit(s.value, (doc) => setNodeLinkAddress(doc, n.name, link, a));
+    }
   }
   return s;
 }
@@ -257,8 +364,12 @@ export function quorumSummary(spec: ClusterSpec): QuorumSummary {
   let left = total;
   let canLose = 0;
   for (const v of sorted) {
-    if (canLose === sorted.length - 1) break; // the last node standing is not "losing" the cluster
-    if (left - v < quorum) break;
+    if (canLose === sorted.length - 1) {
+      break;
+    } // the last node standing is not "losing" the cluster
+    if (left - v < quorum) {
+      break;
+    }
     left -= v;
     canLose++;
   }

@@ -17,7 +17,11 @@ export function machinesOf(spec: ClusterSpec): string[] {
 }
 
 /** Write `spec`'s corosync.conf on every listed machine (the commit), each undone by restoring `previousVersion`. */
-export function installConfSteps(spec: ClusterSpec, machines: readonly string[], previousVersion: number | null): Step[] {
+export function installConfSteps(
+  spec: ClusterSpec,
+  machines: readonly string[],
+  previousVersion: number | null,
+): Step[] {
   const content = spec.conf;
   return machines.map((m) => ({
     id: `install-conf-v${spec.configVersion}@${m}`,
@@ -31,23 +35,37 @@ export function installConfSteps(spec: ClusterSpec, machines: readonly string[],
 export function createSteps(spec: ClusterSpec): Step[] {
   const machines = machinesOf(spec);
   const first = machines[0]!;
-  const steps: Step[] = [{
-    id: `authkey@${first}`,
-    machine: first,
-    title: 'generate the cluster authkey (corosync-keygen, 0400 root)',
-    action: { kind: 'run', command: `corosync-keygen -k ${AUTHKEY} >/dev/null && chmod 0400 ${AUTHKEY}`, doneIf: `test -s ${AUTHKEY}` },
-    rollback: { kind: 'run', command: `rm -f ${AUTHKEY}` },
-  }];
+  const steps: Step[] = [
+    {
+      id: `authkey@${first}`,
+      machine: first,
+      title: 'generate the cluster authkey (corosync-keygen, 0400 root)',
+      action: {
+        kind: 'run',
+        command: `corosync-keygen -k ${AUTHKEY} >/dev/null && chmod 0400 ${AUTHKEY}`,
+        doneIf: `test -s ${AUTHKEY}`,
+      },
+      rollback: { kind: 'run', command: `rm -f ${AUTHKEY}` },
+    },
+  ];
   for (const m of machines.slice(1)) {
     steps.push({
-      id: `authkey@${m}`, machine: m, title: `copy the authkey from ${first}`,
+      id: `authkey@${m}`,
+      machine: m,
+      title: `copy the authkey from ${first}`,
       action: { kind: 'copy-file', from: first, fromPath: AUTHKEY, path: AUTHKEY, mode: 0o400 },
       rollback: { kind: 'run', command: `rm -f ${AUTHKEY}` },
     });
   }
   steps.push(...installConfSteps(spec, machines, null));
   for (const m of machines) {
-    steps.push({ id: `start-corosync@${m}`, machine: m, title: 'start corosync', action: { kind: 'start-service', service: 'corosync' }, rollback: { kind: 'stop-service', service: 'corosync' } });
+    steps.push({
+      id: `start-corosync@${m}`,
+      machine: m,
+      title: 'start corosync',
+      action: { kind: 'start-service', service: 'corosync' },
+      rollback: { kind: 'stop-service', service: 'corosync' },
+    });
   }
   steps.push(...verifySteps(spec));
   return steps;
@@ -59,13 +77,25 @@ export function verifySteps(spec: ClusterSpec, machines = machinesOf(spec), time
     id: `verify-v${spec.configVersion}@${m}`,
     machine: m,
     title: `verify: ${machines.length} member(s), quorate${spec.qdevice ? ', QDevice voting' : ''}`,
-    action: { kind: 'wait-quorum', members: machines.length, quorate: true, ...(spec.qdevice ? { qdeviceVote: true } : {}), timeoutMs },
+    action: {
+      kind: 'wait-quorum',
+      members: machines.length,
+      quorate: true,
+      ...(spec.qdevice ? { qdeviceVote: true } : {}),
+      timeoutMs,
+    },
   }));
 }
 
 /** A first no-op step whose undo reloads: rolled back last, after every conf was restored. */
 function reloadOnUndo(machine: string, version: number): Step {
-  return { id: `reload-on-undo-v${version}@${machine}`, machine, title: 'prepare (reloads corosync.conf if the change is rolled back)', action: { kind: 'run', command: 'true' }, rollback: { kind: 'reload-corosync' } };
+  return {
+    id: `reload-on-undo-v${version}@${machine}`,
+    machine,
+    title: 'prepare (reloads corosync.conf if the change is rolled back)',
+    action: { kind: 'run', command: 'true' },
+    rollback: { kind: 'reload-corosync' },
+  };
 }
 
 export function joinSteps(before: ClusterSpec, after: ClusterSpec, joiners: readonly string[]): Step[] {
@@ -74,29 +104,53 @@ export function joinSteps(before: ClusterSpec, after: ClusterSpec, joiners: read
   const steps: Step[] = [reloadOnUndo(first, after.configVersion)];
   for (const m of joiners) {
     steps.push({
-      id: `authkey@${m}`, machine: m, title: `copy the authkey from ${first}`,
+      id: `authkey@${m}`,
+      machine: m,
+      title: `copy the authkey from ${first}`,
       action: { kind: 'copy-file', from: first, fromPath: AUTHKEY, path: AUTHKEY, mode: 0o400 },
       rollback: { kind: 'run', command: `rm -f ${AUTHKEY}` },
     });
   }
   steps.push(...installConfSteps(after, joiners, null));
   steps.push(...installConfSteps(after, members, before.configVersion));
-  steps.push({ id: `reload-v${after.configVersion}@${first}`, machine: first, title: 'reload corosync.conf on every member (corosync-cfgtool -R)', action: { kind: 'reload-corosync' } });
+  steps.push({
+    id: `reload-v${after.configVersion}@${first}`,
+    machine: first,
+    title: 'reload corosync.conf on every member (corosync-cfgtool -R)',
+    action: { kind: 'reload-corosync' },
+  });
   for (const m of joiners) {
-    steps.push({ id: `start-corosync@${m}`, machine: m, title: 'start corosync', action: { kind: 'start-service', service: 'corosync' }, rollback: { kind: 'stop-service', service: 'corosync' } });
+    steps.push({
+      id: `start-corosync@${m}`,
+      machine: m,
+      title: 'start corosync',
+      action: { kind: 'start-service', service: 'corosync' },
+      rollback: { kind: 'stop-service', service: 'corosync' },
+    });
   }
   steps.push(...verifySteps(after));
   return steps;
 }
 
-export function removeSteps(before: ClusterSpec, after: ClusterSpec, removed: { name: string; machine?: string; reachable: boolean }): Step[] {
+export function removeSteps(
+  before: ClusterSpec,
+  after: ClusterSpec,
+  removed: { name: string; machine?: string; reachable: boolean },
+): Step[] {
   const rest = machinesOf(after);
   const first = rest[0]!;
   const steps: Step[] = [reloadOnUndo(first, after.configVersion)];
   steps.push(...installConfSteps(after, rest, before.configVersion));
-  steps.push({ id: `reload-v${after.configVersion}@${first}`, machine: first, title: `reload corosync.conf without ${removed.name}`, action: { kind: 'reload-corosync' } });
+  steps.push({
+    id: `reload-v${after.configVersion}@${first}`,
+    machine: first,
+    title: `reload corosync.conf without ${removed.name}`,
+    action: { kind: 'reload-corosync' },
+  });
   steps.push(...verifySteps(after));
-  if (removed.reachable && removed.machine) steps.push(cleanRemovedStep(after.name, removed.machine));
+  if (removed.reachable && removed.machine) {
+    steps.push(cleanRemovedStep(after.name, removed.machine));
+  }
   return steps;
 }
 
@@ -107,8 +161,13 @@ export function removeSteps(before: ClusterSpec, after: ClusterSpec, removed: { 
 export function cleanRemovedStep(cluster: string, machine: string): Step {
   const suffix = `removed-from-${sh(cluster).slice(1, -1)}`;
   return {
-    id: `clean@${machine}`, machine, title: 'move the old cluster files aside (it must not rejoin with them)',
-    action: { kind: 'run', command: `corosync-cfgtool -s >/dev/null 2>&1 && { echo "corosync is still running on this node: stop it first" >&2; exit 1; }; cd /etc/corosync && for f in corosync.conf authkey; do [ -f $f ] && mv -f $f $f.${suffix}; done; true` },
+    id: `clean@${machine}`,
+    machine,
+    title: 'move the old cluster files aside (it must not rejoin with them)',
+    action: {
+      kind: 'run',
+      command: `corosync-cfgtool -s >/dev/null 2>&1 && { echo "corosync is still running on this node: stop it first" >&2; exit 1; }; cd /etc/corosync && for f in corosync.conf authkey; do [ -f $f ] && mv -f $f $f.${suffix}; done; true`,
+    },
   };
 }
 
@@ -120,7 +179,9 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
   const ca = `${QDEVICE_DIR}/qnetd-cacert.crt`;
   const steps: Step[] = [reloadOnUndo(first, after.configVersion)];
   steps.push({
-    id: `qnetd-ca@${qnetdMachine}`, machine: qnetdMachine, title: 'create the qnetd certificate authority (corosync-qnetd-certutil -i)',
+    id: `qnetd-ca@${qnetdMachine}`,
+    machine: qnetdMachine,
+    title: 'create the qnetd certificate authority (corosync-qnetd-certutil -i)',
     action: {
       kind: 'run',
       command: `corosync-qnetd-certutil -i >/dev/null && chown -R coroqnetd:coroqnetd /etc/corosync/qnetd 2>/dev/null; test -f ${QNETD_DB}/qnetd-cacert.crt`,
@@ -128,27 +189,125 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
     },
   });
   for (const m of nodes) {
-    steps.push({ id: `qdevice-ca-copy@${m}`, machine: m, title: `copy the qnetd CA certificate from ${qnetdMachine}`, action: { kind: 'copy-file', from: qnetdMachine, fromPath: `${QNETD_DB}/qnetd-cacert.crt`, path: ca, mode: 0o644 } });
     steps.push({
-      id: `qdevice-db@${m}`, machine: m, title: 'initialise the qdevice certificate database with that CA',
-      action: { kind: 'run', command: `rm -rf ${QDEVICE_DB} && corosync-qdevice-net-certutil -i -c ${ca} >/dev/null && cp ${ca} ${ca}.installed`, doneIf: `test -d ${QDEVICE_DB} && cmp -s ${ca} ${ca}.installed` },
+      id: `qdevice-ca-copy@${m}`,
+      machine: m,
+      title: `copy the qnetd CA certificate from ${qnetdMachine}`,
+      action: {
+        kind: 'copy-file',
+        from: qnetdMachine,
+        fromPath: `${QNETD_DB}/qnetd-cacert.crt`,
+        path: ca,
+        mode: 0o644,
+      },
+    });
+    steps.push({
+      id: `qdevice-db@${m}`,
+      machine: m,
+      title: 'initialise the qdevice certificate database with that CA',
+      action: {
+        kind: 'run',
+        command: `rm -rf ${QDEVICE_DB} && corosync-qdevice-net-certutil -i -c ${ca} >/dev/null && cp ${ca} ${ca}.installed`,
+        doneIf: `test -d ${QDEVICE_DB} && cmp -s ${ca} ${ca}.installed`,
+      },
       rollback: { kind: 'run', command: `rm -rf ${QDEVICE_DB} ${ca}.installed` },
     });
   }
-  steps.push({ id: `qdevice-crq@${first}`, machine: first, title: `request the cluster certificate for "${name}"`, action: { kind: 'run', command: `cd ${QDEVICE_DB} && rm -f qdevice-net-node.crq && corosync-qdevice-net-certutil -r -n ${sh(name)} >/dev/null` } });
-  steps.push({ id: `qnetd-crq-copy@${qnetdMachine}`, machine: qnetdMachine, title: `copy the certificate request from ${first}`, action: { kind: 'copy-file', from: first, fromPath: `${QDEVICE_DB}/qdevice-net-node.crq`, path: `${QNETD_DB}/qdevice-net-node-${name}.crq`, mode: 0o644 } });
-  steps.push({ id: `qnetd-sign@${qnetdMachine}`, machine: qnetdMachine, title: `sign the cluster certificate for "${name}"`, action: { kind: 'run', command: `cd ${QNETD_DB} && rm -f cluster-${name}.crt && corosync-qnetd-certutil -s -c qdevice-net-node-${name}.crq -n ${sh(name)} >/dev/null && chown -R coroqnetd:coroqnetd /etc/corosync/qnetd 2>/dev/null; test -f cluster-${name}.crt` } });
-  steps.push({ id: `qdevice-crt-copy@${first}`, machine: first, title: `copy the signed certificate from ${qnetdMachine}`, action: { kind: 'copy-file', from: qnetdMachine, fromPath: `${QNETD_DB}/cluster-${name}.crt`, path: `${QDEVICE_DB}/cluster-${name}.crt`, mode: 0o644 } });
-  steps.push({ id: `qdevice-p12@${first}`, machine: first, title: 'import it and export the node certificate (pk12)', action: { kind: 'run', command: `cd ${QDEVICE_DB} && rm -f qdevice-net-node.p12 && corosync-qdevice-net-certutil -M -c cluster-${name}.crt >/dev/null && test -f qdevice-net-node.p12` } });
+  steps.push({
+    id: `qdevice-crq@${first}`,
+    machine: first,
+    title: `request the cluster certificate for "${name}"`,
+    action: {
+      kind: 'run',
+      command: `cd ${QDEVICE_DB} && rm -f qdevice-net-node.crq && corosync-qdevice-net-certutil -r -n ${sh(name)} >/dev/null`,
+    },
+  });
+  steps.push({
+    id: `qnetd-crq-copy@${qnetdMachine}`,
+    machine: qnetdMachine,
+    title: `copy the certificate request from ${first}`,
+    action: {
+      kind: 'copy-file',
+      from: first,
+      fromPath: `${QDEVICE_DB}/qdevice-net-node.crq`,
+      path: `${QNETD_DB}/qdevice-net-node-${name}.crq`,
+      mode: 0o644,
+    },
+  });
+  steps.push({
+    id: `qnetd-sign@${qnetdMachine}`,
+    machine: qnetdMachine,
+    title: `sign the cluster certificate for "${name}"`,
+    action: {
+      kind: 'run',
+      command: `cd ${QNETD_DB} && rm -f cluster-${name}.crt && corosync-qnetd-certutil -s -c qdevice-net-node-${name}.crq -n ${sh(name)} >/dev/null && chown -R coroqnetd:coroqnetd /etc/corosync/qnetd 2>/dev/null; test -f cluster-${name}.crt`,
+    },
+  });
+  steps.push({
+    id: `qdevice-crt-copy@${first}`,
+    machine: first,
+    title: `copy the signed certificate from ${qnetdMachine}`,
+    action: {
+      kind: 'copy-file',
+      from: qnetdMachine,
+      fromPath: `${QNETD_DB}/cluster-${name}.crt`,
+      path: `${QDEVICE_DB}/cluster-${name}.crt`,
+      mode: 0o644,
+    },
+  });
+  steps.push({
+    id: `qdevice-p12@${first}`,
+    machine: first,
+    title: 'import it and export the node certificate (pk12)',
+    action: {
+      kind: 'run',
+      command: `cd ${QDEVICE_DB} && rm -f qdevice-net-node.p12 && corosync-qdevice-net-certutil -M -c cluster-${name}.crt >/dev/null && test -f qdevice-net-node.p12`,
+    },
+  });
   for (const m of nodes.slice(1)) {
-    steps.push({ id: `qdevice-p12-copy@${m}`, machine: m, title: `copy the node certificate from ${first}`, action: { kind: 'copy-file', from: first, fromPath: `${QDEVICE_DB}/qdevice-net-node.p12`, path: `${QDEVICE_DIR}/qdevice-net-node.p12`, mode: 0o600 } });
-    steps.push({ id: `qdevice-p12-import@${m}`, machine: m, title: 'import the node certificate', action: { kind: 'run', command: `corosync-qdevice-net-certutil -m -c ${QDEVICE_DIR}/qdevice-net-node.p12 >/dev/null` } });
+    steps.push({
+      id: `qdevice-p12-copy@${m}`,
+      machine: m,
+      title: `copy the node certificate from ${first}`,
+      action: {
+        kind: 'copy-file',
+        from: first,
+        fromPath: `${QDEVICE_DB}/qdevice-net-node.p12`,
+        path: `${QDEVICE_DIR}/qdevice-net-node.p12`,
+        mode: 0o600,
+      },
+    });
+    steps.push({
+      id: `qdevice-p12-import@${m}`,
+      machine: m,
+      title: 'import the node certificate',
+      action: {
+        kind: 'run',
+        command: `corosync-qdevice-net-certutil -m -c ${QDEVICE_DIR}/qdevice-net-node.p12 >/dev/null`,
+      },
+    });
   }
-  steps.push({ id: `start-qnetd@${qnetdMachine}`, machine: qnetdMachine, title: 'start corosync-qnetd', action: { kind: 'start-service', service: 'corosync-qnetd' } });
+  steps.push({
+    id: `start-qnetd@${qnetdMachine}`,
+    machine: qnetdMachine,
+    title: 'start corosync-qnetd',
+    action: { kind: 'start-service', service: 'corosync-qnetd' },
+  });
   steps.push(...installConfSteps(after, nodes, before.configVersion));
-  steps.push({ id: `reload-v${after.configVersion}@${first}`, machine: first, title: 'reload corosync.conf (expected votes now count the QDevice: keep every node up until the daemons run)', action: { kind: 'reload-corosync' } });
+  steps.push({
+    id: `reload-v${after.configVersion}@${first}`,
+    machine: first,
+    title: 'reload corosync.conf (expected votes now count the QDevice: keep every node up until the daemons run)',
+    action: { kind: 'reload-corosync' },
+  });
   for (const m of nodes) {
-    steps.push({ id: `start-qdevice@${m}`, machine: m, title: 'start corosync-qdevice', action: { kind: 'start-service', service: 'corosync-qdevice' }, rollback: { kind: 'stop-service', service: 'corosync-qdevice' } });
+    steps.push({
+      id: `start-qdevice@${m}`,
+      machine: m,
+      title: 'start corosync-qdevice',
+      action: { kind: 'start-service', service: 'corosync-qdevice' },
+      rollback: { kind: 'stop-service', service: 'corosync-qdevice' },
+    });
   }
   steps.push(...verifySteps(after, nodes, 90_000));
   return steps;
@@ -159,12 +318,31 @@ export function qdeviceRemoveSteps(before: ClusterSpec, after: ClusterSpec): Ste
   const first = nodes[0]!;
   const steps: Step[] = [reloadOnUndo(first, after.configVersion)];
   for (const m of nodes) {
-    steps.push({ id: `stop-qdevice-v${after.configVersion}@${m}`, machine: m, title: 'stop corosync-qdevice', action: { kind: 'stop-service', service: 'corosync-qdevice' }, rollback: { kind: 'start-service', service: 'corosync-qdevice' } });
+    steps.push({
+      id: `stop-qdevice-v${after.configVersion}@${m}`,
+      machine: m,
+      title: 'stop corosync-qdevice',
+      action: { kind: 'stop-service', service: 'corosync-qdevice' },
+      rollback: { kind: 'start-service', service: 'corosync-qdevice' },
+    });
   }
   steps.push(...installConfSteps(after, nodes, before.configVersion));
-  steps.push({ id: `reload-v${after.configVersion}@${first}`, machine: first, title: 'reload corosync.conf without quorum.device', action: { kind: 'reload-corosync' } });
+  steps.push({
+    id: `reload-v${after.configVersion}@${first}`,
+    machine: first,
+    title: 'reload corosync.conf without quorum.device',
+    action: { kind: 'reload-corosync' },
+  });
   for (const m of nodes) {
-    steps.push({ id: `qdevice-db-clean-v${after.configVersion}@${m}`, machine: m, title: 'remove the qdevice certificate database', action: { kind: 'run', command: `rm -rf ${QDEVICE_DB} ${QDEVICE_DIR}/qnetd-cacert.crt.installed ${QDEVICE_DIR}/qdevice-net-node.p12` } });
+    steps.push({
+      id: `qdevice-db-clean-v${after.configVersion}@${m}`,
+      machine: m,
+      title: 'remove the qdevice certificate database',
+      action: {
+        kind: 'run',
+        command: `rm -rf ${QDEVICE_DB} ${QDEVICE_DIR}/qnetd-cacert.crt.installed ${QDEVICE_DIR}/qdevice-net-node.p12`,
+      },
+    });
   }
   steps.push(...verifySteps(after));
   return steps;
@@ -176,11 +354,23 @@ export function linkSteps(before: ClusterSpec, after: ClusterSpec): Step[] {
   return [
     reloadOnUndo(first, after.configVersion),
     ...installConfSteps(after, nodes, before.configVersion),
-    { id: `reload-v${after.configVersion}@${first}`, machine: first, title: 'reload corosync.conf with the new link', action: { kind: 'reload-corosync' } },
+    {
+      id: `reload-v${after.configVersion}@${first}`,
+      machine: first,
+      title: 'reload corosync.conf with the new link',
+      action: { kind: 'reload-corosync' },
+    },
     ...verifySteps(after),
   ];
 }
 
 export function expectedSteps(spec: ClusterSpec, machine: string, votes: number): Step[] {
-  return [{ id: `expected-${votes}@${machine}`, machine, title: `set expected votes to ${votes} (runtime only, until the next membership change)`, action: { kind: 'run', command: `corosync-quorumtool -e ${votes}` } }];
+  return [
+    {
+      id: `expected-${votes}@${machine}`,
+      machine,
+      title: `set expected votes to ${votes} (runtime only, until the next membership change)`,
+      action: { kind: 'run', command: `corosync-quorumtool -e ${votes}` },
+    },
+  ];
 }

@@ -39,8 +39,16 @@ const inCluster = 'test -f /etc/pve/corosync.conf';
 /** Verification for pve uses `pvecm status` semantics through corosync-quorumtool (pvecm runs it). */
 function verify(spec: ClusterSpec, machines: readonly string[]): Step[] {
   return machines.map((m) => ({
-    id: `verify-v${spec.configVersion}@${m}`, machine: m, title: `verify: ${machines.length} member(s), quorate`,
-    action: { kind: 'wait-quorum', members: machines.length, quorate: true, ...(spec.qdevice ? { qdeviceVote: true } : {}), timeoutMs: 90_000 },
+    id: `verify-v${spec.configVersion}@${m}`,
+    machine: m,
+    title: `verify: ${machines.length} member(s), quorate`,
+    action: {
+      kind: 'wait-quorum',
+      members: machines.length,
+      quorate: true,
+      ...(spec.qdevice ? { qdeviceVote: true } : {}),
+      timeoutMs: 90_000,
+    },
   }));
 }
 
@@ -48,12 +56,31 @@ const machinesOf = (spec: ClusterSpec): string[] => spec.nodes.map((n) => n.mach
 
 export function pveCreateSteps(spec: ClusterSpec): Step[] {
   const [first, ...rest] = spec.nodes;
-  if (!first) return [];
+  if (!first) {
+    return [];
+  }
   const fm = first.machine ?? first.name;
-  const steps: Step[] = [{ id: `pvecm-create@${fm}`, machine: fm, title: `pvecm create ${spec.name}`, action: { kind: 'run', command: pvecmCreate(spec.name, first.addresses), doneIf: inCluster, timeoutMs: 120_000 } }];
+  const steps: Step[] = [
+    {
+      id: `pvecm-create@${fm}`,
+      machine: fm,
+      title: `pvecm create ${spec.name}`,
+      action: { kind: 'run', command: pvecmCreate(spec.name, first.addresses), doneIf: inCluster, timeoutMs: 120_000 },
+    },
+  ];
   for (const n of rest) {
     const m = n.machine ?? n.name;
-    steps.push({ id: `pvecm-add@${m}`, machine: m, title: `pvecm add ${first.addresses[0]}`, action: { kind: 'run', command: pvecmAdd(first.addresses[0]!, n.addresses), doneIf: inCluster, timeoutMs: 180_000 } });
+    steps.push({
+      id: `pvecm-add@${m}`,
+      machine: m,
+      title: `pvecm add ${first.addresses[0]}`,
+      action: {
+        kind: 'run',
+        command: pvecmAdd(first.addresses[0]!, n.addresses),
+        doneIf: inCluster,
+        timeoutMs: 180_000,
+      },
+    });
   }
   steps.push(...verify(spec, machinesOf(spec)));
   return steps;
@@ -61,17 +88,31 @@ export function pveCreateSteps(spec: ClusterSpec): Step[] {
 
 export function pveJoinSteps(before: ClusterSpec, after: ClusterSpec, joiners: readonly string[]): Step[] {
   const first = before.nodes[0]!;
-  const steps: Step[] = after.nodes.filter((n) => joiners.includes(n.machine ?? n.name)).map((n) => ({
-    id: `pvecm-add@${n.machine ?? n.name}`, machine: n.machine ?? n.name, title: `pvecm add ${first.addresses[0]}`,
-    action: { kind: 'run' as const, command: pvecmAdd(first.addresses[0]!, n.addresses), doneIf: inCluster, timeoutMs: 180_000 },
-  }));
+  const steps: Step[] = after.nodes
+    .filter((n) => joiners.includes(n.machine ?? n.name))
+    .map((n) => ({
+      id: `pvecm-add@${n.machine ?? n.name}`,
+      machine: n.machine ?? n.name,
+      title: `pvecm add ${first.addresses[0]}`,
+      action: {
+        kind: 'run' as const,
+        command: pvecmAdd(first.addresses[0]!, n.addresses),
+        doneIf: inCluster,
+        timeoutMs: 180_000,
+      },
+    }));
   return [...steps, ...verify(after, machinesOf(after))];
 }
 
 export function pveRemoveSteps(after: ClusterSpec, name: string): Step[] {
   const m = machinesOf(after)[0]!;
   return [
-    { id: `pvecm-delnode-${name}@${m}`, machine: m, title: `pvecm delnode ${name}`, action: { kind: 'run', command: pvecmDelnode(name), doneIf: `! grep -q "name: ${name}$" /etc/pve/corosync.conf` } },
+    {
+      id: `pvecm-delnode-${name}@${m}`,
+      machine: m,
+      title: `pvecm delnode ${name}`,
+      action: { kind: 'run', command: pvecmDelnode(name), doneIf: `! grep -q "name: ${name}$" /etc/pve/corosync.conf` },
+    },
     ...verify(after, machinesOf(after)),
   ];
 }
@@ -79,7 +120,17 @@ export function pveRemoveSteps(after: ClusterSpec, name: string): Step[] {
 export function pveQdeviceSetupSteps(after: ClusterSpec): Step[] {
   const m = machinesOf(after)[0]!;
   return [
-    { id: `pvecm-qdevice-setup@${m}`, machine: m, title: `pvecm qdevice setup ${after.qdevice!.host}`, action: { kind: 'run', command: pvecmQdeviceSetup(after.qdevice!.host, after.qdevice!.algorithm), doneIf: 'grep -q "model: net" /etc/pve/corosync.conf', timeoutMs: 180_000 } },
+    {
+      id: `pvecm-qdevice-setup@${m}`,
+      machine: m,
+      title: `pvecm qdevice setup ${after.qdevice!.host}`,
+      action: {
+        kind: 'run',
+        command: pvecmQdeviceSetup(after.qdevice!.host, after.qdevice!.algorithm),
+        doneIf: 'grep -q "model: net" /etc/pve/corosync.conf',
+        timeoutMs: 180_000,
+      },
+    },
     ...verify(after, machinesOf(after)),
   ];
 }
@@ -87,7 +138,17 @@ export function pveQdeviceSetupSteps(after: ClusterSpec): Step[] {
 export function pveQdeviceRemoveSteps(after: ClusterSpec): Step[] {
   const m = machinesOf(after)[0]!;
   return [
-    { id: `pvecm-qdevice-remove@${m}`, machine: m, title: 'pvecm qdevice remove', action: { kind: 'run', command: pvecmQdeviceRemove, doneIf: '! grep -q "model: net" /etc/pve/corosync.conf', timeoutMs: 120_000 } },
+    {
+      id: `pvecm-qdevice-remove@${m}`,
+      machine: m,
+      title: 'pvecm qdevice remove',
+      action: {
+        kind: 'run',
+        command: pvecmQdeviceRemove,
+        doneIf: '! grep -q "model: net" /etc/pve/corosync.conf',
+        timeoutMs: 120_000,
+      },
+    },
     ...verify(after, machinesOf(after)),
   ];
 }

@@ -18,7 +18,11 @@ export const QDEVICE_FLAG_MEANINGS: Readonly<Record<string, string>> = {
 
 /** The flags as corosync-quorumtool prints them (`['A', 'V', 'NMW']`, or `['NR']`); none without a QDevice column. */
 export function qdeviceFlags(state: MemberQdeviceState | undefined): string[] {
-  if (!state) return [];
-  if (!state.registered) return ['NR'];
+  if (!state) {
+    return [];
+  }
+  if (!state.registered) {
+    return ['NR'];
+  }
   return [state.alive ? 'A' : 'NA', state.castVote ? 'V' : 'NV', state.masterWins ? 'MW' : 'NMW'];
 }

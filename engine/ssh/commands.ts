@@ -11,8 +11,12 @@ const SAFE_WORD = /^[A-Za-z0-9_\-.,:/@%+=]+$/;
  * otherwise, with embedded `'` spelled `'\''`. The empty string becomes `''`.
  */
 export function shellQuote(arg: string): string {
-  if (arg === '') return "''";
-  if (SAFE_WORD.test(arg)) return arg;
+  if (arg === '') {
+    return "''";
+  }
+  if (SAFE_WORD.test(arg)) {
+    return arg;
+  }
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -34,7 +38,9 @@ export type SudoMode = 'root' | 'nopasswd' | 'password';
  *   a cached timestamp it would otherwise be handed to the command as input.
  */
 export function sudoWrap(command: string, mode: SudoMode): string {
-  if (mode === 'root') return command;
+  if (mode === 'root') {
+    return command;
+  }
   const sudo = mode === 'nopasswd' ? 'sudo -n' : "sudo -k -S -p ''";
   return `${sudo} -- sh -c ${shellQuote(command)}`;
 }
@@ -52,8 +58,12 @@ export type SudoFailure = 'password-required' | 'not-allowed' | 'wrong-password'
  * Returns null when the text is not a sudo refusal.
  */
 export function classifySudoFailure(stderr: string): SudoFailure | null {
-  if (/is not in the sudoers file|is not allowed to run sudo|may not run sudo/i.test(stderr)) return 'not-allowed';
-  if (/incorrect password attempt|Sorry, try again|Authentication failure/i.test(stderr)) return 'wrong-password';
+  if (/is not in the sudoers file|is not allowed to run sudo|may not run sudo/i.test(stderr)) {
+    return 'not-allowed';
+  }
+  if (/incorrect password attempt|Sorry, try again|Authentication failure/i.test(stderr)) {
+    return 'wrong-password';
+  }
   if (/a password is required|a terminal is required|no password was provided|no askpass program/i.test(stderr)) {
     return 'password-required';
   }
@@ -80,8 +90,10 @@ export function sudoInstallCommand(stagingPath: string, remotePath: string, mode
   const temp = shellQuote(uploadTempPath(remotePath, nonce));
   const staging = shellQuote(stagingPath);
   const octal = mode.toString(8).padStart(4, '0');
-  return `cat ${staging} > ${temp} && chmod ${octal} ${temp} && mv -f ${temp} ${shellQuote(remotePath)}; `
-    + `rc=$?; rm -f ${staging} ${temp}; exit $rc`;
+  return (
+    `cat ${staging} > ${temp} && chmod ${octal} ${temp} && mv -f ${temp} ${shellQuote(remotePath)}; ` +
+    `rc=$?; rm -f ${staging} ${temp}; exit $rc`
+  );
 }
 
 /**

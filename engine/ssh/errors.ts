@@ -40,61 +40,108 @@ export function classifyConnectFailure(
   const where = endpointLabel(endpoint);
   const { code, level, message } = failure;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || level === 'client-dns') {
-    return make('ssh.dns', `could not resolve "${endpoint.address}" (${where})`,
-      'check the spelling of the address, or use the IP address; make sure this computer\'s DNS knows the name', message);
+    return make(
+      'ssh.dns',
+      `could not resolve "${endpoint.address}" (${where})`,
+      "check the spelling of the address, or use the IP address; make sure this computer's DNS knows the name",
+      message,
+    );
   }
   if (code === 'ECONNREFUSED') {
-    return make('ssh.refused', `${endpoint.address} refused the connection on port ${endpoint.port} (${where})`,
-      `the machine is up but nothing listens on port ${endpoint.port}: start sshd (systemctl start ssh), or give the right port with --port`, message);
+    return make(
+      'ssh.refused',
+      `${endpoint.address} refused the connection on port ${endpoint.port} (${where})`,
+      `the machine is up but nothing listens on port ${endpoint.port}: start sshd (systemctl start ssh), or give the right port with --port`,
+      message,
+    );
   }
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN' || code === 'ENETDOWN') {
-    return make('ssh.unreachable', `no route to ${endpoint.address} (${where})`,
-      'check that the machine is powered on and on the same network, and that the address is right', message);
+    return make(
+      'ssh.unreachable',
+      `no route to ${endpoint.address} (${where})`,
+      'check that the machine is powered on and on the same network, and that the address is right',
+      message,
+    );
   }
   if (code === 'ETIMEDOUT' || level === 'client-timeout') {
-    return make('ssh.timeout', `no answer from ${where} within ${Math.round(context.timeoutMs / 1000)} s`,
-      'check that the machine is on and reachable (ping it), and that no firewall drops SSH', message);
+    return make(
+      'ssh.timeout',
+      `no answer from ${where} within ${Math.round(context.timeoutMs / 1000)} s`,
+      'check that the machine is on and reachable (ping it), and that no firewall drops SSH',
+      message,
+    );
   }
   if (level === 'client-authentication') {
     const offered = context.serverMethods ?? [];
     const accepts = offered.length > 0 ? `server accepts: ${offered.join(', ')}` : 'the server named no methods';
     const tried = context.triedMethod;
-    const notOffered = tried !== undefined && offered.length > 0 && !offered.includes(tried)
-      && !(tried === 'password' && offered.includes('keyboard-interactive'));
+    const notOffered =
+      tried !== undefined &&
+      offered.length > 0 &&
+      !offered.includes(tried) &&
+      !(tried === 'password' && offered.includes('keyboard-interactive'));
     const what = notOffered ? `the server does not accept ${tried} login` : 'authentication failed';
-    return make('ssh.auth-failed', `${what} for ${where} (${accepts})`,
+    return make(
+      'ssh.auth-failed',
+      `${what} for ${where} (${accepts})`,
       notOffered
         ? `log in with one of the methods the server accepts, or enable ${tried} login in its sshd_config`
         : 'check the user name and the password or key; for root, sshd must allow it (PermitRootLogin)',
-      message);
+      message,
+    );
   }
   if (level === 'agent') {
-    return make('ssh.agent-unavailable', `the SSH agent could not be used for ${where}`,
-      'start ssh-agent and add your key (ssh-add), or log in with a key file or a password', message);
+    return make(
+      'ssh.agent-unavailable',
+      `the SSH agent could not be used for ${where}`,
+      'start ssh-agent and add your key (ssh-add), or log in with a key file or a password',
+      message,
+    );
   }
   if (code === 'ECONNRESET' || code === 'EPIPE' || /closed|reset/i.test(message)) {
-    return make('ssh.disconnected', `${where} closed the connection before the login finished`,
-      'the server may limit connections (MaxStartups) or refuse this client address; check its sshd log', message);
+    return make(
+      'ssh.disconnected',
+      `${where} closed the connection before the login finished`,
+      'the server may limit connections (MaxStartups) or refuse this client address; check its sshd log',
+      message,
+    );
   }
-  return make('ssh.failed', `SSH to ${where} failed: ${message}`,
-    'check the address and port, and that the machine runs an SSH server', message);
+  return make(
+    'ssh.failed',
+    `SSH to ${where} failed: ${message}`,
+    'check the address and port, and that the machine runs an SSH server',
+    message,
+  );
 }
 
 /** The pinned key and the key the host presents differ: a hard refusal. */
-export function hostKeyChangedError(endpoint: SshEndpoint, pinned: string, presented: string, algorithm: string): QuorateError {
-  return make('ssh.host-key-changed',
+export function hostKeyChangedError(
+  endpoint: SshEndpoint,
+  pinned: string,
+  presented: string,
+  algorithm: string,
+): QuorateError {
+  return make(
+    'ssh.host-key-changed',
     `the host key of ${endpoint.address}:${endpoint.port} has changed: pinned ${pinned}, the host now presents ${presented} (${algorithm}); refusing to connect`,
-    'if you reinstalled the machine or regenerated its SSH keys, verify the new fingerprint on its console '
-      + `(ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) and re-trust it deliberately: quorate hosts trust ${endpoint.address} --fingerprint ${presented}. `
-      + 'Otherwise someone may be intercepting the connection: do not continue.');
+    'if you reinstalled the machine or regenerated its SSH keys, verify the new fingerprint on its console ' +
+      `(ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) and re-trust it deliberately: quorate hosts trust ${endpoint.address} --fingerprint ${presented}. ` +
+      'Otherwise someone may be intercepting the connection: do not continue.',
+  );
 }
 
 /** No key is pinned yet: the caller must show the fingerprint and ask. */
-export function hostKeyUnknownError(endpoint: SshEndpoint, presented: string, algorithm: string): QuorateError & { readonly fingerprint: string; readonly algorithm: string } {
+export function hostKeyUnknownError(
+  endpoint: SshEndpoint,
+  presented: string,
+  algorithm: string,
+): QuorateError & { readonly fingerprint: string; readonly algorithm: string } {
   return {
-    ...make('ssh.host-key-unknown',
+    ...make(
+      'ssh.host-key-unknown',
       `${endpoint.address}:${endpoint.port} presents host key ${presented} (${algorithm}), which is not trusted yet`,
-      `compare it with the machine's own (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on its console), then trust it: quorate hosts trust ${endpoint.address} --fingerprint ${presented}`),
+      `compare it with the machine's own (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on its console), then trust it: quorate hosts trust ${endpoint.address} --fingerprint ${presented}`,
+    ),
     fingerprint: presented,
     algorithm,
   };

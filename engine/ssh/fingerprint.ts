@@ -20,9 +20,13 @@ export function fingerprintOfKeyBlob(blob: Uint8Array): HostKeyFingerprint {
 /** Fingerprint of an OpenSSH public key line (`ssh-ed25519 AAAA… comment`), or null if it is not one. */
 export function fingerprintOfPublicKeyLine(line: string): HostKeyFingerprint | null {
   const parts = line.trim().split(/\s+/);
-  if (parts.length < 2) return null;
+  if (parts.length < 2) {
+    return null;
+  }
   const blob = Buffer.from(parts[1] ?? '', 'base64');
-  if (blob.length < 8 || keyTypeOfBlob(blob) !== parts[0]) return null;
+  if (blob.length < 8 || keyTypeOfBlob(blob) !== parts[0]) {
+    return null;
+  }
   return fingerprintOfKeyBlob(blob);
 }
 
@@ -42,9 +46,13 @@ export function normaliseFingerprint(text: string): string {
 
 /** The first SSH `string` in a key blob names its type (RFC 4253 §6.6). */
 function keyTypeOfBlob(blob: Uint8Array): string {
-  if (blob.length < 4) return 'unknown';
+  if (blob.length < 4) {
+    return 'unknown';
+  }
   const view = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
   const length = view.readUInt32BE(0);
-  if (length === 0 || length > 64 || 4 + length > view.length) return 'unknown';
+  if (length === 0 || length > 64 || 4 + length > view.length) {
+    return 'unknown';
+  }
   return view.toString('latin1', 4, 4 + length);
 }

@@ -2,9 +2,23 @@ export type { CommandOutput, CommandRunner, RunOptions } from './runner';
 export { connectSsh } from './session.ssh';
 export type { ConnectOptions, SshAuth, SshSession, SshTarget, UploadOptions } from './session.ssh';
 export { probeHostKey } from './probe.ssh';
-export { fingerprintOfKeyBlob, fingerprintOfPublicKeyLine, isSha256Fingerprint, normaliseFingerprint } from './fingerprint';
+export {
+  fingerprintOfKeyBlob,
+  fingerprintOfPublicKeyLine,
+  isSha256Fingerprint,
+  normaliseFingerprint,
+} from './fingerprint';
 export type { HostKeyFingerprint } from './fingerprint';
-export { classifySudoFailure, killMarkedCommand, markCommand, shellJoin, shellQuote, sudoInstallCommand, sudoWrap, uploadTempPath } from './commands';
+export {
+  classifySudoFailure,
+  killMarkedCommand,
+  markCommand,
+  shellJoin,
+  shellQuote,
+  sudoInstallCommand,
+  sudoWrap,
+  uploadTempPath,
+} from './commands';
 export type { SudoFailure, SudoMode } from './commands';
 export { classifyConnectFailure, endpointLabel, hostKeyChangedError, hostKeyUnknownError } from './errors';
 export type { SshEndpoint } from './errors';

@@ -1,6 +1,13 @@
 export { quorateHome } from './paths';
 export {
-  STATE_SCHEMA_VERSION, emptyState, findMachines, machineId, parseState, removeMachines, secretAccount, upsertMachine,
+  STATE_SCHEMA_VERSION,
+  emptyState,
+  findMachines,
+  machineId,
+  parseState,
+  removeMachines,
+  secretAccount,
+  upsertMachine,
 } from './state';
 export type { MachineAuthKind, MachineRecord, QuorateState } from './state';
 export { defaultHome, ensureHome, readState, statePath, updateState, writeFileAtomic } from './state.fs';

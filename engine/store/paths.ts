@@ -9,13 +9,21 @@ import { join, win32 } from 'node:path';
  * - macOS: `~/Library/Application Support/Quorate`;
  * - Windows: `%APPDATA%\Quorate`, else `~\AppData\Roaming\Quorate`.
  */
-export function quorateHome(env: Readonly<Record<string, string | undefined>>, platform: NodeJS.Platform, homedir: string): string {
+export function quorateHome(
+  env: Readonly<Record<string, string | undefined>>,
+  platform: NodeJS.Platform,
+  homedir: string,
+): string {
   const explicit = env.QUORATE_HOME;
-  if (explicit) return explicit;
+  if (explicit) {
+    return explicit;
+  }
   if (platform === 'win32') {
     return win32.join(env.APPDATA || win32.join(homedir, 'AppData', 'Roaming'), 'Quorate');
   }
-  if (platform === 'darwin') return join(homedir, 'Library', 'Application Support', 'Quorate');
+  if (platform === 'darwin') {
+    return join(homedir, 'Library', 'Application Support', 'Quorate');
+  }
   // XDG: a relative XDG_CONFIG_HOME is invalid and must be ignored.
   const xdg = env.XDG_CONFIG_HOME;
   return xdg && xdg.startsWith('/') ? join(xdg, 'quorate') : join(homedir, '.config', 'quorate');

@@ -23,7 +23,8 @@ export interface SecretStore {
  * every password at reboot, silently.
  */
 export function keyringSecrets(service: string = KEYRING_SERVICE): SecretStore {
-  const entry = (account: string): AsyncEntry => new AsyncEntry(service, account, { linux: { store: 'secret-service' } });
+  const entry = (account: string): AsyncEntry =>
+    new AsyncEntry(service, account, { linux: { store: 'secret-service' } });
   const attempt = async <T>(account: string, what: string, fn: () => Promise<T>): Promise<Result<T>> => {
     try {
       return ok(await fn());
@@ -33,9 +34,10 @@ export function keyringSecrets(service: string = KEYRING_SERVICE): SecretStore {
   };
   return {
     get: (account) => attempt(account, 'read', async () => (await entry(account).getPassword()) ?? null),
-    set: (account, secret) => attempt(account, 'store', async () => {
-      await entry(account).setPassword(secret);
-    }),
+    set: (account, secret) =>
+      attempt(account, 'store', async () => {
+        await entry(account).setPassword(secret);
+      }),
     delete: (account) => attempt(account, 'delete', () => entry(account).deleteCredential()),
   };
 }
@@ -43,20 +45,33 @@ export function keyringSecrets(service: string = KEYRING_SERVICE): SecretStore {
 function keyringError(account: string, what: string, e: unknown): Result<never> {
   const message = e instanceof Error ? e.message : String(e);
   if (/locked|prompt|dismissed|cancel/i.test(message)) {
-    return err('store.keyring-locked', `the OS keyring is locked: could not ${what} the secret for ${account}`,
-      'unlock your keyring (log in to the desktop session, or unlock it in Passwords and Keys / Keychain Access) and try again', e);
+    return err(
+      'store.keyring-locked',
+      `the OS keyring is locked: could not ${what} the secret for ${account}`,
+      'unlock your keyring (log in to the desktop session, or unlock it in Passwords and Keys / Keychain Access) and try again',
+      e,
+    );
   }
-  return err('store.keyring-unavailable', `no OS keyring is available to ${what} the secret for ${account}`, keyringHint(), e);
+  return err(
+    'store.keyring-unavailable',
+    `no OS keyring is available to ${what} the secret for ${account}`,
+    keyringHint(),
+    e,
+  );
 }
 
 /** What to do about a missing keyring, for this platform. */
 export function keyringHint(platform: NodeJS.Platform = process.platform): string {
   if (platform === 'linux') {
-    return 'Quorate keeps passwords only in a Secret Service keyring: install gnome-keyring (or KeePassXC with Secret Service) and run Quorate '
-      + 'inside a desktop session; on a headless machine: dbus-run-session -- sh -c \'echo -n PASS | gnome-keyring-daemon --unlock --components=secrets; quorate …\'. '
-      + 'Or log in with a key file (--key) or ssh-agent, which needs no stored secret';
+    return (
+      'Quorate keeps passwords only in a Secret Service keyring: install gnome-keyring (or KeePassXC with Secret Service) and run Quorate ' +
+      "inside a desktop session; on a headless machine: dbus-run-session -- sh -c 'echo -n PASS | gnome-keyring-daemon --unlock --components=secrets; quorate …'. " +
+      'Or log in with a key file (--key) or ssh-agent, which needs no stored secret'
+    );
   }
-  if (platform === 'darwin') return 'Quorate keeps passwords in the login Keychain: make sure it exists and is unlocked (Keychain Access)';
+  if (platform === 'darwin') {
+    return 'Quorate keeps passwords in the login Keychain: make sure it exists and is unlocked (Keychain Access)';
+  }
   return 'Quorate keeps passwords in the Windows Credential Manager: make sure you are logged in to a normal user session';
 }
 

@@ -30,8 +30,15 @@ export async function readState(home: string = defaultHome()): Promise<Result<Qu
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return ok(emptyState());
-    return err('store.unreadable', `cannot read ${file}`, 'check the permissions of the Quorate folder (QUORATE_HOME)', e);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      return ok(emptyState());
+    }
+    return err(
+      'store.unreadable',
+      `cannot read ${file}`,
+      'check the permissions of the Quorate folder (QUORATE_HOME)',
+      e,
+    );
   }
   return parseState(text, file);
 }
@@ -41,17 +48,24 @@ export async function readState(home: string = defaultHome()): Promise<Result<Qu
  * object for "no change": nothing is written), or an error to abort without writing.
  */
 export function updateState(
-  change: (state: QuorateState) => QuorateState | { ok: false; error: QuorateError } | Promise<QuorateState | { ok: false; error: QuorateError }>,
+  change: (
+    state: QuorateState,
+  ) => QuorateState | { ok: false; error: QuorateError } | Promise<QuorateState | { ok: false; error: QuorateError }>,
   home: string = defaultHome(),
   options: { lockWaitMs?: number } = {},
 ): Promise<Result<QuorateState>> {
   // Updates from this process queue here; the lock file orders them against other processes.
   const previous = queues.get(home) ?? Promise.resolve();
   const run = previous.then(() => updateLocked(change, home, options.lockWaitMs ?? LOCK_WAIT_MS));
-  const tail = run.then(() => undefined, () => undefined);
+  const tail = run.then(
+    () => undefined,
+    () => undefined,
+  );
   queues.set(home, tail);
   void tail.then(() => {
-    if (queues.get(home) === tail) queues.delete(home);
+    if (queues.get(home) === tail) {
+      queues.delete(home);
+    }
   });
   return run;
 }
@@ -64,17 +78,29 @@ async function updateLocked(
   lockWaitMs: number,
 ): Promise<Result<QuorateState>> {
   const ready = await ensureHome(home);
-  if (!ready.ok) return ready;
+  if (!ready.ok) {
+    return ready;
+  }
   const lock = await acquireLock(join(home, 'state.json.lock'), lockWaitMs);
-  if (!lock.ok) return lock;
+  if (!lock.ok) {
+    return lock;
+  }
   try {
     const current = await readState(home);
-    if (!current.ok) return current;
+    if (!current.ok) {
+      return current;
+    }
     const next = await change(current.value);
-    if ('ok' in next) return next;
-    if (next === current.value) return ok(next);
+    if ('ok' in next) {
+      return next;
+    }
+    if (next === current.value) {
+      return ok(next);
+    }
     const written = await writeFileAtomic(statePath(home), `${JSON.stringify(next, null, 2)}\n`, 0o600);
-    if (!written.ok) return written;
+    if (!written.ok) {
+      return written;
+    }
     return ok(next);
   } finally {
     await lock.value.release();
@@ -87,7 +113,12 @@ export async function ensureHome(home: string): Promise<Result<void>> {
     await mkdir(home, { recursive: true, mode: 0o700 });
     return ok(undefined);
   } catch (e) {
-    return err('store.unwritable', `cannot create the Quorate folder ${home}`, 'check its parent folder\'s permissions, or set QUORATE_HOME to a folder you own', e);
+    return err(
+      'store.unwritable',
+      `cannot create the Quorate folder ${home}`,
+      "check its parent folder's permissions, or set QUORATE_HOME to a folder you own",
+      e,
+    );
   }
 }
 
@@ -109,7 +140,12 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     await rename(temp, file);
   } catch (e) {
     await unlink(temp).catch(() => undefined);
-    return err('store.unwritable', `cannot write ${file}`, 'check free disk space and the permissions of the Quorate folder (QUORATE_HOME)', e);
+    return err(
+      'store.unwritable',
+      `cannot write ${file}`,
+      'check free disk space and the permissions of the Quorate folder (QUORATE_HOME)',
+      e,
+    );
   }
   try {
     const dir = await open(dirname(file), 'r');
@@ -147,7 +183,12 @@ async function acquireLock(path: string, waitMs: number): Promise<Result<HeldLoc
       return ok({ release: () => unlink(path).catch(() => undefined) });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-        return err('store.unwritable', `cannot create the lock file ${path}`, 'check the permissions of the Quorate folder (QUORATE_HOME)', e);
+        return err(
+          'store.unwritable',
+          `cannot create the lock file ${path}`,
+          'check the permissions of the Quorate folder (QUORATE_HOME)',
+          e,
+        );
       }
     }
     if (await isStale(path)) {
@@ -155,8 +196,11 @@ async function acquireLock(path: string, waitMs: number): Promise<Result<HeldLoc
       continue;
     }
     if (Date.now() > deadline) {
-      return err('store.locked', `another Quorate process holds ${path}`,
-        'wait for the other quorate command to finish; if none runs, delete the lock file');
+      return err(
+        'store.locked',
+        `another Quorate process holds ${path}`,
+        'wait for the other quorate command to finish; if none runs, delete the lock file',
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
     delay = Math.min(delay * 2, 100);
@@ -166,9 +210,13 @@ async function acquireLock(path: string, waitMs: number): Promise<Result<HeldLoc
 async function isStale(path: string): Promise<boolean> {
   try {
     const [text, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
-    if (Date.now() - info.mtimeMs > LOCK_STALE_MS) return true;
+    if (Date.now() - info.mtimeMs > LOCK_STALE_MS) {
+      return true;
+    }
     const pid = Number.parseInt(text.trim(), 10);
-    if (!Number.isInteger(pid) || pid <= 0) return Date.now() - info.mtimeMs > 1_000; // being written, or garbage
+    if (!Number.isInteger(pid) || pid <= 0) {
+      return Date.now() - info.mtimeMs > 1_000;
+    } // being written, or garbage
     try {
       process.kill(pid, 0);
       return false;

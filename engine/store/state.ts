@@ -48,7 +48,11 @@ export function machineId(machine: { readonly address: string; readonly port: nu
 }
 
 /** The keyring account a machine's secret is stored under: `user@address:port`. */
-export function secretAccount(machine: { readonly user: string; readonly address: string; readonly port: number }): string {
+export function secretAccount(machine: {
+  readonly user: string;
+  readonly address: string;
+  readonly port: number;
+}): string {
   return `${machine.user}@${machine.address}:${machine.port}`;
 }
 
@@ -58,34 +62,74 @@ export function parseState(text: string, file: string): Result<QuorateState> {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    return err('store.corrupt', `${file} is not valid JSON`, `restore it from a backup, or move it away to start with no machines`, e);
+    return err(
+      'store.corrupt',
+      `${file} is not valid JSON`,
+      `restore it from a backup, or move it away to start with no machines`,
+      e,
+    );
   }
-  if (!isObject(raw)) return err('store.corrupt', `${file}: expected an object`, 'restore it from a backup, or move it away to start again');
+  if (!isObject(raw)) {
+    return err(
+      'store.corrupt',
+      `${file}: expected an object`,
+      'restore it from a backup, or move it away to start again',
+    );
+  }
   const version = raw.schemaVersion;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
-    return err('store.corrupt', `${file}: schemaVersion: expected a positive integer, got ${JSON.stringify(version)}`, 'restore it from a backup, or move it away to start again');
+    return err(
+      'store.corrupt',
+      `${file}: schemaVersion: expected a positive integer, got ${JSON.stringify(version)}`,
+      'restore it from a backup, or move it away to start again',
+    );
   }
   if (version > STATE_SCHEMA_VERSION) {
-    return err('store.schema-newer', `${file} was written by a newer Quorate (schema ${version}, this one reads up to ${STATE_SCHEMA_VERSION})`,
-      'update Quorate, or point QUORATE_HOME at another folder');
+    return err(
+      'store.schema-newer',
+      `${file} was written by a newer Quorate (schema ${version}, this one reads up to ${STATE_SCHEMA_VERSION})`,
+      'update Quorate, or point QUORATE_HOME at another folder',
+    );
   }
   const machines = raw.machines ?? [];
-  if (!Array.isArray(machines)) return err('store.corrupt', `${file}: machines: expected an array`, 'restore it from a backup');
+  if (!Array.isArray(machines)) {
+    return err('store.corrupt', `${file}: machines: expected an array`, 'restore it from a backup');
+  }
   for (const [i, m] of machines.entries()) {
     const problem = machineProblem(m);
-    if (problem) return err('store.corrupt', `${file}: machines[${i}].${problem}`, 'fix or remove that entry (quorate hosts remove), or restore a backup');
+    if (problem) {
+      return err(
+        'store.corrupt',
+        `${file}: machines[${i}].${problem}`,
+        'fix or remove that entry (quorate hosts remove), or restore a backup',
+      );
+    }
   }
   return ok({ ...raw, schemaVersion: STATE_SCHEMA_VERSION, machines } as QuorateState);
 }
 
 function machineProblem(m: unknown): string | null {
-  if (!isObject(m)) return 'expected an object';
-  if (typeof m.address !== 'string' || m.address === '') return 'address: expected a non-empty string';
-  if (typeof m.port !== 'number' || !Number.isInteger(m.port) || m.port < 1 || m.port > 65535) return `port: expected 1..65535, got ${JSON.stringify(m.port)}`;
-  if (typeof m.user !== 'string' || m.user === '') return 'user: expected a non-empty string';
-  if (m.auth !== 'password' && m.auth !== 'key' && m.auth !== 'agent') return `auth: expected "password", "key" or "agent", got ${JSON.stringify(m.auth)}`;
-  if (typeof m.fingerprint !== 'string') return 'fingerprint: expected a string';
-  if (typeof m.trusted !== 'boolean') return 'trusted: expected true or false';
+  if (!isObject(m)) {
+    return 'expected an object';
+  }
+  if (typeof m.address !== 'string' || m.address === '') {
+    return 'address: expected a non-empty string';
+  }
+  if (typeof m.port !== 'number' || !Number.isInteger(m.port) || m.port < 1 || m.port > 65535) {
+    return `port: expected 1..65535, got ${JSON.stringify(m.port)}`;
+  }
+  if (typeof m.user !== 'string' || m.user === '') {
+    return 'user: expected a non-empty string';
+  }
+  if (m.auth !== 'password' && m.auth !== 'key' && m.auth !== 'agent') {
+    return `auth: expected "password", "key" or "agent", got ${JSON.stringify(m.auth)}`;
+  }
+  if (typeof m.fingerprint !== 'string') {
+    return 'fingerprint: expected a string';
+  }
+  if (typeof m.trusted !== 'boolean') {
+    return 'trusted: expected true or false';
+  }
   return null;
 }
 

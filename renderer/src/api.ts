@@ -18,17 +18,24 @@ export interface Connection {
 
 /** Finds or builds the API; never throws. */
 export async function connectApi(): Promise<Result<Connection>> {
-  if (window.quorate) return ok({ api: window.quorate, onLost: () => {} });
+  if (window.quorate) {
+    return ok({ api: window.quorate, onLost: () => {} });
+  }
   const token = new URLSearchParams(location.search).get('token');
-  if (token) return connectWebSocket(token);
+  if (token) {
+    return connectWebSocket(token);
+  }
   if (import.meta.env.DEV) {
     const { createMemoryApi } = await import('./dev/memory-api');
     const api = createMemoryApi(new URLSearchParams(location.search).get('demo') ?? 'cluster');
     window.quorate = api;
     return ok({ api, onLost: () => {} });
   }
-  return err('ui.no-engine', 'This page is not connected to a Quorate engine.',
-    'Open Quorate from its window, or run `quorate ui` and open the URL it prints (it carries the access token).');
+  return err(
+    'ui.no-engine',
+    'This page is not connected to a Quorate engine.',
+    'Open Quorate from its window, or run `quorate ui` and open the URL it prints (it carries the access token).',
+  );
 }
 
 async function connectWebSocket(token: string): Promise<Result<Connection>> {
@@ -39,11 +46,19 @@ async function connectWebSocket(token: string): Promise<Result<Connection>> {
     socket.addEventListener('close', () => resolve(false), { once: true });
   });
   if (!opened) {
-    return err('ui.connect-failed', 'Could not connect to the Quorate engine of this page.',
-      'The token may be stale or `quorate ui` may have stopped: start it again and open the new URL it prints.');
+    return err(
+      'ui.connect-failed',
+      'Could not connect to the Quorate engine of this page.',
+      'The token may be stale or `quorate ui` may have stopped: start it again and open the new URL it prints.',
+    );
   }
   const transport = createWebSocketTransport(socket);
   const client = createRpcClient(transport);
   const api = createQuorateApi(client.call, client.on);
-  return ok({ api, onLost: (listener) => { transport.onClose(listener); } });
+  return ok({
+    api,
+    onLost: (listener) => {
+      transport.onClose(listener);
+    },
+  });
 }

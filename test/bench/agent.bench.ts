@@ -20,11 +20,16 @@ const names = {
   rss: 'agent idle RSS (VmRSS)',
 };
 
-async function bootstrap(host: LabHost, bundle: Awaited<ReturnType<typeof loadAgentBundle>> & { ok: true }): Promise<void> {
+async function bootstrap(
+  host: LabHost,
+  bundle: Awaited<ReturnType<typeof loadAgentBundle>> & { ok: true },
+): Promise<void> {
   const s = await sshTo(host);
   try {
     const r = unwrap(await installAgent(s, bundle.value));
-    if (r.action !== 'install') throw new Error(`${host.name}: expected a fresh install, got ${r.action}`);
+    if (r.action !== 'install') {
+      throw new Error(`${host.name}: expected a fresh install, got ${r.action}`);
+    }
   } finally {
     await s.close();
   }
@@ -40,7 +45,9 @@ export default async function agentBench(): Promise<BenchFigure[]> {
   try {
     buildBundle(join(dir, 'quorate-agent.cjs'));
     const bundle = await loadAgentBundle(join(dir, 'quorate-agent.cjs'));
-    if (!bundle.ok) throw new Error(bundle.error.message);
+    if (!bundle.ok) {
+      throw new Error(bundle.error.message);
+    }
     lab = await labUp({ hosts: 5 });
     const l = lab;
 
@@ -58,7 +65,9 @@ export default async function agentBench(): Promise<BenchFigure[]> {
 
     // Idle: let start-up garbage settle, then read the agent's resident set inside its host.
     await new Promise((r) => setTimeout(r, 3000));
-    const rssKb = Number(/VmRSS:\s+(\d+)/.exec((await l.exec(1, 'cat /proc/$(cat /run/quorate-agent/agent.pid)/status')).stdout)?.[1]);
+    const rssKb = Number(
+      /VmRSS:\s+(\d+)/.exec((await l.exec(1, 'cat /proc/$(cat /run/quorate-agent/agent.pid)/status')).stdout)?.[1],
+    );
     return [
       { name: names.one, value: one / 1000, unit: 's', target: '< 10 s' },
       { name: names.five, value: five / 1000, unit: 's', target: '< 10 s' },

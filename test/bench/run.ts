@@ -18,14 +18,19 @@ export interface BenchFigure {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts')).filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort();
+const files = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .sort();
 let failed = false;
 for (const file of files) {
   const mod = (await import(pathToFileURL(join(here, file)).href)) as { default: () => Promise<BenchFigure[]> };
   try {
     for (const f of await mod.default()) {
       const value = f.skipped ? `skipped: ${f.skipped}` : `${f.value.toFixed(f.value < 10 ? 2 : 1)} ${f.unit}`;
-      console.log(`${file.replace('.bench.ts', '').padEnd(12)} ${f.name.padEnd(48)} ${value.padEnd(16)} ${f.target ? `target ${f.target}` : ''}`);
+      console.log(
+        `${file.replace('.bench.ts', '').padEnd(12)} ${f.name.padEnd(48)} ${value.padEnd(16)} ${f.target ? `target ${f.target}` : ''}`,
+      );
     }
   } catch (e) {
     failed = true;

@@ -12,15 +12,22 @@ import type { TestSshServer } from './ssh-server';
 import { startSshServer } from './ssh-server';
 
 const skipWhy = e2eUnavailable();
-if (skipWhy) console.log(`browser e2e skipped: ${skipWhy}`);
+if (skipWhy) {
+  console.log(`browser e2e skipped: ${skipWhy}`);
+}
 
 let ssh: TestSshServer | undefined;
 
 /** After "Add", the app opens the host-key dialog itself; if it does not, the row's button does. */
 async function openHostKeyDialog(page: Page): Promise<void> {
   const dialog = page.getByTestId('host-key-dialog');
-  const opened = await dialog.waitFor({ timeout: 10_000 }).then(() => true, () => false);
-  if (!opened) await page.getByTestId('confirm-key').click();
+  const opened = await dialog.waitFor({ timeout: 10_000 }).then(
+    () => true,
+    () => false,
+  );
+  if (!opened) {
+    await page.getByTestId('confirm-key').click();
+  }
   await page.getByTestId('host-key-fingerprint').waitFor();
 }
 
@@ -53,7 +60,10 @@ describe.skipIf(skipWhy !== undefined)('the browser host', () => {
     await app.screenshot('wrong-token');
   });
 
-  test('adds a machine, shows its host key for confirmation, then trusts it and logs in', async ({ app, browserHost }) => {
+  test('adds a machine, shows its host key for confirmation, then trusts it and logs in', async ({
+    app,
+    browserHost,
+  }) => {
     const { page } = app;
     const server = ssh!;
     await page.goto(browserHost.host.url);
@@ -74,7 +84,9 @@ describe.skipIf(skipWhy !== undefined)('the browser host', () => {
     await page.getByTestId('trust-host-key').click();
     const row = page.locator('[data-testid="machine"][data-address="127.0.0.1"]');
     await row.and(page.locator('[data-state="trusted"]')).waitFor();
-    expect(resultOf(app, 'trustMachine')).toMatchObject({ result: { ok: true, value: { state: 'trusted', hostname: 'e2e-node' } } });
+    expect(resultOf(app, 'trustMachine')).toMatchObject({
+      result: { ok: true, value: { state: 'trusted', hostname: 'e2e-node' } },
+    });
     await expect.poll(async () => row.textContent()).toContain('e2e-node');
     await app.screenshot('machine-trusted');
     expect(app.problems).toEqual([]);
@@ -102,7 +114,10 @@ describe.skipIf(skipWhy !== undefined)('the browser host', () => {
     await app.screenshot('wrong-password');
   });
 
-  test('re-trusts a machine whose host key changed only after the new fingerprint is pasted, showing both keys', async ({ app, browserHost }) => {
+  test('re-trusts a machine whose host key changed only after the new fingerprint is pasted, showing both keys', async ({
+    app,
+    browserHost,
+  }) => {
     const { page } = app;
     // "The machine" is a loopback port forwarding to server A, then (reinstalled) to server B.
     const a = ssh!;
@@ -114,7 +129,10 @@ describe.skipIf(skipWhy !== undefined)('the browser host', () => {
       for (const s of [inbound, outbound]) {
         sockets.add(s);
         s.on('close', () => sockets.delete(s));
-        s.on('error', () => { inbound.destroy(); outbound.destroy(); });
+        s.on('error', () => {
+          inbound.destroy();
+          outbound.destroy();
+        });
       }
       inbound.pipe(outbound).pipe(inbound);
     });
@@ -138,7 +156,9 @@ describe.skipIf(skipWhy !== undefined)('the browser host', () => {
 
       // Reinstalled: adding it again is refused with the changed-key message, and offers the review.
       target.port = b.port;
-      for (const s of sockets) s.destroy();
+      for (const s of sockets) {
+        s.destroy();
+      }
       await add();
       const refusal = page.getByTestId('add-machine-error');
       await refusal.waitFor();
@@ -153,7 +173,9 @@ describe.skipIf(skipWhy !== undefined)('the browser host', () => {
 
       // The old key, or another one, never enables the button; typing goes to the confirmation field first.
       const trust = page.getByTestId('changed-key-trust');
-      expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('changed-key-confirm');
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
+        'changed-key-confirm',
+      );
       await page.keyboard.type(a.fingerprint);
       expect(await trust.isDisabled()).toBe(true);
       expect(await page.getByTestId('changed-key-feedback').textContent()).toMatch(/old, pinned key/);
@@ -169,15 +191,23 @@ describe.skipIf(skipWhy !== undefined)('the browser host', () => {
       await dialog.waitFor({ state: 'detached' });
       await row.and(page.locator('[data-state="trusted"]')).waitFor();
       expect(await row.getByTestId('host-key-changed-badge').count()).toBe(0);
-      const call = app.frames.filter((f) => f.direction === 'sent' && f.message.kind === 'call' && f.message.method === 'trustMachine').at(-1);
-      expect(call?.message.params).toEqual({ address: '127.0.0.1', fingerprint: b.fingerprint, replaceChangedKey: { previousFingerprint: a.fingerprint } });
+      const call = app.frames
+        .filter((f) => f.direction === 'sent' && f.message.kind === 'call' && f.message.method === 'trustMachine')
+        .at(-1);
+      expect(call?.message.params).toEqual({
+        address: '127.0.0.1',
+        fingerprint: b.fingerprint,
+        replaceChangedKey: { previousFingerprint: a.fingerprint },
+      });
       expect(b.commands.some((c) => c.includes('hostname'))).toBe(true);
       const listed = await browserHost.service.handlers.listMachines();
       expect(listed.ok ? listed.value[0]?.hostKey?.fingerprint : listed.error.code).toBe(b.fingerprint);
       await app.screenshot('host-key-retrusted');
       expect(app.problems).toEqual([]);
     } finally {
-      for (const s of sockets) s.destroy();
+      for (const s of sockets) {
+        s.destroy();
+      }
       await new Promise<void>((resolve) => forward.close(() => resolve()));
       await b.close();
     }

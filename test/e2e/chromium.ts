@@ -10,7 +10,9 @@ export const CHROMIUM_PATH = process.env.QUORATE_CHROMIUM ?? '/usr/bin/chromium'
 
 /** Why Chromium cannot be used here, or `undefined` when it can. */
 export function chromiumMissing(): string | undefined {
-  return existsSync(CHROMIUM_PATH) ? undefined : `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set QUORATE_CHROMIUM)`;
+  return existsSync(CHROMIUM_PATH)
+    ? undefined
+    : `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set QUORATE_CHROMIUM)`;
 }
 
 export function launchChromium(): Promise<Browser> {

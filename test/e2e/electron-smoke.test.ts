@@ -14,19 +14,30 @@ import { artefactsDir, ensureRendererBuilt, repoRoot } from './fixtures';
 
 const found = findElectron();
 const skipWhy = found.path ? undefined : `no Electron binary: ${found.why}`;
-if (skipWhy) console.log(`electron-smoke skipped: ${skipWhy}`);
+if (skipWhy) {
+  console.log(`electron-smoke skipped: ${skipWhy}`);
+}
 
 describe.skipIf(skipWhy !== undefined)('the Electron app', () => {
   it('opens a sandboxed window whose window.quorate is exactly the contract', async () => {
     ensureRendererBuilt();
     if (!existsSync(join(repoRoot, 'dist', 'electron', 'main.cjs'))) {
       const { spawnSync } = await import('node:child_process');
-      spawnSync(process.execPath, [join(repoRoot, 'build', 'build.js'), 'electron'], { cwd: repoRoot, stdio: 'inherit' });
+      spawnSync(process.execPath, [join(repoRoot, 'build', 'build.js'), 'electron'], {
+        cwd: repoRoot,
+        stdio: 'inherit',
+      });
     }
     const home = mkdtempSync(join(tmpdir(), 'quorate-electron-'));
     // A cleaned environment: nothing from the test runner's Node options leaks into Electron.
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? home, QUORATE_HOME: home };
-    if (process.env.DISPLAY) env.DISPLAY = process.env.DISPLAY;
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? home,
+      QUORATE_HOME: home,
+    };
+    if (process.env.DISPLAY) {
+      env.DISPLAY = process.env.DISPLAY;
+    }
     const app = await electron.launch({ executablePath: found.path!, args: [repoRoot, '--no-sandbox'], env });
     try {
       const page = await app.firstWindow();
@@ -36,7 +47,9 @@ describe.skipIf(skipWhy !== undefined)('the Electron app', () => {
       expect(exposed).toEqual([...apiMethodNames, 'on'].sort());
       expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
       expect(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');
-      const listed = await page.evaluate(() => (window as unknown as { quorate: { listMachines(): Promise<unknown> } }).quorate.listMachines());
+      const listed = await page.evaluate(() =>
+        (window as unknown as { quorate: { listMachines(): Promise<unknown> } }).quorate.listMachines(),
+      );
       expect(listed).toEqual({ ok: true, value: [] });
       await page.screenshot({ path: join(artefactsDir, 'electron-smoke.png') });
     } finally {

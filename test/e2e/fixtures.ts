@@ -31,7 +31,11 @@ export interface AppPage {
   /** Console errors, page errors and failed requests seen so far. */
   readonly problems: string[];
   /** API frames the page sent and received over the WebSocket, parsed. */
-  readonly frames: { readonly direction: 'sent' | 'received'; readonly at: number; readonly message: Record<string, unknown> }[];
+  readonly frames: {
+    readonly direction: 'sent' | 'received';
+    readonly at: number;
+    readonly message: Record<string, unknown>;
+  }[];
   /** Saves test-results/e2e/<name>.png. */
   screenshot(name: string): Promise<string>;
 }
@@ -51,15 +55,18 @@ export const test = base.extend<Fixtures & WorkerFixtures>({
   // Tests override this with `test.scoped({ serviceOptions: … })`.
   // eslint-disable-next-line no-empty-pattern -- vitest reads fixture dependencies from the pattern
   serviceOptions: async ({}, use) => use({}),
-  // eslint-disable-next-line no-empty-pattern -- vitest reads fixture dependencies from the pattern
-  browser: [async ({}, use) => {
-    const browser = await launchChromium();
-    try {
-      await use(browser);
-    } finally {
-      await browser.close();
-    }
-  }, { scope: 'worker' }],
+  browser: [
+    // eslint-disable-next-line no-empty-pattern -- vitest reads fixture dependencies from the pattern
+    async ({}, use) => {
+      const browser = await launchChromium();
+      try {
+        await use(browser);
+      } finally {
+        await browser.close();
+      }
+    },
+    { scope: 'worker' },
+  ],
   // eslint-disable-next-line no-empty-pattern -- vitest reads fixture dependencies from the pattern
   home: async ({}, use) => {
     const home = mkdtempSync(join(tmpdir(), 'quorate-e2e-home-'));
@@ -71,8 +78,14 @@ export const test = base.extend<Fixtures & WorkerFixtures>({
   },
   browserHost: async ({ home, serviceOptions }, use) => {
     const service = createQuorateService({ home, secrets: memorySecrets(), sshTimeoutMs: 5_000, ...serviceOptions });
-    const started = await startBrowserHost({ rendererDir, endpoint: endpointFor(service), onBug: (m, e) => console.error(`bug in ${m}:`, e) });
-    if (!started.ok) throw new Error(`${started.error.code}: ${started.error.message}`);
+    const started = await startBrowserHost({
+      rendererDir,
+      endpoint: endpointFor(service),
+      onBug: (m, e) => console.error(`bug in ${m}:`, e),
+    });
+    if (!started.ok) {
+      throw new Error(`${started.error.code}: ${started.error.message}`);
+    }
     try {
       await use({ host: started.value, service, home });
     } finally {
@@ -87,18 +100,26 @@ export const test = base.extend<Fixtures & WorkerFixtures>({
     const problems: string[] = [];
     const frames: AppPage['frames'] = [];
     page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+      if (m.type() === 'error') {
+        problems.push(`console: ${m.text()}`);
+      }
     });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
     page.on('websocket', (ws) => {
-      const parse = (direction: 'sent' | 'received') => (f: { payload: string | Buffer }): void => {
-        try {
-          frames.push({ direction, at: Date.now(), message: JSON.parse(String(f.payload)) as Record<string, unknown> });
-        } catch {
-          frames.push({ direction, at: Date.now(), message: { unparsable: String(f.payload).slice(0, 200) } });
-        }
-      };
+      const parse =
+        (direction: 'sent' | 'received') =>
+        (f: { payload: string | Buffer }): void => {
+          try {
+            frames.push({
+              direction,
+              at: Date.now(),
+              message: JSON.parse(String(f.payload)) as Record<string, unknown>,
+            });
+          } catch {
+            frames.push({ direction, at: Date.now(), message: { unparsable: String(f.payload).slice(0, 200) } });
+          }
+        };
       ws.on('framesent', parse('sent'));
       ws.on('framereceived', parse('received'));
     });
@@ -122,7 +143,13 @@ export const test = base.extend<Fixtures & WorkerFixtures>({
 
 /** The result frame answering the first call of `method`, once it has arrived. */
 export function resultOf(app: AppPage, method: string): Record<string, unknown> | undefined {
-  const call = app.frames.find((f) => f.direction === 'sent' && f.message.kind === 'call' && f.message.method === method);
-  if (!call) return undefined;
-  return app.frames.find((f) => f.direction === 'received' && f.message.kind === 'result' && f.message.id === call.message.id)?.message;
+  const call = app.frames.find(
+    (f) => f.direction === 'sent' && f.message.kind === 'call' && f.message.method === method,
+  );
+  if (!call) {
+    return undefined;
+  }
+  return app.frames.find(
+    (f) => f.direction === 'received' && f.message.kind === 'result' && f.message.id === call.message.id,
+  )?.message;
 }

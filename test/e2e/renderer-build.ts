@@ -14,7 +14,12 @@ export const artefactsDir = join(repoRoot, 'test-results', 'e2e');
 
 /** Why the browser e2e tests cannot run here, or `undefined`. */
 export function e2eUnavailable(): string | undefined {
-  return chromiumMissing() ?? (existsSync(join(repoRoot, 'renderer', 'vite.config.ts')) ? undefined : 'the renderer (renderer/vite.config.ts) does not exist yet');
+  return (
+    chromiumMissing() ??
+    (existsSync(join(repoRoot, 'renderer', 'vite.config.ts'))
+      ? undefined
+      : 'the renderer (renderer/vite.config.ts) does not exist yet')
+  );
 }
 
 function newestMtime(dir: string): number {
@@ -31,8 +36,14 @@ function newestMtime(dir: string): number {
 export function ensureRendererBuilt(): void {
   const index = join(rendererDir, 'index.html');
   const sources = Math.max(newestMtime(join(repoRoot, 'renderer')), newestMtime(join(repoRoot, 'engine', 'api')));
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  const r = spawnSync(process.execPath, [join(repoRoot, 'build', 'build.js'), 'renderer'], { cwd: repoRoot, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`building the renderer failed (exit ${r.status})`);
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) {
+    return;
+  }
+  const r = spawnSync(process.execPath, [join(repoRoot, 'build', 'build.js'), 'renderer'], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) {
+    throw new Error(`building the renderer failed (exit ${r.status})`);
+  }
 }
-

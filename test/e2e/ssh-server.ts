@@ -18,21 +18,28 @@ export interface TestSshServer {
   close(): Promise<void>;
 }
 
-export async function startSshServer(opts: { user?: string; password?: string; hostname?: string } = {}): Promise<TestSshServer> {
+export async function startSshServer(
+  opts: { user?: string; password?: string; hostname?: string } = {},
+): Promise<TestSshServer> {
   const user = opts.user ?? 'root';
   const password = opts.password ?? 'correct horse';
   const hostname = opts.hostname ?? 'e2e-node';
   const keys = ssh2.utils.generateKeyPairSync('ed25519');
   const parsed = ssh2.utils.parseKey(keys.private);
-  if (parsed instanceof Error) throw parsed;
+  if (parsed instanceof Error) {
+    throw parsed;
+  }
   const key = Array.isArray(parsed) ? parsed[0]! : parsed;
   const fingerprint = fingerprintOfKeyBlob(key.getPublicSSH()).fingerprint;
   const commands: string[] = [];
   const server = new ssh2.Server({ hostKeys: [keys.private] }, (client) => {
     client.on('error', () => {});
     client.on('authentication', (ctx) => {
-      if (ctx.method === 'password' && ctx.username === user && ctx.password === password) ctx.accept();
-      else ctx.reject(['password']);
+      if (ctx.method === 'password' && ctx.username === user && ctx.password === password) {
+        ctx.accept();
+      } else {
+        ctx.reject(['password']);
+      }
     });
     client.on('ready', () => {
       client.on('session', (accept) => {
@@ -62,12 +69,13 @@ export async function startSshServer(opts: { user?: string; password?: string; h
     password,
     commands,
     // Connections a test left open must not keep the server (and the test run) alive.
-    close: () => new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 2_000);
-      server.close(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2_000);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
   };
 }

@@ -19,26 +19,35 @@ async function capture(lab: Lab, host: number, command: string, name: string): P
   writeFileSync(`${dir}/output.txt`, r.stdout);
   // A new capture needs a new, reviewed expected.json (QUORATE_NEW_SAMPLES=1 npx vitest run test/engine/corosync/tool-samples.test.ts).
   rmSync(`${dir}/expected.json`, { force: true });
-  writeFileSync(`${dir}/command.txt`, `${command}\n# host: ${lab.host(host).name}, exit ${r.exitCode}${r.stderr ? `, stderr: ${r.stderr.trim()}` : ''}\n`);
+  writeFileSync(
+    `${dir}/command.txt`,
+    `${command}\n# host: ${lab.host(host).name}, exit ${r.exitCode}${r.stderr ? `, stderr: ${r.stderr.trim()}` : ''}\n`,
+  );
   console.log(`${name}: exit ${r.exitCode}\n${r.stdout}`);
 }
 
 async function must(lab: Lab, host: number, command: string): Promise<string> {
   const r = await lab.exec(host, command, { timeoutMs: 30_000 });
-  if (r.exitCode !== 0) throw new Error(`${lab.host(host).name}: ${command}: ${r.stderr}`);
+  if (r.exitCode !== 0) {
+    throw new Error(`${lab.host(host).name}: ${command}: ${r.stderr}`);
+  }
   return r.stdout;
 }
 
 async function copy(lab: Lab, from: number, path: string, to: number, dest: string): Promise<void> {
   const b64 = await must(lab, from, `base64 -w0 ${path}`);
   const up = await lab.host(to).runner.upload(dest, Buffer.from(b64, 'base64'), 0o600);
-  if (!up.ok) throw new Error(up.error.message);
+  if (!up.ok) {
+    throw new Error(up.error.message);
+  }
 }
 
 async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (await check()) return;
+    if (await check()) {
+      return;
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`timed out waiting for ${what}`);
@@ -57,7 +66,9 @@ async function bothVoting(lab: Lab): Promise<void> {
 async function threeNodes(lab: Lab): Promise<void> {
   await startCorosync(lab, [1, 2, 3], minimalCorosyncConf(lab, [1, 2, 3], { clusterName: 'lab3' }));
   await waitQuorate(lab, 1, true);
-  await waitFor('3 members', 20_000, async () => (await lab.exec(1, 'corosync-quorumtool -s')).stdout.includes('Total votes:      3'));
+  await waitFor('3 members', 20_000, async () =>
+    (await lab.exec(1, 'corosync-quorumtool -s')).stdout.includes('Total votes:      3'),
+  );
   await capture(lab, 1, 'corosync-quorumtool -s', 'quorumtool-s-three-nodes-quorate');
   await capture(lab, 1, 'corosync-quorumtool -l', 'quorumtool-l-three-nodes');
   await capture(lab, 1, 'corosync-quorumtool -l -i', 'quorumtool-l-i-three-nodes');
@@ -71,7 +82,9 @@ async function threeNodes(lab: Lab): Promise<void> {
   await capture(lab, 1, 'pvecm nodes', 'pvecm-nodes-lab-three-nodes');
   await lab.cut(3);
   await waitQuorate(lab, 3, false);
-  await waitFor('2 members on node1', 30_000, async () => (await lab.exec(1, 'corosync-quorumtool -s')).stdout.includes('Total votes:      2'));
+  await waitFor('2 members on node1', 30_000, async () =>
+    (await lab.exec(1, 'corosync-quorumtool -s')).stdout.includes('Total votes:      2'),
+  );
   await capture(lab, 3, 'corosync-quorumtool -s', 'quorumtool-s-cut-node-inquorate');
   await capture(lab, 1, 'corosync-quorumtool -s', 'quorumtool-s-two-of-three-quorate');
   await capture(lab, 1, 'corosync-quorumtool -l', 'quorumtool-l-two-of-three');
@@ -84,7 +97,9 @@ async function threeNodes(lab: Lab): Promise<void> {
 async function twoNode(lab: Lab): Promise<void> {
   await startCorosync(lab, [1, 2], minimalCorosyncConf(lab, [1, 2], { clusterName: 'lab2', quorum: ['two_node: 1'] }));
   await waitQuorate(lab, 1, true);
-  await waitFor('2 members', 20_000, async () => (await lab.exec(1, 'corosync-quorumtool -s')).stdout.includes('Total votes:      2'));
+  await waitFor('2 members', 20_000, async () =>
+    (await lab.exec(1, 'corosync-quorumtool -s')).stdout.includes('Total votes:      2'),
+  );
   await capture(lab, 1, 'corosync-quorumtool -s', 'quorumtool-s-two-node');
   await capture(lab, 1, 'corosync-quorumtool -l', 'quorumtool-l-two-node');
   await stopCorosync(lab);
@@ -96,7 +111,9 @@ async function qdevice(lab: Lab): Promise<void> {
   await must(lab, 3, 'rm -rf /etc/corosync/qnetd && corosync-qnetd-certutil -i');
   await copy(lab, 3, '/etc/corosync/qnetd/nssdb/qnetd-cacert.crt', 1, '/tmp/qnetd-cacert.crt');
   await copy(lab, 3, '/etc/corosync/qnetd/nssdb/qnetd-cacert.crt', 2, '/tmp/qnetd-cacert.crt');
-  for (const h of [1, 2]) await must(lab, h, 'rm -rf /etc/corosync/qdevice && corosync-qdevice-net-certutil -i -c /tmp/qnetd-cacert.crt');
+  for (const h of [1, 2]) {
+    await must(lab, h, 'rm -rf /etc/corosync/qdevice && corosync-qdevice-net-certutil -i -c /tmp/qnetd-cacert.crt');
+  }
   await must(lab, 1, `corosync-qdevice-net-certutil -r -n ${cluster}`);
   await copy(lab, 1, '/etc/corosync/qdevice/net/nssdb/qdevice-net-node.crq', 3, '/tmp/qdevice-net-node.crq');
   await must(lab, 3, `corosync-qnetd-certutil -s -c /tmp/qdevice-net-node.crq -n ${cluster}`);
@@ -108,11 +125,25 @@ async function qdevice(lab: Lab): Promise<void> {
   const qnetd = await lab.spawnDaemon(3, ['corosync-qnetd', '-f', '-d'], { logFile: '/var/log/corosync-qnetd.log' });
   const conf = minimalCorosyncConf(lab, [1, 2], {
     clusterName: cluster,
-    quorum: ['device {', '  model: net', '  votes: 1', '  net {', `    host: ${lab.host(3).address}`, '    algorithm: ffsplit', '    tls: on', '  }', '}'],
+    quorum: [
+      'device {',
+      '  model: net',
+      '  votes: 1',
+      '  net {',
+      `    host: ${lab.host(3).address}`,
+      '    algorithm: ffsplit',
+      '    tls: on',
+      '  }',
+      '}',
+    ],
   });
   await startCorosync(lab, [1, 2], conf);
-  for (const h of [1, 2]) await lab.spawnDaemon(h, ['corosync-qdevice', '-f', '-d'], { logFile: '/var/log/corosync-qdevice.log' });
-  await waitFor('qdevice vote', 40_000, async () => (await lab.exec(1, 'corosync-quorumtool -s')).stdout.includes('Total votes:      3'));
+  for (const h of [1, 2]) {
+    await lab.spawnDaemon(h, ['corosync-qdevice', '-f', '-d'], { logFile: '/var/log/corosync-qdevice.log' });
+  }
+  await waitFor('qdevice vote', 40_000, async () =>
+    (await lab.exec(1, 'corosync-quorumtool -s')).stdout.includes('Total votes:      3'),
+  );
   await bothVoting(lab);
   await capture(lab, 1, 'corosync-quorumtool -s', 'quorumtool-s-qdevice');
   await capture(lab, 1, 'corosync-quorumtool -l', 'quorumtool-l-qdevice');
@@ -125,15 +156,21 @@ async function qdevice(lab: Lab): Promise<void> {
 
   // node2's qdevice daemon stops: node2 is no longer registered (NR) in node1's view.
   const qd2 = lab.daemons(2).find((d) => d.argv[0] === 'corosync-qdevice');
-  if (qd2) await lab.killDaemon(qd2.pid);
-  await waitFor('node2 unregistered', 30_000, async () => / NR +node2/.test((await lab.exec(1, 'corosync-quorumtool -s')).stdout));
+  if (qd2) {
+    await lab.killDaemon(qd2.pid);
+  }
+  await waitFor('node2 unregistered', 30_000, async () =>
+    / NR +node2/.test((await lab.exec(1, 'corosync-quorumtool -s')).stdout),
+  );
   await capture(lab, 1, 'corosync-quorumtool -s', 'quorumtool-s-qdevice-peer-unregistered');
   await lab.spawnDaemon(2, ['corosync-qdevice', '-f', '-d'], { logFile: '/var/log/corosync-qdevice.log' });
   await bothVoting(lab);
 
   // The qnetd host goes away: the cluster keeps quorum, the QDevice vote drops (A,NV,NMW).
   await lab.cut(3);
-  await waitFor('qdevice vote lost', 60_000, async () => / A,NV,NMW node1 \(local\)/.test((await lab.exec(1, 'corosync-quorumtool -s', { timeoutMs: 10_000 })).stdout));
+  await waitFor('qdevice vote lost', 60_000, async () =>
+    / A,NV,NMW node1 \(local\)/.test((await lab.exec(1, 'corosync-quorumtool -s', { timeoutMs: 10_000 })).stdout),
+  );
   await capture(lab, 1, 'corosync-quorumtool -s', 'quorumtool-s-qdevice-qnetd-lost');
   await lab.heal(3);
   await bothVoting(lab);
@@ -160,14 +197,22 @@ async function flags(lab: Lab): Promise<void> {
     quorum: ['wait_for_all: 1', 'last_man_standing: 1', 'auto_tie_breaker: 1'],
   });
   await startCorosync(lab, [1, 2, 3], conf);
-  await waitFor('4 votes', 30_000, async () => /Total votes: +4/.test((await lab.exec(1, 'corosync-quorumtool -s')).stdout));
+  await waitFor('4 votes', 30_000, async () =>
+    /Total votes: +4/.test((await lab.exec(1, 'corosync-quorumtool -s')).stdout),
+  );
   await capture(lab, 1, 'corosync-quorumtool -s', 'quorumtool-s-lms-atb-weighted');
   await capture(lab, 1, 'corosync-quorumtool -l -o n', 'quorumtool-l-o-n-weighted');
   await stopCorosync(lab);
   // corosync drops last_man_standing when any node has more than one vote (votequorum.c); with
   // equal votes the flag shows.
-  await startCorosync(lab, [1, 2, 3], minimalCorosyncConf(lab, [1, 2, 3], { clusterName: 'lablms', quorum: ['last_man_standing: 1'] }));
-  await waitFor('3 votes', 30_000, async () => /Total votes: +3/.test((await lab.exec(1, 'corosync-quorumtool -s')).stdout));
+  await startCorosync(
+    lab,
+    [1, 2, 3],
+    minimalCorosyncConf(lab, [1, 2, 3], { clusterName: 'lablms', quorum: ['last_man_standing: 1'] }),
+  );
+  await waitFor('3 votes', 30_000, async () =>
+    /Total votes: +3/.test((await lab.exec(1, 'corosync-quorumtool -s')).stdout),
+  );
   await capture(lab, 1, 'corosync-quorumtool -s', 'quorumtool-s-lms');
   await stopCorosync(lab);
 }
@@ -175,10 +220,18 @@ async function flags(lab: Lab): Promise<void> {
 const only = process.argv[2];
 const lab = await labUp({ hosts: 3 });
 try {
-  if (!only || only === 'three') await threeNodes(lab);
-  if (!only || only === 'two') await twoNode(lab);
-  if (!only || only === 'qdevice') await qdevice(lab);
-  if (!only || only === 'flags') await flags(lab);
+  if (!only || only === 'three') {
+    await threeNodes(lab);
+  }
+  if (!only || only === 'two') {
+    await twoNode(lab);
+  }
+  if (!only || only === 'qdevice') {
+    await qdevice(lab);
+  }
+  if (!only || only === 'flags') {
+    await flags(lab);
+  }
 } finally {
   await lab.down();
 }

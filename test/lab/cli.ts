@@ -18,7 +18,9 @@ const USAGE = `usage: npm run lab -- <command>   (as root: sudo npm run lab -- â
 
 function takeOption(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
-  if (i < 0) return undefined;
+  if (i < 0) {
+    return undefined;
+  }
   const v = args[i + 1];
   args.splice(i, 2);
   return v;
@@ -26,26 +28,38 @@ function takeOption(args: string[], name: string): string | undefined {
 
 function pickLab(args: string[]): Lab {
   const explicit = takeOption(args, '--lab');
-  if (explicit !== undefined) return labAttach(Number(explicit));
+  if (explicit !== undefined) {
+    return labAttach(Number(explicit));
+  }
   const labs = labList().filter((l) => readState(l.id) !== undefined);
   const last = labs[labs.length - 1];
-  if (!last) throw new Error('no lab is up (npm run lab -- up 3)');
+  if (!last) {
+    throw new Error('no lab is up (npm run lab -- up 3)');
+  }
   return labAttach(last.id);
 }
 
 function hostArg(v: string | undefined): string | number {
-  if (v === undefined) throw new Error('which host? (index or name)');
+  if (v === undefined) {
+    throw new Error('which host? (index or name)');
+  }
   return /^\d+$/.test(v) ? Number(v) : v;
 }
 
 function describe(lab: Lab): string {
-  const lines = [`lab ${lab.id}: 198.18.${lab.id}.0/24 (this machine: ${lab.rootAddress}), key ${lab.sshKey.privateKeyPath}`];
+  const lines = [
+    `lab ${lab.id}: 198.18.${lab.id}.0/24 (this machine: ${lab.rootAddress}), key ${lab.sshKey.privateKeyPath}`,
+  ];
   for (const h of lab.hosts) {
     let line = `  ${h.name}  ${h.address}  root password ${h.rootPassword}`;
-    if (h.sudoUser) line += `  sudo user ${h.sudoUser.user} / ${h.sudoUser.password}`;
+    if (h.sudoUser) {
+      line += `  sudo user ${h.sudoUser.user} / ${h.sudoUser.password}`;
+    }
     lines.push(line);
   }
-  lines.push(`  ssh -i ${lab.sshKey.privateKeyPath} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null root@${lab.hosts[0]?.address ?? ''}`);
+  lines.push(
+    `  ssh -i ${lab.sshKey.privateKeyPath} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null root@${lab.hosts[0]?.address ?? ''}`,
+  );
   return lines.join('\n');
 }
 
@@ -67,7 +81,11 @@ async function main(argv: string[]): Promise<number> {
     case 'up': {
       const sudo = takeOption(args, '--sudo-user');
       const n = Number(args[0] ?? '3');
-      const lab = await labUp({ hosts: n, persistent: true, ...(sudo ? { sudoUser: sudo.split(',').map(Number) } : {}) });
+      const lab = await labUp({
+        hosts: n,
+        persistent: true,
+        ...(sudo ? { sudoUser: sudo.split(',').map(Number) } : {}),
+      });
       console.log(describe(lab));
       return 0;
     }
@@ -85,7 +103,9 @@ async function main(argv: string[]): Promise<number> {
           console.log(`lab ${l.id} down`);
         }
       }
-      for (const r of await labDownStale()) console.log(`${r} down (stale)`);
+      for (const r of await labDownStale()) {
+        console.log(`${r} down (stale)`);
+      }
       return 0;
     }
     case 'status': {
@@ -94,11 +114,19 @@ async function main(argv: string[]): Promise<number> {
         console.log(JSON.stringify(labs, null, 2));
         return 0;
       }
-      if (labs.length === 0) console.log('no labs');
+      if (labs.length === 0) {
+        console.log('no labs');
+      }
       for (const l of labs) {
-        const who = l.persistent ? 'persistent (npm run lab)' : l.ownerAlive ? 'owned by a running process' : 'STALE (owner gone)';
+        const who = l.persistent
+          ? 'persistent (npm run lab)'
+          : l.ownerAlive
+            ? 'owned by a running process'
+            : 'STALE (owner gone)';
         console.log(`lab ${l.id}: ${who}`);
-        for (const h of l.hosts) console.log(`  ${h.name}  ${h.address}  ${h.up ? 'up' : 'DOWN'}`);
+        for (const h of l.hosts) {
+          console.log(`  ${h.name}  ${h.address}  ${h.up ? 'up' : 'DOWN'}`);
+        }
       }
       return 0;
     }
@@ -108,10 +136,15 @@ async function main(argv: string[]): Promise<number> {
     case 'unblock': {
       const lab = pickLab(args);
       const h = hostArg(args[0]);
-      if (cmd === 'cut') await lab.cut(h);
-      else if (cmd === 'heal') await lab.heal(h);
-      else if (cmd === 'block') await lab.blockCorosyncPorts(h);
-      else await lab.unblockCorosyncPorts(h);
+      if (cmd === 'cut') {
+        await lab.cut(h);
+      } else if (cmd === 'heal') {
+        await lab.heal(h);
+      } else if (cmd === 'block') {
+        await lab.blockCorosyncPorts(h);
+      } else {
+        await lab.unblockCorosyncPorts(h);
+      }
       console.log(`lab ${lab.id}: ${cmd} ${lab.host(h).name}`);
       return 0;
     }

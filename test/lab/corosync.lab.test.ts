@@ -4,19 +4,25 @@ import { minimalCorosyncConf, startCorosync, stopCorosync, waitQuorate } from '.
 import { labSupport, labUp, type Lab } from './lab';
 
 const support = labSupport();
-if (!support.ok) console.warn(`lab corosync tests skipped: ${support.reason}`);
+if (!support.ok) {
+  console.warn(`lab corosync tests skipped: ${support.reason}`);
+}
 
 async function status(lab: Lab, host: number): Promise<QuorumtoolStatus> {
   const out = await lab.exec(host, 'corosync-quorumtool -s', { timeoutMs: 10_000 });
   const r = parseQuorumtoolStatus(out.stdout);
-  if (!r.ok) throw new Error(`${r.error.message}\n${out.stdout}${out.stderr}`);
+  if (!r.ok) {
+    throw new Error(`${r.error.message}\n${out.stdout}${out.stderr}`);
+  }
   return r.value;
 }
 
 async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
+    if (Date.now() > end) {
+      throw new Error('condition not met in time');
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -68,17 +68,26 @@ export function minimalCorosyncConf(
  * `corosync-quorumtool -s` answers on each (quorate or not). Returns host index → corosync PID
  * (root namespace). Corosyncs already started by this helper on those hosts are stopped first.
  */
-export async function startCorosync(lab: Lab, hosts: readonly (string | number)[], confText: string, opts: StartCorosyncOptions = {}): Promise<Map<number, number>> {
+export async function startCorosync(
+  lab: Lab,
+  hosts: readonly (string | number)[],
+  confText: string,
+  opts: StartCorosyncOptions = {},
+): Promise<Map<number, number>> {
   await stopCorosync(lab, hosts);
   const crypto = opts.authkey ?? /crypto_cipher:\s*(?!none)\S+/.test(confText);
   const key = crypto ? randomBytes(256) : undefined;
   for (const ref of hosts) {
     const h = lab.host(ref);
     const conf = await h.runner.upload('/etc/corosync/corosync.conf', confText, 0o644);
-    if (!conf.ok) throw new Error(`startCorosync: ${conf.error.message}`);
+    if (!conf.ok) {
+      throw new Error(`startCorosync: ${conf.error.message}`);
+    }
     if (key) {
       const k = await h.runner.upload('/etc/corosync/authkey', key, 0o400);
-      if (!k.ok) throw new Error(`startCorosync: ${k.error.message}`);
+      if (!k.ok) {
+        throw new Error(`startCorosync: ${k.error.message}`);
+      }
     }
   }
   const pids = new Map<number, number>();
@@ -97,7 +106,9 @@ export async function waitCorosyncAnswers(lab: Lab, host: string | number, timeo
   let last = '';
   while (Date.now() < until) {
     const r = await lab.exec(host, 'corosync-quorumtool -s', { timeoutMs: 5000 });
-    if (r.exitCode === 0 || r.exitCode === 2) return;
+    if (r.exitCode === 0 || r.exitCode === 2) {
+      return;
+    }
     last = `${r.stdout}${r.stderr}`.trim();
     if (lab.daemons(host).every((d) => d.argv[0] !== 'corosync')) {
       const log = await lab.exec(host, `tail -n 30 ${LOG}`);
@@ -109,11 +120,18 @@ export async function waitCorosyncAnswers(lab: Lab, host: string | number, timeo
 }
 
 /** Until `corosync-quorumtool -s` on `host` reports quorate (`true`) or not (`false`). */
-export async function waitQuorate(lab: Lab, host: string | number, quorate: boolean, timeoutMs = 30_000): Promise<void> {
+export async function waitQuorate(
+  lab: Lab,
+  host: string | number,
+  quorate: boolean,
+  timeoutMs = 30_000,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const r = await lab.exec(host, 'corosync-quorumtool -s', { timeoutMs: 8000 });
-    if (r.exitCode === (quorate ? 0 : 2)) return;
+    if (r.exitCode === (quorate ? 0 : 2)) {
+      return;
+    }
     await new Promise((r2) => setTimeout(r2, 250));
   }
   throw new Error(`${lab.host(host).name} did not become ${quorate ? 'quorate' : 'inquorate'} within ${timeoutMs} ms`);
@@ -122,8 +140,15 @@ export async function waitQuorate(lab: Lab, host: string | number, quorate: bool
 /** Stop the corosyncs (and qdevice/qnetd daemons) started on `hosts` (default: all). */
 export async function stopCorosync(lab: Lab, hosts?: readonly (string | number)[]): Promise<void> {
   const indexes = new Set((hosts ?? lab.hosts.map((h) => h.index)).map((r) => lab.host(r).index));
-  const doomed = lab.daemons().filter((d) => indexes.has(d.host) && /^(corosync|corosync-qdevice|corosync-qnetd)$/.test(d.argv[0]?.split('/').pop() ?? ''));
+  const doomed = lab
+    .daemons()
+    .filter(
+      (d) =>
+        indexes.has(d.host) && /^(corosync|corosync-qdevice|corosync-qnetd)$/.test(d.argv[0]?.split('/').pop() ?? ''),
+    );
   // qdevice before corosync: it would otherwise log errors about the lost cmap connection.
   doomed.sort((a, b) => Number(b.argv[0]?.includes('qdevice')) - Number(a.argv[0]?.includes('qdevice')));
-  for (const d of doomed) await lab.killDaemon(d.pid, { graceMs: 5000 });
+  for (const d of doomed) {
+    await lab.killDaemon(d.pid, { graceMs: 5000 });
+  }
 }

@@ -16,12 +16,16 @@ describe('lab host files', () => {
   });
 
   it('prints pct list in PVE columns and nothing for no containers', () => {
-    expect(pctListOutput([{ vmid: 200, name: 'ct', kind: 'lxc' }]).split('\n')[0]).toBe('VMID       Status     Lock         Name                ');
+    expect(pctListOutput([{ vmid: 200, name: 'ct', kind: 'lxc' }]).split('\n')[0]).toBe(
+      'VMID       Status     Lock         Name                ',
+    );
     expect(pctListOutput([])).toBe('');
   });
 
   it('prints pveversion as PVE does', () => {
-    expect(fakePveversion('7.4-3', '5.15.102-1-pve')).toContain("'pve-manager/7.4-3/faa83925c9641325 (running kernel: 5.15.102-1-pve)'");
+    expect(fakePveversion('7.4-3', '5.15.102-1-pve')).toContain(
+      "'pve-manager/7.4-3/faa83925c9641325 (running kernel: 5.15.102-1-pve)'",
+    );
   });
 
   it('skews only sessions, never sshd itself, and refuses a skew without libfaketime', () => {
@@ -40,7 +44,10 @@ describe('lab host files', () => {
   });
 
   it('resolves its own name to its own address first', () => {
-    const hosts = etcHosts({ name: 'node2', address: '198.18.7.2' }, [{ name: 'node1', address: '198.18.7.1' }, { name: 'node2', address: '198.18.7.2' }]);
+    const hosts = etcHosts({ name: 'node2', address: '198.18.7.2' }, [
+      { name: 'node1', address: '198.18.7.1' },
+      { name: 'node2', address: '198.18.7.2' },
+    ]);
     expect(hosts.split('\n')[1]).toBe('198.18.7.2\tnode2');
     expect(hosts).toContain('198.18.7.1\tnode1');
   });

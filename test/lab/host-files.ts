@@ -31,8 +31,10 @@ export function anchorScript(): string {
     '#!/bin/bash',
     'set -e',
     'D=$1; NAME=$2',
-    ...HOST_OVERLAYS.map(([target, name]) =>
-      `mount -t overlay overlay -o lowerdir=${target},upperdir="$D/${name}.upper",workdir="$D/${name}.work" ${target}`),
+    ...HOST_OVERLAYS.map(
+      ([target, name]) =>
+        `mount -t overlay overlay -o lowerdir=${target},upperdir="$D/${name}.upper",workdir="$D/${name}.work" ${target}`,
+    ),
     ...HOST_BINDS.map(([target, source]) => `mount --bind "$D/${source}" ${target}`),
     'mount --bind "$D/tmp" /tmp',
     'mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run',
@@ -84,15 +86,26 @@ export function sshdConfig(opts: SshdOptions = {}): string {
   if (skew !== 0) {
     const offset = `${skew > 0 ? '+' : '-'}${Math.abs(skew)}`;
     // Sessions only: sshd itself keeps the real clock (it checks key validity periods).
-    if (!opts.faketimeLib) throw new Error('sshdConfig: a clock skew needs the path of libfaketimeMT.so.1');
-    lines.push(`SetEnv LD_PRELOAD=${opts.faketimeLib} FAKETIME=${offset} FAKETIME_DONT_FAKE_MONOTONIC=1 DONT_FAKE_MONOTONIC=1`);
+    if (!opts.faketimeLib) {
+      throw new Error('sshdConfig: a clock skew needs the path of libfaketimeMT.so.1');
+    }
+    lines.push(
+      `SetEnv LD_PRELOAD=${opts.faketimeLib} FAKETIME=${offset} FAKETIME_DONT_FAKE_MONOTONIC=1 DONT_FAKE_MONOTONIC=1`,
+    );
   }
   return lines.join('\n') + '\n';
 }
 
-export function etcHosts(own: { name: string; address: string }, all: readonly { name: string; address: string }[]): string {
+export function etcHosts(
+  own: { name: string; address: string },
+  all: readonly { name: string; address: string }[],
+): string {
   const lines = ['127.0.0.1\tlocalhost', `${own.address}\t${own.name}`, '::1\tlocalhost ip6-localhost ip6-loopback'];
-  for (const h of all) if (h.name !== own.name) lines.push(`${h.address}\t${h.name}`);
+  for (const h of all) {
+    if (h.name !== own.name) {
+      lines.push(`${h.address}\t${h.name}`);
+    }
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -119,14 +132,23 @@ export function fakePveversion(version: string, kernel = '6.8.8-2-pve'): string 
  */
 export function qmListOutput(guests: readonly FakeGuest[]): string {
   const vms = guests.filter((g) => g.kind === 'qemu').sort((a, b) => a.vmid - b.vmid);
-  if (vms.length === 0) return '';
+  if (vms.length === 0) {
+    return '';
+  }
   const pad = (s: string, n: number, left: boolean) => (left ? s.padEnd(n) : s.padStart(n));
   const row = (c: readonly [string, string, string, string, string, string]) =>
     `${pad(c[0], 10, false)} ${pad(c[1], 20, true)} ${pad(c[2], 10, true)} ${pad(c[3], 10, true)} ${pad(c[4], 12, false)} ${pad(c[5], 10, true)}\n`;
   let out = row(['VMID', 'NAME', 'STATUS', 'MEM(MB)', 'BOOTDISK(GB)', 'PID']);
   vms.forEach((g, i) => {
     const running = (g.status ?? 'running') === 'running';
-    out += row([String(g.vmid), g.name, running ? 'running' : 'stopped', '2048', '32.00', running ? String(4200 + i) : '0']);
+    out += row([
+      String(g.vmid),
+      g.name,
+      running ? 'running' : 'stopped',
+      '2048',
+      '32.00',
+      running ? String(4200 + i) : '0',
+    ]);
   });
   return out;
 }
@@ -134,11 +156,15 @@ export function qmListOutput(guests: readonly FakeGuest[]): string {
 /** `pct list` in PVE's column format (`%-10s %-10s %-12s %-20s`: VMID Status Lock Name; sorted; empty when none). */
 export function pctListOutput(guests: readonly FakeGuest[]): string {
   const cts = guests.filter((g) => g.kind === 'lxc').sort((a, b) => a.vmid - b.vmid);
-  if (cts.length === 0) return '';
+  if (cts.length === 0) {
+    return '';
+  }
   const row = (c: readonly [string, string, string, string]) =>
     `${c[0].padEnd(10)} ${c[1].padEnd(10)} ${c[2].padEnd(12)} ${c[3].padEnd(20)}\n`;
   let out = row(['VMID', 'Status', 'Lock', 'Name']);
-  for (const g of cts) out += row([String(g.vmid), g.status ?? 'running', '', g.name]);
+  for (const g of cts) {
+    out += row([String(g.vmid), g.status ?? 'running', '', g.name]);
+  }
   return out;
 }
 

@@ -7,7 +7,9 @@ import { readState, stateDir, writeState } from './state.fs';
 import { sshExec } from './ssh-exec';
 
 const support = labSupport();
-if (!support.ok) console.warn(`lab self-tests skipped: ${support.reason}`);
+if (!support.ok) {
+  console.warn(`lab self-tests skipped: ${support.reason}`);
+}
 
 const UDP_ECHO = `const d=require('dgram');for(const p of [5405,5413]){const s=d.createSocket('udp4');s.on('message',(m,r)=>s.send(m,r.port,r.address));s.bind(p)}`;
 
@@ -18,20 +20,36 @@ function udpAsk(address: string, port: number): string {
 function labLeftovers(id: number, pids: readonly ProcRef[]): string[] {
   const left: string[] = [];
   const netns = execFileSync('ip', ['netns', 'list']).toString();
-  if (new RegExp(`^ql${id}(sw|h\\d+)\\b`, 'm').test(netns)) left.push(`netns: ${netns}`);
+  if (new RegExp(`^ql${id}(sw|h\\d+)\\b`, 'm').test(netns)) {
+    left.push(`netns: ${netns}`);
+  }
   const links = execFileSync('ip', ['-o', 'link', 'show']).toString();
-  if (links.includes(`ql${id}r`)) left.push('root veth');
+  if (links.includes(`ql${id}r`)) {
+    left.push('root veth');
+  }
   const mounts = readFileSync('/proc/mounts', 'utf8');
-  if (mounts.includes(`quorate-lab-${id}/`) || mounts.includes(`/run/netns/ql${id}`)) left.push('mounts');
-  for (const p of pids) if (isAlive(p)) left.push(`process ${p.pid}`);
-  if (existsSync(`/tmp/quorate-lab-${id}`)) left.push('temp dir');
-  if (existsSync(stateDir(id))) left.push('state dir');
+  if (mounts.includes(`quorate-lab-${id}/`) || mounts.includes(`/run/netns/ql${id}`)) {
+    left.push('mounts');
+  }
+  for (const p of pids) {
+    if (isAlive(p)) {
+      left.push(`process ${p.pid}`);
+    }
+  }
+  if (existsSync(`/tmp/quorate-lab-${id}`)) {
+    left.push('temp dir');
+  }
+  if (existsSync(stateDir(id))) {
+    left.push('state dir');
+  }
   return left;
 }
 
 function recordedPids(id: number): ProcRef[] {
   const s = readState(id);
-  if (!s) return [];
+  if (!s) {
+    return [];
+  }
   return [...s.daemons, ...s.hosts.flatMap((h) => [h.anchor, h.unshare].filter((p): p is ProcRef => p !== undefined))];
 }
 
@@ -48,7 +66,10 @@ describe.skipIf(!support.ok)('the lab', () => {
 
   it('gives each host its own hostname, address and private /etc', async () => {
     for (const h of lab.hosts) {
-      const r = await lab.exec(h.index, 'hostname; ip -4 -o addr show dev eth0; test -e /etc/corosync/corosync.conf && echo conf || echo noconf; cat /etc/machine-id');
+      const r = await lab.exec(
+        h.index,
+        'hostname; ip -4 -o addr show dev eth0; test -e /etc/corosync/corosync.conf && echo conf || echo noconf; cat /etc/machine-id',
+      );
       const [name, addr, conf, machineId] = r.stdout.split('\n');
       expect(name).toBe(h.name);
       expect(addr).toContain(`inet ${h.address}/24`);
@@ -59,11 +80,16 @@ describe.skipIf(!support.ok)('the lab', () => {
 
   it('logs root in by key and by password, and refuses a wrong password', async () => {
     const h = lab.host(1);
-    const byKey = await sshExec({ host: h.address, username: 'root', privateKey: lab.sshKey.privateKey }, 'hostname; id -u');
+    const byKey = await sshExec(
+      { host: h.address, username: 'root', privateKey: lab.sshKey.privateKey },
+      'hostname; id -u',
+    );
     expect(byKey.stdout).toBe(`${h.name}\n0\n`);
     const byPassword = await sshExec({ host: h.address, username: 'root', password: h.rootPassword }, 'hostname');
     expect(byPassword.stdout).toBe(`${h.name}\n`);
-    await expect(sshExec({ host: h.address, username: 'root', password: `${h.rootPassword}x` }, 'true')).rejects.toThrow(/authentication/i);
+    await expect(
+      sshExec({ host: h.address, username: 'root', password: `${h.rootPassword}x` }, 'true'),
+    ).rejects.toThrow(/authentication/i);
   });
 
   it('has a sudo user whose sudo asks for the password', async () => {
@@ -109,18 +135,34 @@ describe.skipIf(!support.ok)('the lab', () => {
   it('skews the clock that SSH sessions see, and only there', async () => {
     const h = lab.host(3);
     await lab.skewClock(3, 7200);
-    const seen = Number((await sshExec({ host: h.address, username: 'root', privateKey: lab.sshKey.privateKey }, 'date +%s')).stdout);
+    const seen = Number(
+      (await sshExec({ host: h.address, username: 'root', privateKey: lab.sshKey.privateKey }, 'date +%s')).stdout,
+    );
     expect(Math.abs(seen - (Date.now() / 1000 + 7200))).toBeLessThanOrEqual(1);
-    const other = Number((await sshExec({ host: lab.host(1).address, username: 'root', privateKey: lab.sshKey.privateKey }, 'date +%s')).stdout);
+    const other = Number(
+      (await sshExec({ host: lab.host(1).address, username: 'root', privateKey: lab.sshKey.privateKey }, 'date +%s'))
+        .stdout,
+    );
     expect(Math.abs(other - Date.now() / 1000)).toBeLessThanOrEqual(1);
     await lab.skewClock(3, 0);
-    const back = Number((await sshExec({ host: h.address, username: 'root', privateKey: lab.sshKey.privateKey }, 'date +%s')).stdout);
+    const back = Number(
+      (await sshExec({ host: h.address, username: 'root', privateKey: lab.sshKey.privateKey }, 'date +%s')).stdout,
+    );
     expect(Math.abs(back - Date.now() / 1000)).toBeLessThanOrEqual(1);
   });
 
   it('makes a host look like a Proxmox node', async () => {
-    await lab.fakeProxmox(1, { version: '8.2.4', guests: [{ vmid: 100, name: 'web', kind: 'qemu' }, { vmid: 200, name: 'dns', kind: 'lxc' }] });
-    const r = await sshExec({ host: lab.host(1).address, username: 'root', privateKey: lab.sshKey.privateKey }, 'pveversion; qm list; pct list');
+    await lab.fakeProxmox(1, {
+      version: '8.2.4',
+      guests: [
+        { vmid: 100, name: 'web', kind: 'qemu' },
+        { vmid: 200, name: 'dns', kind: 'lxc' },
+      ],
+    });
+    const r = await sshExec(
+      { host: lab.host(1).address, username: 'root', privateKey: lab.sshKey.privateKey },
+      'pveversion; qm list; pct list',
+    );
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe('pve-manager/8.2.4/faa83925c9641325 (running kernel: 6.8.8-2-pve)');
     expect(lines[1]).toMatch(/^ +VMID NAME +STATUS +MEM\(MB\) +BOOTDISK\(GB\) PID/);
@@ -138,7 +180,10 @@ describe.skipIf(!support.ok)('the lab', () => {
 
   it('streams exec output and kills a command at its timeout', async () => {
     const chunks: string[] = [];
-    const r = await lab.exec(1, 'echo first; sleep 5; echo never', { timeoutMs: 700, onData: (c) => chunks.push(c.text) });
+    const r = await lab.exec(1, 'echo first; sleep 5; echo never', {
+      timeoutMs: 700,
+      onData: (c) => chunks.push(c.text),
+    });
     expect(r.exitCode).toBe(124);
     expect(chunks.join('')).toBe('first\n');
     // Only the anchor's idle `sleep 3600` is left: the timed-out `sleep 5` died with its shell.
@@ -169,7 +214,9 @@ describe.skipIf(!support.ok)('labDownStale', () => {
     const lab = await labUp({ hosts: 1 });
     try {
       const state = readState(lab.id);
-      if (!state) throw new Error('no state');
+      if (!state) {
+        throw new Error('no state');
+      }
       const pids = recordedPids(lab.id);
       // PID 0 with an impossible start time stands for an owner that crashed.
       writeState({ ...state, owner: { pid: 999_999_999, start: '0' } });

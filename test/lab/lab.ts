@@ -10,38 +10,96 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import type { CommandOutput, CommandRunner, RunOptions } from '../../engine/ssh/runner';
 import { err, ok, type Result } from '../../engine/result';
 import {
-  HOST_BINDS, HOST_OVERLAYS, anchorScript, etcHosts, fakeListTool, fakePveversion, fakePvecm, pctListOutput, qmListOutput, sshdConfig,
+  HOST_BINDS,
+  HOST_OVERLAYS,
+  anchorScript,
+  etcHosts,
+  fakeListTool,
+  fakePveversion,
+  fakePvecm,
+  pctListOutput,
+  qmListOutput,
+  sshdConfig,
   type FakeGuest,
 } from './host-files';
-import { childrenOf, isAlive, killVerified, mustRoot, procRef, runRoot, signalVerified, sleep, waitGone, type ProcRef } from './proc';
 import {
-  LAB_RUN_DIR, claimLabId, listLabIds, readState, stateDir, writeState, type DaemonState, type HostState, type LabState,
+  childrenOf,
+  isAlive,
+  killVerified,
+  mustRoot,
+  procRef,
+  runRoot,
+  signalVerified,
+  sleep,
+  waitGone,
+  type ProcRef,
+} from './proc';
+import {
+  LAB_RUN_DIR,
+  claimLabId,
+  listLabIds,
+  readState,
+  stateDir,
+  writeState,
+  type DaemonState,
+  type HostState,
+  type LabState,
 } from './state.fs';
 
 export type { CommandOutput, CommandRunner } from '../../engine/ssh/runner';
 
 const MAX_HOSTS = 20;
 const HOST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-const REQUIRED_TOOLS = ['/usr/sbin/ip', '/usr/bin/nsenter', '/usr/bin/unshare', '/usr/sbin/sshd', '/usr/bin/ssh-keygen', '/usr/sbin/corosync', '/usr/sbin/nft', '/usr/sbin/chpasswd'];
+const REQUIRED_TOOLS = [
+  '/usr/sbin/ip',
+  '/usr/bin/nsenter',
+  '/usr/bin/unshare',
+  '/usr/sbin/sshd',
+  '/usr/bin/ssh-keygen',
+  '/usr/sbin/corosync',
+  '/usr/sbin/nft',
+  '/usr/sbin/chpasswd',
+];
 
 /** Whether this machine can run the lab: root on Linux with ip, nsenter, unshare, sshd, corosync, nft. */
 export function labSupport(): { ok: true } | { ok: false; reason: string } {
-  if (process.platform !== 'linux') return { ok: false, reason: `the lab needs Linux network namespaces (this is ${process.platform})` };
-  if (process.getuid?.() !== 0) return { ok: false, reason: 'the lab needs root (run the lab tests with sudo)' };
+  if (process.platform !== 'linux') {
+    return { ok: false, reason: `the lab needs Linux network namespaces (this is ${process.platform})` };
+  }
+  if (process.getuid?.() !== 0) {
+    return { ok: false, reason: 'the lab needs root (run the lab tests with sudo)' };
+  }
   for (const tool of REQUIRED_TOOLS) {
     try {
       accessSync(tool, constants.X_OK);
     } catch {
-      return { ok: false, reason: `${tool} is missing (apt-get install iproute2 util-linux openssh-server corosync nftables passwd)` };
+      return {
+        ok: false,
+        reason: `${tool} is missing (apt-get install iproute2 util-linux openssh-server corosync nftables passwd)`,
+      };
     }
   }
   try {
-    if (!readFileSync('/proc/filesystems', 'utf8').includes('overlay')) return { ok: false, reason: 'the kernel has no overlayfs' };
+    if (!readFileSync('/proc/filesystems', 'utf8').includes('overlay')) {
+      return { ok: false, reason: 'the kernel has no overlayfs' };
+    }
   } catch {
     return { ok: false, reason: '/proc is not mounted' };
   }
@@ -141,7 +199,9 @@ function shQuote(s: string): string {
 function findFaketimeLib(): string {
   for (const dir of readdirSync('/usr/lib')) {
     const p = `/usr/lib/${dir}/faketime/libfaketimeMT.so.1`;
-    if (existsSync(p)) return p;
+    if (existsSync(p)) {
+      return p;
+    }
   }
   throw new Error('lab: skewClock needs libfaketime (apt-get install faketime)');
 }
@@ -169,8 +229,12 @@ async function takenIds(): Promise<(id: number) => boolean> {
 /** Bring up `opts.hosts` hosts. On any failure everything made so far is removed and the error rethrown. */
 export async function labUp(opts: LabOptions): Promise<Lab> {
   const support = labSupport();
-  if (!support.ok) throw new Error(`lab: ${support.reason}`);
-  if (!Number.isInteger(opts.hosts) || opts.hosts < 1 || opts.hosts > MAX_HOSTS) throw new Error(`lab: hosts must be 1..${MAX_HOSTS}, got ${opts.hosts}`);
+  if (!support.ok) {
+    throw new Error(`lab: ${support.reason}`);
+  }
+  if (!Number.isInteger(opts.hosts) || opts.hosts < 1 || opts.hosts > MAX_HOSTS) {
+    throw new Error(`lab: hosts must be 1..${MAX_HOSTS}, got ${opts.hosts}`);
+  }
   // Labs left by crashed runs would otherwise hold ids and memory forever.
   await labDownStale().catch(() => []);
   const id = claimLabId(await takenIds());
@@ -179,21 +243,49 @@ export async function labUp(opts: LabOptions): Promise<Lab> {
   const owner = opts.persistent ? undefined : procRef(process.pid);
   const hosts: HostState[] = [];
   for (let i = 1; i <= opts.hosts; i++) {
-    const sudo = opts.sudoUser?.includes(i) ? { user: 'admin', password: randomBytes(12).toString('base64url') } : undefined;
-    hosts.push({ index: i, name: `node${i}`, address: `${n.subnet}.${i}`, rootPassword: randomBytes(12).toString('base64url'), ...(sudo ? { sudoUser: sudo } : {}) });
+    const sudo = opts.sudoUser?.includes(i)
+      ? { user: 'admin', password: randomBytes(12).toString('base64url') }
+      : undefined;
+    hosts.push({
+      index: i,
+      name: `node${i}`,
+      address: `${n.subnet}.${i}`,
+      rootPassword: randomBytes(12).toString('base64url'),
+      ...(sudo ? { sudoUser: sudo } : {}),
+    });
   }
-  const state: LabState = { id, ...(owner ? { owner } : {}), createdAt: new Date().toISOString(), dir, hosts, daemons: [] };
+  const state: LabState = {
+    id,
+    ...(owner ? { owner } : {}),
+    createdAt: new Date().toISOString(),
+    dir,
+    hosts,
+    daemons: [],
+  };
   writeState(state);
   const lab = new LabImpl(state);
   try {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { mode: 0o700 });
     writeFileSync(`${dir}/anchor.sh`, anchorScript(), { mode: 0o700 });
-    await mustRoot(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', `quorate-lab-${id}`, '-f', lab.sshKey.privateKeyPath]);
+    await mustRoot([
+      'ssh-keygen',
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      `quorate-lab-${id}`,
+      '-f',
+      lab.sshKey.privateKeyPath,
+    ]);
     lab.loadKey();
     await createSwitch(id);
     await Promise.all(hosts.map((h) => prepareHost(state, h, lab.sshKey.publicKey)));
-    for (const h of hosts) await createHostNet(id, h.index);
+    for (const h of hosts) {
+      await createHostNet(id, h.index);
+    }
     await Promise.all(hosts.map((h) => lab.startAnchor(h)));
     await Promise.all(hosts.map((h) => lab.setupUsers(h)));
     await Promise.all(hosts.map((h) => lab.startSshd(h)));
@@ -239,7 +331,9 @@ async function prepareHost(state: LabState, h: HostState, labPublicKey: string):
     mkdirSync(`${d}/${name}.upper`, { mode: 0o755 });
     mkdirSync(`${d}/${name}.work`, { mode: 0o755 });
   }
-  for (const [, source] of HOST_BINDS) mkdirSync(`${d}/${source}`, { mode: 0o755 });
+  for (const [, source] of HOST_BINDS) {
+    mkdirSync(`${d}/${source}`, { mode: 0o755 });
+  }
   mkdirSync(`${d}/tmp`, { mode: 0o1777 });
   await mustRoot(['chmod', '1777', `${d}/tmp`]);
   await mustRoot(['chmod', '700', `${d}/root`]);
@@ -248,7 +342,9 @@ async function prepareHost(state: LabState, h: HostState, labPublicKey: string):
   mkdirSync(`${d}/root/.ssh`, { mode: 0o700 });
   writeFileSync(`${d}/root/.ssh/authorized_keys`, labPublicKey, { mode: 0o600 });
   for (const f of ['.bashrc', '.profile']) {
-    if (existsSync(`/etc/skel/${f}`)) writeFileSync(`${d}/root/${f}`, readFileSync(`/etc/skel/${f}`));
+    if (existsSync(`/etc/skel/${f}`)) {
+      writeFileSync(`${d}/root/${f}`, readFileSync(`/etc/skel/${f}`));
+    }
   }
   const etc = `${d}/etc.upper`;
   mkdirSync(`${etc}/ssh`, { mode: 0o755 });
@@ -257,8 +353,11 @@ async function prepareHost(state: LabState, h: HostState, labPublicKey: string):
   writeFileSync(`${etc}/hosts`, etcHosts(h, state.hosts));
   writeFileSync(`${etc}/machine-id`, `${randomBytes(16).toString('hex')}\n`, { mode: 0o444 });
   writeFileSync(`${etc}/ssh/sshd_config`, sshdConfig());
-  await Promise.all(['ed25519', 'ecdsa'].map((t) =>
-    mustRoot(['ssh-keygen', '-q', '-t', t, '-N', '', '-C', `root@${h.name}`, '-f', `${etc}/ssh/ssh_host_${t}_key`])));
+  await Promise.all(
+    ['ed25519', 'ecdsa'].map((t) =>
+      mustRoot(['ssh-keygen', '-q', '-t', t, '-N', '', '-C', `root@${h.name}`, '-f', `${etc}/ssh/ssh_host_${t}_key`]),
+    ),
+  );
 }
 
 class LabImpl implements Lab {
@@ -282,7 +381,9 @@ class LabImpl implements Lab {
       ...(h.sudoUser ? { sudoUser: h.sudoUser } : {}),
       runner: this.#runner(h),
     }));
-    if (existsSync(this.sshKey.privateKeyPath)) this.loadKey();
+    if (existsSync(this.sshKey.privateKeyPath)) {
+      this.loadKey();
+    }
   }
 
   loadKey(): void {
@@ -294,14 +395,21 @@ class LabImpl implements Lab {
   }
 
   #save(): void {
-    if (!this.#down) writeState(this.#state);
+    if (!this.#down) {
+      writeState(this.#state);
+    }
   }
 
   #hostState(ref: string | number): HostState {
-    const h = typeof ref === 'number'
-      ? this.#state.hosts.find((x) => x.index === ref)
-      : this.#state.hosts.find((x) => x.name === ref || x.address === ref || String(x.index) === ref);
-    if (!h) throw new Error(`lab ${this.id}: no host ${JSON.stringify(ref)} (hosts: ${this.#state.hosts.map((x) => x.name).join(', ')})`);
+    const h =
+      typeof ref === 'number'
+        ? this.#state.hosts.find((x) => x.index === ref)
+        : this.#state.hosts.find((x) => x.name === ref || x.address === ref || String(x.index) === ref);
+    if (!h) {
+      throw new Error(
+        `lab ${this.id}: no host ${JSON.stringify(ref)} (hosts: ${this.#state.hosts.map((x) => x.name).join(', ')})`,
+      );
+    }
     return h;
   }
 
@@ -311,7 +419,9 @@ class LabImpl implements Lab {
   }
 
   #anchor(h: HostState): ProcRef {
-    if (!h.anchor || !isAlive(h.anchor)) throw new Error(`lab ${this.id}: ${h.name} is not running (its anchor process is gone)`);
+    if (!h.anchor || !isAlive(h.anchor)) {
+      throw new Error(`lab ${this.id}: ${h.name} is not running (its anchor process is gone)`);
+    }
     return h.anchor;
   }
 
@@ -323,22 +433,46 @@ class LabImpl implements Lab {
     const n = names(this.id);
     const log = `${this.#state.dir}/h${h.index}.anchor.log`;
     const fd = openSync(log, 'w');
-    const child = spawn('ip', [
-      'netns', 'exec', n.host(h.index),
-      'unshare', '-m', '-u', '-p', '--fork', '--kill-child', '--mount-proc', '--propagation', 'private',
-      '--', '/bin/bash', `${this.#state.dir}/anchor.sh`, `${this.#state.dir}/h${h.index}`, h.name,
-    ], { detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        n.host(h.index),
+        'unshare',
+        '-m',
+        '-u',
+        '-p',
+        '--fork',
+        '--kill-child',
+        '--mount-proc',
+        '--propagation',
+        'private',
+        '--',
+        '/bin/bash',
+        `${this.#state.dir}/anchor.sh`,
+        `${this.#state.dir}/h${h.index}`,
+        h.name,
+      ],
+      { detached: true, stdio: ['ignore', fd, fd] },
+    );
     closeSync(fd);
     child.unref();
     const pid = child.pid;
-    if (pid === undefined) throw new Error(`lab ${this.id}: could not start the anchor of ${h.name}`);
+    if (pid === undefined) {
+      throw new Error(`lab ${this.id}: could not start the anchor of ${h.name}`);
+    }
     const unshare = procRef(pid);
-    if (unshare) h.unshare = unshare;
+    if (unshare) {
+      h.unshare = unshare;
+    }
     this.#save();
     const until = Date.now() + 10_000;
     for (;;) {
       const text = readFileSync(log, 'utf8');
-      if (text.includes('ready')) break;
+      if (text.includes('ready')) {
+        break;
+      }
       if (!unshare || !isAlive(unshare) || Date.now() > until) {
         throw new Error(`lab ${this.id}: ${h.name} did not come up: ${text.trim() || 'no output'}`);
       }
@@ -346,7 +480,9 @@ class LabImpl implements Lab {
     }
     const anchorPid = childrenOf(pid)[0];
     const anchor = anchorPid === undefined ? undefined : procRef(anchorPid);
-    if (!anchor) throw new Error(`lab ${this.id}: ${h.name}: anchor process not found under unshare ${pid}`);
+    if (!anchor) {
+      throw new Error(`lab ${this.id}: ${h.name}: anchor process not found under unshare ${pid}`);
+    }
     h.anchor = anchor;
     this.#save();
   }
@@ -360,19 +496,27 @@ class LabImpl implements Lab {
     }
     script += 'chpasswd\n';
     const r = await this.exec(h.index, script, { stdin: input, timeoutMs: 20_000 });
-    if (r.exitCode !== 0) throw new Error(`lab ${this.id}: ${h.name}: setting passwords failed: ${r.stderr.trim()}`);
+    if (r.exitCode !== 0) {
+      throw new Error(`lab ${this.id}: ${h.name}: setting passwords failed: ${r.stderr.trim()}`);
+    }
   }
 
   async startSshd(h: HostState): Promise<void> {
-    const pid = await this.spawnDaemon(h.index, ['/usr/sbin/sshd', '-D', '-e', '-f', '/etc/ssh/sshd_config'], { logFile: '/var/log/sshd.log' });
+    const pid = await this.spawnDaemon(h.index, ['/usr/sbin/sshd', '-D', '-e', '-f', '/etc/ssh/sshd_config'], {
+      logFile: '/var/log/sshd.log',
+    });
     const d = this.#state.daemons.find((x) => x.pid === pid);
-    if (d) h.sshd = { pid: d.pid, start: d.start };
+    if (d) {
+      h.sshd = { pid: d.pid, start: d.start };
+    }
     this.#save();
     await this.#waitSshBanner(h);
   }
 
   async #restartSshd(h: HostState): Promise<void> {
-    if (h.sshd) await this.killDaemon(h.sshd.pid);
+    if (h.sshd) {
+      await this.killDaemon(h.sshd.pid);
+    }
     delete h.sshd;
     await this.startSshd(h);
   }
@@ -399,12 +543,16 @@ class LabImpl implements Lab {
         });
         sock.on('close', () => resolve(data));
       });
-      if (banner.startsWith('SSH-2.0-')) return;
+      if (banner.startsWith('SSH-2.0-')) {
+        return;
+      }
       last = banner;
       await sleep(30);
     }
     const log = await this.exec(h.index, 'tail -n 20 /var/log/sshd.log 2>/dev/null').catch(() => undefined);
-    throw new Error(`lab ${this.id}: sshd on ${h.name} (${h.address}:22) does not answer (${last}); log: ${log?.stdout ?? ''}`);
+    throw new Error(
+      `lab ${this.id}: sshd on ${h.name} (${h.address}:22) does not answer (${last}); log: ${log?.stdout ?? ''}`,
+    );
   }
 
   exec(ref: string | number, command: string, opts: ExecOptions = {}): Promise<CommandOutput> {
@@ -415,13 +563,23 @@ class LabImpl implements Lab {
     const argv = [
       ...this.#nsenter(h),
       ...(timeoutS !== undefined ? ['timeout', '-k', '2', String(timeoutS)] : []),
-      '/bin/bash', '-c', command,
+      '/bin/bash',
+      '-c',
+      command,
     ];
     return new Promise((resolve, reject) => {
       const [file, ...args] = argv;
       const child = spawn(file as string, args, {
         stdio: ['pipe', 'pipe', 'pipe'],
-        env: { PATH: HOST_PATH, HOME: '/root', USER: 'root', LOGNAME: 'root', SHELL: '/bin/bash', LANG: 'C.UTF-8', TERM: 'dumb' },
+        env: {
+          PATH: HOST_PATH,
+          HOME: '/root',
+          USER: 'root',
+          LOGNAME: 'root',
+          SHELL: '/bin/bash',
+          LANG: 'C.UTF-8',
+          TERM: 'dumb',
+        },
       });
       const out: Buffer[] = [];
       const errb: Buffer[] = [];
@@ -437,15 +595,25 @@ class LabImpl implements Lab {
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       child.stdin.on('error', () => undefined);
       child.stdin.end(opts.stdin ?? '');
-      const backstop = timeoutS !== undefined ? setTimeout(() => child.kill('SIGKILL'), (timeoutS + 5) * 1000) : undefined;
+      const backstop =
+        timeoutS !== undefined ? setTimeout(() => child.kill('SIGKILL'), (timeoutS + 5) * 1000) : undefined;
       child.on('error', (e) => {
-        if (backstop) clearTimeout(backstop);
+        if (backstop) {
+          clearTimeout(backstop);
+        }
         reject(e);
       });
       child.on('close', (code, signal) => {
-        if (backstop) clearTimeout(backstop);
+        if (backstop) {
+          clearTimeout(backstop);
+        }
         opts.signal?.removeEventListener('abort', onAbort);
-        resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(errb).toString(), exitCode: code, signal });
+        resolve({
+          stdout: Buffer.concat(out).toString(),
+          stderr: Buffer.concat(errb).toString(),
+          exitCode: code,
+          signal,
+        });
       });
     });
   }
@@ -464,7 +632,12 @@ class LabImpl implements Lab {
           });
           return ok(out);
         } catch (e) {
-          return err('lab.exec-failed', `could not run a command in lab host ${label}`, 'Is the lab still up? (`npm run lab -- status`)', e);
+          return err(
+            'lab.exec-failed',
+            `could not run a command in lab host ${label}`,
+            'Is the lab still up? (`npm run lab -- status`)',
+            e,
+          );
         }
       },
       upload: async (remotePath: string, data: string | Uint8Array, mode = 0o644): Promise<Result<void>> => {
@@ -472,10 +645,22 @@ class LabImpl implements Lab {
         const cmd = `set -e; t=$(mktemp "$(dirname ${p})/.upload.XXXXXX"); cat > "$t"; chmod ${mode.toString(8)} "$t"; mv -f "$t" ${p}`;
         try {
           const out = await this.exec(h.index, cmd, { stdin: data });
-          if (out.exitCode === 0) return ok(undefined);
-          return err('lab.upload-failed', `could not write ${remotePath} on lab host ${label}`, 'Check that the directory exists.', out.stderr.trim());
+          if (out.exitCode === 0) {
+            return ok(undefined);
+          }
+          return err(
+            'lab.upload-failed',
+            `could not write ${remotePath} on lab host ${label}`,
+            'Check that the directory exists.',
+            out.stderr.trim(),
+          );
         } catch (e) {
-          return err('lab.exec-failed', `could not write ${remotePath} on lab host ${label}`, 'Is the lab still up?', e);
+          return err(
+            'lab.exec-failed',
+            `could not write ${remotePath} on lab host ${label}`,
+            'Is the lab still up?',
+            e,
+          );
         }
       },
       close: async () => undefined,
@@ -484,7 +669,11 @@ class LabImpl implements Lab {
 
   async #must(ref: string | number, command: string, what: string, stdin?: string): Promise<string> {
     const r = await this.exec(ref, command, { timeoutMs: 30_000, ...(stdin !== undefined ? { stdin } : {}) });
-    if (r.exitCode !== 0) throw new Error(`lab ${this.id}: ${this.host(ref).name}: ${what} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
+    if (r.exitCode !== 0) {
+      throw new Error(
+        `lab ${this.id}: ${this.host(ref).name}: ${what} failed (exit ${r.exitCode}): ${r.stderr.trim()}`,
+      );
+    }
     return r.stdout;
   }
 
@@ -514,12 +703,19 @@ class LabImpl implements Lab {
   }
 
   async skewClock(ref: string | number, seconds: number): Promise<void> {
-    if (!Number.isFinite(seconds)) throw new Error(`lab: skew must be a finite number of seconds, got ${seconds}`);
+    if (!Number.isFinite(seconds)) {
+      throw new Error(`lab: skew must be a finite number of seconds, got ${seconds}`);
+    }
     const h = this.#hostState(ref);
     const faketimeLib = seconds === 0 ? undefined : findFaketimeLib();
     h.skewSeconds = seconds;
     this.#save();
-    await this.#must(h.index, 'cat > /etc/ssh/sshd_config', 'writing sshd_config', sshdConfig({ skewSeconds: seconds, ...(faketimeLib ? { faketimeLib } : {}) }));
+    await this.#must(
+      h.index,
+      'cat > /etc/ssh/sshd_config',
+      'writing sshd_config',
+      sshdConfig({ skewSeconds: seconds, ...(faketimeLib ? { faketimeLib } : {}) }),
+    );
     await this.#restartSshd(h);
   }
 
@@ -534,52 +730,77 @@ class LabImpl implements Lab {
     const runner = this.host(ref).runner;
     for (const [name, text] of files) {
       const r = await runner.upload(`/usr/local/sbin/${name}`, text, 0o755);
-      if (!r.ok) throw new Error(`lab ${this.id}: fakeProxmox: ${r.error.message}: ${r.error.cause ?? ''}`);
+      if (!r.ok) {
+        throw new Error(`lab ${this.id}: fakeProxmox: ${r.error.message}: ${r.error.cause ?? ''}`);
+      }
     }
     if (opts.pveCorosyncConf !== undefined) {
       const r = await runner.upload('/etc/pve/corosync.conf', opts.pveCorosyncConf, 0o640);
-      if (!r.ok) throw new Error(`lab ${this.id}: fakeProxmox: ${r.error.message}: ${r.error.cause ?? ''}`);
+      if (!r.ok) {
+        throw new Error(`lab ${this.id}: fakeProxmox: ${r.error.message}: ${r.error.cause ?? ''}`);
+      }
     }
   }
 
   async regenerateHostKeys(ref: string | number): Promise<void> {
     const h = this.#hostState(ref);
-    await this.#must(h.index, [
-      'set -e',
-      'rm -f /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub',
-      `ssh-keygen -q -t ed25519 -N '' -C root@${h.name} -f /etc/ssh/ssh_host_ed25519_key`,
-      `ssh-keygen -q -t ecdsa -N '' -C root@${h.name} -f /etc/ssh/ssh_host_ecdsa_key`,
-    ].join('\n'), 'ssh-keygen');
+    await this.#must(
+      h.index,
+      [
+        'set -e',
+        'rm -f /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub',
+        `ssh-keygen -q -t ed25519 -N '' -C root@${h.name} -f /etc/ssh/ssh_host_ed25519_key`,
+        `ssh-keygen -q -t ecdsa -N '' -C root@${h.name} -f /etc/ssh/ssh_host_ecdsa_key`,
+      ].join('\n'),
+      'ssh-keygen',
+    );
     await this.#restartSshd(h);
   }
 
   async spawnDaemon(ref: string | number, argv: string[], opts: { logFile?: string } = {}): Promise<number> {
     const h = this.#hostState(ref);
-    if (argv.length === 0) throw new Error('lab: spawnDaemon needs a command');
+    if (argv.length === 0) {
+      throw new Error('lab: spawnDaemon needs a command');
+    }
     const log = opts.logFile ?? '/dev/null';
-    const child = spawn(this.#nsenter(h)[0] as string, [
-      ...this.#nsenter(h).slice(1),
-      '/bin/sh', '-c', 'exec "$@" </dev/null >>"$QUORATE_LAB_LOG" 2>&1', 'daemon', ...argv,
-    ], {
-      detached: true,
-      stdio: 'ignore',
-      env: { PATH: HOST_PATH, HOME: '/root', LANG: 'C.UTF-8', QUORATE_LAB_LOG: log },
-    });
+    const child = spawn(
+      this.#nsenter(h)[0] as string,
+      [
+        ...this.#nsenter(h).slice(1),
+        '/bin/sh',
+        '-c',
+        'exec "$@" </dev/null >>"$QUORATE_LAB_LOG" 2>&1',
+        'daemon',
+        ...argv,
+      ],
+      {
+        detached: true,
+        stdio: 'ignore',
+        env: { PATH: HOST_PATH, HOME: '/root', LANG: 'C.UTF-8', QUORATE_LAB_LOG: log },
+      },
+    );
     child.unref();
     const nsPid = child.pid;
-    if (nsPid === undefined) throw new Error(`lab ${this.id}: ${h.name}: could not start ${argv[0]}`);
+    if (nsPid === undefined) {
+      throw new Error(`lab ${this.id}: ${h.name}: could not start ${argv[0]}`);
+    }
     const nsenter = procRef(nsPid);
     const until = Date.now() + 5000;
     let daemonPid: number | undefined;
     while (Date.now() < until) {
       daemonPid = childrenOf(nsPid)[0];
-      if (daemonPid !== undefined) break;
-      if (!nsenter || !isAlive(nsenter)) break;
+      if (daemonPid !== undefined) {
+        break;
+      }
+      if (!nsenter || !isAlive(nsenter)) {
+        break;
+      }
       await sleep(10);
     }
     const ref2 = daemonPid === undefined ? undefined : procRef(daemonPid);
     if (!ref2) {
-      const tail = log === '/dev/null' ? '' : (await this.exec(h.index, `tail -n 20 ${shQuote(log)} 2>/dev/null`)).stdout;
+      const tail =
+        log === '/dev/null' ? '' : (await this.exec(h.index, `tail -n 20 ${shQuote(log)} 2>/dev/null`)).stdout;
       throw new Error(`lab ${this.id}: ${h.name}: ${argv.join(' ')} exited at once. ${tail}`);
     }
     const d: DaemonState = { pid: ref2.pid, start: ref2.start, host: h.index, argv, ...(nsenter ? { nsenter } : {}) };
@@ -591,15 +812,21 @@ class LabImpl implements Lab {
   async killDaemon(pid: number, opts: { signal?: NodeJS.Signals; graceMs?: number } = {}): Promise<void> {
     const d = this.#state.daemons.find((x) => x.pid === pid);
     // Already stopped (e.g. by stopCorosync), or never ours: nothing to signal.
-    if (!d) return;
+    if (!d) {
+      return;
+    }
     if (opts.signal && opts.signal !== 'SIGTERM') {
       signalVerified(d, opts.signal);
       await waitGone([d], opts.graceMs ?? 3000);
-      if (isAlive(d)) signalVerified(d, 'SIGKILL');
+      if (isAlive(d)) {
+        signalVerified(d, 'SIGKILL');
+      }
     } else {
       await killVerified(d, opts.graceMs ?? 3000);
     }
-    if (d.nsenter) await waitGone([d.nsenter], 1000);
+    if (d.nsenter) {
+      await waitGone([d.nsenter], 1000);
+    }
     this.#state.daemons = this.#state.daemons.filter((x) => x !== d);
     this.#save();
   }
@@ -612,7 +839,9 @@ class LabImpl implements Lab {
   }
 
   async down(): Promise<void> {
-    if (this.#down) return;
+    if (this.#down) {
+      return;
+    }
     this.#down = true;
     await teardown(this.#state);
   }
@@ -629,25 +858,37 @@ async function teardown(state: LabState): Promise<void> {
   // Killing PID 1 of a host's PID namespace kills everything in it.
   for (const h of state.hosts ?? []) {
     for (const p of [h.anchor, h.unshare]) {
-      if (p && signalVerified(p, 'SIGKILL')) procs.push(p);
+      if (p && signalVerified(p, 'SIGKILL')) {
+        procs.push(p);
+      }
     }
   }
   await waitGone(procs, 5000);
-  for (const d of state.daemons ?? []) if (d.nsenter) await waitGone([d.nsenter], 1000);
+  for (const d of state.daemons ?? []) {
+    if (d.nsenter) {
+      await waitGone([d.nsenter], 1000);
+    }
+  }
   const netns = (await runRoot(['ip', 'netns', 'list'])).stdout;
   for (const line of netns.split('\n')) {
     const name = line.split(' ')[0];
-    if (name && new RegExp(`^ql${state.id}(sw|h\\d+)$`).test(name)) await runRoot(['ip', 'netns', 'delete', name]);
+    if (name && new RegExp(`^ql${state.id}(sw|h\\d+)$`).test(name)) {
+      await runRoot(['ip', 'netns', 'delete', name]);
+    }
   }
   await runRoot(['ip', 'link', 'delete', n.rootVeth]);
-  if (state.dir && state.dir.startsWith('/tmp/quorate-lab-')) rmSync(state.dir, { recursive: true, force: true });
+  if (state.dir && state.dir.startsWith('/tmp/quorate-lab-')) {
+    rmSync(state.dir, { recursive: true, force: true });
+  }
   rmSync(stateDir(state.id), { recursive: true, force: true });
 }
 
 /** The lab with this id, rebuilt from its state.json (for the CLI and for tests that outlive their process). */
 export function labAttach(id: number): Lab {
   const state = readState(id);
-  if (!state) throw new Error(`lab: no lab ${id} (${LAB_RUN_DIR}/${id}/state.json)`);
+  if (!state) {
+    throw new Error(`lab: no lab ${id} (${LAB_RUN_DIR}/${id}/state.json)`);
+  }
   return new LabImpl(state);
 }
 
@@ -666,7 +907,11 @@ export function labList(): LabListing[] {
       id,
       persistent: s !== undefined && s.owner === undefined,
       ownerAlive: s?.owner !== undefined && isAlive(s.owner),
-      hosts: (s?.hosts ?? []).map((h) => ({ name: h.name, address: h.address, up: h.anchor !== undefined && isAlive(h.anchor) })),
+      hosts: (s?.hosts ?? []).map((h) => ({
+        name: h.name,
+        address: h.address,
+        up: h.anchor !== undefined && isAlive(h.anchor),
+      })),
     };
   });
 }
@@ -687,11 +932,15 @@ export async function labDownStale(): Promise<string[]> {
   for (const id of listLabIds()) {
     const s = readState(id);
     known.add(id);
-    if (s && (s.owner === undefined || isAlive(s.owner))) continue;
+    if (s && (s.owner === undefined || isAlive(s.owner))) {
+      continue;
+    }
     // A directory without state.json younger than a minute may be a lab being claimed right now.
     if (!s) {
       const age = Date.now() - (statMtime(stateDir(id)) ?? 0);
-      if (age < 60_000) continue;
+      if (age < 60_000) {
+        continue;
+      }
     }
     await labDownId(id);
     removed.push(`lab ${id}`);
@@ -700,7 +949,9 @@ export async function labDownStale(): Promise<string[]> {
   const orphanIds = new Set<number>();
   for (const line of netns.split('\n')) {
     const m = /^ql(\d+)(sw|h\d+)\b/.exec(line);
-    if (m && !known.has(Number(m[1]))) orphanIds.add(Number(m[1]));
+    if (m && !known.has(Number(m[1]))) {
+      orphanIds.add(Number(m[1]));
+    }
   }
   for (const id of orphanIds) {
     await labDownId(id);

@@ -53,16 +53,22 @@ export function stateDir(id: number): string {
 export function claimLabId(taken: (id: number) => boolean): number {
   mkdirSync(LAB_RUN_DIR, { recursive: true, mode: 0o700 });
   for (let id = LAB_ID_MIN; id <= LAB_ID_MAX; id++) {
-    if (taken(id)) continue;
+    if (taken(id)) {
+      continue;
+    }
     try {
       mkdirSync(stateDir(id), { mode: 0o700 });
       return id;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+        continue;
+      }
       throw e;
     }
   }
-  throw new Error(`lab: no free lab id in ${LAB_ID_MIN}..${LAB_ID_MAX} (see ${LAB_RUN_DIR}; \`npm run lab -- down --all\`)`);
+  throw new Error(
+    `lab: no free lab id in ${LAB_ID_MIN}..${LAB_ID_MAX} (see ${LAB_RUN_DIR}; \`npm run lab -- down --all\`)`,
+  );
 }
 
 export function writeState(state: LabState): void {

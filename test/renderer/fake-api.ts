@@ -14,19 +14,25 @@ export interface FakeApi {
   listeners(event: ApiEventName): number;
 }
 
-export function fakeApi(handlers: Partial<Record<ApiMethodName, (params: never) => Result<unknown> | Promise<Result<unknown>>>>): FakeApi {
+export function fakeApi(
+  handlers: Partial<Record<ApiMethodName, (params: never) => Result<unknown> | Promise<Result<unknown>>>>,
+): FakeApi {
   const calls: { method: string; params: unknown }[] = [];
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   const api = createQuorateApi(
     async (method, params) => {
       calls.push({ method, params });
       const h = handlers[method as ApiMethodName];
-      if (!h) return err('test.unscripted', `no handler for ${method}`, 'script it');
+      if (!h) {
+        return err('test.unscripted', `no handler for ${method}`, 'script it');
+      }
       return JSON.parse(JSON.stringify(await h(params as never))) as Result<unknown>;
     },
     (event, listener, options) => {
       let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
+      if (!set) {
+        listeners.set(event, (set = new Set()));
+      }
       set.add(listener);
       const off = (): void => void set.delete(listener);
       options?.signal?.addEventListener('abort', off, { once: true });
@@ -37,7 +43,9 @@ export function fakeApi(handlers: Partial<Record<ApiMethodName, (params: never) 
     api,
     calls,
     emit(event, payload) {
-      for (const l of [...(listeners.get(event) ?? [])]) l(JSON.parse(JSON.stringify(payload)));
+      for (const l of [...(listeners.get(event) ?? [])]) {
+        l(JSON.parse(JSON.stringify(payload)));
+      }
     },
     listeners: (event) => listeners.get(event)?.size ?? 0,
   };

@@ -9,9 +9,19 @@ const OLD = `SHA256:${'a'.repeat(42)}Q`;
 const NEW = `SHA256:${'b'.repeat(40)}+/9`;
 
 const machine = (over: Partial<Machine> = {}): Machine => ({
-  address: '198.18.0.11', port: 22, user: 'root', authKind: 'password', keyPath: null, state: 'failed', cluster: 'lab',
-  hostKey: { algorithm: 'ssh-ed25519', fingerprint: OLD }, changedHostKey: { algorithm: 'ssh-ed25519', fingerprint: NEW },
-  hostname: 'pve1', os: null, lastError: { code: 'ssh.host-key-changed', message: 'changed', hint: 'check' }, ...over,
+  address: '198.18.0.11',
+  port: 22,
+  user: 'root',
+  authKind: 'password',
+  keyPath: null,
+  state: 'failed',
+  cluster: 'lab',
+  hostKey: { algorithm: 'ssh-ed25519', fingerprint: OLD },
+  changedHostKey: { algorithm: 'ssh-ed25519', fingerprint: NEW },
+  hostname: 'pve1',
+  os: null,
+  lastError: { code: 'ssh.host-key-changed', message: 'changed', hint: 'check' },
+  ...over,
 });
 
 describe('reading a confirmed fingerprint', () => {
@@ -41,14 +51,26 @@ describe('reading a confirmed fingerprint', () => {
 
 describe('MachinesState.retrust', () => {
   it('asks the engine to replace exactly the pinned key the user saw, and shows the re-pinned machine', async () => {
-    const repinned = machine({ state: 'ready', hostKey: { algorithm: 'ssh-ed25519', fingerprint: NEW }, changedHostKey: null, lastError: null });
+    const repinned = machine({
+      state: 'ready',
+      hostKey: { algorithm: 'ssh-ed25519', fingerprint: NEW },
+      changedHostKey: null,
+      lastError: null,
+    });
     const f = fakeApi({ listMachines: () => ok([machine()]), trustMachine: () => ok(repinned) });
     const s = new MachinesState(f.api);
     await s.load();
     const r = await s.retrust('198.18.0.11', OLD, NEW);
     expect(r.ok).toBe(true);
-    expect(f.calls.at(-1)).toEqual({ method: 'trustMachine', params: { address: '198.18.0.11', fingerprint: NEW, replaceChangedKey: { previousFingerprint: OLD } } });
-    expect(s.byAddress('198.18.0.11')).toMatchObject({ state: 'ready', hostKey: { fingerprint: NEW }, changedHostKey: null });
+    expect(f.calls.at(-1)).toEqual({
+      method: 'trustMachine',
+      params: { address: '198.18.0.11', fingerprint: NEW, replaceChangedKey: { previousFingerprint: OLD } },
+    });
+    expect(s.byAddress('198.18.0.11')).toMatchObject({
+      state: 'ready',
+      hostKey: { fingerprint: NEW },
+      changedHostKey: null,
+    });
   });
 
   it('keeps the machine as it was when the engine refuses', async () => {
@@ -60,6 +82,9 @@ describe('MachinesState.retrust', () => {
     await s.load();
     const r = await s.retrust('198.18.0.11', OLD, NEW);
     expect(r.ok ? 'ok' : r.error.code).toBe('ssh.host-key-mismatch');
-    expect(s.byAddress('198.18.0.11')).toMatchObject({ hostKey: { fingerprint: OLD }, changedHostKey: { fingerprint: NEW } });
+    expect(s.byAddress('198.18.0.11')).toMatchObject({
+      hostKey: { fingerprint: OLD },
+      changedHostKey: { fingerprint: NEW },
+    });
   });
 });

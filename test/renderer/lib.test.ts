@@ -6,13 +6,21 @@ import { explainQdeviceFlags, qdeviceVoting } from '../../renderer/src/lib/qdevi
 import { canLoseText, gaugeModel, presentVotes } from '../../renderer/src/lib/quorum';
 import type { LinkPairLatency } from '../../engine/api/contract';
 
-const pair = (from: string, to: string, rttAvgMs: number, status: LinkPairLatency['status'] = 'pass'): LinkPairLatency =>
-  ({ from, to, udpReachable: true, rttAvgMs, jitterMs: 0.01, lossPercent: 0, status });
+const pair = (
+  from: string,
+  to: string,
+  rttAvgMs: number,
+  status: LinkPairLatency['status'] = 'pass',
+): LinkPairLatency => ({ from, to, udpReachable: true, rttAvgMs, jitterMs: 0.01, lossPercent: 0, status });
 
 describe('QDevice flags in plain words', () => {
   it('explains each flag corosync-quorumtool prints and marks the unhealthy ones', () => {
     const flags = explainQdeviceFlags('A,NV,NMW');
-    expect(flags.map((f) => [f.flag, f.label, f.good])).toEqual([['A', 'Alive', true], ['NV', 'No vote', false], ['NMW', 'Not master wins', true]]);
+    expect(flags.map((f) => [f.flag, f.label, f.good])).toEqual([
+      ['A', 'Alive', true],
+      ['NV', 'No vote', false],
+      ['NMW', 'Not master wins', true],
+    ]);
   });
 
   it('keeps a flag it does not know instead of hiding it', () => {
@@ -42,7 +50,16 @@ describe('quorum gauge', () => {
   });
 
   it('sums online votes and the QDevice vote', () => {
-    expect(presentVotes([{ votes: 1, online: true }, { votes: 2, online: false }, { votes: 1, online: true }], 1)).toBe(3);
+    expect(
+      presentVotes(
+        [
+          { votes: 1, online: true },
+          { votes: 2, online: false },
+          { votes: 1, online: true },
+        ],
+        1,
+      ),
+    ).toBe(3);
   });
 
   it('words can-lose with singular and plural', () => {
@@ -73,7 +90,9 @@ describe('latency heat map', () => {
 describe('text helpers', () => {
   it('renders backticked commands as code parts', () => {
     expect(inlineCode('run `corosync-cfgtool -s` on it')).toEqual([
-      { text: 'run ', code: false }, { text: 'corosync-cfgtool -s', code: true }, { text: ' on it', code: false },
+      { text: 'run ', code: false },
+      { text: 'corosync-cfgtool -s', code: true },
+      { text: ' on it', code: false },
     ]);
   });
 

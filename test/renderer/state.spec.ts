@@ -8,30 +8,77 @@ import { OperationRun } from '../../renderer/src/state/operation.svelte';
 import { fakeApi } from './fake-api';
 
 const machine = (address: string, state: Machine['state'], cluster: string | null = null): Machine => ({
-  address, port: 22, user: 'root', authKind: 'password', keyPath: null, state, cluster, lastError: null,
-  hostKey: { algorithm: 'ssh-ed25519', fingerprint: `SHA256:${'A'.repeat(43)}` }, changedHostKey: null, hostname: null, os: null,
+  address,
+  port: 22,
+  user: 'root',
+  authKind: 'password',
+  keyPath: null,
+  state,
+  cluster,
+  lastError: null,
+  hostKey: { algorithm: 'ssh-ed25519', fingerprint: `SHA256:${'A'.repeat(43)}` },
+  changedHostKey: null,
+  hostname: null,
+  os: null,
 });
 
 const status = (name: string, online: boolean[], qdevice: ClusterStatus['qdevice'] = null): ClusterStatus => ({
-  name, state: 'quorate', quorate: true, expectedVotes: online.length, totalVotes: online.length, quorum: 2, canLose: 1,
+  name,
+  state: 'quorate',
+  quorate: true,
+  expectedVotes: online.length,
+  totalVotes: online.length,
+  quorum: 2,
+  canLose: 1,
   nodes: online.map((o, i) => ({ name: `n${i + 1}`, nodeid: i + 1, votes: 1, online: o, machine: null })),
-  qdevice, links: [], reporter: 'n1', updatedAt: 0,
+  qdevice,
+  links: [],
+  reporter: 'n1',
+  updatedAt: 0,
 });
 
-const notice = (kind: Notice['kind'], severity: Notice['severity'], node?: string): Notice =>
-  ({ kind, cluster: 'lab', at: 1, severity, title: kind, body: '', guidance: [], ...(node ? { node } : {}) });
+const notice = (kind: Notice['kind'], severity: Notice['severity'], node?: string): Notice => ({
+  kind,
+  cluster: 'lab',
+  at: 1,
+  severity,
+  title: kind,
+  body: '',
+  guidance: [],
+  ...(node ? { node } : {}),
+});
 
 describe('MachinesState', () => {
   it('keeps per-machine bootstrap progress and log lines from events, and the final failure', async () => {
     const f = fakeApi({
       listMachines: () => ok([machine('198.18.0.11', 'trusted'), machine('198.18.0.12', 'trusted')]),
       bootstrap: async () => {
-        f.emit('onDidBootstrapProgress', { address: '198.18.0.11', phase: 'packages', percent: 40, line: 'apt-get install corosync', error: null, at: 1 });
-        f.emit('onDidBootstrapProgress', { address: '198.18.0.12', phase: 'connect', percent: 10, line: null, error: null, at: 1 });
-        return ok({ machines: [
-          { address: '198.18.0.11', ok: true, error: null },
-          { address: '198.18.0.12', ok: false, error: { code: 'ssh.sudo-failed', message: 'sudo refused', hint: 'add the user to sudoers' } },
-        ] });
+        f.emit('onDidBootstrapProgress', {
+          address: '198.18.0.11',
+          phase: 'packages',
+          percent: 40,
+          line: 'apt-get install corosync',
+          error: null,
+          at: 1,
+        });
+        f.emit('onDidBootstrapProgress', {
+          address: '198.18.0.12',
+          phase: 'connect',
+          percent: 10,
+          line: null,
+          error: null,
+          at: 1,
+        });
+        return ok({
+          machines: [
+            { address: '198.18.0.11', ok: true, error: null },
+            {
+              address: '198.18.0.12',
+              ok: false,
+              error: { code: 'ssh.sudo-failed', message: 'sudo refused', hint: 'add the user to sudoers' },
+            },
+          ],
+        });
       },
     });
     const s = new MachinesState(f.api);
@@ -39,7 +86,11 @@ describe('MachinesState', () => {
     s.listen(stop.signal);
     await s.load();
     await s.runBootstrap(['198.18.0.11', '198.18.0.12']);
-    expect(s.bootstrap['198.18.0.11']).toMatchObject({ percent: 100, phase: 'done', log: ['apt-get install corosync'] });
+    expect(s.bootstrap['198.18.0.11']).toMatchObject({
+      percent: 100,
+      phase: 'done',
+      log: ['apt-get install corosync'],
+    });
     expect(s.bootstrap['198.18.0.12']?.phase).toBe('failed');
     expect(s.bootstrap['198.18.0.12']?.error?.code).toBe('ssh.sudo-failed');
     stop.abort();
@@ -47,7 +98,9 @@ describe('MachinesState', () => {
   });
 
   it('replaces a machine in place on change events and drops it on removal', async () => {
-    const f = fakeApi({ listMachines: () => ok([machine('198.18.0.11', 'trusted'), machine('198.18.0.12', 'trusted')]) });
+    const f = fakeApi({
+      listMachines: () => ok([machine('198.18.0.11', 'trusted'), machine('198.18.0.12', 'trusted')]),
+    });
     const s = new MachinesState(f.api);
     s.listen(new AbortController().signal);
     await s.load();
@@ -59,7 +112,9 @@ describe('MachinesState', () => {
   });
 
   it('hands the auth failure back to the caller and adds nothing', async () => {
-    const f = fakeApi({ addMachine: () => err('ssh.auth-failed', 'root@198.18.0.11 refused the password', 'check it') });
+    const f = fakeApi({
+      addMachine: () => err('ssh.auth-failed', 'root@198.18.0.11 refused the password', 'check it'),
+    });
     const s = new MachinesState(f.api);
     const r = await s.add({ address: '198.18.0.11', user: 'root', auth: { kind: 'password', password: 'x' } });
     expect(r.ok ? '' : r.error.code).toBe('ssh.auth-failed');
@@ -89,16 +144,29 @@ describe('ClustersState', () => {
     f.emit('onDidChangeQuorum', { cluster: 'lab', status: status('lab', [true, true, false]) });
     expect(s.list.map((c) => c.name)).toEqual(['lab']);
     expect(votesPresent(s.statuses.lab!)).toBe(2);
-    f.emit('onDidChangeQuorum', { cluster: 'lab', status: status('lab', [true, true, true], { host: 'q', algorithm: 'ffsplit', votes: 1, flags: 'A,V,NMW' }) });
+    f.emit('onDidChangeQuorum', {
+      cluster: 'lab',
+      status: status('lab', [true, true, true], { host: 'q', algorithm: 'ffsplit', votes: 1, flags: 'A,V,NMW' }),
+    });
     expect(votesPresent(s.statuses.lab!)).toBe(4);
     expect(s.list[0]?.hasQdevice).toBe(true);
   });
 });
 
 const plan: OperationPlan = {
-  id: 'p1', kind: 'cluster.create', cluster: 'lab', summary: 'create', files: [],
-  steps: [{ id: 'a', machine: 'n1', title: 'A' }, { id: 'b', machine: 'n2', title: 'B' }],
-  before: null, after: { expectedVotes: 3, totalVotes: 3, quorum: 2, canLose: 1, nodes: 3 }, warnings: [], instructions: [],
+  id: 'p1',
+  kind: 'cluster.create',
+  cluster: 'lab',
+  summary: 'create',
+  files: [],
+  steps: [
+    { id: 'a', machine: 'n1', title: 'A' },
+    { id: 'b', machine: 'n2', title: 'B' },
+  ],
+  before: null,
+  after: { expectedVotes: 3, totalVotes: 3, quorum: 2, canLose: 1, nodes: 3 },
+  warnings: [],
+  instructions: [],
 };
 
 describe('OperationRun', () => {
@@ -106,14 +174,48 @@ describe('OperationRun', () => {
     const f = fakeApi({
       planCreateCluster: () => ok(plan),
       runPlan: async () => {
-        f.emit('onDidUpdateStep', { planId: 'other', stepId: 'a', index: 0, total: 2, state: 'failed', line: 'not mine', error: null, at: 1 });
-        f.emit('onDidUpdateStep', { planId: 'p1', stepId: 'a', index: 0, total: 2, state: 'running', line: 'writing corosync.conf', error: null, at: 1 });
+        f.emit('onDidUpdateStep', {
+          planId: 'other',
+          stepId: 'a',
+          index: 0,
+          total: 2,
+          state: 'failed',
+          line: 'not mine',
+          error: null,
+          at: 1,
+        });
+        f.emit('onDidUpdateStep', {
+          planId: 'p1',
+          stepId: 'a',
+          index: 0,
+          total: 2,
+          state: 'running',
+          line: 'writing corosync.conf',
+          error: null,
+          at: 1,
+        });
         expect(run.steps[0]).toMatchObject({ state: 'running', log: ['writing corosync.conf'] });
-        return ok({ planId: 'p1', ok: true, steps: [{ id: 'a', state: 'done' }, { id: 'b', state: 'skipped' }], error: null });
+        return ok({
+          planId: 'p1',
+          ok: true,
+          steps: [
+            { id: 'a', state: 'done' },
+            { id: 'b', state: 'skipped' },
+          ],
+          error: null,
+        });
       },
     });
     const run = new OperationRun(f.api);
-    expect(await run.makePlan((api) => api.planCreateCluster({ name: 'lab', nodes: [{ address: 'x' }], links: [{ linknumber: 0, network: '198.18.0.0/24' }] }))).toBe(true);
+    expect(
+      await run.makePlan((api) =>
+        api.planCreateCluster({
+          name: 'lab',
+          nodes: [{ address: 'x' }],
+          links: [{ linknumber: 0, network: '198.18.0.0/24' }],
+        }),
+      ),
+    ).toBe(true);
     expect(run.phase).toBe('review');
     expect(await run.run()).toBe(true);
     expect(run.phase).toBe('done');
@@ -123,9 +225,15 @@ describe('OperationRun', () => {
   });
 
   it('stays on the form with the engine’s error when planning is refused', async () => {
-    const f = fakeApi({ planSetupQdevice: () => err('ops.qdevice-odd-count', 'lab has 3 nodes', 'confirm the warning') });
+    const f = fakeApi({
+      planSetupQdevice: () => err('ops.qdevice-odd-count', 'lab has 3 nodes', 'confirm the warning'),
+    });
     const run = new OperationRun(f.api);
-    expect(await run.makePlan((api) => api.planSetupQdevice({ cluster: 'lab', host: 'q', algorithm: 'ffsplit', consentOddCount: false }))).toBe(false);
+    expect(
+      await run.makePlan((api) =>
+        api.planSetupQdevice({ cluster: 'lab', host: 'q', algorithm: 'ffsplit', consentOddCount: false }),
+      ),
+    ).toBe(false);
     expect(run.phase).toBe('idle');
     expect(run.error?.code).toBe('ops.qdevice-odd-count');
   });
@@ -140,10 +248,11 @@ describe('OperationRun', () => {
 describe('CreateWizard', () => {
   it('needs a valid name, two machines and a link before pre-flight, and offers a shared network as link0', async () => {
     const f = fakeApi({
-      listNetworks: (p: { addresses: string[] }) => ok([
-        { network: '198.18.0.0/24', addresses: Object.fromEntries(p.addresses.map((a) => [a, a])) },
-        { network: '198.19.5.0/24', addresses: { '198.18.0.11': '198.19.5.11' } },
-      ]),
+      listNetworks: (p: { addresses: string[] }) =>
+        ok([
+          { network: '198.18.0.0/24', addresses: Object.fromEntries(p.addresses.map((a) => [a, a])) },
+          { network: '198.19.5.0/24', addresses: { '198.18.0.11': '198.19.5.11' } },
+        ]),
     });
     const w = new CreateWizard(f.api);
     w.name = '9lives';
@@ -162,7 +271,24 @@ describe('CreateWizard', () => {
 
   it('moves to the plan only after pre-flight and a successful plan', async () => {
     const f = fakeApi({
-      runPreflight: () => ok({ ok: false, checks: [{ id: 'preflight.latency', subject: 'a ↔ b link0', status: 'fail', measured: '40 ms', threshold: '< 10 ms', hint: 'wired LAN' }], latency: [], clocks: [], versions: [], measuredAt: 0 }),
+      runPreflight: () =>
+        ok({
+          ok: false,
+          checks: [
+            {
+              id: 'preflight.latency',
+              subject: 'a ↔ b link0',
+              status: 'fail',
+              measured: '40 ms',
+              threshold: '< 10 ms',
+              hint: 'wired LAN',
+            },
+          ],
+          latency: [],
+          clocks: [],
+          versions: [],
+          measuredAt: 0,
+        }),
       planCreateCluster: () => ok(plan),
     });
     const w = new CreateWizard(f.api);

@@ -3,7 +3,9 @@ export function clockTime(epochMs: number, now = Date.now()): string {
   const d = new Date(epochMs);
   const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   // Older than today: the time alone would be ambiguous in a timeline.
-  return new Date(now).toDateString() === d.toDateString() ? time : `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`;
+  return new Date(now).toDateString() === d.toDateString()
+    ? time
+    : `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}`;
 }
 
 /** Signed milliseconds as "+12 ms" / "−3.4 ms". */

@@ -12,7 +12,9 @@ const SHA256_FINGERPRINT = /SHA256:[A-Za-z0-9+/]{43}(?![A-Za-z0-9+/])/;
  */
 export function fingerprintIn(text: string): string | null {
   const m = SHA256_FINGERPRINT.exec(text);
-  if (!m) return null;
+  if (!m) {
+    return null;
+  }
   // Two different fingerprints in one paste: refuse to guess which one the user meant.
   const all = new Set(text.match(new RegExp(SHA256_FINGERPRINT.source, 'g')) ?? []);
   return all.size === 1 ? m[0] : null;
@@ -20,9 +22,15 @@ export function fingerprintIn(text: string): string | null {
 
 /** `ssh_host_<type>_key.pub`'s `<type>` for an SSH host key algorithm (`ssh-ed25519` → `ed25519`). */
 export function keyFileType(algorithm: string | undefined): string {
-  if (!algorithm) return 'ed25519';
-  if (algorithm.startsWith('ecdsa')) return 'ecdsa';
-  if (algorithm === 'ssh-rsa' || algorithm.startsWith('rsa-')) return 'rsa';
+  if (!algorithm) {
+    return 'ed25519';
+  }
+  if (algorithm.startsWith('ecdsa')) {
+    return 'ecdsa';
+  }
+  if (algorithm === 'ssh-rsa' || algorithm.startsWith('rsa-')) {
+    return 'rsa';
+  }
   return 'ed25519';
 }
 

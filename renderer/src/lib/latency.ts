@@ -11,12 +11,20 @@ export interface MatrixCell {
 export function latencyMatrix(pairs: readonly LinkPairLatency[]): { machines: string[]; rows: MatrixCell[][] } {
   const machines: string[] = [];
   for (const p of pairs) {
-    if (!machines.includes(p.from)) machines.push(p.from);
-    if (!machines.includes(p.to)) machines.push(p.to);
+    if (!machines.includes(p.from)) {
+      machines.push(p.from);
+    }
+    if (!machines.includes(p.to)) {
+      machines.push(p.to);
+    }
   }
-  const rows = machines.map((from) => machines.map((to) => ({
-    from, to, pair: from === to ? null : pairs.find((p) => p.from === from && p.to === to) ?? null,
-  })));
+  const rows = machines.map((from) =>
+    machines.map((to) => ({
+      from,
+      to,
+      pair: from === to ? null : (pairs.find((p) => p.from === from && p.to === to) ?? null),
+    })),
+  );
   return { machines, rows };
 }
 
@@ -27,6 +35,8 @@ export function heat(pair: LinkPairLatency | null): CheckStatus | 'none' {
 
 /** "0.42 ms", "12 ms", "no answer". */
 export function formatRtt(pair: LinkPairLatency): string {
-  if (!pair.udpReachable) return 'no answer';
+  if (!pair.udpReachable) {
+    return 'no answer';
+  }
   return `${pair.rttAvgMs < 10 ? pair.rttAvgMs.toFixed(2) : Math.round(pair.rttAvgMs)} ms`;
 }

@@ -25,7 +25,9 @@ function clampPercent(n: number): number {
 
 /** "can lose 1 node", "can lose 2 nodes", "cannot lose any node". */
 export function canLoseText(n: number): string {
-  if (n <= 0) return 'cannot lose any node';
+  if (n <= 0) {
+    return 'cannot lose any node';
+  }
   return `can lose ${n} node${n === 1 ? '' : 's'}`;
 }
 

@@ -2,7 +2,13 @@
  * Clusters as the engine watches them: the list, each one's latest status (replaced whole on
  * `onDidChangeQuorum`), its timeline, and the notices that drive the in-app banner.
  */
-import type { ClusterStatus, ClusterSummary, Notice, QuorateWindowApi, TimelineEntry } from '../../../engine/api/contract';
+import type {
+  ClusterStatus,
+  ClusterSummary,
+  Notice,
+  QuorateWindowApi,
+  TimelineEntry,
+} from '../../../engine/api/contract';
 import type { QuorateError } from '../../../engine/result';
 import { qdeviceVoting } from '../lib/qdevice-flags';
 import { presentVotes } from '../lib/quorum';
@@ -38,16 +44,26 @@ export class ClustersState {
   }
 
   listen(signal: AbortSignal): void {
-    listen(this.#api, 'onDidChangeQuorum', ({ cluster, status }) => {
-      this.statuses = { ...this.statuses, [cluster]: status };
-      this.list = this.list.some((c) => c.name === cluster)
-        ? this.list.map((c) => (c.name === cluster ? summaryOf(status, c.hasQdevice) : c))
-        : [...this.list, summaryOf(status, status.qdevice !== null)];
-    }, signal);
-    listen(this.#api, 'onDidAddTimelineEntry', (entry) => {
-      const cur = this.timelines[entry.cluster] ?? [];
-      this.timelines = { ...this.timelines, [entry.cluster]: [entry, ...cur].slice(0, TIMELINE_LIMIT) };
-    }, signal);
+    listen(
+      this.#api,
+      'onDidChangeQuorum',
+      ({ cluster, status }) => {
+        this.statuses = { ...this.statuses, [cluster]: status };
+        this.list = this.list.some((c) => c.name === cluster)
+          ? this.list.map((c) => (c.name === cluster ? summaryOf(status, c.hasQdevice) : c))
+          : [...this.list, summaryOf(status, status.qdevice !== null)];
+      },
+      signal,
+    );
+    listen(
+      this.#api,
+      'onDidAddTimelineEntry',
+      (entry) => {
+        const cur = this.timelines[entry.cluster] ?? [];
+        this.timelines = { ...this.timelines, [entry.cluster]: [entry, ...cur].slice(0, TIMELINE_LIMIT) };
+      },
+      signal,
+    );
     listen(this.#api, 'onDidNotify', (notice) => this.#notify(notice), signal);
   }
 
@@ -59,7 +75,9 @@ export class ClustersState {
     } else {
       this.loadError = clusters.error;
     }
-    if (notices.ok) this.notices = sortNotices(notices.value);
+    if (notices.ok) {
+      this.notices = sortNotices(notices.value);
+    }
     this.loaded = true;
     await Promise.all(this.list.map((c) => this.refresh(c.name)));
   }
@@ -70,8 +88,12 @@ export class ClustersState {
       this.#api.clusterStatus({ cluster }),
       this.#api.listTimeline({ cluster, limit: 100 }),
     ]);
-    if (status.ok) this.statuses = { ...this.statuses, [cluster]: status.value };
-    if (timeline.ok) this.timelines = { ...this.timelines, [cluster]: timeline.value };
+    if (status.ok) {
+      this.statuses = { ...this.statuses, [cluster]: status.value };
+    }
+    if (timeline.ok) {
+      this.timelines = { ...this.timelines, [cluster]: timeline.value };
+    }
     return status.ok ? null : status.error;
   }
 
@@ -95,11 +117,18 @@ const RANK = { critical: 0, warning: 1, info: 2 } as const;
  */
 function sortNotices(notices: readonly Notice[]): Notice[] {
   const quorumFirst = (n: Notice): number => (n.kind.startsWith('quorum-') ? 0 : 1);
-  return [...notices].sort((a, b) => quorumFirst(a) - quorumFirst(b) || RANK[a.severity] - RANK[b.severity] || b.at - a.at);
+  return [...notices].sort(
+    (a, b) => quorumFirst(a) - quorumFirst(b) || RANK[a.severity] - RANK[b.severity] || b.at - a.at,
+  );
 }
 
 function summaryOf(status: ClusterStatus, hadQdevice: boolean): ClusterSummary {
-  return { name: status.name, state: status.state, nodes: status.nodes.map((n) => n.name), hasQdevice: status.qdevice !== null || hadQdevice };
+  return {
+    name: status.name,
+    state: status.state,
+    nodes: status.nodes.map((n) => n.name),
+    hasQdevice: status.qdevice !== null || hadQdevice,
+  };
 }
 
 /** Votes present right now in the reporting partition (online nodes + the QDevice when it votes). */

@@ -2,7 +2,13 @@
  * The create-cluster wizard: choose machines and link networks → pre-flight → plan review → run → done.
  * Steps only move forward when what they need is there; going back keeps the choices.
  */
-import type { CandidateNetwork, LinkNetwork, LinkNumberValue, PreflightReport, QuorateWindowApi } from '../../../engine/api/contract';
+import type {
+  CandidateNetwork,
+  LinkNetwork,
+  LinkNumberValue,
+  PreflightReport,
+  QuorateWindowApi,
+} from '../../../engine/api/contract';
 import type { QuorateError } from '../../../engine/result';
 import { defaultApi } from './default-api';
 import { OperationRun } from './operation.svelte';
@@ -33,8 +39,13 @@ export class CreateWizard {
   preflightError = $state.raw<QuorateError | null>(null);
   busy = $state(false);
 
-  readonly nameProblem = $derived(this.name.length === 0 ? 'Give the cluster a name.'
-    : CLUSTER_NAME.test(this.name) ? null : 'A letter first, then letters, digits or "-"; at most 15 characters.');
+  readonly nameProblem = $derived(
+    this.name.length === 0
+      ? 'Give the cluster a name.'
+      : CLUSTER_NAME.test(this.name)
+        ? null
+        : 'A letter first, then letters, digits or "-"; at most 15 characters.',
+  );
   /** Networks every selected machine has an address in. */
   readonly usableNetworks = $derived(this.networks.filter((n) => this.selected.every((a) => a in n.addresses)));
   readonly canPreflight = $derived(this.nameProblem === null && this.selected.length >= 2 && this.links.length >= 1);
@@ -46,7 +57,9 @@ export class CreateWizard {
   }
 
   toggleMachine(address: string): void {
-    this.selected = this.selected.includes(address) ? this.selected.filter((a) => a !== address) : [...this.selected, address];
+    this.selected = this.selected.includes(address)
+      ? this.selected.filter((a) => a !== address)
+      : [...this.selected, address];
     this.report = null;
     void this.loadNetworks();
   }
@@ -80,7 +93,9 @@ export class CreateWizard {
   /** The lowest free link number, or null when all 8 are used. */
   nextLinkNumber(): LinkNumberValue | null {
     for (let n = 0; n <= 7; n++) {
-      if (!this.links.some((l) => l.linknumber === n)) return n as LinkNumberValue;
+      if (!this.links.some((l) => l.linknumber === n)) {
+        return n as LinkNumberValue;
+      }
     }
     return null;
   }
@@ -91,30 +106,40 @@ export class CreateWizard {
     this.preflightError = null;
     const r = await this.#api.runPreflight({ addresses: this.selected, links: this.links, mode: 'create' });
     this.busy = false;
-    if (r.ok) this.report = r.value;
-    else this.preflightError = r.error;
+    if (r.ok) {
+      this.report = r.value;
+    } else {
+      this.preflightError = r.error;
+    }
   }
 
   async makePlan(): Promise<void> {
     this.busy = true;
-    const ok = await this.operation.makePlan((api) => api.planCreateCluster({
-      name: this.name,
-      nodes: this.selected.map((address) => ({ address })),
-      links: this.links,
-    }));
+    const ok = await this.operation.makePlan((api) =>
+      api.planCreateCluster({
+        name: this.name,
+        nodes: this.selected.map((address) => ({ address })),
+        links: this.links,
+      }),
+    );
     this.busy = false;
-    if (ok) this.step = 'plan';
+    if (ok) {
+      this.step = 'plan';
+    }
   }
 
   async run(): Promise<void> {
     this.step = 'run';
     const ok = await this.operation.run();
-    if (ok) this.step = 'done';
+    if (ok) {
+      this.step = 'done';
+    }
   }
 
   back(): void {
-    if (this.step === 'preflight') this.step = 'choose';
-    else if (this.step === 'plan') {
+    if (this.step === 'preflight') {
+      this.step = 'choose';
+    } else if (this.step === 'plan') {
       this.operation.reset();
       this.step = 'preflight';
     }

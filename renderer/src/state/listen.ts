@@ -6,9 +6,14 @@ import type { ApiEventName, QuorateEvents, QuorateWindowApi } from '../../../eng
  * unsubscribe function is used.
  */
 export function listen<E extends ApiEventName>(
-  api: QuorateWindowApi, event: E, listener: (payload: QuorateEvents[E]) => void, signal: AbortSignal,
+  api: QuorateWindowApi,
+  event: E,
+  listener: (payload: QuorateEvents[E]) => void,
+  signal: AbortSignal,
 ): void {
-  if (signal.aborted) return;
+  if (signal.aborted) {
+    return;
+  }
   const off = api.on(event, listener);
   signal.addEventListener('abort', () => off(), { once: true });
 }

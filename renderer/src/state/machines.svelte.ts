@@ -63,13 +63,17 @@ export class MachinesState {
   /** Adds (or re-adds with new credentials); the result is `untrusted` with the host key to confirm. */
   async add(params: AddMachineParams): Promise<Result<Machine>> {
     const r = await this.#api.addMachine(params);
-    if (r.ok) this.#replace(r.value, false);
+    if (r.ok) {
+      this.#replace(r.value, false);
+    }
     return r;
   }
 
   async trust(address: string, fingerprint: string): Promise<Result<Machine>> {
     const r = await this.#api.trustMachine({ address, fingerprint });
-    if (r.ok) this.#replace(r.value, false);
+    if (r.ok) {
+      this.#replace(r.value, false);
+    }
     return r;
   }
 
@@ -79,35 +83,45 @@ export class MachinesState {
    */
   async retrust(address: string, previousFingerprint: string, fingerprint: string): Promise<Result<Machine>> {
     const r = await this.#api.trustMachine({ address, fingerprint, replaceChangedKey: { previousFingerprint } });
-    if (r.ok) this.#replace(r.value, false);
+    if (r.ok) {
+      this.#replace(r.value, false);
+    }
     return r;
   }
 
   async remove(address: string): Promise<Result<null>> {
     const r = await this.#api.removeMachine({ address });
     const m = this.byAddress(address);
-    if (r.ok && m) this.#replace(m, true);
+    if (r.ok && m) {
+      this.#replace(m, true);
+    }
     return r;
   }
 
   /** Bootstraps the given machines; per-machine failures land in `bootstrap[address].error`. */
   async runBootstrap(addresses: readonly string[]): Promise<Result<unknown>> {
     const fresh = { ...this.#bootstrap };
-    for (const a of addresses) fresh[a] = { percent: 0, phase: 'connect', log: [], error: null };
+    for (const a of addresses) {
+      fresh[a] = { percent: 0, phase: 'connect', log: [], error: null };
+    }
     this.#bootstrap = fresh;
     const r = await this.#api.bootstrap({ addresses });
     if (r.ok) {
       const next = { ...this.#bootstrap };
       for (const m of r.value.machines) {
         const cur = next[m.address] ?? { percent: 0, phase: 'connect' as const, log: [], error: null };
-        next[m.address] = m.ok ? { ...cur, percent: 100, phase: 'done', error: null } : { ...cur, phase: 'failed', error: m.error };
+        next[m.address] = m.ok
+          ? { ...cur, percent: 100, phase: 'done', error: null }
+          : { ...cur, phase: 'failed', error: m.error };
       }
       this.#bootstrap = next;
     } else {
       const next = { ...this.#bootstrap };
       for (const a of addresses) {
         const cur = next[a];
-        if (cur && cur.phase !== 'done') next[a] = { ...cur, phase: 'failed', error: r.error };
+        if (cur && cur.phase !== 'done') {
+          next[a] = { ...cur, phase: 'failed', error: r.error };
+        }
       }
       this.#bootstrap = next;
     }
@@ -122,12 +136,16 @@ export class MachinesState {
       return;
     }
     const i = this.#machines.findIndex((m) => m.address === machine.address);
-    this.#machines = i < 0 ? [...rest, machine] : this.#machines.map((m) => (m.address === machine.address ? machine : m));
+    this.#machines =
+      i < 0 ? [...rest, machine] : this.#machines.map((m) => (m.address === machine.address ? machine : m));
   }
 
   #progress(p: BootstrapProgress): void {
     const cur = this.#bootstrap[p.address] ?? { percent: 0, phase: p.phase, log: [], error: null };
     const log = p.line === null ? cur.log : [...cur.log, p.line].slice(-MAX_LOG_LINES);
-    this.#bootstrap = { ...this.#bootstrap, [p.address]: { percent: p.percent, phase: p.phase, log, error: p.error ?? cur.error } };
+    this.#bootstrap = {
+      ...this.#bootstrap,
+      [p.address]: { percent: p.percent, phase: p.phase, log, error: p.error ?? cur.error },
+    };
   }
 }

@@ -53,19 +53,32 @@ export class OperationRun {
   /** Runs the reviewed plan; resolves when the engine reports the outcome. */
   async run(): Promise<boolean> {
     const plan = this.plan;
-    if (!plan || this.phase !== 'review') return false;
+    if (!plan || this.phase !== 'review') {
+      return false;
+    }
     this.phase = 'running';
     this.error = null;
     const stop = new AbortController();
-    listen(this.#api, 'onDidUpdateStep', (u) => {
-      if (u.planId !== plan.id) return;
-      this.steps = this.steps.map((s) => (s.id !== u.stepId ? s : {
-        ...s,
-        state: u.state,
-        log: u.line === null ? s.log : [...s.log, u.line].slice(-200),
-        error: u.error ?? s.error,
-      }));
-    }, stop.signal);
+    listen(
+      this.#api,
+      'onDidUpdateStep',
+      (u) => {
+        if (u.planId !== plan.id) {
+          return;
+        }
+        this.steps = this.steps.map((s) =>
+          s.id !== u.stepId
+            ? s
+            : {
+                ...s,
+                state: u.state,
+                log: u.line === null ? s.log : [...s.log, u.line].slice(-200),
+                error: u.error ?? s.error,
+              },
+        );
+      },
+      stop.signal,
+    );
     try {
       const r = await this.#api.runPlan({ planId: plan.id });
       if (!r.ok) {

@@ -28,14 +28,20 @@ export class Router {
 
   /** Follows `hashchange` until `signal` aborts. */
   listen(signal: AbortSignal): void {
-    window.addEventListener('hashchange', () => {
-      this.route = parseRoute(location.hash);
-    }, { signal });
+    window.addEventListener(
+      'hashchange',
+      () => {
+        this.route = parseRoute(location.hash);
+      },
+      { signal },
+    );
   }
 
   go(view: View, cluster: string | null = null): void {
     const next = formatRoute({ view, cluster });
-    if (location.hash !== next) location.hash = next;
+    if (location.hash !== next) {
+      location.hash = next;
+    }
     this.route = { view, cluster };
   }
 }

@@ -7,7 +7,9 @@ export class Theme {
   choice = $state<ThemeChoice>(readChoice());
 
   /** The next choice in the toggle's cycle. */
-  readonly next = $derived<ThemeChoice>(this.choice === 'system' ? 'light' : this.choice === 'light' ? 'dark' : 'system');
+  readonly next = $derived<ThemeChoice>(
+    this.choice === 'system' ? 'light' : this.choice === 'light' ? 'dark' : 'system',
+  );
 
   toggle(): void {
     this.choice = this.next;

@@ -10,14 +10,20 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..',
 
 /** Build dist-like bundle at `outfile` with build/bundle-agent.js (the real build). */
 export function buildBundle(outfile: string): void {
-  const r = spawnSync(process.execPath, [join(ROOT, 'build', 'bundle-agent.js'), '--outfile', outfile], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`bundle-agent failed: ${r.stderr}`);
+  const r = spawnSync(process.execPath, [join(ROOT, 'build', 'bundle-agent.js'), '--outfile', outfile], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) {
+    throw new Error(`bundle-agent failed: ${r.stderr}`);
+  }
 }
 
 export async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting');
+    if (Date.now() > until) {
+      throw new Error('timed out waiting');
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -25,9 +31,13 @@ export async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise
 export async function startAgent(bundle: string, socket: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [bundle, 'serve', '--socket', socket], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
+  child.stderr!.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
   await waitFor(() => stderr.includes('listening') || child.exitCode !== null);
-  if (child.exitCode !== null) throw new Error(`agent exited ${child.exitCode}: ${stderr}`);
+  if (child.exitCode !== null) {
+    throw new Error(`agent exited ${child.exitCode}: ${stderr}`);
+  }
   return child;
 }
 
@@ -45,7 +55,9 @@ export function tcpListenPortsOf(pid: number, procRoot = '/proc'): number[] {
   for (const fd of readdirSync(`${procRoot}/${pid}/fd`)) {
     try {
       const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`${procRoot}/${pid}/fd/${fd}`));
-      if (m) inodes.add(m[1]!);
+      if (m) {
+        inodes.add(m[1]!);
+      }
     } catch {
       // fd closed meanwhile
     }
@@ -53,11 +65,17 @@ export function tcpListenPortsOf(pid: number, procRoot = '/proc'): number[] {
   const ports: number[] = [];
   for (const table of ['tcp', 'tcp6']) {
     const path = `${procRoot}/${pid}/net/${table}`;
-    if (!existsSync(path)) continue;
+    if (!existsSync(path)) {
+      continue;
+    }
     for (const line of readFileSync(path, 'utf8').split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
-      if (cols.length < 10 || cols[3] !== '0A') continue; // 0A = LISTEN
-      if (inodes.has(cols[9]!)) ports.push(Number.parseInt(cols[1]!.split(':')[1]!, 16));
+      if (cols.length < 10 || cols[3] !== '0A') {
+        continue;
+      } // 0A = LISTEN
+      if (inodes.has(cols[9]!)) {
+        ports.push(Number.parseInt(cols[1]!.split(':')[1]!, 16));
+      }
     }
   }
   return ports;

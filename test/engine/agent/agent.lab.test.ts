@@ -21,7 +21,9 @@ import { sshTo } from '../bootstrap/lab-sessions';
 import { buildBundle, waitFor } from './agent-process';
 
 const support = labSupport();
-if (!support.ok) console.warn(`agent lab tests skipped: ${support.reason}`);
+if (!support.ok) {
+  console.warn(`agent lab tests skipped: ${support.reason}`);
+}
 
 const TCP_LISTEN = "ss -Htlnp | awk '{print $4, $6}' | sort";
 const SKEW_S = 5;
@@ -38,26 +40,42 @@ describe.skipIf(!support.ok)('the agent on lab hosts, over SSH', () => {
     buildBundle(join(dir, 'quorate-agent.cjs'));
     const bundle = unwrap(await loadAgentBundle(join(dir, 'quorate-agent.cjs')));
     lab = await labUp({ hosts: 3 });
-    await lab.fakeProxmox(1, { version: '8.2.4', guests: [{ vmid: 100, name: 'web', kind: 'qemu' }, { vmid: 200, name: 'dns', kind: 'lxc' }] });
+    await lab.fakeProxmox(1, {
+      version: '8.2.4',
+      guests: [
+        { vmid: 100, name: 'web', kind: 'qemu' },
+        { vmid: 200, name: 'dns', kind: 'lxc' },
+      ],
+    });
     // Before the agent starts: faketime applies to what the host's sshd starts from now on.
     await lab.skewClock(3, SKEW_S);
     for (const h of lab.hosts) {
       tcpBefore.push((await lab.exec(h.index, TCP_LISTEN)).stdout);
       sessions.push(await sshTo(h));
     }
-    for (const r of await installAgents(sessions, bundle)) unwrap(r);
+    for (const r of await installAgents(sessions, bundle)) {
+      unwrap(r);
+    }
     for (const s of sessions) {
       const a = unwrap(await openAgent(s));
-      if (!a.client) throw new Error(`${s.label}: no stream-local forward to the agent`);
+      if (!a.client) {
+        throw new Error(`${s.label}: no stream-local forward to the agent`);
+      }
       clients.push(a.client);
     }
   });
 
   afterAll(async () => {
-    for (const c of clients) c.close();
-    for (const s of sessions) await s.close();
+    for (const c of clients) {
+      c.close();
+    }
+    for (const s of sessions) {
+      await s.close();
+    }
     await lab?.down();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports facts that match the host: hostname, machine-id, corosync version, a faked Proxmox with guests', async () => {
@@ -69,7 +87,10 @@ describe.skipIf(!support.ok)('the agent on lab hosts, over SSH', () => {
     expect(corosyncThere).not.toBeNull();
     expect(f.versions.corosync).toEqual({ ok: true, value: corosyncThere });
     expect(f.versions.pve).toEqual({ ok: true, value: '8.2.4' });
-    expect(f.guests.ok && f.guests.value.map((g) => [g.vmid, g.name, g.kind])).toEqual([[100, 'web', 'qemu'], [200, 'dns', 'lxc']]);
+    expect(f.guests.ok && f.guests.value.map((g) => [g.vmid, g.name, g.kind])).toEqual([
+      [100, 'web', 'qemu'],
+      [200, 'dns', 'lxc'],
+    ]);
     expect(f.interfaces.ok && f.interfaces.value.some((i) => i.addresses.includes(`${host.address}/24`))).toBe(true);
     expect(f.membership).toMatchObject({ ok: true, value: { running: false, status: null } });
     expect(f.timeSync).toMatchObject({ ok: true, value: { source: 'none', summary: 'no NTP daemon' } });
@@ -79,7 +100,9 @@ describe.skipIf(!support.ok)('the agent on lab hosts, over SSH', () => {
   });
 
   it('measures UDP between two hosts on a corosync port: no loss, RTT above zero', async () => {
-    const m = unwrap(await probePair(clients[0]!, clients[1]!, lab.host(2).address, { port: 5407, count: 20, intervalMs: 10 }));
+    const m = unwrap(
+      await probePair(clients[0]!, clients[1]!, lab.host(2).address, { port: 5407, count: 20, intervalMs: 10 }),
+    );
     expect(m).toMatchObject({ sent: 20, received: 20, lossPercent: 0, host: lab.host(2).address, port: 5407 });
     expect(m.rttMinMs!).toBeGreaterThan(0);
     expect(m.rttAvgMs!).toBeLessThan(50);
@@ -89,12 +112,21 @@ describe.skipIf(!support.ok)('the agent on lab hosts, over SSH', () => {
   it('sees 100 % loss when UDP 5405–5412 is blocked on the peer', async () => {
     await lab.blockCorosyncPorts(2);
     try {
-      const m = unwrap(await probePair(clients[0]!, clients[1]!, lab.host(2).address, { port: 5406, count: 10, intervalMs: 10, timeoutMs: 500 }));
+      const m = unwrap(
+        await probePair(clients[0]!, clients[1]!, lab.host(2).address, {
+          port: 5406,
+          count: 10,
+          intervalMs: 10,
+          timeoutMs: 500,
+        }),
+      );
       expect(m).toMatchObject({ sent: 10, received: 0, lossPercent: 100, rttAvgMs: null });
     } finally {
       await lab.unblockCorosyncPorts(2);
     }
-    const again = unwrap(await probePair(clients[0]!, clients[1]!, lab.host(2).address, { port: 5406, count: 5, intervalMs: 10 }));
+    const again = unwrap(
+      await probePair(clients[0]!, clients[1]!, lab.host(2).address, { port: 5406, count: 5, intervalMs: 10 }),
+    );
     expect(again.lossPercent).toBe(0);
   });
 
@@ -115,7 +147,9 @@ describe.skipIf(!support.ok)('the agent on lab hosts, over SSH', () => {
   });
 
   it('opened no TCP listening port on any host', async () => {
-    for (const h of lab.hosts) expect((await lab.exec(h.index, TCP_LISTEN)).stdout, h.name).toBe(tcpBefore[h.index - 1]);
+    for (const h of lab.hosts) {
+      expect((await lab.exec(h.index, TCP_LISTEN)).stdout, h.name).toBe(tcpBefore[h.index - 1]);
+    }
     // and the agent itself holds no TCP socket in LISTEN
     const pid = (await lab.exec(1, 'cat /run/quorate-agent/agent.pid')).stdout.trim();
     expect((await lab.exec(1, `ss -Htlnp | grep -c "pid=${pid}," ; true`)).stdout.trim()).toBe('0');
@@ -128,12 +162,17 @@ describe.skipIf(!support.ok)('the agent on lab hosts, over SSH', () => {
     const w = clients[0]!.watch({ intervalMs: 250 }, (e) => events.push(e));
     try {
       await waitFor(() => events.some((e) => e.status?.quorate === true && e.status.members.length === 2), 30_000);
-      const peerId = (): number | undefined => events.flatMap((e) => e.status?.members ?? []).find((m) => !m.local)?.nodeid;
-      const peerLink = (e: QuorumWatchEvent): boolean | undefined => e.links?.links.find((l) => l.linknumber === 0)?.peers.find((p) => p.nodeid === peerId())?.connected;
+      const peerId = (): number | undefined =>
+        events.flatMap((e) => e.status?.members ?? []).find((m) => !m.local)?.nodeid;
+      const peerLink = (e: QuorumWatchEvent): boolean | undefined =>
+        e.links?.links.find((l) => l.linknumber === 0)?.peers.find((p) => p.nodeid === peerId())?.connected;
       // corosync-cfgtool -s through the agent: link 0 to the peer connected.
       await waitFor(() => events.length > 0 && peerLink(events[events.length - 1]!) === true, 30_000);
       const facts = unwrap(await clients[0]!.call('facts', {}));
-      expect(facts.membership.ok && facts.membership.value.status?.members.map((m) => [m.name, m.local])).toEqual([['node1', true], ['node2', false]]);
+      expect(facts.membership.ok && facts.membership.value.status?.members.map((m) => [m.name, m.local])).toEqual([
+        ['node1', true],
+        ['node2', false],
+      ]);
       const seen = events.length;
       await lab.cut(2);
       await waitFor(() => events.slice(seen).some((e) => e.status?.quorate === false), 30_000);

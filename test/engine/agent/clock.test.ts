@@ -34,7 +34,10 @@ describe('createWallClock', () => {
   it('interpolates between wall-clock ticks with the monotonic timer', () => {
     let wall = 1000;
     let hr = 0n;
-    const clock = createWallClock(() => wall, () => hr);
+    const clock = createWallClock(
+      () => wall,
+      () => hr,
+    );
     hr = 500_000n; // 0.5 ms later, Date.now() has not ticked
     expect(clock()).toBeCloseTo(1000.5, 9);
     wall = 1001;
@@ -45,7 +48,10 @@ describe('createWallClock', () => {
   it('follows a stepped wall clock instead of drifting away from it', () => {
     let wall = 1000;
     let hr = 0n;
-    const clock = createWallClock(() => wall, () => hr);
+    const clock = createWallClock(
+      () => wall,
+      () => hr,
+    );
     wall = 6000; // stepped 5 s forward
     hr = 1_000_000n;
     expect(clock()).toBe(6000);

@@ -9,7 +9,9 @@ function handlers(over: Partial<AgentHandlers> = {}): AgentHandlers {
     facts: () => err('agent.test', 'no facts here', 'none'),
     clock: () => ok({ wallMs: 42.5 }),
     'probe.listen': (p) => ok({ ports: p.ports, untilMs: 1 }),
-    'probe.measure': () => { throw new Error('boom'); },
+    'probe.measure': () => {
+      throw new Error('boom');
+    },
     'quorum.watch': async (_p, emit, signal) => {
       emit({ kind: 'quorum', at: 1, running: false, status: null });
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
@@ -36,7 +38,11 @@ describe('createConnection', () => {
     const c = createConnection(handlers(), (r) => out.push(r));
     c.receive({ id: 1, method: 'config.write' });
     c.receive({ id: 2, method: 'probe.listen', params: { ports: [80], durationMs: 10 } });
-    c.receive({ id: 3, method: 'probe.measure', params: { host: '127.0.0.1', port: 5405, count: 1, intervalMs: 1, timeoutMs: 1 } });
+    c.receive({
+      id: 3,
+      method: 'probe.measure',
+      params: { host: '127.0.0.1', port: 5405, count: 1, intervalMs: 1, timeoutMs: 1 },
+    });
     await flush();
     const codes = Object.fromEntries(out.map((r) => [r.id, 'error' in r ? r.error.code : 'ok']));
     expect(codes).toEqual({ 1: 'agent.unknown-method', 2: 'agent.bad-params', 3: 'agent.internal' });
@@ -49,7 +55,9 @@ describe('createConnection', () => {
     const c = createConnection(handlers(), (r) => out.push(r));
     c.receive({ id: 7, method: 'quorum.watch', params: { intervalMs: 200 } });
     await flush();
-    expect(out).toEqual([{ id: 7, event: { kind: 'quorum', at: 1, running: false, status: null } satisfies QuorumWatchEvent }]);
+    expect(out).toEqual([
+      { id: 7, event: { kind: 'quorum', at: 1, running: false, status: null } satisfies QuorumWatchEvent },
+    ]);
     c.receive({ id: 8, method: 'cancel', params: { id: 7 } });
     await flush();
     expect(out).toContainEqual({ id: 8, result: { cancelled: true } });
@@ -59,14 +67,22 @@ describe('createConnection', () => {
     expect(out).toContainEqual({ id: 9, result: { cancelled: false } });
   });
 
-  it('stops a connection\'s streams and sends nothing more once it closes', async () => {
+  it("stops a connection's streams and sends nothing more once it closes", async () => {
     const out: AgentReply[] = [];
     let aborted = false;
-    const c = createConnection(handlers({
-      'quorum.watch': async (_p, _emit, signal) => {
-        await new Promise<void>((resolve) => signal.addEventListener('abort', () => { aborted = true; resolve(); }));
-      },
-    }), (r) => out.push(r));
+    const c = createConnection(
+      handlers({
+        'quorum.watch': async (_p, _emit, signal) => {
+          await new Promise<void>((resolve) =>
+            signal.addEventListener('abort', () => {
+              aborted = true;
+              resolve();
+            }),
+          );
+        },
+      }),
+      (r) => out.push(r),
+    );
     c.receive({ id: 1, method: 'quorum.watch' });
     await flush();
     c.close();
@@ -81,8 +97,32 @@ describe('parseAgentArgs', () => {
     [['serve'], { ok: true, value: { command: 'serve', socket: '/run/quorate-agent/agent.sock' } }],
     [['serve', '--socket', '/tmp/a.sock'], { ok: true, value: { command: 'serve', socket: '/tmp/a.sock' } }],
     [['serve', '--socket', 'rel.sock'], { ok: false, problem: '--socket: expected an absolute path, got rel.sock' }],
-    [['call', 'clock'], { ok: true, value: { command: 'call', socket: '/run/quorate-agent/agent.sock', method: 'clock', params: {}, timeoutMs: 10000 } }],
-    [['call', 'probe.listen', '{"ports":[5405]}', '--timeout', '500'], { ok: true, value: { command: 'call', socket: '/run/quorate-agent/agent.sock', method: 'probe.listen', params: { ports: [5405] }, timeoutMs: 500 } }],
+    [
+      ['call', 'clock'],
+      {
+        ok: true,
+        value: {
+          command: 'call',
+          socket: '/run/quorate-agent/agent.sock',
+          method: 'clock',
+          params: {},
+          timeoutMs: 10000,
+        },
+      },
+    ],
+    [
+      ['call', 'probe.listen', '{"ports":[5405]}', '--timeout', '500'],
+      {
+        ok: true,
+        value: {
+          command: 'call',
+          socket: '/run/quorate-agent/agent.sock',
+          method: 'probe.listen',
+          params: { ports: [5405] },
+          timeoutMs: 500,
+        },
+      },
+    ],
     [['call'], { ok: false, problem: 'call: expected METHOD [JSON-PARAMS]' }],
     [['serve', '--tcp', '80'], { ok: false, problem: 'unknown option --tcp' }],
     [['version'], { ok: true, value: { command: 'version' } }],

@@ -25,7 +25,9 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  if (agent.exitCode === null) agent.kill('SIGKILL');
+  if (agent.exitCode === null) {
+    agent.kill('SIGKILL');
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -61,19 +63,25 @@ describe('the agent daemon', () => {
     expect(r.ok && r.value).toMatchObject({ protocolVersion: 1, pid: agent.pid, nodeVersion: process.version });
   });
 
-  it('reports this machine\'s real facts, each field on its own', async () => {
+  it("reports this machine's real facts, each field on its own", async () => {
     const c = await clientFor(socket);
     const r = await c.call('facts', {});
     c.close();
-    if (!r.ok) throw new Error(r.error.message);
+    if (!r.ok) {
+      throw new Error(r.error.message);
+    }
     const f = r.value;
     expect(f.hostname).toEqual({ ok: true, value: hostname() });
     expect(f.versions.corosync).toEqual({ ok: true, value: corosyncVersionHere() });
-    if (existsSync('/etc/machine-id')) expect(f.machineId).toEqual({ ok: true, value: readFileSync('/etc/machine-id', 'utf8').trim() });
+    if (existsSync('/etc/machine-id')) {
+      expect(f.machineId).toEqual({ ok: true, value: readFileSync('/etc/machine-id', 'utf8').trim() });
+    }
     expect(f.kernel.ok && f.kernel.value).toBe(execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim());
     expect(f.arch.ok && f.arch.value).toBe(execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim());
     expect(f.interfaces.ok && f.interfaces.value.some((i) => i.addresses.includes('127.0.0.1/8'))).toBe(true);
-    expect(f.clusterConfig.ok && f.clusterConfig.value.corosyncConf).toBe(existsSync('/etc/corosync/corosync.conf') ? readFileSync('/etc/corosync/corosync.conf', 'utf8') : null);
+    expect(f.clusterConfig.ok && f.clusterConfig.value.corosyncConf).toBe(
+      existsSync('/etc/corosync/corosync.conf') ? readFileSync('/etc/corosync/corosync.conf', 'utf8') : null,
+    );
     expect(f.timeSync.ok).toBe(true);
   });
 
@@ -81,7 +89,9 @@ describe('the agent daemon', () => {
     const c = await clientFor(socket);
     const r = await c.measureClockOffset(5);
     c.close();
-    if (!r.ok) throw new Error(r.error.message);
+    if (!r.ok) {
+      throw new Error(r.error.message);
+    }
     expect(Math.abs(r.value.offsetMs)).toBeLessThan(Math.max(5, r.value.errorBoundMs + 2));
     expect(r.value.samples).toHaveLength(5);
   });
@@ -91,24 +101,45 @@ describe('the agent daemon', () => {
     let port = 0;
     for (const p of [5412, 5411, 5410, 5409]) {
       const l = await c.call('probe.listen', { ports: [p], durationMs: 5000, address: '127.0.0.1' });
-      if (l.ok) { port = p; break; }
+      if (l.ok) {
+        port = p;
+        break;
+      }
     }
     expect(port, 'no free UDP port in 5409..5412 on loopback').toBeGreaterThan(0);
     const m = await c.call('probe.measure', { host: '127.0.0.1', port, count: 20, intervalMs: 2, timeoutMs: 500 });
-    if (!m.ok) throw new Error(m.error.message);
+    if (!m.ok) {
+      throw new Error(m.error.message);
+    }
     expect(m.value).toMatchObject({ sent: 20, received: 20, lossPercent: 0 });
     expect(m.value.rttMinMs!).toBeGreaterThan(0);
     expect(m.value.rttMaxMs!).toBeGreaterThanOrEqual(m.value.rttAvgMs!);
     // Warm-up datagrams go out first and are not counted; every counted reply's RTT comes back in send order.
-    const warm = await c.call('probe.measure', { host: '127.0.0.1', port, count: 10, intervalMs: 2, timeoutMs: 500, warmup: 3, source: '127.0.0.1' });
-    if (!warm.ok) throw new Error(warm.error.message);
+    const warm = await c.call('probe.measure', {
+      host: '127.0.0.1',
+      port,
+      count: 10,
+      intervalMs: 2,
+      timeoutMs: 500,
+      warmup: 3,
+      source: '127.0.0.1',
+    });
+    if (!warm.ok) {
+      throw new Error(warm.error.message);
+    }
     expect(warm.value).toMatchObject({ sent: 10, received: 10, lossPercent: 0 });
     expect(warm.value.rttsMs).toHaveLength(10);
     expect(Math.min(...warm.value.rttsMs!)).toBe(warm.value.rttMinMs);
     expect(Math.max(...warm.value.rttsMs!)).toBe(warm.value.rttMaxMs);
     const silent = await c.call('probe.measure', { host: '127.0.0.2', port, count: 3, intervalMs: 2, timeoutMs: 200 });
     c.close();
-    expect(silent.ok && silent.value).toMatchObject({ sent: 3, received: 0, lossPercent: 100, rttAvgMs: null, rttsMs: [] });
+    expect(silent.ok && silent.value).toMatchObject({
+      sent: 3,
+      received: 0,
+      lossPercent: 100,
+      rttAvgMs: null,
+      rttsMs: [],
+    });
   });
 
   it('refuses a probe port that is already taken, naming it', async () => {
@@ -142,7 +173,13 @@ describe('the agent daemon', () => {
     expect(done).toEqual({ ok: true, value: { cancelled: true } });
     let expectRunning: boolean;
     try {
-      expectRunning = /Quorate:/.test(execFileSync('corosync-quorumtool', ['-s'], { encoding: 'utf8', timeout: 3000, stdio: ['ignore', 'pipe', 'pipe'] }));
+      expectRunning = /Quorate:/.test(
+        execFileSync('corosync-quorumtool', ['-s'], {
+          encoding: 'utf8',
+          timeout: 3000,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      );
     } catch {
       expectRunning = false;
     }
@@ -170,7 +207,11 @@ describe('the agent daemon', () => {
 
 function execFileSyncStatus(bundlePath: string, sock: string): { status: number | null; stderr: string } {
   try {
-    execFileSync(process.execPath, [bundlePath, 'serve', '--socket', sock], { encoding: 'utf8', stdio: 'pipe', timeout: 5000 });
+    execFileSync(process.execPath, [bundlePath, 'serve', '--socket', sock], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+      timeout: 5000,
+    });
     return { status: 0, stderr: '' };
   } catch (e) {
     const x = e as { status: number | null; stderr: string };

@@ -1,12 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import {
-  parseChronyTracking, parseCpuVendor, parseDebianVersion, parseGuestList, parseOsRelease, parsePveVersion, parseTimedatectl, parseToolVersion,
+  parseChronyTracking,
+  parseCpuVendor,
+  parseDebianVersion,
+  parseGuestList,
+  parseOsRelease,
+  parsePveVersion,
+  parseTimedatectl,
+  parseToolVersion,
 } from '../../../engine/agent/facts-parse';
 
 describe('facts parsers', () => {
   it('reads /etc/os-release with quoted and bare values', () => {
-    expect(parseOsRelease('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n# c\n')).toEqual({
-      id: 'debian', versionId: '12', versionCodename: 'bookworm', prettyName: 'Debian GNU/Linux 12 (bookworm)',
+    expect(
+      parseOsRelease(
+        'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n# c\n',
+      ),
+    ).toEqual({
+      id: 'debian',
+      versionId: '12',
+      versionCodename: 'bookworm',
+      prettyName: 'Debian GNU/Linux 12 (bookworm)',
     });
   });
 
@@ -18,7 +32,11 @@ describe('facts parsers', () => {
     expect(parseToolVersion(text)).toBe(v);
   });
 
-  it.each([['3.0.3-1', '3.0.3'], ['1:2.3.4-5+deb12u1', '2.3.4'], ['', null]])('Debian version %j → %s', (text, v) => {
+  it.each([
+    ['3.0.3-1', '3.0.3'],
+    ['1:2.3.4-5+deb12u1', '2.3.4'],
+    ['', null],
+  ])('Debian version %j → %s', (text, v) => {
     expect(parseDebianVersion(text)).toBe(v);
   });
 
@@ -30,20 +48,39 @@ describe('facts parsers', () => {
   });
 
   it('reads qm list and pct list, with and without a lock column', () => {
-    expect(parseGuestList('      VMID NAME                 STATUS     MEM(MB)    BOOTDISK(GB) PID\n       100 web                  running    2048              32.00 1234\n       101 db                   stopped    4096              64.00 0\n', 'qemu')).toEqual([
+    expect(
+      parseGuestList(
+        '      VMID NAME                 STATUS     MEM(MB)    BOOTDISK(GB) PID\n       100 web                  running    2048              32.00 1234\n       101 db                   stopped    4096              64.00 0\n',
+        'qemu',
+      ),
+    ).toEqual([
       { vmid: 100, name: 'web', status: 'running', kind: 'qemu' },
       { vmid: 101, name: 'db', status: 'stopped', kind: 'qemu' },
     ]);
-    expect(parseGuestList('VMID       Status     Lock         Name\n200        running                 ct1\n201        stopped    backup       ct2\n', 'lxc')).toEqual([
+    expect(
+      parseGuestList(
+        'VMID       Status     Lock         Name\n200        running                 ct1\n201        stopped    backup       ct2\n',
+        'lxc',
+      ),
+    ).toEqual([
       { vmid: 200, name: 'ct1', status: 'running', kind: 'lxc' },
       { vmid: 201, name: 'ct2', status: 'stopped', kind: 'lxc' },
     ]);
   });
 
   it('reads time sync state from timedatectl and chronyc', () => {
-    expect(parseTimedatectl('NTP=yes\nNTPSynchronized=yes\n')).toMatchObject({ source: 'timedatectl', synchronized: true });
-    expect(parseTimedatectl('NTP=no\nNTPSynchronized=no\n')).toMatchObject({ synchronized: false, summary: expect.stringContaining('NTP=no') });
-    expect(parseChronyTracking('Reference ID    : 00000000 ()\nLeap status     : Not synchronised\n')).toMatchObject({ source: 'chronyc', synchronized: false });
+    expect(parseTimedatectl('NTP=yes\nNTPSynchronized=yes\n')).toMatchObject({
+      source: 'timedatectl',
+      synchronized: true,
+    });
+    expect(parseTimedatectl('NTP=no\nNTPSynchronized=no\n')).toMatchObject({
+      synchronized: false,
+      summary: expect.stringContaining('NTP=no'),
+    });
+    expect(parseChronyTracking('Reference ID    : 00000000 ()\nLeap status     : Not synchronised\n')).toMatchObject({
+      source: 'chronyc',
+      synchronized: false,
+    });
     expect(parseChronyTracking('Leap status     : Normal\n')).toMatchObject({ synchronized: true });
   });
 });

@@ -5,7 +5,9 @@ function decodeAll(chunks: (string | Uint8Array)[]): { messages: unknown[]; erro
   const messages: unknown[] = [];
   const errors: string[] = [];
   const d = new LineDecoder({ onMessage: (m) => messages.push(m), onError: (e) => errors.push(e) });
-  for (const c of chunks) d.push(c);
+  for (const c of chunks) {
+    d.push(c);
+  }
   return { messages, errors };
 }
 

@@ -5,24 +5,40 @@ import { parseLinkStatus, WatchChangeFilter, type WatchObservation } from '../..
 import { parseQuorumStatus } from '../../../engine/agent/quorum-status';
 
 // Real corosync 3.1.7 captures from the lab (three nodes, link 0 on 198.18.3.0/24).
-const capture = (dir: string): string => readFileSync(join(import.meta.dirname, '..', 'corosync', 'tool-samples', dir, 'output.txt'), 'utf8');
+const capture = (dir: string): string =>
+  readFileSync(join(import.meta.dirname, '..', 'corosync', 'tool-samples', dir, 'output.txt'), 'utf8');
 
 describe('parseLinkStatus (corosync-cfgtool -s)', () => {
   it('lists every peer on link 0 as connected in a healthy cluster, without the local node', () => {
     expect(parseLinkStatus(capture('cfgtool-s-three-nodes'))).toEqual({
       localNodeId: 1,
-      links: [{ linknumber: 0, address: '198.18.3.1', peers: [{ nodeid: 2, connected: true }, { nodeid: 3, connected: true }] }],
+      links: [
+        {
+          linknumber: 0,
+          address: '198.18.3.1',
+          peers: [
+            { nodeid: 2, connected: true },
+            { nodeid: 3, connected: true },
+          ],
+        },
+      ],
     });
   });
 
   it('keeps a cut peer as disconnected instead of dropping it', () => {
-    expect(parseLinkStatus(capture('cfgtool-s-peer-cut'))?.links[0]?.peers).toEqual([{ nodeid: 2, connected: true }, { nodeid: 3, connected: false }]);
+    expect(parseLinkStatus(capture('cfgtool-s-peer-cut'))?.links[0]?.peers).toEqual([
+      { nodeid: 2, connected: true },
+      { nodeid: 3, connected: false },
+    ]);
   });
 
   it('shows the cut node losing every peer', () => {
     const s = parseLinkStatus(capture('cfgtool-s-cut-node'));
     expect(s?.localNodeId).toBe(3);
-    expect(s?.links[0]?.peers).toEqual([{ nodeid: 1, connected: false }, { nodeid: 2, connected: false }]);
+    expect(s?.links[0]?.peers).toEqual([
+      { nodeid: 1, connected: false },
+      { nodeid: 2, connected: false },
+    ]);
   });
 
   it('names no peers from brief output, which has no node ids', () => {
@@ -53,7 +69,10 @@ describe('WatchChangeFilter', () => {
     f.flush();
     f.links(peerCut);
     f.flush();
-    expect(sent.map((o) => o.links?.links[0]?.peers.map((p) => p.connected))).toEqual([[true, true], [true, false]]);
+    expect(sent.map((o) => o.links?.links[0]?.peers.map((p) => p.connected))).toEqual([
+      [true, true],
+      [true, false],
+    ]);
     expect(sent.every((o) => o.status === quorate)).toBe(true);
   });
 
@@ -65,6 +84,9 @@ describe('WatchChangeFilter', () => {
     f.flush();
     f.quorum({ running: false, status: null });
     f.flush();
-    expect(sent.map((o) => [o.running, o.links === null])).toEqual([[true, false], [false, true]]);
+    expect(sent.map((o) => [o.running, o.links === null])).toEqual([
+      [true, false],
+      [false, true],
+    ]);
   });
 });

@@ -10,7 +10,15 @@ describe('summariseRtts', () => {
   });
 
   it('gives 100 % loss and null figures when nothing came back', () => {
-    expect(summariseRtts(10, [])).toEqual({ sent: 10, received: 0, lossPercent: 100, rttMinMs: null, rttAvgMs: null, rttMaxMs: null, jitterMs: null });
+    expect(summariseRtts(10, [])).toEqual({
+      sent: 10,
+      received: 0,
+      lossPercent: 100,
+      rttMinMs: null,
+      rttAvgMs: null,
+      rttMaxMs: null,
+      jitterMs: null,
+    });
   });
 
   it('gives zero jitter for a single reply', () => {

@@ -7,12 +7,21 @@ import { parseQuorumStatus, QuorumWatchParser, type QuorumObservation } from '..
 import { parseQuorumtoolStatus } from '../../../engine/corosync/tool-quorumtool';
 import { unwrap } from '../../../engine/result';
 
-const sample = (name: string): string => readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'samples', name), 'utf8');
+const sample = (name: string): string =>
+  readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'samples', name), 'utf8');
 
 describe('parseQuorumStatus', () => {
   it('reads a two-node votequorum status with its local member', () => {
     const s = parseQuorumStatus(sample('quorumtool-2node.txt'));
-    expect(s).toMatchObject({ quorate: true, ringId: '1.9', nodes: 2, expectedVotes: 2, totalVotes: 2, quorum: 2, qdeviceVotes: null });
+    expect(s).toMatchObject({
+      quorate: true,
+      ringId: '1.9',
+      nodes: 2,
+      expectedVotes: 2,
+      totalVotes: 2,
+      quorum: 2,
+      qdeviceVotes: null,
+    });
     expect(s?.flags).toEqual(['2Node', 'Quorate', 'WaitForAll']);
     expect(s?.members).toEqual([
       { nodeid: 1, votes: 1, qdeviceFlags: [], name: 'node1', local: true },
@@ -23,7 +32,10 @@ describe('parseQuorumStatus', () => {
   it('reads QDevice flags per node and the QDevice vote line', () => {
     const s = parseQuorumStatus(sample('quorumtool-qdevice.txt'));
     expect(s?.qdeviceVotes).toBe(1);
-    expect(s?.members.map((m) => [m.name, m.qdeviceFlags.join(','), m.local])).toEqual([['node1', 'A,V,NMW', false], ['node2', 'A,V,NMW', true]]);
+    expect(s?.members.map((m) => [m.name, m.qdeviceFlags.join(','), m.local])).toEqual([
+      ['node1', 'A,V,NMW', false],
+      ['node2', 'A,V,NMW', true],
+    ]);
   });
 
   it('returns null for output without a votequorum section', () => {
@@ -36,13 +48,16 @@ describe('QuorumWatchParser', () => {
     const seen: QuorumObservation[] = [];
     const p = new QuorumWatchParser((o) => seen.push(o));
     const a = sample('quorumtool-2node.txt');
-    p.push(a); p.endBlock();
-    p.push(a.replace('03:00:00', '03:00:01')); p.endBlock();
+    p.push(a);
+    p.endBlock();
+    p.push(a.replace('03:00:00', '03:00:01'));
+    p.endBlock();
     expect(seen).toHaveLength(1);
     p.observeDown();
     p.observeDown();
     expect(seen.map((o) => o.running)).toEqual([true, false]);
-    p.push(sample('quorumtool-qdevice.txt')); p.endBlock();
+    p.push(sample('quorumtool-qdevice.txt'));
+    p.endBlock();
     expect(seen).toHaveLength(3);
     expect(seen[2]!.status?.qdeviceVotes).toBe(1);
   });
@@ -54,10 +69,17 @@ describe('QuorumWatchParser', () => {
     for (const size of [1, 7, 64, stream.length]) {
       const seen: QuorumObservation[] = [];
       const p = new QuorumWatchParser((o) => seen.push(o));
-      for (let i = 0; i < firstEnd; i += size) p.push(stream.slice(i, Math.min(i + size, firstEnd)));
+      for (let i = 0; i < firstEnd; i += size) {
+        p.push(stream.slice(i, Math.min(i + size, firstEnd)));
+      }
       expect(seen.map((o) => o.status?.quorate)).toEqual([true]);
-      for (let i = firstEnd; i < stream.length; i += size) p.push(stream.slice(i, Math.min(i + size, stream.length)));
-      expect(seen.map((o) => [o.status?.quorate, o.status?.members.length, o.status?.ringId])).toEqual([[true, 2, '1.9'], [false, 1, '1.d']]);
+      for (let i = firstEnd; i < stream.length; i += size) {
+        p.push(stream.slice(i, Math.min(i + size, stream.length)));
+      }
+      expect(seen.map((o) => [o.status?.quorate, o.status?.members.length, o.status?.ringId])).toEqual([
+        [true, 2, '1.9'],
+        [false, 1, '1.d'],
+      ]);
     }
   });
 
@@ -104,17 +126,25 @@ describe('the wire shape over every real `corosync-quorumtool -s` capture', () =
         quorum: full.votequorum?.quorum,
         qdeviceVotes: full.qdevice?.votes ?? null,
       });
-      expect(fact!.members.map((m) => [m.nodeid, m.votes, m.name, m.local]), name).toEqual(full.members.map((m) => [m.nodeid, m.votes, m.name, m.local]));
+      expect(
+        fact!.members.map((m) => [m.nodeid, m.votes, m.name, m.local]),
+        name,
+      ).toEqual(full.members.map((m) => [m.nodeid, m.votes, m.name, m.local]));
       // A Qdevice column gives every member its flags; without one, none has any.
       const hasColumn = /Votes\s+Qdevice\s+Name/.test(text);
-      for (const m of fact!.members) expect(m.qdeviceFlags.length > 0, `${name} ${m.name}`).toBe(hasColumn);
+      for (const m of fact!.members) {
+        expect(m.qdeviceFlags.length > 0, `${name} ${m.name}`).toBe(hasColumn);
+      }
     }
   });
 
   it('keeps per-node QDevice words as printed, NR included', () => {
     const text = captures.find((c) => c.name === 'quorumtool-s-qdevice-peer-unregistered')?.text ?? '';
     const fact = parseQuorumStatus(text);
-    expect(fact?.members.map((m) => [m.name, m.qdeviceFlags])).toEqual([['node1', ['A', 'V', 'NMW']], ['node2', ['NR']]]);
+    expect(fact?.members.map((m) => [m.name, m.qdeviceFlags])).toEqual([
+      ['node1', ['A', 'V', 'NMW']],
+      ['node2', ['NR']],
+    ]);
     expect(fact?.flags).toEqual(['Quorate', 'Qdevice']);
   });
 
@@ -129,13 +159,17 @@ describe('the wire shape over every real `corosync-quorumtool -s` capture', () =
     const expected: (QuorumStatusFact | null)[] = [];
     for (const { text } of captures) {
       const fact = parseQuorumStatus(text);
-      if (JSON.stringify(fact) !== JSON.stringify(expected[expected.length - 1])) expected.push(fact);
+      if (JSON.stringify(fact) !== JSON.stringify(expected[expected.length - 1])) {
+        expected.push(fact);
+      }
     }
     expect(expected.length).toBeGreaterThan(captures.length / 2);
     for (const size of [1, 13, stream.length]) {
       const seen: QuorumObservation[] = [];
       const p = new QuorumWatchParser((o) => seen.push(o));
-      for (let i = 0; i < stream.length; i += size) p.push(stream.slice(i, i + size));
+      for (let i = 0; i < stream.length; i += size) {
+        p.push(stream.slice(i, i + size));
+      }
       expect(seen.map((o) => o.status)).toEqual(expected);
       expect(seen.every((o) => o.running)).toBe(true);
     }

@@ -7,9 +7,10 @@ import { createTransportPair } from '../../../engine/api/transport';
 
 // A two-method API for the wire mechanics only; the real contract's validators are tested in contract.test.ts.
 const validators: Record<string, RpcValidator> = {
-  echo: (p) => (typeof p === 'object' && p !== null && typeof (p as { text?: unknown }).text === 'string'
-    ? ok(p)
-    : err('api.invalid-params', 'params.text: expected a string', 'Fix the caller.')),
+  echo: (p) =>
+    typeof p === 'object' && p !== null && typeof (p as { text?: unknown }).text === 'string'
+      ? ok(p)
+      : err('api.invalid-params', 'params.text: expected a string', 'Fix the caller.'),
   fail: (p) => ok(p),
   explode: (p) => ok(p),
 };
@@ -31,7 +32,15 @@ function setup(handlers: Record<string, (p: unknown) => Promise<Result<unknown>>
     onBug: (method) => bugs.push(method),
   });
   const client = createRpcClient(clientSide);
-  return { client, server, clientSide, serverSide, emit: (e: string, p: unknown) => emit(e, p), bugs, unsubscribed: () => unsubscribed };
+  return {
+    client,
+    server,
+    clientSide,
+    serverSide,
+    emit: (e: string, p: unknown) => emit(e, p),
+    bugs,
+    unsubscribed: () => unsubscribed,
+  };
 }
 
 describe('rpc over an in-memory transport pair', () => {
@@ -54,33 +63,59 @@ describe('rpc over an in-memory transport pair', () => {
     });
     const first = t.client.call('echo', { text: 'first' });
     const second = t.client.call('echo', { text: 'second' });
-    while (gates.length < 2) await new Promise((r) => setImmediate(r));
+    while (gates.length < 2) {
+      await new Promise((r) => setImmediate(r));
+    }
     gates[1]!();
     gates[0]!();
     expect(await first).toEqual({ ok: true, value: 'first' });
     expect(await second).toEqual({ ok: true, value: 'second' });
   });
 
-  it('refuses bad params with the validator\'s path message before the engine runs', async () => {
+  it("refuses bad params with the validator's path message before the engine runs", async () => {
     let ran = false;
     const t = setup({ echo: async () => ((ran = true), ok(null)) });
     const result = await t.client.call('echo', { text: 42 });
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error).toMatchObject({ code: 'api.invalid-params', message: 'params.text: expected a string' });
+    if (!result.ok) {
+      expect(result.error).toMatchObject({ code: 'api.invalid-params', message: 'params.text: expected a string' });
+    }
     expect(ran).toBe(false);
   });
 
   it('carries expected failures as errors rebuilt by code, with hint and cause', async () => {
-    const t = setup({ fail: async () => err('ssh.auth-failed', 'pve2 (198.18.0.12:22) refused the password.', 'Check the password.', 'All configured authentication methods failed') });
+    const t = setup({
+      fail: async () =>
+        err(
+          'ssh.auth-failed',
+          'pve2 (198.18.0.12:22) refused the password.',
+          'Check the password.',
+          'All configured authentication methods failed',
+        ),
+    });
     const result = await t.client.call('fail', {});
-    expect(result).toEqual({ ok: false, error: { code: 'ssh.auth-failed', message: 'pve2 (198.18.0.12:22) refused the password.', hint: 'Check the password.', cause: 'All configured authentication methods failed' } });
+    expect(result).toEqual({
+      ok: false,
+      error: {
+        code: 'ssh.auth-failed',
+        message: 'pve2 (198.18.0.12:22) refused the password.',
+        hint: 'Check the password.',
+        cause: 'All configured authentication methods failed',
+      },
+    });
   });
 
   it('turns a handler that throws into api.internal and reports the bug', async () => {
-    const t = setup({ explode: async () => { throw new Error('boom'); } });
+    const t = setup({
+      explode: async () => {
+        throw new Error('boom');
+      },
+    });
     const result = await t.client.call('explode', {});
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error.code).toBe('api.internal');
+    if (!result.ok) {
+      expect(result.error.code).toBe('api.internal');
+    }
     expect(t.bugs).toEqual(['explode']);
   });
 
@@ -127,7 +162,17 @@ describe('rpc over an in-memory transport pair', () => {
   });
 
   it('rebuilds only known string fields of a received error', () => {
-    const hostile = { ok: false, error: { code: 'ssh.timeout', message: 'm', hint: 'h', cause: { deep: true }, extra: 'x', __proto__: { evil: 1 } } };
+    const hostile = {
+      ok: false,
+      error: {
+        code: 'ssh.timeout',
+        message: 'm',
+        hint: 'h',
+        cause: { deep: true },
+        extra: 'x',
+        __proto__: { evil: 1 },
+      },
+    };
     expect(rebuildResult(hostile)).toEqual({ ok: false, error: { code: 'ssh.timeout', message: 'm', hint: 'h' } });
     const garbage = rebuildResult('nonsense');
     expect(garbage.ok ? 'ok' : garbage.error.code).toBe('api.bad-reply');

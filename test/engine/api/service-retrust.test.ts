@@ -25,7 +25,9 @@ const PASSWORD = 'retrust horse';
 
 function fingerprintOf(privateKey: string): string {
   const parsed = ssh2.utils.parseKey(privateKey);
-  if (parsed instanceof Error) throw parsed;
+  if (parsed instanceof Error) {
+    throw parsed;
+  }
   const key = Array.isArray(parsed) ? parsed[0]! : parsed;
   return fingerprintOfKeyBlob(key.getPublicSSH()).fingerprint;
 }
@@ -39,7 +41,10 @@ async function startSwitch(): Promise<{ port: number; target: { port: number }; 
     for (const s of [inbound, outbound]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
-      s.on('error', () => { inbound.destroy(); outbound.destroy(); });
+      s.on('error', () => {
+        inbound.destroy();
+        outbound.destroy();
+      });
     }
     inbound.pipe(outbound).pipe(inbound);
   });
@@ -47,10 +52,13 @@ async function startSwitch(): Promise<{ port: number; target: { port: number }; 
   return {
     port: (server.address() as AddressInfo).port,
     target,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) {
+          s.destroy();
+        }
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -73,10 +81,21 @@ beforeAll(async () => {
   serverB = await startTestServer({ hostKey: keyB.private, user: 'root', password: PASSWORD });
   machine = await startSwitch();
   machine.target.port = serverA.port;
-  service = createQuorateService({ home, secrets: memorySecrets(), sshTimeoutMs: 5_000, agentBundlePath: join(home, 'no-such-agent.cjs') });
+  service = createQuorateService({
+    home,
+    secrets: memorySecrets(),
+    sshTimeoutMs: 5_000,
+    agentBundlePath: join(home, 'no-such-agent.cjs'),
+  });
   const endpoint = endpointFor(service);
   const [clientSide, serverSide] = createTransportPair();
-  createRpcServer({ transport: serverSide, validators: endpoint.validators, handlers: endpoint.handlers, events: endpoint.events, subscribe: endpoint.subscribe });
+  createRpcServer({
+    transport: serverSide,
+    validators: endpoint.validators,
+    handlers: endpoint.handlers,
+    events: endpoint.events,
+    subscribe: endpoint.subscribe,
+  });
   const client = createRpcClient(clientSide);
   api = createQuorateApi(client.call, client.on);
   api.on('onDidChangeMachine', ({ machine: m }) => seen.push(m));
@@ -96,10 +115,19 @@ const hostKeyCommands = (s: TestServer): number => s.commands.filter((c) => c.in
 describe('re-trusting a machine whose host key changed', () => {
   it('pins key A and logs in', async () => {
     expect(fpA).not.toBe(fpB);
-    const added = await api.addMachine({ address, port: machine.port, user: 'root', auth: { kind: 'password', password: PASSWORD } });
+    const added = await api.addMachine({
+      address,
+      port: machine.port,
+      user: 'root',
+      auth: { kind: 'password', password: PASSWORD },
+    });
     expect(added.ok ? added.value.hostKey?.fingerprint : added.error.message).toBe(fpA);
     const trusted = await api.trustMachine({ address, fingerprint: fpA });
-    expect(trusted.ok ? trusted.value : trusted.error).toMatchObject({ state: 'trusted', hostKey: { fingerprint: fpA }, changedHostKey: null });
+    expect(trusted.ok ? trusted.value : trusted.error).toMatchObject({
+      state: 'trusted',
+      hostKey: { fingerprint: fpA },
+      changedHostKey: null,
+    });
     expect(hostKeyCommands(serverA)).toBe(1);
   });
 
@@ -107,14 +135,20 @@ describe('re-trusting a machine whose host key changed', () => {
     machine.target.port = serverB.port;
     const again = await api.trustMachine({ address, fingerprint: fpA });
     expect(again.ok).toBe(false);
-    if (again.ok) return;
+    if (again.ok) {
+      return;
+    }
     expect(again.error.code).toBe('ssh.host-key-changed');
     expect(again.error.message).toContain(fpA);
     expect(again.error.message).toContain(fpB);
     expect(again.error.hint).toMatch(/ssh-keygen -lf \/etc\/ssh\/ssh_host_ed25519_key\.pub/);
     const listed = await api.listMachines();
     const m = listed.ok ? listed.value.find((x) => x.address === address) : undefined;
-    expect(m).toMatchObject({ hostKey: { fingerprint: fpA }, changedHostKey: { algorithm: 'ssh-ed25519', fingerprint: fpB }, lastError: { code: 'ssh.host-key-changed' } });
+    expect(m).toMatchObject({
+      hostKey: { fingerprint: fpA },
+      changedHostKey: { algorithm: 'ssh-ed25519', fingerprint: fpB },
+      lastError: { code: 'ssh.host-key-changed' },
+    });
     expect(seen.at(-1)?.changedHostKey?.fingerprint).toBe(fpB);
     expect(hostKeyCommands(serverB)).toBe(0);
   });
@@ -126,15 +160,25 @@ describe('re-trusting a machine whose host key changed', () => {
   });
 
   it('refuses a replacement that names a previous key other than the pinned one', async () => {
-    const stale = await api.trustMachine({ address, fingerprint: fpB, replaceChangedKey: { previousFingerprint: fpB } });
+    const stale = await api.trustMachine({
+      address,
+      fingerprint: fpB,
+      replaceChangedKey: { previousFingerprint: fpB },
+    });
     expect(stale.ok ? 'ok' : stale.error.code).toBe('ssh.host-key-changed');
     expect(hostKeyCommands(serverB)).toBe(0);
   });
 
   it('refuses a wrong confirmation of the new key and keeps key A pinned', async () => {
-    const wrong = await api.trustMachine({ address, fingerprint: `SHA256:${'B'.repeat(43)}`, replaceChangedKey: { previousFingerprint: fpA } });
+    const wrong = await api.trustMachine({
+      address,
+      fingerprint: `SHA256:${'B'.repeat(43)}`,
+      replaceChangedKey: { previousFingerprint: fpA },
+    });
     expect(wrong.ok ? 'ok' : wrong.error).toMatchObject({ code: 'ssh.host-key-mismatch' });
-    if (!wrong.ok) expect(wrong.error.message).toContain(`${fpA} stays pinned`);
+    if (!wrong.ok) {
+      expect(wrong.error.message).toContain(`${fpA} stays pinned`);
+    }
     const listed = await api.listMachines();
     const m = listed.ok ? listed.value.find((x) => x.address === address) : undefined;
     expect(m).toMatchObject({ hostKey: { fingerprint: fpA }, changedHostKey: { fingerprint: fpB } });
@@ -147,8 +191,17 @@ describe('re-trusting a machine whose host key changed', () => {
   });
 
   it('pins key B on the explicit confirmation of B with A as the previous key, and logs in with it', async () => {
-    const replaced = await api.trustMachine({ address, fingerprint: fpB, replaceChangedKey: { previousFingerprint: fpA } });
-    expect(replaced.ok ? replaced.value : replaced.error).toMatchObject({ state: 'trusted', hostKey: { fingerprint: fpB }, changedHostKey: null, lastError: null });
+    const replaced = await api.trustMachine({
+      address,
+      fingerprint: fpB,
+      replaceChangedKey: { previousFingerprint: fpA },
+    });
+    expect(replaced.ok ? replaced.value : replaced.error).toMatchObject({
+      state: 'trusted',
+      hostKey: { fingerprint: fpB },
+      changedHostKey: null,
+      lastError: null,
+    });
     expect(hostKeyCommands(serverB)).toBe(1);
     // Pinned for good: a plain trust of B (no replacement) now logs in again, and A would be the changed one.
     const plain = await api.trustMachine({ address, fingerprint: fpB });
@@ -163,7 +216,11 @@ describe('re-trusting a machine whose host key changed', () => {
     expect(networks.ok ? 'ok' : networks.error.code).toBe('ssh.host-key-changed');
     const listed = await api.listMachines();
     const m = listed.ok ? listed.value.find((x) => x.address === address) : undefined;
-    expect(m).toMatchObject({ hostKey: { fingerprint: fpB }, changedHostKey: { fingerprint: fpA }, lastError: { code: 'ssh.host-key-changed' } });
+    expect(m).toMatchObject({
+      hostKey: { fingerprint: fpB },
+      changedHostKey: { fingerprint: fpA },
+      lastError: { code: 'ssh.host-key-changed' },
+    });
     expect(m?.lastError?.hint).toContain('Review the new key');
     expect(serverA.commands.length).toBe(before);
   });

@@ -22,10 +22,21 @@ const events: { event: string; payload: unknown }[] = [];
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'quorate-service-'));
   ssh = await startSshServer({ hostname: 'node-a' });
-  service = createQuorateService({ home, secrets, sshTimeoutMs: 5_000, agentBundlePath: join(home, 'no-such-agent.cjs') });
+  service = createQuorateService({
+    home,
+    secrets,
+    sshTimeoutMs: 5_000,
+    agentBundlePath: join(home, 'no-such-agent.cjs'),
+  });
   const endpoint = endpointFor(service);
   const [clientSide, serverSide] = createTransportPair();
-  createRpcServer({ transport: serverSide, validators: endpoint.validators, handlers: endpoint.handlers, events: endpoint.events, subscribe: endpoint.subscribe });
+  createRpcServer({
+    transport: serverSide,
+    validators: endpoint.validators,
+    handlers: endpoint.handlers,
+    events: endpoint.events,
+    subscribe: endpoint.subscribe,
+  });
   const client = createRpcClient(clientSide);
   api = createQuorateApi(client.call, client.on);
   api.on('onDidChangeMachine', (payload) => events.push({ event: 'onDidChangeMachine', payload }));
@@ -44,21 +55,47 @@ describe('the API service over an in-memory transport, against a real SSH server
     expect(await api.listNotices()).toEqual({ ok: true, value: [] });
   });
 
-  it('refuses bad params with the contract validator\'s path message', async () => {
-    const bad = await api.addMachine({ address: '127.0.0.1', port: 70000, user: 'root', auth: { kind: 'password', password: 'x' } });
-    expect(bad.ok ? 'ok' : bad.error).toMatchObject({ code: 'api.bad-params', message: 'params.port: expected an integer 1..65535' });
-    const nested = await api.planCreateCluster({ name: 'lab', nodes: [{ address: '198.18.0.1' }], links: [{ linknumber: 9 as 0, network: '198.18.0.0/24' }] });
+  it("refuses bad params with the contract validator's path message", async () => {
+    const bad = await api.addMachine({
+      address: '127.0.0.1',
+      port: 70000,
+      user: 'root',
+      auth: { kind: 'password', password: 'x' },
+    });
+    expect(bad.ok ? 'ok' : bad.error).toMatchObject({
+      code: 'api.bad-params',
+      message: 'params.port: expected an integer 1..65535',
+    });
+    const nested = await api.planCreateCluster({
+      name: 'lab',
+      nodes: [{ address: '198.18.0.1' }],
+      links: [{ linknumber: 9 as 0, network: '198.18.0.0/24' }],
+    });
     expect(nested.ok ? 'ok' : nested.error.message).toBe('params.links[0].linknumber: expected an integer 0..7');
   });
 
   it('adds a machine as untrusted, showing the host key the server presents, and keeps the password only in the secret store', async () => {
-    const added = await api.addMachine({ address: '127.0.0.1', port: ssh.port, user: ssh.user, auth: { kind: 'password', password: ssh.password } });
+    const added = await api.addMachine({
+      address: '127.0.0.1',
+      port: ssh.port,
+      user: ssh.user,
+      auth: { kind: 'password', password: ssh.password },
+    });
     expect(added.ok).toBe(true);
-    if (!added.ok) return;
-    expect(added.value).toMatchObject({ address: '127.0.0.1', state: 'untrusted', hostKey: { algorithm: 'ssh-ed25519', fingerprint: ssh.fingerprint } });
+    if (!added.ok) {
+      return;
+    }
+    expect(added.value).toMatchObject({
+      address: '127.0.0.1',
+      state: 'untrusted',
+      hostKey: { algorithm: 'ssh-ed25519', fingerprint: ssh.fingerprint },
+    });
     expect([...secrets.entries.values()]).toEqual([ssh.password]);
     expect(JSON.stringify(await api.listMachines())).not.toContain(ssh.password);
-    expect(events.at(-1)).toMatchObject({ event: 'onDidChangeMachine', payload: { removed: false, machine: { state: 'untrusted' } } });
+    expect(events.at(-1)).toMatchObject({
+      event: 'onDidChangeMachine',
+      payload: { removed: false, machine: { state: 'untrusted' } },
+    });
   });
 
   it('refuses to trust a fingerprint the machine does not present', async () => {
@@ -69,11 +106,20 @@ describe('the API service over an in-memory transport, against a real SSH server
 
   it('pins the confirmed key, logs in and learns the hostname', async () => {
     const trusted = await api.trustMachine({ address: '127.0.0.1', fingerprint: ssh.fingerprint });
-    expect(trusted.ok ? trusted.value : trusted.error).toMatchObject({ state: 'trusted', hostname: 'node-a', os: 'Debian GNU/Linux 12 (bookworm)' });
+    expect(trusted.ok ? trusted.value : trusted.error).toMatchObject({
+      state: 'trusted',
+      hostname: 'node-a',
+      os: 'Debian GNU/Linux 12 (bookworm)',
+    });
   });
 
   it('reports a wrong password as ssh.auth-failed and the machine as failed', async () => {
-    await api.addMachine({ address: '127.0.0.1', port: ssh.port, user: ssh.user, auth: { kind: 'password', password: 'wrong' } });
+    await api.addMachine({
+      address: '127.0.0.1',
+      port: ssh.port,
+      user: ssh.user,
+      auth: { kind: 'password', password: 'wrong' },
+    });
     const r = await api.trustMachine({ address: '127.0.0.1', fingerprint: ssh.fingerprint });
     expect(r.ok ? 'ok' : r.error.code).toBe('ssh.auth-failed');
     const list = await api.listMachines();
@@ -81,11 +127,18 @@ describe('the API service over an in-memory transport, against a real SSH server
   });
 
   it('says what is missing when the agent bundle is not built, instead of pretending to bootstrap', async () => {
-    await api.addMachine({ address: '127.0.0.1', port: ssh.port, user: ssh.user, auth: { kind: 'password', password: ssh.password } });
+    await api.addMachine({
+      address: '127.0.0.1',
+      port: ssh.port,
+      user: ssh.user,
+      auth: { kind: 'password', password: ssh.password },
+    });
     await api.trustMachine({ address: '127.0.0.1', fingerprint: ssh.fingerprint });
     const r = await api.bootstrap({ addresses: ['127.0.0.1'] });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error.message).toContain('no-such-agent.cjs');
+    if (!r.ok) {
+      expect(r.error.message).toContain('no-such-agent.cjs');
+    }
   });
 
   it('answers unknown clusters and plans with their own errors', async () => {

@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAgentBundle, type AgentBundle } from '../../../engine/bootstrap/bundle.fs';
-import { runBootstrapCommand, runFactsCommand, runProbeCommand, runUninstallCommand, type AgentCommandDeps } from '../../../engine/cli/agent-commands';
+import {
+  runBootstrapCommand,
+  runFactsCommand,
+  runProbeCommand,
+  runUninstallCommand,
+  type AgentCommandDeps,
+} from '../../../engine/cli/agent-commands';
 import type { CliIo } from '../../../engine/cli/io';
 import { ok, unwrap } from '../../../engine/result';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
@@ -15,14 +21,20 @@ import { buildBundle } from '../agent/agent-process';
 import { sshTo } from './lab-sessions';
 
 const support = labSupport();
-if (!support.ok) console.warn(`agent CLI lab tests skipped: ${support.reason}`);
+if (!support.ok) {
+  console.warn(`agent CLI lab tests skipped: ${support.reason}`);
+}
 
 function capture(): CliIo & { out: string; err: string } {
   const io = {
     out: '',
     err: '',
-    stdout: (t: string) => { io.out += t; },
-    stderr: (t: string) => { io.err += t; },
+    stdout: (t: string) => {
+      io.out += t;
+    },
+    stderr: (t: string) => {
+      io.err += t;
+    },
     readStdin: async () => '',
   };
   return io;
@@ -47,19 +59,31 @@ describe.skipIf(!support.ok)('quorate bootstrap / facts / probe / uninstall', ()
 
   afterAll(async () => {
     await lab?.down();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('bootstraps machines in parallel, progress per machine on stderr, JSON on stdout', async () => {
     const [a, b] = lab.hosts.map((h) => h.address) as [string, string];
     const io = capture();
     expect(await runBootstrapCommand([a, b, '--json'], io, deps)).toBe(0);
-    const out = JSON.parse(io.out) as { machines: { address: string; ok: boolean; action: string; agentPid: number }[] };
-    expect(out.machines.map((m) => [m.address, m.ok, m.action])).toEqual([[a, true, 'install'], [b, true, 'install']]);
-    for (const addr of [a, b]) expect(io.err).toMatch(new RegExp(`^${addr.replace(/\./g, '\\.')}: done: installed agent`, 'm'));
+    const out = JSON.parse(io.out) as {
+      machines: { address: string; ok: boolean; action: string; agentPid: number }[];
+    };
+    expect(out.machines.map((m) => [m.address, m.ok, m.action])).toEqual([
+      [a, true, 'install'],
+      [b, true, 'install'],
+    ]);
+    for (const addr of [a, b]) {
+      expect(io.err).toMatch(new RegExp(`^${addr.replace(/\./g, '\\.')}: done: installed agent`, 'm'));
+    }
     const again = capture();
     expect(await runBootstrapCommand([a, '--json'], again, deps)).toBe(0);
-    expect(JSON.parse(again.out).machines[0]).toMatchObject({ action: 'unchanged', agentPid: out.machines[0]!.agentPid });
+    expect(JSON.parse(again.out).machines[0]).toMatchObject({
+      action: 'unchanged',
+      agentPid: out.machines[0]!.agentPid,
+    });
   });
 
   it('prints facts as JSON', async () => {
@@ -71,9 +95,22 @@ describe.skipIf(!support.ok)('quorate bootstrap / facts / probe / uninstall', ()
 
   it('probes UDP from one machine to another', async () => {
     const io = capture();
-    expect(await runProbeCommand([lab.host(1).address, lab.host(2).address, '--port', '5409', '--count', '10', '--interval', '5', '--json'], io, deps)).toBe(0);
+    expect(
+      await runProbeCommand(
+        [lab.host(1).address, lab.host(2).address, '--port', '5409', '--count', '10', '--interval', '5', '--json'],
+        io,
+        deps,
+      ),
+    ).toBe(0);
     const out = JSON.parse(io.out) as Record<string, unknown>;
-    expect(out).toMatchObject({ from: lab.host(1).address, to: lab.host(2).address, port: 5409, sent: 10, received: 10, lossPercent: 0 });
+    expect(out).toMatchObject({
+      from: lab.host(1).address,
+      to: lab.host(2).address,
+      port: 5409,
+      sent: 10,
+      received: 10,
+      lossPercent: 0,
+    });
     expect(out.rttAvgMs as number).toBeGreaterThan(0);
   });
 

@@ -17,11 +17,14 @@ import { buildBundle } from '../agent/agent-process';
 import { sshTo } from './lab-sessions';
 
 const support = labSupport();
-if (!support.ok) console.warn(`bootstrap lab tests skipped: ${support.reason}`);
+if (!support.ok) {
+  console.warn(`bootstrap lab tests skipped: ${support.reason}`);
+}
 
 /** Everything on the host's filesystem where the agent could leave something. */
 // sshd and PAM write their own files on each login (/run/sshd*, pam_motd's /run/motd.dynamic and its .new): not ours.
-const SNAPSHOT = 'find /usr/local/lib /usr/local/sbin /run /etc/systemd /var/log /tmp /root -xdev 2>/dev/null | grep -v -e "^/run/sshd" -e "^/run/motd\\.dynamic" | sort';
+const SNAPSHOT =
+  'find /usr/local/lib /usr/local/sbin /run /etc/systemd /var/log /tmp /root -xdev 2>/dev/null | grep -v -e "^/run/sshd" -e "^/run/motd\\.dynamic" | sort';
 const TCP_LISTEN = "ss -Htlnp | awk '{print $4, $6}' | sort";
 
 describe.skipIf(!support.ok)('bootstrap over real SSH', () => {
@@ -32,7 +35,9 @@ describe.skipIf(!support.ok)('bootstrap over real SSH', () => {
   let before: string;
   let tcpBefore: string;
   const progress: BootstrapProgress[] = [];
-  const onProgress = (p: BootstrapProgress): void => { progress.push(p); };
+  const onProgress = (p: BootstrapProgress): void => {
+    progress.push(p);
+  };
   const sh = async (cmd: string): Promise<string> => (await lab.exec(1, cmd)).stdout.trim();
 
   beforeAll(async () => {
@@ -57,7 +62,9 @@ describe.skipIf(!support.ok)('bootstrap over real SSH', () => {
     expect(r.agentPid).toBeGreaterThan(0);
     expect(Number(await sh(`cat ${AGENT_PID_PATH}`))).toBe(r.agentPid);
     expect(await sh(`stat -c '%a %F' ${AGENT_SOCKET_PATH} /run/quorate-agent`)).toBe('600 socket\n700 directory');
-    expect(progress.filter((p) => p.machine === root.label).map((p) => p.phase)).toEqual(expect.arrayContaining(['inspect', 'upload', 'activate', 'done']));
+    expect(progress.filter((p) => p.machine === root.label).map((p) => p.phase)).toEqual(
+      expect.arrayContaining(['inspect', 'upload', 'activate', 'done']),
+    );
   });
 
   it('does nothing when the same version is installed and running', async () => {
@@ -73,7 +80,7 @@ describe.skipIf(!support.ok)('bootstrap over real SSH', () => {
     expect(await sh(TCP_LISTEN)).toBe(tcpBefore);
   });
 
-  it('answers through the SSH connection\'s stream-local forward', async () => {
+  it("answers through the SSH connection's stream-local forward", async () => {
     const agent = unwrap(await openAgent(root));
     const hello = unwrap(await agent.call('hello', {}));
     agent.close();
@@ -87,7 +94,9 @@ describe.skipIf(!support.ok)('bootstrap over real SSH', () => {
     const until = Date.now() + 10_000;
     while (Date.now() < until) {
       now = await sh(`cat ${AGENT_PID_PATH} 2>/dev/null; true`);
-      if (now !== '' && now !== pid && (await sh(`[ -S ${AGENT_SOCKET_PATH} ] && echo up`)) === 'up') break;
+      if (now !== '' && now !== pid && (await sh(`[ -S ${AGENT_SOCKET_PATH} ] && echo up`)) === 'up') {
+        break;
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(now).not.toBe(pid);
@@ -111,7 +120,9 @@ describe.skipIf(!support.ok)('bootstrap over real SSH', () => {
   it('uninstalls everything it added and nothing else', async () => {
     const r = unwrap(await uninstallAgent(root));
     // (/run/quorate-agent goes with the supervisor as it stops; the snapshot below checks it is gone.)
-    expect(r.removed).toEqual(expect.arrayContaining(['/usr/local/lib/quorate-agent/quorate-agent.cjs', '/usr/local/lib/quorate-agent']));
+    expect(r.removed).toEqual(
+      expect.arrayContaining(['/usr/local/lib/quorate-agent/quorate-agent.cjs', '/usr/local/lib/quorate-agent']),
+    );
     expect(r.kept).toEqual([]);
     expect(await sh(SNAPSHOT)).toBe(before);
     expect(await sh("ps -eo args | grep -c '[q]uorate-agent'; true")).toBe('0');

@@ -5,12 +5,16 @@ import type { LabHost } from '../../lab/lab';
 /** Log in to a lab host over its real sshd: as root by password, or as its sudo user. */
 export async function sshTo(host: LabHost, as: 'root' | 'sudo' = 'root'): Promise<SshSession> {
   const key = await probeHostKey(host.address, 22, { timeoutMs: 10_000 });
-  if (!key.ok) throw new Error(`${host.name}: ${key.error.message}`);
+  if (!key.ok) {
+    throw new Error(`${host.name}: ${key.error.message}`);
+  }
   const user = as === 'root' ? { user: 'root', password: host.rootPassword } : host.sudoUser!;
   const s = await connectSsh(
     { address: host.address, user: user.user, auth: { kind: 'password', password: user.password }, name: host.name },
     { pinnedFingerprint: key.value.fingerprint },
   );
-  if (!s.ok) throw new Error(`${host.name}: ${s.error.message}`);
+  if (!s.ok) {
+    throw new Error(`${host.name}: ${s.error.message}`);
+  }
   return s.value;
 }

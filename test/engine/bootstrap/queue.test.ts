@@ -4,7 +4,10 @@ import { queue } from '../../../engine/bootstrap/queue';
 function deferred<T>(): { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void } {
   let resolve!: (v: T) => void;
   let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -14,7 +17,12 @@ describe('queue', () => {
     const q = queue(2);
     const gates = [deferred<string>(), deferred<string>(), deferred<string>(), deferred<string>()];
     const started: number[] = [];
-    const results = gates.map((g, i) => q.add(() => { started.push(i); return g.promise; }));
+    const results = gates.map((g, i) =>
+      q.add(() => {
+        started.push(i);
+        return g.promise;
+      }),
+    );
     await tick();
     expect(started).toEqual([0, 1]);
     expect([q.running, q.waiting]).toEqual([2, 2]);
@@ -36,7 +44,9 @@ describe('queue', () => {
     const b = deferred<number>();
     const ra = q.add(() => a.promise);
     const rb = q.add(() => b.promise);
-    const rc = q.add(() => { throw new Error('sync throw'); });
+    const rc = q.add(() => {
+      throw new Error('sync throw');
+    });
     a.reject(new Error('first failed'));
     await expect(ra).rejects.toThrow('first failed');
     await tick();
@@ -51,7 +61,9 @@ describe('queue', () => {
     const a = deferred<void>();
     void q.add(() => a.promise);
     let idle = false;
-    void q.idle().then(() => { idle = true; });
+    void q.idle().then(() => {
+      idle = true;
+    });
     await tick();
     expect(idle).toBe(false);
     a.resolve();

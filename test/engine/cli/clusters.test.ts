@@ -14,8 +14,11 @@ beforeEach(() => {
   process.env.QUORATE_HOME = home;
 });
 afterEach(() => {
-  if (saved === undefined) delete process.env.QUORATE_HOME;
-  else process.env.QUORATE_HOME = saved;
+  if (saved === undefined) {
+    delete process.env.QUORATE_HOME;
+  } else {
+    process.env.QUORATE_HOME = saved;
+  }
   rmSync(home, { recursive: true, force: true });
 });
 
@@ -34,7 +37,15 @@ describe('quorate clusters', () => {
 
   it('lists the managed clusters by name with their machines', async () => {
     await saveCluster({ name: 'zeta', provider: 'corosync', nodes: { node1: '198.18.9.1' } }, home);
-    await saveCluster({ name: 'alpha', provider: 'corosync', nodes: { node1: '198.18.9.2', node2: '198.18.9.3' }, qnetd: { machine: '198.18.9.9', host: '198.18.9.9' } }, home);
+    await saveCluster(
+      {
+        name: 'alpha',
+        provider: 'corosync',
+        nodes: { node1: '198.18.9.2', node2: '198.18.9.3' },
+        qnetd: { machine: '198.18.9.9', host: '198.18.9.9' },
+      },
+      home,
+    );
     const { clusters } = JSON.parse(await run('--json'));
     expect(clusters.map((c: { name: string }) => c.name)).toEqual(['alpha', 'zeta']);
     expect(await run()).toContain('alpha (corosync): node1=198.18.9.2, node2=198.18.9.3; QDevice on 198.18.9.9');
@@ -44,7 +55,12 @@ describe('quorate clusters', () => {
 describe('clustersUsingMachine', () => {
   const records: ClusterRecord[] = [
     { name: 'a', provider: 'corosync', nodes: { node1: '198.18.9.1', node2: '198.18.9.2:2222' } },
-    { name: 'b', provider: 'corosync', nodes: { node1: '198.18.9.3' }, qnetd: { machine: '198.18.9.1', host: '198.18.9.1' } },
+    {
+      name: 'b',
+      provider: 'corosync',
+      nodes: { node1: '198.18.9.3' },
+      qnetd: { machine: '198.18.9.1', host: '198.18.9.1' },
+    },
   ];
   it('finds a machine as a node or as the qnetd host, spelled with or without its port', () => {
     expect(clustersUsingMachine(records, '198.18.9.1', 22)).toEqual(['a', 'b']);

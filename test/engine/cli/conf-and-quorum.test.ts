@@ -25,7 +25,8 @@ async function run(...argv: string[]): Promise<{ code: number; stdout: string; s
 }
 
 function threeNodes(extraQuorum = '', votes3 = 1): string {
-  const node = (i: number, v: number) => `\tnode {\r\n\t\tname: pve${i}\r\n\t\tnodeid: ${i}\r\n\t\tquorum_votes: ${v}\r\n\t\tring0_addr: 198.18.0.${i}\r\n\t}\r\n`;
+  const node = (i: number, v: number) =>
+    `\tnode {\r\n\t\tname: pve${i}\r\n\t\tnodeid: ${i}\r\n\t\tquorum_votes: ${v}\r\n\t\tring0_addr: 198.18.0.${i}\r\n\t}\r\n`;
   return `# managed by hand\r\ntotem {\r\n\tversion: 2\r\n\tcluster_name: lab\r\n\tconfig_version: 7\r\n\ttransport: knet\r\n}\r\n\r\nnodelist {\r\n${node(1, 1)}${node(2, 1)}${node(3, votes3)}}\r\n\r\nquorum {\r\n\tprovider: corosync_votequorum\r\n${extraQuorum}}\r\n`;
 }
 
@@ -50,8 +51,11 @@ describe('quorate conf', () => {
     const r = await run('conf', 'check', path);
     expect(r.code).toBe(1);
     const lines = text.split('\r\n');
-    const second = lines.findIndex((l, i) => l.includes('nodeid: 2') && i > lines.findIndex((m) => m.includes('nodeid: 2'))) + 1;
-    expect(r.stdout).toMatch(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${second}:\\d+: .*nodeid`, 'mi'));
+    const second =
+      lines.findIndex((l, i) => l.includes('nodeid: 2') && i > lines.findIndex((m) => m.includes('nodeid: 2'))) + 1;
+    expect(r.stdout).toMatch(
+      new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${second}:\\d+: .*nodeid`, 'mi'),
+    );
   });
 
   it('accepts a valid file with exit 0 and no error lines', async () => {
@@ -68,21 +72,45 @@ describe('quorate conf', () => {
     expect(view.nodes.map((n: { name: string }) => n.name)).toEqual(['pve1', 'pve2', 'pve3']);
   });
 
-  it('adds a node in the file\'s own style and bumps config_version', async () => {
+  it("adds a node in the file's own style and bumps config_version", async () => {
     const text = threeNodes();
     const out = join(dir, 'added.conf');
-    const r = await run('conf', 'edit', file('add.conf', text), '--add-node', 'pve4', '--id', '4', '--link0', '198.18.0.4', '-o', out);
+    const r = await run(
+      'conf',
+      'edit',
+      file('add.conf', text),
+      '--add-node',
+      'pve4',
+      '--id',
+      '4',
+      '--link0',
+      '198.18.0.4',
+      '-o',
+      out,
+    );
     expect(r.code).toBe(0);
     const edited = readFileSync(out, 'utf8');
     expect(edited).toContain('\tconfig_version: 8\r\n');
     expect(edited).toContain('\t\tname: pve4\r\n\t\tnodeid: 4\r\n');
     // Everything else is untouched: removing the new block and the version bump gives the input back.
-    const back = edited.replace('config_version: 8', 'config_version: 7').replace(/\tnode \{\r\n\t\tname: pve4[\s\S]*?\t\}\r\n/, '');
+    const back = edited
+      .replace('config_version: 8', 'config_version: 7')
+      .replace(/\tnode \{\r\n\t\tname: pve4[\s\S]*?\t\}\r\n/, '');
     expect(back).toBe(text);
   });
 
   it('refuses to add a node whose nodeid is taken, with a hint', async () => {
-    const r = await run('conf', 'edit', file('taken.conf', threeNodes()), '--add-node', 'pve9', '--id', '2', '--link0', '198.18.0.9');
+    const r = await run(
+      'conf',
+      'edit',
+      file('taken.conf', threeNodes()),
+      '--add-node',
+      'pve9',
+      '--id',
+      '2',
+      '--link0',
+      '198.18.0.9',
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/hint: /);
   });
@@ -97,7 +125,15 @@ describe('quorate conf', () => {
   });
 
   it('removes a QDevice again', async () => {
-    const withQ = await run('conf', 'edit', file('q1.conf', threeNodes()), '--qdevice-host', '198.18.0.9', '--algorithm', 'lms');
+    const withQ = await run(
+      'conf',
+      'edit',
+      file('q1.conf', threeNodes()),
+      '--qdevice-host',
+      '198.18.0.9',
+      '--algorithm',
+      'lms',
+    );
     const r = await run('conf', 'edit', file('q2.conf', withQ.stdout), '--no-qdevice');
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain('device');
@@ -111,7 +147,13 @@ describe('quorate quorum', () => {
     expect(r.code).toBe(0);
     const { partitions } = JSON.parse(r.stdout);
     expect(partitions).toHaveLength(2);
-    expect(partitions[0]).toMatchObject({ nodes: ['pve1', 'pve2'], votes: 2, expectedVotes: 3, quorum: 2, quorate: true });
+    expect(partitions[0]).toMatchObject({
+      nodes: ['pve1', 'pve2'],
+      votes: 2,
+      expectedVotes: 3,
+      quorum: 2,
+      quorate: true,
+    });
     expect(partitions[1]).toMatchObject({ nodes: ['pve3'], votes: 1, expectedVotes: 3, quorum: 2, quorate: false });
     expect(typeof partitions[0].reason).toBe('string');
   });
@@ -119,16 +161,30 @@ describe('quorate quorum', () => {
   it('weights a node with quorum_votes 2', async () => {
     const r = await run('quorum', file('q4.conf', threeNodes('', 2)), '--partition', 'pve1,pve2/pve3', '--json');
     const { partitions } = JSON.parse(r.stdout);
-    expect(partitions.map((p: { votes: number; quorate: boolean }) => [p.votes, p.quorate])).toEqual([[2, false], [2, false]]);
+    expect(partitions.map((p: { votes: number; quorate: boolean }) => [p.votes, p.quorate])).toEqual([
+      [2, false],
+      [2, false],
+    ]);
     expect(partitions[0].expectedVotes).toBe(4);
     expect(partitions[0].quorum).toBe(3);
   });
 
   it('grants the QDevice vote only to groups that reach qnetd', async () => {
-    const four = threeNodes().replace('}\r\n\r\nquorum', '\tnode {\r\n\t\tname: pve4\r\n\t\tnodeid: 4\r\n\t\tquorum_votes: 1\r\n\t\tring0_addr: 198.18.0.4\r\n\t}\r\n}\r\n\r\nquorum');
+    const four = threeNodes().replace(
+      '}\r\n\r\nquorum',
+      '\tnode {\r\n\t\tname: pve4\r\n\t\tnodeid: 4\r\n\t\tquorum_votes: 1\r\n\t\tring0_addr: 198.18.0.4\r\n\t}\r\n}\r\n\r\nquorum',
+    );
     const withQ = await run('conf', 'edit', file('q5.conf', four), '--qdevice-host', '198.18.0.9');
     const path = file('q6.conf', withQ.stdout);
-    const r = await run('quorum', path, '--partition', 'pve1,pve2/pve3,pve4', '--qdevice-reachable-from', '2', '--json');
+    const r = await run(
+      'quorum',
+      path,
+      '--partition',
+      'pve1,pve2/pve3,pve4',
+      '--qdevice-reachable-from',
+      '2',
+      '--json',
+    );
     const { partitions } = JSON.parse(r.stdout);
     expect(partitions[0]).toMatchObject({ votes: 2, expectedVotes: 5, quorum: 3, quorate: false });
     expect(partitions[1]).toMatchObject({ votes: 3, expectedVotes: 5, quorum: 3, quorate: true });
@@ -147,7 +203,7 @@ describe('quorate quorum', () => {
     expect(r.stderr).toMatch(/hint: /);
   });
 
-  it('prints the seeds\' failure table', async () => {
+  it("prints the seeds' failure table", async () => {
     const canLose = [];
     for (const n of [2, 3, 4, 5]) {
       const r = await run('quorum', 'table', '--nodes', String(n), '--json');
@@ -161,7 +217,10 @@ describe('quorate quorum', () => {
 
 describe('bin/quorate.js', () => {
   it('runs from the shell with --help', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, '../../../bin/quorate.js'), '--help']);
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      join(__dirname, '../../../bin/quorate.js'),
+      '--help',
+    ]);
     expect(stdout).toContain('quorate conf'.replace('quorate ', ''));
     expect(stdout).toMatch(/quorum table --nodes N/);
   });

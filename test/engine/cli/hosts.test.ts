@@ -22,7 +22,12 @@ let server: TestServer;
 let fingerprint: string;
 
 beforeAll(async () => {
-  server = await startTestServer({ hostKey: hostKey.private, user: 'root', password: PASSWORD, publicKey: userKey.public });
+  server = await startTestServer({
+    hostKey: hostKey.private,
+    user: 'root',
+    password: PASSWORD,
+    publicKey: userKey.public,
+  });
   writeFileSync(join(root, 'host.pub'), hostKey.public);
   fingerprint = execFileSync('ssh-keygen', ['-lf', join(root, 'host.pub')], { encoding: 'utf8' }).split(' ')[1] ?? '';
 });
@@ -53,14 +58,28 @@ describe('quorate hosts', () => {
     expect(Object.keys(t.json())).toEqual(['address', 'fingerprint', 'trusted']);
     expect(server.authAttempts.length).toBe(before);
     const state = await readState(t.home);
-    expect(state.ok && state.value.machines).toMatchObject([{ address: '127.0.0.1', port: server.port, user: 'root', auth: 'password', fingerprint, trusted: false }]);
+    expect(state.ok && state.value.machines).toMatchObject([
+      { address: '127.0.0.1', port: server.port, user: 'root', auth: 'password', fingerprint, trusted: false },
+    ]);
     expect(t.secrets.entries.get(`root@127.0.0.1:${server.port}`)).toBe(PASSWORD);
     expect(readFileSync(join(t.home, 'state.json'), 'utf8')).not.toContain(PASSWORD);
   });
 
   it('refuses to forget a machine that is a node of a cluster, unless forced', async () => {
     const t = setup();
-    expect(await t.run('add', 'root@127.0.0.1', '--port', String(server.port), '--key', userKeyPath, '--trust', fingerprint, '--json')).toBe(0);
+    expect(
+      await t.run(
+        'add',
+        'root@127.0.0.1',
+        '--port',
+        String(server.port),
+        '--key',
+        userKeyPath,
+        '--trust',
+        fingerprint,
+        '--json',
+      ),
+    ).toBe(0);
     await saveCluster({ name: 'lab', provider: 'corosync', nodes: { node1: `127.0.0.1:${server.port}` } }, t.home);
     expect(await t.run('remove', '127.0.0.1', '--json')).toBe(1);
     expect(t.json().error).toMatchObject({ code: 'hosts.in-cluster' });
@@ -99,13 +118,40 @@ describe('quorate hosts', () => {
 
   it('add --trust with a key file logs in at once; list and remove show the fixed shapes', async () => {
     const t = setup();
-    expect(await t.run('add', `root@127.0.0.1`, '--port', String(server.port), '--key', userKeyPath, '--trust', fingerprint, '--json')).toBe(0);
+    expect(
+      await t.run(
+        'add',
+        `root@127.0.0.1`,
+        '--port',
+        String(server.port),
+        '--key',
+        userKeyPath,
+        '--trust',
+        fingerprint,
+        '--json',
+      ),
+    ).toBe(0);
     expect(t.json()).toEqual({ address: '127.0.0.1', fingerprint, trusted: true });
     expect(t.secrets.entries.size).toBe(0);
     expect(await t.run('list', '--json')).toBe(0);
-    expect(t.json()).toEqual({ hosts: [{ address: '127.0.0.1', port: server.port, user: 'root', auth: 'key', keyPath: userKeyPath, fingerprint, trusted: true, addedAt: expect.any(String) }] });
+    expect(t.json()).toEqual({
+      hosts: [
+        {
+          address: '127.0.0.1',
+          port: server.port,
+          user: 'root',
+          auth: 'key',
+          keyPath: userKeyPath,
+          fingerprint,
+          trusted: true,
+          addedAt: expect.any(String),
+        },
+      ],
+    });
     expect(await t.run('list')).toBe(0);
-    expect(t.out.join('')).toMatch(new RegExp(`127\\.0\\.0\\.1:${server.port}\\s+root\\s+key\\s+yes\\s+${fingerprint.replace(/[+/]/g, '\\$&')}`));
+    expect(t.out.join('')).toMatch(
+      new RegExp(`127\\.0\\.0\\.1:${server.port}\\s+root\\s+key\\s+yes\\s+${fingerprint.replace(/[+/]/g, '\\$&')}`),
+    );
     expect(await t.run('remove', '127.0.0.1', '--json')).toBe(0);
     expect(t.json()).toEqual({ removed: [{ address: '127.0.0.1', port: server.port, user: 'root' }] });
     expect(await t.run('remove', '127.0.0.1', '--json')).toBe(1);
@@ -114,9 +160,21 @@ describe('quorate hosts', () => {
 
   it('add --trust with a wrong password stores nothing and says which methods the server accepts', async () => {
     const t = setup('wrong\n');
-    const code = await t.run('add', '127.0.0.1', '--port', String(server.port), '--password-stdin', '--trust', fingerprint, '--json');
+    const code = await t.run(
+      'add',
+      '127.0.0.1',
+      '--port',
+      String(server.port),
+      '--password-stdin',
+      '--trust',
+      fingerprint,
+      '--json',
+    );
     expect(code).toBe(1);
-    expect(t.json().error).toMatchObject({ code: 'ssh.auth-failed', message: expect.stringContaining('server accepts: publickey, password') });
+    expect(t.json().error).toMatchObject({
+      code: 'ssh.auth-failed',
+      message: expect.stringContaining('server accepts: publickey, password'),
+    });
     expect(t.secrets.entries.size).toBe(0);
     expect(existsSync(join(t.home, 'state.json'))).toBe(false);
   });
@@ -129,20 +187,35 @@ describe('quorate hosts', () => {
     process.env.XDG_RUNTIME_DIR = join(root, 'no-runtime-dir');
     const before = server.authAttempts.length;
     try {
-      const code = await runHostsCommand(['add', '127.0.0.1', '--port', String(server.port), '--password-stdin', '--trust', fingerprint, '--json'], t.io,
-        { home: t.home, secrets: keyringSecrets(`quorate-test-${process.pid}`), timeoutMs: 5_000 });
+      const code = await runHostsCommand(
+        ['add', '127.0.0.1', '--port', String(server.port), '--password-stdin', '--trust', fingerprint, '--json'],
+        t.io,
+        { home: t.home, secrets: keyringSecrets(`quorate-test-${process.pid}`), timeoutMs: 5_000 },
+      );
       expect(code).toBe(1);
       expect(t.json().error.code).toBe('store.keyring-unavailable');
       expect(t.errs.join('')).toContain('hint: ');
     } finally {
-      for (const [key, value] of [['DBUS_SESSION_BUS_ADDRESS', saved.bus], ['XDG_RUNTIME_DIR', saved.runtime]] as const) {
-        if (value === undefined) delete process.env[key];
-        else process.env[key] = value;
+      for (const [key, value] of [
+        ['DBUS_SESSION_BUS_ADDRESS', saved.bus],
+        ['XDG_RUNTIME_DIR', saved.runtime],
+      ] as const) {
+        if (value === undefined) {
+          delete process.env[key];
+        } else {
+          process.env[key] = value;
+        }
       }
     }
     expect(server.authAttempts.length).toBe(before);
-    const files = existsSync(t.home) ? readdirSync(t.home, { recursive: true, encoding: 'utf8' }).map((f) => join(t.home, f)).filter((f) => statSync(f).isFile()) : [];
-    for (const f of files) expect(readFileSync(f, 'utf8')).not.toContain(PASSWORD);
+    const files = existsSync(t.home)
+      ? readdirSync(t.home, { recursive: true, encoding: 'utf8' })
+          .map((f) => join(t.home, f))
+          .filter((f) => statSync(f).isFile())
+      : [];
+    for (const f of files) {
+      expect(readFileSync(f, 'utf8')).not.toContain(PASSWORD);
+    }
   });
 
   it('reports an unreachable port as ssh.refused in JSON', async () => {

@@ -7,17 +7,23 @@ import { rng, variant } from './samples/variants';
 
 function parsed(text: string): ConfDocument {
   const r = parseConf(text);
-  if (!r.ok) throw new Error(r.error.message);
+  if (!r.ok) {
+    throw new Error(r.error.message);
+  }
   return r.value;
 }
 
 function firstPair(doc: ConfDocument): ConfPair {
   const find = (nodes: ConfDocument['body']): ConfPair | undefined => {
     for (const n of nodes) {
-      if (n.kind === 'pair') return n;
+      if (n.kind === 'pair') {
+        return n;
+      }
       if (n.kind === 'section') {
         const p = find(n.body);
-        if (p) return p;
+        if (p) {
+          return p;
+        }
       }
     }
     return undefined;
@@ -66,7 +72,9 @@ describe('parseConf reads lines as corosync does', () => {
   ])('refuses %j at line %i column %i', (text, line, column, reason) => {
     const r = parseConf(text);
     expect(r.ok).toBe(false);
-    if (r.ok) return;
+    if (r.ok) {
+      return;
+    }
     expect(r.error).toMatchObject({ code: 'corosync.parse', line, column });
     expect(r.error.reason).toContain(reason);
     expect(r.error.message).toContain(`line ${line}, column ${column}`);
@@ -101,7 +109,9 @@ describe('round trip', () => {
 
   it('prints every corpus file back byte for byte', () => {
     expect(valid.length).toBeGreaterThan(20);
-    for (const t of valid) expect(printConf(parsed(t))).toBe(t);
+    for (const t of valid) {
+      expect(printConf(parsed(t))).toBe(t);
+    }
   });
 
   it('prints 2000 generated variants back byte for byte, and they mean the same to corosync', () => {
@@ -110,13 +120,18 @@ describe('round trip', () => {
     for (let round = 0; round < 60; round++) {
       // String.trim() also strips U+00A0 and a BOM, which corosync does not: leave those samples out here.
       for (const t of valid.filter((x) => !x.includes('\u00a0') && !x.startsWith('\ufeff'))) {
-        if (checked >= 2000) break;
+        if (checked >= 2000) {
+          break;
+        }
         const v = variant(t, r);
         const p = parseConf(v);
         expect(p.ok, v).toBe(true);
-        if (!p.ok) continue;
+        if (!p.ok) {
+          continue;
+        }
         expect(printConf(p.value)).toBe(v);
-        const json = (x: unknown): string => JSON.stringify(x, (_k, y: unknown) => (typeof y === 'bigint' ? y.toString() : y));
+        const json = (x: unknown): string =>
+          JSON.stringify(x, (_k, y: unknown) => (typeof y === 'bigint' ? y.toString() : y));
         expect(JSON.parse(json(readConf(p.value)))).toEqual(JSON.parse(json(readConf(parsed(t)))));
         checked++;
       }

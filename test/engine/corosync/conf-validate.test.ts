@@ -11,17 +11,25 @@ interface Shape {
 
 /** A valid knet cluster file, with extra quorum lines and an optional quorum.device body. */
 function file({ nodes = 3, votes = [], quorum = '', device, clusterName = 'lab' }: Shape): string {
-  const nodeBlocks = Array.from({ length: nodes }, (_, i) => `  node {\n    name: n${i + 1}\n    nodeid: ${i + 1}\n    quorum_votes: ${votes[i] ?? 1}\n    ring0_addr: 198.18.0.${i + 1}\n  }\n`).join('');
+  const nodeBlocks = Array.from(
+    { length: nodes },
+    (_, i) =>
+      `  node {\n    name: n${i + 1}\n    nodeid: ${i + 1}\n    quorum_votes: ${votes[i] ?? 1}\n    ring0_addr: 198.18.0.${i + 1}\n  }\n`,
+  ).join('');
   const dev = device === undefined ? '' : `  device {\n${device}  }\n`;
   return `totem {\n  version: 2\n  cluster_name: ${clusterName}\n  config_version: 1\n  crypto_cipher: none\n  crypto_hash: none\n}\nnodelist {\n${nodeBlocks}}\nquorum {\n  provider: corosync_votequorum\n${quorum}${dev}}\n`;
 }
 
-const net = (algorithm: string, votes?: number): string => `${votes === undefined ? '' : `    votes: ${votes}\n`}    model: net\n    net {\n      host: 198.18.0.250\n      algorithm: ${algorithm}\n    }\n`;
-const codes = (ps: ConfProblem[], severity: ConfProblem['severity'] = 'error'): string[] => ps.filter((p) => p.severity === severity).map((p) => p.code);
+const net = (algorithm: string, votes?: number): string =>
+  `${votes === undefined ? '' : `    votes: ${votes}\n`}    model: net\n    net {\n      host: 198.18.0.250\n      algorithm: ${algorithm}\n    }\n`;
+const codes = (ps: ConfProblem[], severity: ConfProblem['severity'] = 'error'): string[] =>
+  ps.filter((p) => p.severity === severity).map((p) => p.code);
 
 describe('validateConf: quorum rules', () => {
   it('accepts plain 2- to 9-node clusters', () => {
-    for (let n = 2; n <= 9; n++) expect(checkConfText(file({ nodes: n }))).toEqual([]);
+    for (let n = 2; n <= 9; n++) {
+      expect(checkConfText(file({ nodes: n }))).toEqual([]);
+    }
   });
 
   it('refuses two_node with other than 2 nodes, accepts it with 2', () => {
@@ -35,8 +43,12 @@ describe('validateConf: quorum rules', () => {
     expect(checkConfText(file({ nodes: 2, device: net('ffsplit') }))).toEqual([]);
     expect(codes(checkConfText(file({ nodes: 4, device: net('ffsplit', 2) })))).toEqual(['corosync.qdevice-votes']);
     expect(codes(checkConfText(file({ nodes: 4, device: net('ffsplit') })))).toEqual(['corosync.qdevice-votes']);
-    expect(codes(checkConfText(file({ nodes: 4, votes: [2, 1, 1, 1], device: net('ffsplit', 1) })))).toEqual(['corosync.qdevice-ffsplit-votes']);
-    expect(codes(checkConfText(file({ nodes: 3, device: net('ffsplit', 1) })), 'warning')).toEqual(['corosync.qdevice-ffsplit-odd']);
+    expect(codes(checkConfText(file({ nodes: 4, votes: [2, 1, 1, 1], device: net('ffsplit', 1) })))).toEqual([
+      'corosync.qdevice-ffsplit-votes',
+    ]);
+    expect(codes(checkConfText(file({ nodes: 3, device: net('ffsplit', 1) })), 'warning')).toEqual([
+      'corosync.qdevice-ffsplit-odd',
+    ]);
   });
 
   it('lms: the default (node votes − 1) is right, anything else is refused', () => {
@@ -46,23 +58,42 @@ describe('validateConf: quorum rules', () => {
   });
 
   it('refuses what votequorum refuses beside a device (votequorum.c)', () => {
-    expect(codes(checkConfText(file({ nodes: 2, quorum: '  two_node: 1\n', device: net('ffsplit', 1) })))).toEqual(['corosync.qdevice-two-node']);
-    expect(codes(checkConfText(file({ nodes: 4, quorum: '  last_man_standing: 1\n', device: net('ffsplit', 1) })))).toEqual(['corosync.qdevice-lms']);
-    expect(codes(checkConfText(file({ nodes: 4, quorum: '  auto_tie_breaker: 1\n', device: net('ffsplit', 1) })))).toEqual(['corosync.qdevice-atb']);
-    expect(codes(checkConfText(file({ nodes: 4, quorum: '  allow_downscale: 1\n', device: net('ffsplit', 1) })))).toEqual(['corosync.qdevice-downscale']);
-    expect(codes(checkConfText(file({ nodes: 3, quorum: '  expected_votes: 5\n', device: net('lms') })))).toEqual(['corosync.qdevice-votes']);
-    expect(codes(checkConfText(file({ nodes: 3, quorum: '  expected_votes: 4\n', device: net('lms', 3) })))).toContain('corosync.qdevice-votes');
-    expect(codes(checkConfText(file({ nodes: 3, votes: [2, 1, 1], device: net('lms') })))).toEqual(['corosync.qdevice-votes']);
+    expect(codes(checkConfText(file({ nodes: 2, quorum: '  two_node: 1\n', device: net('ffsplit', 1) })))).toEqual([
+      'corosync.qdevice-two-node',
+    ]);
+    expect(
+      codes(checkConfText(file({ nodes: 4, quorum: '  last_man_standing: 1\n', device: net('ffsplit', 1) }))),
+    ).toEqual(['corosync.qdevice-lms']);
+    expect(
+      codes(checkConfText(file({ nodes: 4, quorum: '  auto_tie_breaker: 1\n', device: net('ffsplit', 1) }))),
+    ).toEqual(['corosync.qdevice-atb']);
+    expect(
+      codes(checkConfText(file({ nodes: 4, quorum: '  allow_downscale: 1\n', device: net('ffsplit', 1) }))),
+    ).toEqual(['corosync.qdevice-downscale']);
+    expect(codes(checkConfText(file({ nodes: 3, quorum: '  expected_votes: 5\n', device: net('lms') })))).toEqual([
+      'corosync.qdevice-votes',
+    ]);
+    expect(codes(checkConfText(file({ nodes: 3, quorum: '  expected_votes: 4\n', device: net('lms', 3) })))).toContain(
+      'corosync.qdevice-votes',
+    );
+    expect(codes(checkConfText(file({ nodes: 3, votes: [2, 1, 1], device: net('lms') })))).toEqual([
+      'corosync.qdevice-votes',
+    ]);
   });
 
   it('ignores conflicts while the device has no model (votequorum does not count it) but says the model is missing', () => {
-    const ps = checkConfText(file({ nodes: 2, quorum: '  two_node: 1\n', device: '    net {\n      host: 198.18.0.250\n    }\n' }));
+    const ps = checkConfText(
+      file({ nodes: 2, quorum: '  two_node: 1\n', device: '    net {\n      host: 198.18.0.250\n    }\n' }),
+    );
     expect(codes(ps)).toEqual(['corosync.qdevice-model']);
   });
 
   it('needs a host, a known tie_breaker and cluster_name for model net', () => {
-    expect(codes(checkConfText(file({ nodes: 4, device: '    votes: 1\n    model: net\n' })))).toEqual(['corosync.qdevice-host']);
-    const tb = (v: string): string => `    votes: 1\n    model: net\n    net {\n      host: 198.18.0.250\n      tie_breaker: ${v}\n    }\n`;
+    expect(codes(checkConfText(file({ nodes: 4, device: '    votes: 1\n    model: net\n' })))).toEqual([
+      'corosync.qdevice-host',
+    ]);
+    const tb = (v: string): string =>
+      `    votes: 1\n    model: net\n    net {\n      host: 198.18.0.250\n      tie_breaker: ${v}\n    }\n`;
     expect(codes(checkConfText(file({ nodes: 4, device: tb('highest') })))).toEqual([]);
     expect(codes(checkConfText(file({ nodes: 4, device: tb('3') })))).toEqual([]);
     expect(codes(checkConfText(file({ nodes: 4, device: tb('9') })))).toEqual(['corosync.qdevice-tie-breaker']);
@@ -70,17 +101,27 @@ describe('validateConf: quorum rules', () => {
   });
 
   it('auto_tie_breaker in an odd cluster: ignored without wait_for_all (warning), fatal with last_man_standing', () => {
-    expect(codes(checkConfText(file({ nodes: 3, quorum: '  auto_tie_breaker: 1\n' })), 'warning')).toEqual(['corosync.atb-odd']);
+    expect(codes(checkConfText(file({ nodes: 3, quorum: '  auto_tie_breaker: 1\n' })), 'warning')).toEqual([
+      'corosync.atb-odd',
+    ]);
     expect(checkConfText(file({ nodes: 3, quorum: '  auto_tie_breaker: 1\n  wait_for_all: 1\n' }))).toEqual([]);
-    expect(codes(checkConfText(file({ nodes: 3, quorum: '  auto_tie_breaker: 1\n  last_man_standing: 1\n' })))).toEqual(['corosync.atb-lms-odd']);
-    expect(checkConfText(file({ nodes: 4, quorum: '  auto_tie_breaker: 1\n  auto_tie_breaker_node: 4 2\n' }))).toEqual([]);
+    expect(codes(checkConfText(file({ nodes: 3, quorum: '  auto_tie_breaker: 1\n  last_man_standing: 1\n' })))).toEqual(
+      ['corosync.atb-lms-odd'],
+    );
+    expect(checkConfText(file({ nodes: 4, quorum: '  auto_tie_breaker: 1\n  auto_tie_breaker_node: 4 2\n' }))).toEqual(
+      [],
+    );
   });
 });
 
 describe('validateConf: names and positions', () => {
   it('applies the Proxmox cluster name rule (pve-node format, at most 15 characters)', () => {
-    for (const ok of ['a', 'homelab', 'pve-cluster-01', 'A1b2C3d4E5f6G7h']) expect(checkConfText(file({ clusterName: ok }))).toEqual([]);
-    for (const bad of ['-lab', 'lab-', 'my_lab', 'lab.example', 'sixteen-chars-xx']) expect(codes(checkConfText(file({ clusterName: bad })))).toEqual(['corosync.cluster-name']);
+    for (const ok of ['a', 'homelab', 'pve-cluster-01', 'A1b2C3d4E5f6G7h']) {
+      expect(checkConfText(file({ clusterName: ok }))).toEqual([]);
+    }
+    for (const bad of ['-lab', 'lab-', 'my_lab', 'lab.example', 'sixteen-chars-xx']) {
+      expect(codes(checkConfText(file({ clusterName: bad })))).toEqual(['corosync.cluster-name']);
+    }
   });
 
   it('points at the value: line and column of the offending text', () => {
@@ -93,9 +134,16 @@ describe('validateConf: names and positions', () => {
     expect(p.message).toContain('"n1"');
   });
 
-  it('reports a syntax error as one problem with corosync\'s reason', () => {
+  it("reports a syntax error as one problem with corosync's reason", () => {
     expect(checkConfText('totem {\n  version 2\n}\n')).toEqual([
-      { line: 2, column: 3, severity: 'error', code: 'corosync.parse', message: 'Line is not opening or closing section or key value', hint: expect.any(String) as string },
+      {
+        line: 2,
+        column: 3,
+        severity: 'error',
+        code: 'corosync.parse',
+        message: 'Line is not opening or closing section or key value',
+        hint: expect.any(String) as string,
+      },
     ]);
   });
 
@@ -105,7 +153,11 @@ describe('validateConf: names and positions', () => {
 
   it('a freshly rendered file for 1 to 16 nodes has no problems', () => {
     for (let n = 1; n <= 16; n++) {
-      const nodes = Array.from({ length: n }, (_, i) => ({ name: `pve${i + 1}`, nodeid: i + 1, links: { 0: `198.18.0.${i + 1}` } }));
+      const nodes = Array.from({ length: n }, (_, i) => ({
+        name: `pve${i + 1}`,
+        nodeid: i + 1,
+        links: { 0: `198.18.0.${i + 1}` },
+      }));
       expect(checkConfText(renderNewConf({ clusterName: 'fresh', nodes, twoNode: n === 2 }))).toEqual([]);
     }
   });

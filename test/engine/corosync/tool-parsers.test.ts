@@ -6,7 +6,8 @@ import { parsePvecmNodes, parsePvecmStatus } from '../../../engine/corosync/tool
 import { parseQnetdList, parseQnetdStatus } from '../../../engine/corosync/tool-qnetd';
 import { parseQuorumtoolList, parseQuorumtoolStatus } from '../../../engine/corosync/tool-quorumtool';
 
-const sample = (name: string) => readFileSync(fileURLToPath(new URL(`./tool-samples/${name}/output.txt`, import.meta.url)), 'utf8');
+const sample = (name: string) =>
+  readFileSync(fileURLToPath(new URL(`./tool-samples/${name}/output.txt`, import.meta.url)), 'utf8');
 
 function errorOf(r: { ok: boolean; error?: { code: string; message: string; hint: string } }) {
   expect(r.ok).toBe(false);
@@ -15,7 +16,15 @@ function errorOf(r: { ok: boolean; error?: { code: string; message: string; hint
 
 describe('tool-output parsers on malformed input', () => {
   it('refuses empty output with a hint about stderr', () => {
-    for (const r of [parseQuorumtoolStatus(''), parseQuorumtoolList('\n'), parseCfgtoolStatus(''), parseCfgtoolNodes(' '), parseQnetdStatus(''), parsePvecmStatus(''), parsePvecmNodes('')]) {
+    for (const r of [
+      parseQuorumtoolStatus(''),
+      parseQuorumtoolList('\n'),
+      parseCfgtoolStatus(''),
+      parseCfgtoolNodes(' '),
+      parseQnetdStatus(''),
+      parsePvecmStatus(''),
+      parsePvecmNodes(''),
+    ]) {
       const e = errorOf(r);
       expect(e.code).toBe('corosync.tool-output');
       expect(e.message).toMatch(/empty/);
@@ -30,7 +39,10 @@ describe('tool-output parsers on malformed input', () => {
   });
 
   it('names the line of a broken membership row', () => {
-    const text = sample('quorumtool-s-three-nodes-quorate').replace('         2          1 node2', '         2          x node2');
+    const text = sample('quorumtool-s-three-nodes-quorate').replace(
+      '         2          1 node2',
+      '         2          x node2',
+    );
     const line = text.split('\n').findIndex((l) => l.includes('x node2')) + 1;
     const e = errorOf(parseQuorumtoolStatus(text));
     expect(e.message).toContain(`line ${line}`);
@@ -42,12 +54,22 @@ describe('tool-output parsers on malformed input', () => {
   });
 
   it('refuses a Quorum line that is not a number', () => {
-    const e = errorOf(parseQuorumtoolStatus(sample('quorumtool-s-cut-node-inquorate').replace('Quorum:           2 Activity blocked', 'Quorum:           two')));
+    const e = errorOf(
+      parseQuorumtoolStatus(
+        sample('quorumtool-s-cut-node-inquorate').replace(
+          'Quorum:           2 Activity blocked',
+          'Quorum:           two',
+        ),
+      ),
+    );
     expect(e.message).toMatch(/Quorum should be a number/);
   });
 
   it('refuses a member node id above 32 bits', () => {
-    const text = sample('quorumtool-l-three-nodes').replace('         3          1 node3', '0x100000000          1 node3');
+    const text = sample('quorumtool-l-three-nodes').replace(
+      '         3          1 node3',
+      '0x100000000          1 node3',
+    );
     expect(errorOf(parseQuorumtoolList(text)).message).toMatch(/node id/);
   });
 
@@ -75,11 +97,15 @@ describe('tool-output parsers on malformed input', () => {
   });
 
   it('refuses a cfgtool link number outside 0..7', () => {
-    expect(errorOf(parseCfgtoolStatus(sample('cfgtool-s-three-nodes').replace('LINK ID 0', 'LINK ID 9'))).message).toMatch(/0\.\.7/);
+    expect(
+      errorOf(parseCfgtoolStatus(sample('cfgtool-s-three-nodes').replace('LINK ID 0', 'LINK ID 9'))).message,
+    ).toMatch(/0\.\.7/);
   });
 
   it('refuses an unknown line in qnetd-tool -l', () => {
-    expect(errorOf(parseQnetdList(sample('qnetd-tool-l').replace('Vote:', 'Mood:'))).message).toMatch(/unexpected client line/);
+    expect(errorOf(parseQnetdList(sample('qnetd-tool-l').replace('Vote:', 'Mood:'))).message).toMatch(
+      /unexpected client line/,
+    );
   });
 
   it('reads an empty qnetd-tool -l as no clusters', () => {

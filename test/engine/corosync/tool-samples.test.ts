@@ -21,27 +21,46 @@ function parserFor(command: string): ((text: string) => Result<unknown>) | undef
   const flags = args.join(' ');
   switch (tool) {
     case 'corosync-quorumtool':
-      if (/(^|\s)-\w*s/.test(flags)) return (t) => parseQuorumtoolStatus(t, command);
-      if (/(^|\s)-\w*l/.test(flags)) return (t) => parseQuorumtoolList(t, command);
+      if (/(^|\s)-\w*s/.test(flags)) {
+        return (t) => parseQuorumtoolStatus(t, command);
+      }
+      if (/(^|\s)-\w*l/.test(flags)) {
+        return (t) => parseQuorumtoolList(t, command);
+      }
       return undefined;
     case 'corosync-cfgtool':
-      if (/(^|\s)-s\b/.test(flags)) return (t) => parseCfgtoolStatus(t, command);
-      if (/(^|\s)-n\b/.test(flags)) return (t) => parseCfgtoolNodes(t, command);
+      if (/(^|\s)-s\b/.test(flags)) {
+        return (t) => parseCfgtoolStatus(t, command);
+      }
+      if (/(^|\s)-n\b/.test(flags)) {
+        return (t) => parseCfgtoolNodes(t, command);
+      }
       return undefined;
     case 'corosync-qnetd-tool':
-      if (/(^|\s)-l\b/.test(flags)) return (t) => parseQnetdList(t, command);
-      if (/(^|\s)-s\b/.test(flags)) return (t) => parseQnetdStatus(t, command);
+      if (/(^|\s)-l\b/.test(flags)) {
+        return (t) => parseQnetdList(t, command);
+      }
+      if (/(^|\s)-s\b/.test(flags)) {
+        return (t) => parseQnetdStatus(t, command);
+      }
       return undefined;
     case 'pvecm':
-      if (args[0] === 'status') return parsePvecmStatus;
-      if (args[0] === 'nodes') return parsePvecmNodes;
+      if (args[0] === 'status') {
+        return parsePvecmStatus;
+      }
+      if (args[0] === 'nodes') {
+        return parsePvecmNodes;
+      }
       return undefined;
     default:
       return undefined;
   }
 }
 
-const cases = readdirSync(DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const cases = readdirSync(DIR, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
 
 describe('tool-output samples', () => {
   it('has samples', () => {
@@ -57,16 +76,25 @@ describe('tool-output samples', () => {
       // A new sample: QUORATE_NEW_SAMPLES=1 writes the parser's answer for a human to review.
       if (!existsSync(`${DIR}${name}/expected.json`) && process.env.QUORATE_NEW_SAMPLES === '1') {
         const r = (parse as (t: string) => Result<unknown>)(output);
-        writeFileSync(`${DIR}${name}/expected.json`, `${JSON.stringify(r.ok ? r : { ok: false, code: r.error.code, message: r.error.message }, null, 2)}\n`);
+        writeFileSync(
+          `${DIR}${name}/expected.json`,
+          `${JSON.stringify(r.ok ? r : { ok: false, code: r.error.code, message: r.error.message }, null, 2)}\n`,
+        );
       }
-      const expected = JSON.parse(readFileSync(`${DIR}${name}/expected.json`, 'utf8')) as { ok: boolean; value?: unknown; code?: string };
+      const expected = JSON.parse(readFileSync(`${DIR}${name}/expected.json`, 'utf8')) as {
+        ok: boolean;
+        value?: unknown;
+        code?: string;
+      };
       const result = (parse as (t: string) => Result<unknown>)(output);
       if (expected.ok) {
         expect(result.ok ? 'ok' : result.error.message).toBe('ok');
         expect(JSON.parse(JSON.stringify(result.ok ? result.value : null))).toEqual(expected.value);
       } else {
         expect(result.ok).toBe(false);
-        if (!result.ok) expect(result.error.code).toBe(expected.code);
+        if (!result.ok) {
+          expect(result.error.code).toBe(expected.code);
+        }
       }
     });
   }

@@ -29,11 +29,16 @@ const endpoint: ApiEndpoint = {
 
 beforeAll(async () => {
   mkdirSync(join(root, 'assets'));
-  writeFileSync(join(root, 'index.html'), '<!doctype html><title>Quorate</title><script type="module" src="/assets/app.js"></script>');
+  writeFileSync(
+    join(root, 'index.html'),
+    '<!doctype html><title>Quorate</title><script type="module" src="/assets/app.js"></script>',
+  );
   writeFileSync(join(root, 'assets', 'app.js'), 'console.log(1)');
   writeFileSync(join(tmpdir(), 'quorate-host-outside.txt'), 'secret');
   const started = await startBrowserHost({ rendererDir: root, endpoint });
-  if (!started.ok) throw new Error(started.error.message);
+  if (!started.ok) {
+    throw new Error(started.error.message);
+  }
   host = started.value;
 });
 
@@ -43,7 +48,10 @@ afterAll(async () => {
   rmSync(join(tmpdir(), 'quorate-host-outside.txt'), { force: true });
 });
 
-function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: host.port, path, headers }, (res) => {
       let body = '';
@@ -104,7 +112,11 @@ describe('browser host', () => {
   });
 
   it('never serves files outside the renderer folder', async () => {
-    for (const path of ['/../quorate-host-outside.txt', '/%2e%2e/quorate-host-outside.txt', '/assets/..%2f..%2fquorate-host-outside.txt']) {
+    for (const path of [
+      '/../quorate-host-outside.txt',
+      '/%2e%2e/quorate-host-outside.txt',
+      '/assets/..%2f..%2fquorate-host-outside.txt',
+    ]) {
       const res = await get(path);
       expect(res.body).not.toContain('secret');
     }

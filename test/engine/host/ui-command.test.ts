@@ -13,7 +13,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let disposed = 0;
 const endpoint: ApiEndpoint = {
-  validators: { ping: () => ok(null) }, handlers: { ping: async () => ok('pong') }, events: [], subscribe: () => () => {},
+  validators: { ping: () => ok(null) },
+  handlers: { ping: async () => ok('pong') },
+  events: [],
+  subscribe: () => () => {},
   dispose: async () => void disposed++,
 };
 
@@ -28,8 +31,15 @@ describe('quorate ui', () => {
     const io = capture();
     const controller = new AbortController();
     let opened: string | undefined;
-    const running = runUiCommand([], io, { signal: controller.signal, rendererDir: dir, endpoint, open: async (u) => ((opened = u), true) });
-    while (io.out.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const running = runUiCommand([], io, {
+      signal: controller.signal,
+      rendererDir: dir,
+      endpoint,
+      open: async (u) => ((opened = u), true),
+    });
+    while (io.out.length === 0) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const url = io.out[0]!.trimEnd();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+$/);
     expect(io.out[0]!.endsWith('\n')).toBe(true);
@@ -46,8 +56,15 @@ describe('quorate ui', () => {
     const io = capture();
     const controller = new AbortController();
     let opened = false;
-    const running = runUiCommand(['--no-open', '--port', '0'], io, { signal: controller.signal, rendererDir: dir, endpoint, open: async () => (opened = true) });
-    while (io.out.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const running = runUiCommand(['--no-open', '--port', '0'], io, {
+      signal: controller.signal,
+      rendererDir: dir,
+      endpoint,
+      open: async () => (opened = true),
+    });
+    while (io.out.length === 0) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     controller.abort();
     expect(await running).toBe(0);
     expect(opened).toBe(false);

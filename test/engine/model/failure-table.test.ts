@@ -2,15 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { failureTable } from '../../../engine/model';
 
 describe('failureTable', () => {
-  it.each([[1, 0], [2, 0], [3, 1], [4, 1], [5, 2], [6, 2], [7, 3], [8, 3]])('%i nodes without QDevice can lose %i (the Proxmox table)', (nodes, canLose) => {
+  it.each([
+    [1, 0],
+    [2, 0],
+    [3, 1],
+    [4, 1],
+    [5, 2],
+    [6, 2],
+    [7, 3],
+    [8, 3],
+  ])('%i nodes without QDevice can lose %i (the Proxmox table)', (nodes, canLose) => {
     expect(failureTable(nodes).canLose).toBe(canLose);
   });
 
   it.each([
     // even: ffsplit, 1 vote — survivors holding half the nodes keep quorum with the QDevice vote
-    [2, 1], [4, 2], [6, 3],
+    [2, 1],
+    [4, 2],
+    [6, 3],
     // odd: lms with N−1 votes — one survivor that reaches qnetd is enough
-    [3, 2], [5, 4],
+    [3, 2],
+    [5, 4],
   ])('%i nodes with a QDevice can lose %i', (nodes, canLose) => {
     expect(failureTable(nodes, { qdevice: true }).canLose).toBe(canLose);
   });

@@ -15,7 +15,14 @@ export function cluster(votes: number[] | number, extra: Partial<VotequorumConfi
 }
 
 export function qdevice(algorithm: 'ffsplit' | 'lms', extra: Partial<QdeviceConfig> = {}): QdeviceConfig {
-  return { model: 'net', host: '198.18.0.9', algorithm, tieBreaker: 'lowest', ...(algorithm === 'ffsplit' ? { votes: 1 } : {}), ...extra };
+  return {
+    model: 'net',
+    host: '198.18.0.9',
+    algorithm,
+    tieBreaker: 'lowest',
+    ...(algorithm === 'ffsplit' ? { votes: 1 } : {}),
+    ...extra,
+  };
 }
 
 export const names = (...ids: number[]): string[] => ids.map((i) => `pve${i}`);

@@ -6,13 +6,22 @@
  * votes, quorum). Hosts 1..5 run corosync; host 6 runs corosync-qnetd for the QDevice scenario.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluatePartitions, nodeId, type PartitionInput, type PartitionVerdict, type QdeviceConfig, type VotequorumConfig } from '../../../engine/model';
+import {
+  evaluatePartitions,
+  nodeId,
+  type PartitionInput,
+  type PartitionVerdict,
+  type QdeviceConfig,
+  type VotequorumConfig,
+} from '../../../engine/model';
 import { parseQuorumtoolStatus } from '../../../engine/corosync/tool-quorumtool';
 import { startCorosync } from '../../lab/corosync';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
 
 const support = labSupport();
-if (!support.ok) console.log(`votequorum-real.lab: skipped — ${support.reason}`);
+if (!support.ok) {
+  console.log(`votequorum-real.lab: skipped — ${support.reason}`);
+}
 
 const CLUSTER_HOSTS = 5;
 const QNETD_HOST = 6;
@@ -34,16 +43,29 @@ interface QuorumToolView {
 /** The fields this test compares, through the product's own `corosync-quorumtool -s` parser. */
 function parseQuorumTool(text: string): QuorumToolView | undefined {
   const parsed = parseQuorumtoolStatus(text);
-  if (!parsed.ok || !parsed.value.votequorum) return undefined;
+  if (!parsed.ok || !parsed.value.votequorum) {
+    return undefined;
+  }
   const { nodes, quorate, votequorum: vq } = parsed.value;
-  return { nodes, quorate, expectedVotes: vq.expectedVotes, totalVotes: vq.totalVotes, quorum: vq.quorum, flags: vq.flags.join(' ') };
+  return {
+    nodes,
+    quorate,
+    expectedVotes: vq.expectedVotes,
+    totalVotes: vq.totalVotes,
+    quorum: vq.quorum,
+    flags: vq.flags.join(' '),
+  };
 }
 
 const name = (i: number): string => `node${i}`;
 
 function config(count: number, extra: Partial<VotequorumConfig> = {}, votes: number[] = []): VotequorumConfig {
   return {
-    nodes: Array.from({ length: count }, (_, i) => ({ name: name(i + 1), nodeid: nodeId(i + 1), votes: votes[i] ?? 1 })),
+    nodes: Array.from({ length: count }, (_, i) => ({
+      name: name(i + 1),
+      nodeid: nodeId(i + 1),
+      votes: votes[i] ?? 1,
+    })),
     twoNode: false,
     lastManStanding: false,
     lastManStandingWindowMs: 10_000,
@@ -56,10 +78,18 @@ function config(count: number, extra: Partial<VotequorumConfig> = {}, votes: num
 /** corosync.conf for a model config, written by hand (knet, crypto off). */
 function confText(lab: Lab, cfg: VotequorumConfig): string {
   const q: string[] = ['  provider: corosync_votequorum'];
-  if (cfg.twoNode) q.push('  two_node: 1');
-  if (cfg.waitForAll !== undefined) q.push(`  wait_for_all: ${cfg.waitForAll ? 1 : 0}`);
-  if (cfg.expectedVotes !== undefined) q.push(`  expected_votes: ${cfg.expectedVotes}`);
-  if (cfg.lastManStanding) q.push('  last_man_standing: 1', `  last_man_standing_window: ${cfg.lastManStandingWindowMs}`);
+  if (cfg.twoNode) {
+    q.push('  two_node: 1');
+  }
+  if (cfg.waitForAll !== undefined) {
+    q.push(`  wait_for_all: ${cfg.waitForAll ? 1 : 0}`);
+  }
+  if (cfg.expectedVotes !== undefined) {
+    q.push(`  expected_votes: ${cfg.expectedVotes}`);
+  }
+  if (cfg.lastManStanding) {
+    q.push('  last_man_standing: 1', `  last_man_standing_window: ${cfg.lastManStandingWindowMs}`);
+  }
   if (cfg.autoTieBreaker) {
     q.push('  auto_tie_breaker: 1');
     const atb = cfg.autoTieBreakerNode;
@@ -67,20 +97,57 @@ function confText(lab: Lab, cfg: VotequorumConfig): string {
   }
   if (cfg.qdevice) {
     const d = cfg.qdevice;
-    q.push('  device {', '    model: net', `    timeout: ${QDEVICE_TIMEOUT_MS}`, `    sync_timeout: ${QDEVICE_SYNC_TIMEOUT_MS}`);
-    if (d.votes !== undefined) q.push(`    votes: ${d.votes}`);
-    q.push('    net {', `      host: ${d.host}`, `      algorithm: ${d.algorithm}`, `      tie_breaker: ${d.tieBreaker}`, '      tls: off', '    }', '  }');
+    q.push(
+      '  device {',
+      '    model: net',
+      `    timeout: ${QDEVICE_TIMEOUT_MS}`,
+      `    sync_timeout: ${QDEVICE_SYNC_TIMEOUT_MS}`,
+    );
+    if (d.votes !== undefined) {
+      q.push(`    votes: ${d.votes}`);
+    }
+    q.push(
+      '    net {',
+      `      host: ${d.host}`,
+      `      algorithm: ${d.algorithm}`,
+      `      tie_breaker: ${d.tieBreaker}`,
+      '      tls: off',
+      '    }',
+      '  }',
+    );
   }
-  const nodes = cfg.nodes.map((n) => [
-    '  node {', `    name: ${n.name}`, `    nodeid: ${n.nodeid}`, `    quorum_votes: ${n.votes}`,
-    `    ring0_addr: ${lab.host(n.nodeid).address}`, '  }',
-  ].join('\n'));
+  const nodes = cfg.nodes.map((n) =>
+    [
+      '  node {',
+      `    name: ${n.name}`,
+      `    nodeid: ${n.nodeid}`,
+      `    quorum_votes: ${n.votes}`,
+      `    ring0_addr: ${lab.host(n.nodeid).address}`,
+      '  }',
+    ].join('\n'),
+  );
   return [
-    'totem {', '  version: 2', '  cluster_name: qmlab', '  transport: knet', '  crypto_cipher: none', '  crypto_hash: none',
-    `  token: ${TOKEN_MS}`, '  token_coefficient: 0', '}',
-    'logging {', '  to_stderr: yes', '  to_syslog: no', '  timestamp: on', '}',
-    'quorum {', ...q, '}',
-    'nodelist {', ...nodes, '}', '',
+    'totem {',
+    '  version: 2',
+    '  cluster_name: qmlab',
+    '  transport: knet',
+    '  crypto_cipher: none',
+    '  crypto_hash: none',
+    `  token: ${TOKEN_MS}`,
+    '  token_coefficient: 0',
+    '}',
+    'logging {',
+    '  to_stderr: yes',
+    '  to_syslog: no',
+    '  timestamp: on',
+    '}',
+    'quorum {',
+    ...q,
+    '}',
+    'nodelist {',
+    ...nodes,
+    '}',
+    '',
   ].join('\n');
 }
 
@@ -97,17 +164,24 @@ class Cluster {
   /** Write corosync.conf on the given hosts and start corosync there (stopping anything running first). */
   async start(cfg: VotequorumConfig, hosts: number[]): Promise<void> {
     await this.stop();
-    for (const [h, pid] of await startCorosync(this.lab, hosts, confText(this.lab, cfg))) this.corosync.set(h, pid);
+    for (const [h, pid] of await startCorosync(this.lab, hosts, confText(this.lab, cfg))) {
+      this.corosync.set(h, pid);
+    }
   }
 
   async startQdevice(hosts: number[]): Promise<void> {
     if (this.qnetd === undefined) {
       await this.lab.exec(QNETD_HOST, 'mkdir -p /run/corosync-qnetd', { timeoutMs: 5000 });
-      this.qnetd = await this.lab.spawnDaemon(QNETD_HOST, ['corosync-qnetd', '-f', '-s', 'off'], { logFile: '/var/log/qnetd-lab.log' });
+      this.qnetd = await this.lab.spawnDaemon(QNETD_HOST, ['corosync-qnetd', '-f', '-s', 'off'], {
+        logFile: '/var/log/qnetd-lab.log',
+      });
     }
     for (const h of hosts) {
       await this.lab.exec(h, 'mkdir -p /run/corosync-qdevice', { timeoutMs: 5000 });
-      this.qdevices.set(h, await this.lab.spawnDaemon(h, ['corosync-qdevice', '-f'], { logFile: '/var/log/qdevice-lab.log' }));
+      this.qdevices.set(
+        h,
+        await this.lab.spawnDaemon(h, ['corosync-qdevice', '-f'], { logFile: '/var/log/qdevice-lab.log' }),
+      );
     }
   }
 
@@ -120,7 +194,9 @@ class Cluster {
   }
 
   async stopQnetd(): Promise<void> {
-    if (this.qnetd !== undefined) await this.lab.killDaemon(this.qnetd).catch(() => undefined);
+    if (this.qnetd !== undefined) {
+      await this.lab.killDaemon(this.qnetd).catch(() => undefined);
+    }
     this.qnetd = undefined;
   }
 
@@ -133,24 +209,33 @@ class Cluster {
     for (const [g, group] of groups.entries()) {
       for (const h of group) {
         const blocked = all.filter((x) => !group.includes(x)).map((x) => this.lab.host(x).address);
-        if (reachesQnetd[g] === false) blocked.push(this.lab.host(QNETD_HOST).address);
-        if (blocked.length === 0) continue;
+        if (reachesQnetd[g] === false) {
+          blocked.push(this.lab.host(QNETD_HOST).address);
+        }
+        if (blocked.length === 0) {
+          continue;
+        }
         const set = blocked.join(', ');
         const rules = [
           'table inet quorate_split {',
           `  chain in { type filter hook input priority 0; ip saddr { ${set} } drop; }`,
           `  chain out { type filter hook output priority 0; ip daddr { ${set} } drop; }`,
-          '}', '',
+          '}',
+          '',
         ].join('\n');
         const r = await this.lab.exec(h, 'nft -f -', { stdin: rules, timeoutMs: 10_000 });
-        if (r.exitCode !== 0) throw new Error(`node${h}: nft failed: ${r.stderr}`);
+        if (r.exitCode !== 0) {
+          throw new Error(`node${h}: nft failed: ${r.stderr}`);
+        }
         this.splitHosts.add(h);
       }
     }
   }
 
   async unsplit(): Promise<void> {
-    for (const h of this.splitHosts) await this.lab.exec(h, 'nft delete table inet quorate_split 2>/dev/null; true', { timeoutMs: 10_000 });
+    for (const h of this.splitHosts) {
+      await this.lab.exec(h, 'nft delete table inet quorate_split 2>/dev/null; true', { timeoutMs: 10_000 });
+    }
     this.splitHosts.clear();
   }
 
@@ -163,7 +248,10 @@ class Cluster {
    * Poll every host until each sees `sizes[h]` members and its figures have not changed for
    * `stableMs`; returns the settled views. Never compares with the model while waiting.
    */
-  async settle(sizes: Map<number, number>, opts: { stableMs: number; deadlineMs: number }): Promise<Map<number, QuorumToolView>> {
+  async settle(
+    sizes: Map<number, number>,
+    opts: { stableMs: number; deadlineMs: number },
+  ): Promise<Map<number, QuorumToolView>> {
     const until = Date.now() + opts.deadlineMs;
     let last = new Map<number, string>();
     let since = Date.now();
@@ -174,15 +262,25 @@ class Cluster {
       const polled = await Promise.all([...sizes].map(async ([h, size]) => [h, size, await this.view(h)] as const));
       for (const [h, size, v] of polled) {
         now.set(h, JSON.stringify(v ?? null));
-        if (v) views.set(h, v);
-        if (!v || v.nodes !== size) membershipDone = false;
+        if (v) {
+          views.set(h, v);
+        }
+        if (!v || v.nodes !== size) {
+          membershipDone = false;
+        }
       }
       const same = [...now].every(([h, s]) => last.get(h) === s);
-      if (!membershipDone || !same) since = Date.now();
+      if (!membershipDone || !same) {
+        since = Date.now();
+      }
       last = now;
-      if (membershipDone && Date.now() - since >= opts.stableMs) return views;
+      if (membershipDone && Date.now() - since >= opts.stableMs) {
+        return views;
+      }
       if (Date.now() > until) {
-        throw new Error(`corosync did not settle within ${opts.deadlineMs} ms: ${JSON.stringify(Object.fromEntries(now))}`);
+        throw new Error(
+          `corosync did not settle within ${opts.deadlineMs} ms: ${JSON.stringify(Object.fromEntries(now))}`,
+        );
       }
       await sleep(300);
     }
@@ -213,7 +311,9 @@ async function check(cluster: Cluster, s: Scenario): Promise<string> {
     await cluster.settle(before, { stableMs: 5000, deadlineMs: 60_000 });
   }
   const groups = s.groups ?? [started];
-  if (s.groups) await cluster.split(groups, s.reachesQnetd);
+  if (s.groups) {
+    await cluster.split(groups, s.reachesQnetd);
+  }
   const sizes = new Map(groups.flatMap((g) => g.map((h) => [h, g.length] as const)));
   const stableMs = s.stableMs ?? (s.qdevice ? 12_000 : 2500);
   const views = await cluster.settle(sizes, { stableMs, deadlineMs: stableMs + 60_000 });
@@ -231,9 +331,16 @@ async function check(cluster: Cluster, s: Scenario): Promise<string> {
     for (const h of g) {
       const v = views.get(h)!;
       const real = { quorate: v.quorate, votes: v.totalVotes, expectedVotes: v.expectedVotes, quorum: v.quorum };
-      const model = { quorate: want.quorate, votes: want.votes, expectedVotes: want.expectedVotes, quorum: want.quorum };
+      const model = {
+        quorate: want.quorate,
+        votes: want.votes,
+        expectedVotes: want.expectedVotes,
+        quorum: want.quorum,
+      };
       lines.push(`  node${h} [${g.join(',')}] real ${JSON.stringify(real)} flags "${v.flags}" | model: ${want.reason}`);
-      if (JSON.stringify(real) !== JSON.stringify(model)) mismatches.push(`node${h}: real ${JSON.stringify(real)} ≠ model ${JSON.stringify(model)}`);
+      if (JSON.stringify(real) !== JSON.stringify(model)) {
+        mismatches.push(`node${h}: real ${JSON.stringify(real)} ≠ model ${JSON.stringify(model)}`);
+      }
     }
   });
   const summary = lines.join('\n');
@@ -268,7 +375,13 @@ describe.skipIf(!support.ok)('votequorum model against real corosync', () => {
   });
 
   it('4 nodes: a 2/2 split leaves nobody quorate; losing one node keeps the three quorate', async () => {
-    await check(cluster, { cfg: config(4), groups: [[1, 2], [3, 4]] });
+    await check(cluster, {
+      cfg: config(4),
+      groups: [
+        [1, 2],
+        [3, 4],
+      ],
+    });
     await check(cluster, { cfg: config(4), groups: [[1, 2, 3], [4]] });
   });
 
@@ -279,15 +392,45 @@ describe.skipIf(!support.ok)('votequorum model against real corosync', () => {
   });
 
   it('5 nodes, node1 with 2 votes: 3 votes against 3 votes is quorate nowhere; 4 against 2 is', async () => {
-    await check(cluster, { cfg: config(5, {}, [2]), groups: [[1, 2], [3, 4, 5]] });
-    await check(cluster, { cfg: config(5, {}, [2]), groups: [[1, 2, 3], [4, 5]] });
+    await check(cluster, {
+      cfg: config(5, {}, [2]),
+      groups: [
+        [1, 2],
+        [3, 4, 5],
+      ],
+    });
+    await check(cluster, {
+      cfg: config(5, {}, [2]),
+      groups: [
+        [1, 2, 3],
+        [4, 5],
+      ],
+    });
   });
 
   it('4 nodes with auto_tie_breaker: on a 2/2 split the half with the lowest / highest / first listed node id keeps quorum', async () => {
-    await check(cluster, { cfg: config(4, { autoTieBreaker: true }), groups: [[1, 2], [3, 4]] });
-    await check(cluster, { cfg: config(4, { autoTieBreaker: true, autoTieBreakerNode: 'highest' }), groups: [[1, 2], [3, 4]] });
+    await check(cluster, {
+      cfg: config(4, { autoTieBreaker: true }),
+      groups: [
+        [1, 2],
+        [3, 4],
+      ],
+    });
+    await check(cluster, {
+      cfg: config(4, { autoTieBreaker: true, autoTieBreakerNode: 'highest' }),
+      groups: [
+        [1, 2],
+        [3, 4],
+      ],
+    });
     // A list: the first listed node that was a member decides, whatever its id.
-    await check(cluster, { cfg: config(4, { autoTieBreaker: true, autoTieBreakerNode: [nodeId(3), nodeId(1)] }), groups: [[1, 2], [3, 4]] });
+    await check(cluster, {
+      cfg: config(4, { autoTieBreaker: true, autoTieBreakerNode: [nodeId(3), nodeId(1)] }),
+      groups: [
+        [1, 2],
+        [3, 4],
+      ],
+    });
   });
 
   it('wait_for_all: 2 of 3 nodes started after a cold start are not quorate', async () => {
@@ -295,20 +438,58 @@ describe.skipIf(!support.ok)('votequorum model against real corosync', () => {
   });
 
   it('last_man_standing: 3 of 5 survivors shrink expected votes to 3 after the window', async () => {
-    await check(cluster, { cfg: config(5, { lastManStanding: true, lastManStandingWindowMs: 3000 }), groups: [[1, 2], [3, 4, 5]], stableMs: 6000 });
+    await check(cluster, {
+      cfg: config(5, { lastManStanding: true, lastManStandingWindowMs: 3000 }),
+      groups: [
+        [1, 2],
+        [3, 4, 5],
+      ],
+      stableMs: 6000,
+    });
   });
 
   it('QDevice ffsplit: on a 2/2 split the half with the lowest node id gets the vote; a half cut from qnetd never does', async () => {
-    const qdevice: QdeviceConfig = { model: 'net', votes: 1, host: lab!.host(QNETD_HOST).address, algorithm: 'ffsplit', tieBreaker: 'lowest' };
-    await check(cluster, { cfg: config(4, { qdevice }), groups: [[1, 2], [3, 4]], qdevice: true });
-    await check(cluster, { cfg: config(4, { qdevice }), groups: [[1, 2], [3, 4]], reachesQnetd: [false, true], qdevice: true });
+    const qdevice: QdeviceConfig = {
+      model: 'net',
+      votes: 1,
+      host: lab!.host(QNETD_HOST).address,
+      algorithm: 'ffsplit',
+      tieBreaker: 'lowest',
+    };
+    await check(cluster, {
+      cfg: config(4, { qdevice }),
+      groups: [
+        [1, 2],
+        [3, 4],
+      ],
+      qdevice: true,
+    });
+    await check(cluster, {
+      cfg: config(4, { qdevice }),
+      groups: [
+        [1, 2],
+        [3, 4],
+      ],
+      reachesQnetd: [false, true],
+      qdevice: true,
+    });
     // Explicit device votes are not in the configured expected votes: a cold start with 2 of 4
     // nodes has expected 4 (not 5), and 2 + the QDevice vote reach quorum 3.
     await check(cluster, { cfg: config(4, { qdevice }), started: [1, 2], qdevice: true });
   });
 
   it('QDevice lms on 3 nodes: default N−1 = 2 votes, and a lone node that still reaches qnetd stays quorate', async () => {
-    const qdevice: QdeviceConfig = { model: 'net', host: lab!.host(QNETD_HOST).address, algorithm: 'lms', tieBreaker: 'lowest' };
-    await check(cluster, { cfg: config(3, { qdevice }), groups: [[1], [2], [3]], reachesQnetd: [false, true, false], qdevice: true });
+    const qdevice: QdeviceConfig = {
+      model: 'net',
+      host: lab!.host(QNETD_HOST).address,
+      algorithm: 'lms',
+      tieBreaker: 'lowest',
+    };
+    await check(cluster, {
+      cfg: config(3, { qdevice }),
+      groups: [[1], [2], [3]],
+      reachesQnetd: [false, true, false],
+      qdevice: true,
+    });
   });
 });

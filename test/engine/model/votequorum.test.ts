@@ -16,7 +16,16 @@ describe('expectedVotes', () => {
 });
 
 describe('quorumFor', () => {
-  it.each([[1, 1], [2, 2], [3, 2], [4, 3], [5, 3], [6, 4], [7, 4], [8, 5]])('expected %i → quorum %i', (expected, want) => {
+  it.each([
+    [1, 1],
+    [2, 2],
+    [3, 2],
+    [4, 3],
+    [5, 3],
+    [6, 4],
+    [7, 4],
+    [8, 5],
+  ])('expected %i → quorum %i', (expected, want) => {
     expect(quorumFor(expected)).toBe(want);
   });
 
@@ -62,12 +71,36 @@ describe('waitForAll', () => {
 
 describe('effectiveVotequorum', () => {
   it.each([
-    ['two_node with a QDevice', cluster(2, { twoNode: true, qdevice: qdevice('ffsplit') }), /two_node and a quorum device/],
-    ['a QDevice with last_man_standing', cluster(4, { lastManStanding: true, qdevice: qdevice('ffsplit') }), /last_man_standing/],
-    ['a QDevice with auto_tie_breaker', cluster(4, { autoTieBreaker: true, qdevice: qdevice('ffsplit') }), /auto_tie_breaker/],
-    ['expected_votes with a QDevice of default votes', cluster(3, { expectedVotes: 5, qdevice: qdevice('lms') }), /device.votes must be set/],
-    ['uneven node votes with a QDevice of default votes', cluster([2, 1, 1], { qdevice: qdevice('lms') }), /not every node has 1 vote/],
-    ['ATB + LMS on an odd vote count without wait_for_all', cluster(3, { autoTieBreaker: true, lastManStanding: true }), /odd number of votes/],
+    [
+      'two_node with a QDevice',
+      cluster(2, { twoNode: true, qdevice: qdevice('ffsplit') }),
+      /two_node and a quorum device/,
+    ],
+    [
+      'a QDevice with last_man_standing',
+      cluster(4, { lastManStanding: true, qdevice: qdevice('ffsplit') }),
+      /last_man_standing/,
+    ],
+    [
+      'a QDevice with auto_tie_breaker',
+      cluster(4, { autoTieBreaker: true, qdevice: qdevice('ffsplit') }),
+      /auto_tie_breaker/,
+    ],
+    [
+      'expected_votes with a QDevice of default votes',
+      cluster(3, { expectedVotes: 5, qdevice: qdevice('lms') }),
+      /device.votes must be set/,
+    ],
+    [
+      'uneven node votes with a QDevice of default votes',
+      cluster([2, 1, 1], { qdevice: qdevice('lms') }),
+      /not every node has 1 vote/,
+    ],
+    [
+      'ATB + LMS on an odd vote count without wait_for_all',
+      cluster(3, { autoTieBreaker: true, lastManStanding: true }),
+      /odd number of votes/,
+    ],
   ])('refuses to start with %s', (_name, cfg, why) => {
     expect(effectiveVotequorum(cfg).fatal).toMatch(why);
   });
@@ -92,7 +125,9 @@ describe('effectiveVotequorum', () => {
   });
 
   it('says the QDevice never votes with ffsplit and no explicit votes: 1', () => {
-    expect(effectiveVotequorum(cluster(4, { qdevice: qdevice('ffsplit', { votes: undefined }) })).qdeviceProblem).toMatch(/votes set to 1/);
+    expect(
+      effectiveVotequorum(cluster(4, { qdevice: qdevice('ffsplit', { votes: undefined }) })).qdeviceProblem,
+    ).toMatch(/votes set to 1/);
     expect(effectiveVotequorum(cluster(4, { qdevice: qdevice('ffsplit') })).qdeviceProblem).toBeUndefined();
   });
 });

@@ -29,20 +29,30 @@ Membership information
 `;
 
 describe('agent quorum events as monitor views', () => {
-  it('reads members and the local node\'s QDevice flags', () => {
+  it("reads members and the local node's QDevice flags", () => {
     const status = parseQuorumStatus(withQdevice('A,V,NMW'));
     expect(status).not.toBeNull();
     expect(viewFromQuorumEvent('a', { kind: 'quorum', at: 1, running: true, status })).toEqual({
-      reporter: 'a', quorate: true, members: ['a', 'b'], qdevice: { alive: true, vote: true },
+      reporter: 'a',
+      quorate: true,
+      members: ['a', 'b'],
+      qdevice: { alive: true, vote: true },
     });
   });
 
   it('sees a lost QDevice vote in NV', () => {
     const status = parseQuorumStatus(withQdevice('A,NV,NMW'));
-    expect(viewFromQuorumEvent('a', { kind: 'quorum', at: 1, running: true, status }).qdevice).toEqual({ alive: true, vote: false });
+    expect(viewFromQuorumEvent('a', { kind: 'quorum', at: 1, running: true, status }).qdevice).toEqual({
+      alive: true,
+      vote: false,
+    });
   });
 
   it('treats corosync not running as a node in no membership', () => {
-    expect(viewFromQuorumEvent('b', { kind: 'quorum', at: 1, running: false, status: null })).toEqual({ reporter: 'b', quorate: false, members: [] });
+    expect(viewFromQuorumEvent('b', { kind: 'quorum', at: 1, running: false, status: null })).toEqual({
+      reporter: 'b',
+      quorate: false,
+      members: [],
+    });
   });
 });

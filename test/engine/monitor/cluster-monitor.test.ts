@@ -6,7 +6,12 @@ import { clusterHealth, worstState } from '../../../engine/monitor/health';
 const three: WatchedCluster = { name: 'homelab', nodes: ['pve1', 'pve2', 'pve3'], qdevice: false };
 const twoWithQdevice: WatchedCluster = { name: 'pair', nodes: ['a', 'b'], qdevice: true };
 
-function view(reporter: string, quorate: boolean, members: readonly string[], qdevice?: QuorumView['qdevice']): QuorumView {
+function view(
+  reporter: string,
+  quorate: boolean,
+  members: readonly string[],
+  qdevice?: QuorumView['qdevice'],
+): QuorumView {
   return qdevice ? { reporter, quorate, members, qdevice } : { reporter, quorate, members };
 }
 
@@ -17,12 +22,18 @@ function clock(start = 1_000_000): { now: () => number; advance: (ms: number) =>
 }
 
 function allUp(m: ReturnType<typeof createClusterMonitor>): void {
-  for (const n of three.nodes) m.report(view(n, true, three.nodes));
+  for (const n of three.nodes) {
+    m.report(view(n, true, three.nodes));
+  }
 }
 
 describe('cluster health', () => {
   it('counts the largest quorate partition and lists the nodes outside it', () => {
-    const h = clusterHealth(three, [view('pve1', true, ['pve1', 'pve2']), view('pve2', true, ['pve1', 'pve2']), view('pve3', false, ['pve3'])]);
+    const h = clusterHealth(three, [
+      view('pve1', true, ['pve1', 'pve2']),
+      view('pve2', true, ['pve1', 'pve2']),
+      view('pve3', false, ['pve3']),
+    ]);
     expect(h).toMatchObject({ state: 'degraded', quorate: true, members: ['pve1', 'pve2'], missing: ['pve3'] });
   });
 
@@ -30,7 +41,11 @@ describe('cluster health', () => {
     const stale = view('pve3', true, ['pve1', 'pve2', 'pve3']);
     const h = clusterHealth(three, [view('pve1', true, ['pve1', 'pve2']), view('pve2', true, ['pve1', 'pve2']), stale]);
     expect(h).toMatchObject({ state: 'degraded', members: ['pve1', 'pve2'], missing: ['pve3'] });
-    const lost = clusterHealth(three, [view('pve1', false, ['pve1']), view('pve2', true, three.nodes), view('pve3', true, three.nodes)]);
+    const lost = clusterHealth(three, [
+      view('pve1', false, ['pve1']),
+      view('pve2', true, three.nodes),
+      view('pve3', true, three.nodes),
+    ]);
     expect(lost).toMatchObject({ state: 'inquorate', quorate: false, members: ['pve1'] });
   });
 
@@ -79,9 +94,20 @@ describe('cluster monitor', () => {
     expect(m.health().state).toBe('quorate');
     c.advance(1);
     const notices = m.poll();
-    expect(notices[0]).toMatchObject({ kind: 'quorum-lost', cluster: 'homelab', severity: 'critical', seenAt: lostAt, at: lostAt + 300 });
+    expect(notices[0]).toMatchObject({
+      kind: 'quorum-lost',
+      cluster: 'homelab',
+      severity: 'critical',
+      seenAt: lostAt,
+      at: lostAt + 300,
+    });
     expect(notices[0]!.guidance.join(' ')).toMatch(/expected votes/);
-    expect(notices.filter((n) => n.kind === 'node-left').map((n) => n.node).sort()).toEqual(['pve2', 'pve3']);
+    expect(
+      notices
+        .filter((n) => n.kind === 'node-left')
+        .map((n) => n.node)
+        .sort(),
+    ).toEqual(['pve2', 'pve3']);
     expect(m.health().state).toBe('inquorate');
     expect(m.nextDueAt()).toBeUndefined();
   });
@@ -185,7 +211,9 @@ describe('cluster monitor', () => {
     allUp(m);
     c.advance(300);
     m.poll();
-    for (const n of three.nodes) m.unreachable(n);
+    for (const n of three.nodes) {
+      m.unreachable(n);
+    }
     c.advance(300);
     expect(m.poll()).toEqual([]);
     expect(m.health().state).toBe('unknown');

@@ -7,15 +7,22 @@ import { parseQuorumStatus } from '../../../engine/agent/quorum-status';
 import { linkPairsFromEvents } from '../../../engine/monitor/link-views';
 
 // Real corosync 3.1.7 captures from the lab: node1's view, healthy and with node3 cut; node3's view when cut.
-const capture = (dir: string): string => readFileSync(join(import.meta.dirname, '..', 'corosync', 'tool-samples', dir, 'output.txt'), 'utf8');
+const capture = (dir: string): string =>
+  readFileSync(join(import.meta.dirname, '..', 'corosync', 'tool-samples', dir, 'output.txt'), 'utf8');
 const event = (quorumtool: string, cfgtool: string | null): QuorumWatchEvent => ({
-  kind: 'quorum', at: 1, running: true, status: parseQuorumStatus(capture(quorumtool)),
+  kind: 'quorum',
+  at: 1,
+  running: true,
+  status: parseQuorumStatus(capture(quorumtool)),
   ...(cfgtool === null ? {} : { links: parseLinkStatus(capture(cfgtool)) }),
 });
 
 describe('link health per pair from agent events', () => {
   it('gives the reporter a pair to every member, up, with no made-up round trip', () => {
-    const pairs = linkPairsFromEvents(new Map([['node1', event('quorumtool-s-three-nodes-quorate', 'cfgtool-s-three-nodes')]]), new Map());
+    const pairs = linkPairsFromEvents(
+      new Map([['node1', event('quorumtool-s-three-nodes-quorate', 'cfgtool-s-three-nodes')]]),
+      new Map(),
+    );
     expect(pairs).toEqual([
       { a: 'node1', b: 'node2', linknumber: 0, state: 'up', rttMs: null },
       { a: 'node1', b: 'node3', linknumber: 0, state: 'up', rttMs: null },
@@ -27,8 +34,20 @@ describe('link health per pair from agent events', () => {
       ['node1', event('quorumtool-s-two-of-three-quorate', 'cfgtool-s-peer-cut')],
       ['node3', event('quorumtool-s-cut-node-inquorate', 'cfgtool-s-cut-node')],
     ]);
-    const pairs = linkPairsFromEvents(latest, new Map([[1, 'node1'], [2, 'node2'], [3, 'node3']]));
-    expect(pairs.map((p) => `${p.a}->${p.b}:${p.state}`)).toEqual(['node1->node2:up', 'node1->node3:down', 'node3->node1:down', 'node3->node2:down']);
+    const pairs = linkPairsFromEvents(
+      latest,
+      new Map([
+        [1, 'node1'],
+        [2, 'node2'],
+        [3, 'node3'],
+      ]),
+    );
+    expect(pairs.map((p) => `${p.a}->${p.b}:${p.state}`)).toEqual([
+      'node1->node2:up',
+      'node1->node3:down',
+      'node3->node1:down',
+      'node3->node2:down',
+    ]);
   });
 
   it('shows a cut node\'s last "all connected" as unknown once the survivors no longer list it', () => {
@@ -37,7 +56,14 @@ describe('link health per pair from agent events', () => {
       ['node1', event('quorumtool-s-two-of-three-quorate', 'cfgtool-s-peer-cut')],
       ['node3', event('quorumtool-s-three-nodes-quorate', 'cfgtool-s-three-nodes')],
     ]);
-    const pairs = linkPairsFromEvents(latest, new Map([[1, 'node1'], [2, 'node2'], [3, 'node3']]));
+    const pairs = linkPairsFromEvents(
+      latest,
+      new Map([
+        [1, 'node1'],
+        [2, 'node2'],
+        [3, 'node3'],
+      ]),
+    );
     expect(pairs.filter((p) => p.a === 'node1').map((p) => p.state)).toEqual(['up', 'down']);
     const stale = pairs.filter((p) => p.a === 'node3');
     expect(stale.length).toBeGreaterThan(0);
@@ -52,6 +78,14 @@ describe('link health per pair from agent events', () => {
   it('adds nothing for an agent without link reports or with corosync down', () => {
     const old = event('quorumtool-s-three-nodes-quorate', null);
     const down: QuorumWatchEvent = { kind: 'quorum', at: 1, running: false, status: null, links: null };
-    expect(linkPairsFromEvents(new Map([['node1', old], ['node2', down]]), new Map([[1, 'node1']]))).toEqual([]);
+    expect(
+      linkPairsFromEvents(
+        new Map([
+          ['node1', old],
+          ['node2', down],
+        ]),
+        new Map([[1, 'node1']]),
+      ),
+    ).toEqual([]);
   });
 });

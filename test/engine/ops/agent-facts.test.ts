@@ -1,16 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import type { FactsResult, ProbeMeasureResult } from '../../../engine/agent/protocol';
 import { err, ok } from '../../../engine/result';
-import { addressInCidr, clusterNameOf, machineFactsFromAgent, measurementFromProbe } from '../../../engine/ops/agent-facts';
+import {
+  addressInCidr,
+  clusterNameOf,
+  machineFactsFromAgent,
+  measurementFromProbe,
+} from '../../../engine/ops/agent-facts';
 
 const CONF = `totem {\n  version: 2\n  cluster_name: alpha\n}\nnodelist {\n}\n`;
 
 function facts(over: Partial<FactsResult> = {}): FactsResult {
   return {
-    agentVersion: '0.2.0', nodeVersion: 'v18.19.0', collectedAt: 1,
-    hostname: ok('node2'), machineId: ok('abc'),
+    agentVersion: '0.2.0',
+    nodeVersion: 'v18.19.0',
+    collectedAt: 1,
+    hostname: ok('node2'),
+    machineId: ok('abc'),
     osRelease: ok({ id: 'debian', versionId: '12', versionCodename: 'bookworm', prettyName: 'Debian 12' }),
-    kernel: ok('6.1.0'), arch: ok('x86_64'), cpuVendor: ok('GenuineIntel'),
+    kernel: ok('6.1.0'),
+    arch: ok('x86_64'),
+    cpuVendor: ok('GenuineIntel'),
     versions: { corosync: ok('3.1.7'), corosyncQdevice: ok('3.0.3'), corosyncQnetd: ok(null), pve: ok(null) },
     interfaces: ok([
       { name: 'lo', addresses: ['127.0.0.1/8'], mac: null, internal: true },
@@ -27,36 +37,86 @@ function facts(over: Partial<FactsResult> = {}): FactsResult {
 describe('agent facts as pre-flight input', () => {
   it('maps a clean Debian node: versions, interfaces, NTP, nothing clustered', () => {
     expect(machineFactsFromAgent('198.18.7.2', facts())).toEqual({
-      machine: '198.18.7.2', hostname: 'node2', corosyncVersion: '3.1.7', qdeviceInstalled: true, pveVersion: null, os: 'Debian 12',
-      interfaces: [{ name: 'lo', addresses: ['127.0.0.1/8'] }, { name: 'eth0', addresses: ['198.18.7.2/24', 'fe80::1/64'] }],
-      ntpSynchronized: true, ntpSummary: 'NTP synchronized (timedatectl)', hasCorosyncConf: false, hasAuthkey: false, corosyncRunning: false, guests: [], cpuVendor: 'GenuineIntel',
+      machine: '198.18.7.2',
+      hostname: 'node2',
+      corosyncVersion: '3.1.7',
+      qdeviceInstalled: true,
+      pveVersion: null,
+      os: 'Debian 12',
+      interfaces: [
+        { name: 'lo', addresses: ['127.0.0.1/8'] },
+        { name: 'eth0', addresses: ['198.18.7.2/24', 'fe80::1/64'] },
+      ],
+      ntpSynchronized: true,
+      ntpSummary: 'NTP synchronized (timedatectl)',
+      hasCorosyncConf: false,
+      hasAuthkey: false,
+      corosyncRunning: false,
+      guests: [],
+      cpuVendor: 'GenuineIntel',
     });
   });
 
   it('sees a node of another cluster: its config, authkey, running corosync and the cluster name', () => {
-    const f = machineFactsFromAgent('n', facts({
-      clusterConfig: ok({ corosyncConf: CONF, pveCorosyncConf: null, authkeyExists: true }),
-      membership: ok({ running: true, raw: 'Quorate: Yes', status: null }),
-    }));
+    const f = machineFactsFromAgent(
+      'n',
+      facts({
+        clusterConfig: ok({ corosyncConf: CONF, pveCorosyncConf: null, authkeyExists: true }),
+        membership: ok({ running: true, raw: 'Quorate: Yes', status: null }),
+      }),
+    );
     expect(f).toMatchObject({ hasCorosyncConf: true, hasAuthkey: true, corosyncRunning: true, clusterName: 'alpha' });
   });
 
   it('prefers the Proxmox cluster-wide config and keeps guests with their kind', () => {
-    const f = machineFactsFromAgent('n', facts({
-      versions: { corosync: ok('3.1.7'), corosyncQdevice: ok(null), corosyncQnetd: ok(null), pve: ok('8.2.4') },
-      clusterConfig: ok({ corosyncConf: CONF, pveCorosyncConf: CONF.replace('alpha', 'pvec'), authkeyExists: true }),
-      guests: ok([{ vmid: 100, name: 'web', kind: 'qemu', status: 'running' }, { vmid: 200, name: 'db', kind: 'lxc', status: 'stopped' }]),
-    }));
+    const f = machineFactsFromAgent(
+      'n',
+      facts({
+        versions: { corosync: ok('3.1.7'), corosyncQdevice: ok(null), corosyncQnetd: ok(null), pve: ok('8.2.4') },
+        clusterConfig: ok({ corosyncConf: CONF, pveCorosyncConf: CONF.replace('alpha', 'pvec'), authkeyExists: true }),
+        guests: ok([
+          { vmid: 100, name: 'web', kind: 'qemu', status: 'running' },
+          { vmid: 200, name: 'db', kind: 'lxc', status: 'stopped' },
+        ]),
+      }),
+    );
     expect(f).toMatchObject({ pveVersion: '8.2.4', qdeviceInstalled: false, clusterName: 'pvec' });
-    expect(f.guests).toEqual([{ vmid: 100, name: 'web', kind: 'qemu' }, { vmid: 200, name: 'db', kind: 'lxc' }]);
+    expect(f.guests).toEqual([
+      { vmid: 100, name: 'web', kind: 'qemu' },
+      { vmid: 200, name: 'db', kind: 'lxc' },
+    ]);
   });
 
   it('reads a sub-fact the agent could not collect as unknown, not as a failure of the whole machine', () => {
     const bad = err('agent.fact-failed', 'could not read it', '');
-    const f = machineFactsFromAgent('n', facts({ hostname: bad, osRelease: bad, cpuVendor: bad, timeSync: bad, interfaces: bad, membership: bad, clusterConfig: bad, guests: bad,
-      versions: { corosync: bad, corosyncQdevice: bad, corosyncQnetd: bad, pve: bad } }));
-    expect(f).toEqual({ machine: 'n', hostname: '', corosyncVersion: null, qdeviceInstalled: false, pveVersion: null, interfaces: [], ntpSynchronized: null,
-      hasCorosyncConf: false, hasAuthkey: false, corosyncRunning: false, guests: [], cpuVendor: null });
+    const f = machineFactsFromAgent(
+      'n',
+      facts({
+        hostname: bad,
+        osRelease: bad,
+        cpuVendor: bad,
+        timeSync: bad,
+        interfaces: bad,
+        membership: bad,
+        clusterConfig: bad,
+        guests: bad,
+        versions: { corosync: bad, corosyncQdevice: bad, corosyncQnetd: bad, pve: bad },
+      }),
+    );
+    expect(f).toEqual({
+      machine: 'n',
+      hostname: '',
+      corosyncVersion: null,
+      qdeviceInstalled: false,
+      pveVersion: null,
+      interfaces: [],
+      ntpSynchronized: null,
+      hasCorosyncConf: false,
+      hasAuthkey: false,
+      corosyncRunning: false,
+      guests: [],
+      cpuVendor: null,
+    });
   });
 
   it.each([
@@ -76,8 +136,16 @@ describe('agent facts as pre-flight input', () => {
 
 describe('agent probe results as measurements', () => {
   const probe = (rttsMs: number[] | undefined, sent: number, avg: number | null): ProbeMeasureResult => ({
-    host: '198.18.7.2', port: 5412, sent, received: rttsMs?.length ?? (avg === null ? 0 : sent), lossPercent: 0,
-    rttMinMs: avg, rttAvgMs: avg, rttMaxMs: avg, jitterMs: 0, ...(rttsMs ? { rttsMs } : {}),
+    host: '198.18.7.2',
+    port: 5412,
+    sent,
+    received: rttsMs?.length ?? (avg === null ? 0 : sent),
+    lossPercent: 0,
+    rttMinMs: avg,
+    rttAvgMs: avg,
+    rttMaxMs: avg,
+    jitterMs: 0,
+    ...(rttsMs ? { rttsMs } : {}),
   });
 
   it('drops the slowest tenth of the replies: one descheduled 30 ms reply does not make a 5 ms network', () => {
@@ -90,8 +158,15 @@ describe('agent probe results as measurements', () => {
 
   it('counts loss against what was sent, and nothing back (or no answer at all) as unreachable', () => {
     expect(measurementFromProbe('a', 'b', 1, 30, probe([0.5, 0.5, 0.5], 30, 0.5)).lossPercent).toBeCloseTo(90, 6);
-    expect(measurementFromProbe('a', 'b', 0, 30, probe([], 30, null))).toMatchObject({ udpReachable: false, lossPercent: 100 });
-    expect(measurementFromProbe('a', 'b', 0, 30, null)).toMatchObject({ udpReachable: false, lossPercent: 100, link: 0 });
+    expect(measurementFromProbe('a', 'b', 0, 30, probe([], 30, null))).toMatchObject({
+      udpReachable: false,
+      lossPercent: 100,
+    });
+    expect(measurementFromProbe('a', 'b', 0, 30, null)).toMatchObject({
+      udpReachable: false,
+      lossPercent: 100,
+      link: 0,
+    });
   });
 
   it('uses the average of an older agent that sends no per-reply RTTs', () => {

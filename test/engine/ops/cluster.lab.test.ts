@@ -9,7 +9,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
-import { changeLink, clusterStatus, createCluster, joinCluster, preflightMachines, removeNode, setExpected } from '../../../engine/ops/operations';
+import {
+  changeLink,
+  clusterStatus,
+  createCluster,
+  joinCluster,
+  preflightMachines,
+  removeNode,
+  setExpected,
+} from '../../../engine/ops/operations';
 import { stopServiceScript } from '../../../engine/ops/scripts';
 import { runCreateCommand, runPreflightCommand } from '../../../engine/cli/cluster-commands';
 import type { CliIo } from '../../../engine/cli/io';
@@ -17,11 +25,20 @@ import { dropAgent, labOps, quorumOn, waitQuorumOn, type LabOps } from './lab-op
 
 function captureIo(): CliIo & { out: () => string } {
   let out = '';
-  return { stdout: (t) => { out += t; }, stderr: () => {}, readStdin: async () => '', out: () => out };
+  return {
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: () => {},
+    readStdin: async () => '',
+    out: () => out,
+  };
 }
 
 const support = labSupport();
-if (!support.ok) console.log(`skipping the cluster operations lab tests: ${support.reason}`);
+if (!support.ok) {
+  console.log(`skipping the cluster operations lab tests: ${support.reason}`);
+}
 
 describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
   let lab: Lab;
@@ -39,15 +56,26 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
 
   it('quorate preflight --json: passes three clean hosts, with measured latency on link0', async () => {
     const io = captureIo();
-    const code = await runPreflightCommand([addr(1), addr(2), addr(3), '--link0', `198.18.${lab.id}.0/24`, '--json'], io, { ctx: ops.ctx });
+    const code = await runPreflightCommand(
+      [addr(1), addr(2), addr(3), '--link0', `198.18.${lab.id}.0/24`, '--json'],
+      io,
+      { ctx: ops.ctx },
+    );
     const json = JSON.parse(io.out()) as { ok: boolean; checks: { id: string; status: string; measured: string }[] };
     expect(code).toBe(0);
     expect(json.ok).toBe(true);
     const latency = json.checks.filter((c) => c.id === 'preflight.latency');
     expect(latency).toHaveLength(3);
-    for (const c of latency) expect(Number.parseFloat(c.measured)).toBeLessThan(5);
+    for (const c of latency) {
+      expect(Number.parseFloat(c.measured)).toBeLessThan(5);
+    }
     // The fresh hosts had no agent: pre-flight installed it (and said so) before reading them through it.
-    for (const i of [1, 2, 3]) expect(ops.events.some((e) => e.stepId === `agent@${addr(i)}` && e.state === 'done'), `agent installed on ${addr(i)}`).toBe(true);
+    for (const i of [1, 2, 3]) {
+      expect(
+        ops.events.some((e) => e.stepId === `agent@${addr(i)}` && e.state === 'done'),
+        `agent installed on ${addr(i)}`,
+      ).toBe(true);
+    }
     expect((await lab.exec(1, 'test -S /run/quorate-agent/agent.sock')).exitCode).toBe(0);
   });
 
@@ -57,8 +85,11 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
     await lab.fakeProxmox(4, { version: '8.2.4', guests: [{ vmid: 100, name: 'web', kind: 'qemu' }] });
     try {
       const r = await preflightMachines(ops.ctx, [addr(1), addr(4), addr(5)]);
-      if (!r.ok) throw new Error(JSON.stringify(r.error));
-      const get = (id: string, subject: string) => r.value.checks.find((c) => c.id === `preflight.${id}` && c.subject === subject);
+      if (!r.ok) {
+        throw new Error(JSON.stringify(r.error));
+      }
+      const get = (id: string, subject: string) =>
+        r.value.checks.find((c) => c.id === `preflight.${id}` && c.subject === subject);
       expect(r.value.ok).toBe(false);
       expect(get('clock-offset', addr(5))?.status).toBe('fail');
       expect(Number.parseFloat(get('clock-offset', addr(5))!.measured)).toBeGreaterThan(4);
@@ -69,24 +100,41 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
     } finally {
       await lab.skewClock(5, 0);
       await dropAgent(ops.ctx, addr(5));
-      await lab.exec(4, 'rm -f /usr/local/sbin/pveversion /usr/local/sbin/qm /usr/local/sbin/pct /usr/local/sbin/pvecm');
+      await lab.exec(
+        4,
+        'rm -f /usr/local/sbin/pveversion /usr/local/sbin/qm /usr/local/sbin/pct /usr/local/sbin/pvecm',
+      );
     }
   });
 
   it('quorate create --plan --json: shows the plan and changes nothing', async () => {
     const io = captureIo();
-    const code = await runCreateCommand(['alpha', '--node', addr(1), '--node', addr(2), '--node', addr(3), '--plan', '--json'], io, { ctx: ops.ctx });
+    const code = await runCreateCommand(
+      ['alpha', '--node', addr(1), '--node', addr(2), '--node', addr(3), '--plan', '--json'],
+      io,
+      { ctx: ops.ctx },
+    );
     expect(code).toBe(0);
-    const json = JSON.parse(io.out()) as { ok: boolean; plan: { quorum: { before: unknown; after: { quorum: number; canLose: number } }; files: Record<string, string[]> } };
+    const json = JSON.parse(io.out()) as {
+      ok: boolean;
+      plan: {
+        quorum: { before: unknown; after: { quorum: number; canLose: number } };
+        files: Record<string, string[]>;
+      };
+    };
     expect(json.ok).toBe(true);
     expect(json.plan.quorum).toEqual({ before: null, after: { expectedVotes: 3, quorum: 2, canLose: 1 } });
     expect(json.plan.files[addr(2)]).toEqual(['/etc/corosync/authkey', '/etc/corosync/corosync.conf']);
-    for (const i of [1, 2, 3]) expect((await lab.exec(i, 'ls /etc/corosync')).stdout).not.toMatch(/authkey|corosync\.conf/);
+    for (const i of [1, 2, 3]) {
+      expect((await lab.exec(i, 'ls /etc/corosync')).stdout).not.toMatch(/authkey|corosync\.conf/);
+    }
   });
 
   it('creates a three-node cluster that is quorate on every node', async () => {
     const r = await createCluster(ops.ctx, { name: 'alpha', machines: [addr(1), addr(2), addr(3)] });
-    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    if (!r.ok) {
+      throw new Error(JSON.stringify(r.error));
+    }
     expect(r.value.outcome?.journal.state).toBe('done');
     for (const i of [1, 2, 3]) {
       const s = await quorumOn(lab, i);
@@ -94,7 +142,9 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
       expect(s?.members.map((m) => m.name).sort()).toEqual(['node1', 'node2', 'node3']);
     }
     const st = await clusterStatus(ops.ctx, 'alpha');
-    if (!st.ok) throw new Error(JSON.stringify(st.error));
+    if (!st.ok) {
+      throw new Error(JSON.stringify(st.error));
+    }
     expect(st.value).toMatchObject({ quorate: true, expectedVotes: 3, totalVotes: 3, quorum: 2, qdevice: null });
     expect(st.value.nodes.every((n) => n.online)).toBe(true);
   });
@@ -113,14 +163,18 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
 
   it('joins a fourth node: config_version bumped everywhere, the old file kept, four members on every node', async () => {
     const r = await joinCluster(ops.ctx, { name: 'alpha', machines: [addr(4)] });
-    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    if (!r.ok) {
+      throw new Error(JSON.stringify(r.error));
+    }
     for (const i of [1, 2, 3, 4]) {
       const s = await waitQuorumOn(lab, i, (q) => q.members.length === 4, 30_000);
       expect(s.quorate).toBe(true);
       expect(s.quorum).toBe(3);
       expect((await lab.exec(i, 'grep -c "config_version: 2" /etc/corosync/corosync.conf')).stdout.trim()).toBe('1');
     }
-    expect((await lab.exec(1, 'grep -c "config_version: 1" /etc/corosync/corosync.conf.bak.1')).stdout.trim()).toBe('1');
+    expect((await lab.exec(1, 'grep -c "config_version: 1" /etc/corosync/corosync.conf.bak.1')).stdout.trim()).toBe(
+      '1',
+    );
   });
 
   it('stays quorate when one of four nodes is cut off', async () => {
@@ -144,7 +198,9 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
     const wrong = await setExpected(ops.ctx, { name: 'alpha', votes: 2, confirm: 'alhpa' });
     expect(!wrong.ok && wrong.error.code).toBe('ops.confirm-mismatch');
     const r = await setExpected(ops.ctx, { name: 'alpha', votes: 2, confirm: 'alpha' });
-    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    if (!r.ok) {
+      throw new Error(JSON.stringify(r.error));
+    }
     expect(r.value.plan.warnings.join(' ')).toMatch(/Reminder/);
     const s = await waitQuorumOn(lab, 1, (q) => q.quorate, 15_000);
     expect(s.expectedVotes).toBe(2);
@@ -153,7 +209,12 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
     await lab.heal(3);
     await lab.heal(4);
     // Back together, votequorum returns to the configured expected votes (highest expected wins).
-    const back = await waitQuorumOn(lab, 1, (q) => q.members.length === 4 && q.quorate && q.expectedVotes === 4, 60_000);
+    const back = await waitQuorumOn(
+      lab,
+      1,
+      (q) => q.members.length === 4 && q.quorate && q.expectedVotes === 4,
+      60_000,
+    );
     expect(back.quorum).toBe(3);
   });
 
@@ -166,7 +227,9 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
     expect((await lab.exec(4, stopServiceScript('corosync'))).exitCode).toBe(0);
     await waitQuorumOn(lab, 1, (q) => q.members.length === 3, 60_000);
     const r = await removeNode(ops.ctx, { name: 'alpha', node: 'node4' });
-    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    if (!r.ok) {
+      throw new Error(JSON.stringify(r.error));
+    }
     const s = await waitQuorumOn(lab, 1, (q) => q.expectedVotes === 3, 30_000);
     expect(s.quorate).toBe(true);
     expect((await lab.exec(2, 'grep -c "name: node4" /etc/corosync/corosync.conf')).stdout.trim()).toBe('0');
@@ -178,7 +241,9 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
 
   it('refuses to join a node that belongs to another cluster', async () => {
     const other = await createCluster(ops.ctx, { name: 'other', machines: [addr(5)] });
-    if (!other.ok) throw new Error(JSON.stringify(other.error));
+    if (!other.ok) {
+      throw new Error(JSON.stringify(other.error));
+    }
     const r = await joinCluster(ops.ctx, { name: 'alpha', machines: [addr(5)] });
     expect(!r.ok && r.error.code).toBe('preflight.failed');
     expect(!r.ok && r.error.message).toMatch(/not-in-cluster/);
@@ -200,22 +265,42 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
 
   it('resumes a join whose process was killed mid-way, and no node ever holds a half-written corosync.conf', async () => {
     // A real kill: the join runs in a child process, SIGKILLed once two of the three members have the new file.
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'join-child.ts'), ops.home, lab.sshKey.privateKeyPath, 'alpha', addr(6)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(import.meta.dirname, 'join-child.ts'),
+        ops.home,
+        lab.sshKey.privateKeyPath,
+        'alpha',
+        addr(6),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const killedAt = await new Promise<string>((resolve, reject) => {
       let buf = '';
       child.stdout.on('data', (d: Buffer) => {
         buf += d.toString();
         for (const line of buf.split('\n').slice(0, -1)) {
           const e = JSON.parse(line) as { stepId?: string; state?: string; result?: unknown };
-          if (e.state === 'done' && e.stepId === `install-conf-v4@${addr(2)}`) { child.kill('SIGKILL'); resolve(e.stepId); }
-          if (e.result !== undefined) reject(new Error(`child finished before it was killed: ${line}`));
+          if (e.state === 'done' && e.stepId === `install-conf-v4@${addr(2)}`) {
+            child.kill('SIGKILL');
+            resolve(e.stepId);
+          }
+          if (e.result !== undefined) {
+            reject(new Error(`child finished before it was killed: ${line}`));
+          }
         }
         buf = buf.split('\n').at(-1)!;
       });
       child.on('exit', () => setTimeout(() => reject(new Error('child exited without reaching the kill point')), 100));
     });
     expect(killedAt).toBe(`install-conf-v4@${addr(2)}`);
-    const journal = JSON.parse(readFileSync(join(ops.home, 'journal', 'join-alpha.json'), 'utf8')) as { state: string; done: string[] };
+    const journal = JSON.parse(readFileSync(join(ops.home, 'journal', 'join-alpha.json'), 'utf8')) as {
+      state: string;
+      done: string[];
+    };
     expect(journal.state).toBe('running');
     // Killed between members: some have the new file, some the old; every one is whole and valid.
     const versions: string[] = [];
@@ -226,14 +311,21 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
     expect(versions).toEqual(['4', '4', '3']);
     expect((await lab.exec(1, 'ls /etc/corosync')).stdout).not.toMatch(/quorate-new/);
     const second = await joinCluster(ops.ctx, { name: 'alpha', machines: [addr(6)] });
-    if (!second.ok) throw new Error(JSON.stringify(second.error));
+    if (!second.ok) {
+      throw new Error(JSON.stringify(second.error));
+    }
     expect(second.value.outcome?.resumed).toBe(true);
     for (const i of [1, 2, 3, 6]) {
       const s = await waitQuorumOn(lab, i, (q) => q.members.length === 4, 30_000);
       expect(s.quorate).toBe(true);
     }
     const st = await clusterStatus(ops.ctx, 'alpha');
-    expect(st.ok && st.value.nodes.map((n) => `${n.name}:${n.online}`)).toEqual(['node1:true', 'node2:true', 'node3:true', 'node6:true']);
+    expect(st.ok && st.value.nodes.map((n) => `${n.name}:${n.online}`)).toEqual([
+      'node1:true',
+      'node2:true',
+      'node3:true',
+      'node6:true',
+    ]);
   });
 
   it('rolls back an interrupted join on request: members back on the previous config, still quorate', async () => {
@@ -241,15 +333,27 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
     expect((await lab.exec(5, `${stopServiceScript('corosync')}`)).exitCode).toBe(0);
     await lab.exec(5, 'rm -f /etc/corosync/corosync.conf /etc/corosync/authkey');
     const abort = new AbortController();
-    const ctx = { ...ops.ctx, signal: abort.signal, onEvent: (e: { stepId: string; state: string }) => { if (e.state === 'done' && e.stepId === `install-conf-v5@${addr(1)}`) abort.abort(); } };
+    const ctx = {
+      ...ops.ctx,
+      signal: abort.signal,
+      onEvent: (e: { stepId: string; state: string }) => {
+        if (e.state === 'done' && e.stepId === `install-conf-v5@${addr(1)}`) {
+          abort.abort();
+        }
+      },
+    };
     const first = await joinCluster(ctx, { name: 'alpha', machines: [addr(5)] });
     expect(!first.ok && first.error.code).toBe('ops.cancelled');
     expect((await lab.exec(1, "sed -n 's/.*config_version: //p' /etc/corosync/corosync.conf")).stdout.trim()).toBe('5');
     const undo = await joinCluster(ops.ctx, { name: 'alpha', machines: [addr(5)], rollback: true });
-    if (!undo.ok) throw new Error(JSON.stringify(undo.error));
+    if (!undo.ok) {
+      throw new Error(JSON.stringify(undo.error));
+    }
     expect(undo.value.outcome?.journal.state).toBe('rolled-back');
     for (const i of [1, 2, 3, 6]) {
-      expect((await lab.exec(i, "sed -n 's/.*config_version: //p' /etc/corosync/corosync.conf")).stdout.trim()).toBe('4');
+      expect((await lab.exec(i, "sed -n 's/.*config_version: //p' /etc/corosync/corosync.conf")).stdout.trim()).toBe(
+        '4',
+      );
     }
     expect((await lab.exec(5, 'ls /etc/corosync')).stdout).not.toMatch(/authkey|corosync\.conf$/m);
     const s = await waitQuorumOn(lab, 1, (q) => q.members.length === 4, 30_000);
@@ -259,9 +363,13 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
 
   it('adds a redundant link1 on every node, and knet brings it up', async () => {
     const members = [1, 2, 3, 6];
-    for (const i of members) expect((await lab.exec(i, `ip addr add 198.18.${lab.id}.${128 + i}/25 dev eth0`)).exitCode).toBe(0);
+    for (const i of members) {
+      expect((await lab.exec(i, `ip addr add 198.18.${lab.id}.${128 + i}/25 dev eth0`)).exitCode).toBe(0);
+    }
     const r = await changeLink(ops.ctx, { name: 'alpha', link: 1, cidr: `198.18.${lab.id}.128/25`, priority: 5 });
-    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    if (!r.ok) {
+      throw new Error(JSON.stringify(r.error));
+    }
     for (const i of members) {
       expect((await lab.exec(i, 'corosync -t')).exitCode).toBe(0);
       expect((await lab.exec(i, 'grep -c ring1_addr /etc/corosync/corosync.conf')).stdout.trim()).toBe('4');
@@ -272,7 +380,9 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
     let block = '';
     while (Date.now() < end) {
       block = link1((await lab.exec(1, 'corosync-cfgtool -s')).stdout);
-      if ((block.match(/\tconnected/g) ?? []).length === 3) break;
+      if ((block.match(/\tconnected/g) ?? []).length === 3) {
+        break;
+      }
       await new Promise((res) => setTimeout(res, 500));
     }
     expect(block).toMatch(new RegExp(`addr\\s*= 198\\.18\\.${lab.id}\\.129`));
@@ -286,7 +396,9 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
     try {
       await waitQuorumOn(lab, 1, (q) => q.members.length === 3, 60_000);
       const r = await removeNode(ops.ctx, { name: 'alpha', node: 'node6' });
-      if (!r.ok) throw new Error(JSON.stringify(r.error));
+      if (!r.ok) {
+        throw new Error(JSON.stringify(r.error));
+      }
       expect(r.value.plan.steps.some((s) => s.id.startsWith('clean@'))).toBe(false);
       const s = await waitQuorumOn(lab, 1, (q) => q.expectedVotes === 3, 30_000);
       expect(s.quorate).toBe(true);
@@ -301,7 +413,9 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
     expect(!running.ok && running.error.message).toMatch(/still running/);
     expect((await lab.exec(6, stopServiceScript('corosync'))).exitCode).toBe(0);
     const cleaned = await removeNode(ops.ctx, { name: 'alpha', node: 'node6' });
-    if (!cleaned.ok) throw new Error(JSON.stringify(cleaned.error));
+    if (!cleaned.ok) {
+      throw new Error(JSON.stringify(cleaned.error));
+    }
     expect((await lab.exec(6, 'ls /etc/corosync')).stdout).toMatch(/corosync\.conf\.removed-from-alpha/);
     expect((await quorumOn(lab, 1))?.quorate).toBe(true);
   });

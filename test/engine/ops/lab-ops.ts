@@ -24,7 +24,10 @@ export interface LabOps {
 }
 
 /** A state folder of its own (or `opts.home`) and SSH connections to the lab's hosts. */
-export function labOps(lab: Pick<Lab, 'sshKey'>, opts: { signal?: AbortSignal; verbose?: boolean; home?: string; onEvent?: (e: StepEvent) => void } = {}): LabOps {
+export function labOps(
+  lab: Pick<Lab, 'sshKey'>,
+  opts: { signal?: AbortSignal; verbose?: boolean; home?: string; onEvent?: (e: StepEvent) => void } = {},
+): LabOps {
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'quorate-ops-'));
   const pins = new Map<string, string>();
   const events: StepEvent[] = [];
@@ -35,17 +38,24 @@ export function labOps(lab: Pick<Lab, 'sshKey'>, opts: { signal?: AbortSignal; v
     onEvent: (e) => {
       events.push(e);
       opts.onEvent?.(e);
-      if (opts.verbose && e.state !== 'running') console.log(`[${e.state}] ${e.machine} ${e.title}${e.line ? `: ${e.line}` : ''}`);
+      if (opts.verbose && e.state !== 'running') {
+        console.log(`[${e.state}] ${e.machine} ${e.title}${e.line ? `: ${e.line}` : ''}`);
+      }
     },
     async connect(machine: string): Promise<Result<CommandRunner>> {
       let pin = pins.get(machine);
       if (!pin) {
         const k = await probeHostKey(machine, 22, { timeoutMs: 15_000 });
-        if (!k.ok) return k;
+        if (!k.ok) {
+          return k;
+        }
         pin = k.value.fingerprint;
         pins.set(machine, pin);
       }
-      const s = await connectSsh({ address: machine, user: 'root', auth: { kind: 'key', path: lab.sshKey.privateKeyPath } }, { pinnedFingerprint: pin, timeoutMs: 15_000, keepaliveMs: 0 });
+      const s = await connectSsh(
+        { address: machine, user: 'root', auth: { kind: 'key', path: lab.sshKey.privateKeyPath } },
+        { pinnedFingerprint: pin, timeoutMs: 15_000, keepaliveMs: 0 },
+      );
       return s.ok ? ok(s.value) : err(s.error.code, s.error.message, s.error.hint, s.error.cause);
     },
   };
@@ -59,7 +69,13 @@ export interface QuorumStatus {
   readonly totalVotes: number;
   readonly quorum: number;
   readonly flags: readonly string[];
-  readonly members: readonly { nodeid: number; votes: number; name: string; local: boolean; qdeviceFlags: readonly string[] }[];
+  readonly members: readonly {
+    nodeid: number;
+    votes: number;
+    name: string;
+    local: boolean;
+    qdeviceFlags: readonly string[];
+  }[];
   /** Votes of the QDevice row; null without a QDevice. */
   readonly qdeviceVotes: number | null;
 }
@@ -69,21 +85,40 @@ export async function quorumOn(lab: Lab, host: number): Promise<QuorumStatus | n
   const r = await lab.exec(host, 'corosync-quorumtool -s', { timeoutMs: 10_000 });
   const p = parseQuorumtoolStatus(r.stdout);
   const vq = p.ok ? p.value.votequorum : undefined;
-  if (!p.ok || !vq) return null;
+  if (!p.ok || !vq) {
+    return null;
+  }
   return {
-    quorate: p.value.quorate, expectedVotes: vq.expectedVotes, totalVotes: vq.totalVotes, quorum: vq.quorum, flags: vq.flags,
-    members: p.value.members.map((m) => ({ nodeid: m.nodeid, votes: m.votes, name: m.name, local: m.local, qdeviceFlags: qdeviceFlags(m.qdevice) })),
+    quorate: p.value.quorate,
+    expectedVotes: vq.expectedVotes,
+    totalVotes: vq.totalVotes,
+    quorum: vq.quorum,
+    flags: vq.flags,
+    members: p.value.members.map((m) => ({
+      nodeid: m.nodeid,
+      votes: m.votes,
+      name: m.name,
+      local: m.local,
+      qdeviceFlags: qdeviceFlags(m.qdevice),
+    })),
     qdeviceVotes: p.value.qdevice?.votes ?? null,
   };
 }
 
 /** Poll until `pred` holds for the host's quorum status; returns the last status (throws on timeout). */
-export async function waitQuorumOn(lab: Lab, host: number, pred: (s: QuorumStatus) => boolean, timeoutMs = 60_000): Promise<QuorumStatus> {
+export async function waitQuorumOn(
+  lab: Lab,
+  host: number,
+  pred: (s: QuorumStatus) => boolean,
+  timeoutMs = 60_000,
+): Promise<QuorumStatus> {
   const end = Date.now() + timeoutMs;
   let last: QuorumStatus | null = null;
   while (Date.now() < end) {
     last = await quorumOn(lab, host);
-    if (last && pred(last)) return last;
+    if (last && pred(last)) {
+      return last;
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`node${host}: condition not reached in ${timeoutMs} ms; last status ${JSON.stringify(last)}`);
@@ -95,10 +130,14 @@ export async function waitQuorumOn(lab: Lab, host: number, pred: (s: QuorumStatu
  */
 export async function dropAgent(ctx: OpsContext, machine: string): Promise<void> {
   const r = await ctx.connect(machine);
-  if (!r.ok) throw new Error(`${machine}: ${r.error.message}`);
+  if (!r.ok) {
+    throw new Error(`${machine}: ${r.error.message}`);
+  }
   try {
     const u = await uninstallAgent(r.value);
-    if (!u.ok) throw new Error(`${machine}: ${u.error.message}`);
+    if (!u.ok) {
+      throw new Error(`${machine}: ${u.error.message}`);
+    }
   } finally {
     await r.value.close();
   }

@@ -6,14 +6,32 @@ import { err } from '../../../engine/result';
 describe('operations', () => {
   it('refuses to start a different join while an interrupted one is unfinished, touching no machine', async () => {
     const journal: Journal = {
-      opId: 'join-lab', state: 'running', done: ['a'], startedAt: '', updatedAt: '',
-      plan: { op: 'join', cluster: 'lab', provider: 'corosync', steps: [], files: {}, before: null, after: { expectedVotes: 4, quorum: 3, canLose: 1 }, warnings: [], machines: {}, request: 'join 198.18.9.4' },
+      opId: 'join-lab',
+      state: 'running',
+      done: ['a'],
+      startedAt: '',
+      updatedAt: '',
+      plan: {
+        op: 'join',
+        cluster: 'lab',
+        provider: 'corosync',
+        steps: [],
+        files: {},
+        before: null,
+        after: { expectedVotes: 4, quorum: 3, canLose: 1 },
+        warnings: [],
+        machines: {},
+        request: 'join 198.18.9.4',
+      },
     };
     let connects = 0;
     const ctx: OpsContext = {
       home: '/nonexistent',
       journal: { load: async () => journal, save: async () => {} },
-      connect: async () => { connects++; return err('ssh.unreachable', 'no', 'no'); },
+      connect: async () => {
+        connects++;
+        return err('ssh.unreachable', 'no', 'no');
+      },
     };
     const r = await joinCluster(ctx, { name: 'lab', machines: ['198.18.9.5'] });
     expect(!r.ok && r.error.code).toBe('ops.unfinished-other');

@@ -1,14 +1,42 @@
 import { describe, expect, it } from 'vitest';
-import { planCreate, planExpected, planJoin, planLink, planQdeviceRemove, planQdeviceSetup, planRemove } from '../../../engine/ops/plans';
-import { newSpec, quorumSummary, specFromConf, withNodes, withQdevice, type ClusterSpec, type SpecQdevice } from '../../../engine/ops/spec';
+import {
+  planCreate,
+  planExpected,
+  planJoin,
+  planLink,
+  planQdeviceRemove,
+  planQdeviceSetup,
+  planRemove,
+} from '../../../engine/ops/plans';
+import {
+  newSpec,
+  quorumSummary,
+  specFromConf,
+  withNodes,
+  withQdevice,
+  type ClusterSpec,
+  type SpecQdevice,
+} from '../../../engine/ops/spec';
 import { checkConfText, parseConf, readConf } from '../../../engine/corosync';
 import type { Plan } from '../../../engine/ops/plan';
 import { unwrap } from '../../../engine/result';
 
 const node = (i: number) => ({ machine: `198.18.9.${i}`, hostname: `node${i}`, addresses: { 0: `198.18.9.${i}` } });
-const spec = (n: number, linkPriorities = {}) => unwrap(newSpec('lab', Array.from({ length: n }, (_, k) => ({ name: `node${k + 1}`, machine: `198.18.9.${k + 1}`, addresses: { 0: `198.18.9.${k + 1}` } })), linkPriorities));
+const spec = (n: number, linkPriorities = {}) =>
+  unwrap(
+    newSpec(
+      'lab',
+      Array.from({ length: n }, (_, k) => ({
+        name: `node${k + 1}`,
+        machine: `198.18.9.${k + 1}`,
+        addresses: { 0: `198.18.9.${k + 1}` },
+      })),
+      linkPriorities,
+    ),
+  );
 const qdev = (s: ClusterSpec, q: SpecQdevice) => unwrap(withQdevice(s, q)).spec;
-const installed = (p: Plan): string[] => p.steps.flatMap((s) => (s.action.kind === 'install-conf' ? [s.action.content] : []));
+const installed = (p: Plan): string[] =>
+  p.steps.flatMap((s) => (s.action.kind === 'install-conf' ? [s.action.content] : []));
 
 describe('the cluster spec over corosync.conf', () => {
   it('reads back what it writes, including a QDevice and link priorities', () => {
@@ -17,7 +45,9 @@ describe('the cluster spec over corosync.conf', () => {
     const back = unwrap(specFromConf(s.conf));
     expect(back.name).toBe('lab');
     expect(back.configVersion).toBe(2);
-    expect(back.nodes.map((n) => [n.name, n.nodeid, n.addresses[0]])).toEqual(s.nodes.map((n) => [n.name, n.nodeid, n.addresses[0]]));
+    expect(back.nodes.map((n) => [n.name, n.nodeid, n.addresses[0]])).toEqual(
+      s.nodes.map((n) => [n.name, n.nodeid, n.addresses[0]]),
+    );
     expect(back.qdevice).toMatchObject({ host: '198.18.9.9', algorithm: 'ffsplit', votes: 1 });
     expect(back.linkPriorities).toEqual({ 0: 10 });
     expect(back.twoNode).toBe(false);
@@ -29,7 +59,12 @@ describe('the cluster spec over corosync.conf', () => {
     const after = unwrap(withNodes(before, [{ name: 'node4', machine: '198.18.9.4', addresses: { 0: '198.18.9.4' } }]));
     expect(after.conf).toContain('  # keep: debugging a flaky link\n  timestamp: on\n');
     expect(after.configVersion).toBe(before.configVersion + 1);
-    expect(after.nodes.map((n) => `${n.name}:${n.nodeid}:${n.machine ?? '?'}`)).toEqual(['node1:1:?', 'node2:2:?', 'node3:3:?', 'node4:4:198.18.9.4']);
+    expect(after.nodes.map((n) => `${n.name}:${n.nodeid}:${n.machine ?? '?'}`)).toEqual([
+      'node1:1:?',
+      'node2:2:?',
+      'node3:3:?',
+      'node4:4:198.18.9.4',
+    ]);
     // Only the new node block and config_version differ.
     const removed = hand.split('\n').filter((l) => !after.conf.split('\n').includes(l));
     expect(removed).toEqual(['  config_version: 1']);
@@ -92,17 +127,31 @@ describe('plans', () => {
     const p = unwrap(planJoin({ before, nodes: [node(3), node(4)], provider: 'corosync', qnetdMachine: '198.18.9.9' }));
     const ids = p.steps.map((s) => s.id);
     expect(ids.findIndex((i) => i.startsWith('stop-qdevice'))).toBeLessThan(ids.indexOf('start-corosync@198.18.9.3'));
-    expect(ids.findIndex((i) => i.startsWith('start-qdevice'))).toBeGreaterThan(ids.indexOf('start-corosync@198.18.9.4'));
+    expect(ids.findIndex((i) => i.startsWith('start-qdevice'))).toBeGreaterThan(
+      ids.indexOf('start-corosync@198.18.9.4'),
+    );
     expect(p.after).toEqual({ expectedVotes: 5, quorum: 3, canLose: 2 });
   });
 
   it('refuses to remove a node that is still a member', () => {
-    const r = planRemove({ before: spec(3), name: 'node3', onlineMembers: ['node1', 'node2', 'node3'], removedReachable: false, provider: 'corosync' });
+    const r = planRemove({
+      before: spec(3),
+      name: 'node3',
+      onlineMembers: ['node1', 'node2', 'node3'],
+      removedReachable: false,
+      provider: 'corosync',
+    });
     expect(!r.ok && r.error.code).toBe('ops.node-still-member');
   });
 
   it('refuses a removal that leaves the rest inquorate unless forced with the typed name', () => {
-    const base = { before: spec(4), name: 'node4', onlineMembers: ['node1'], removedReachable: false, provider: 'corosync' as const };
+    const base = {
+      before: spec(4),
+      name: 'node4',
+      onlineMembers: ['node1'],
+      removedReachable: false,
+      provider: 'corosync' as const,
+    };
     expect(planRemove(base).ok).toBe(false);
     expect(planRemove({ ...base, force: { confirm: 'wrong' } }).ok).toBe(false);
     const forced = unwrap(planRemove({ ...base, force: { confirm: 'lab' } }));
@@ -110,20 +159,36 @@ describe('plans', () => {
   });
 
   it('removes a stopped node from a healthy cluster', () => {
-    const p = unwrap(planRemove({ before: spec(4), name: 'node4', onlineMembers: ['node1', 'node2', 'node3'], removedReachable: true, provider: 'corosync' }));
-    expect(p.steps.filter((s) => s.action.kind === 'install-conf').map((s) => s.machine)).toEqual(['198.18.9.1', '198.18.9.2', '198.18.9.3']);
+    const p = unwrap(
+      planRemove({
+        before: spec(4),
+        name: 'node4',
+        onlineMembers: ['node1', 'node2', 'node3'],
+        removedReachable: true,
+        provider: 'corosync',
+      }),
+    );
+    expect(p.steps.filter((s) => s.action.kind === 'install-conf').map((s) => s.machine)).toEqual([
+      '198.18.9.1',
+      '198.18.9.2',
+      '198.18.9.3',
+    ]);
     expect(p.steps.at(-1)!.id).toBe('clean@198.18.9.4');
     expect(p.after.expectedVotes).toBe(3);
   });
 
   it('asks consent before a QDevice on an odd node count, then uses lms with N−1 votes', () => {
     expect(planQdeviceSetup({ before: spec(3), host: 'q', qnetdMachine: 'q', provider: 'corosync' }).ok).toBe(false);
-    const p = unwrap(planQdeviceSetup({ before: spec(3), host: 'q', qnetdMachine: 'q', consent: true, provider: 'corosync' }));
+    const p = unwrap(
+      planQdeviceSetup({ before: spec(3), host: 'q', qnetdMachine: 'q', consent: true, provider: 'corosync' }),
+    );
     expect(p.after.expectedVotes).toBe(5);
   });
 
   it('sets up a QDevice on two nodes, clearing two_node, and says so', () => {
-    const p = unwrap(planQdeviceSetup({ before: spec(2), host: '198.18.9.9', qnetdMachine: '198.18.9.9', provider: 'corosync' }));
+    const p = unwrap(
+      planQdeviceSetup({ before: spec(2), host: '198.18.9.9', qnetdMachine: '198.18.9.9', provider: 'corosync' }),
+    );
     expect(p.warnings.join(' ')).toMatch(/two_node/);
     const conf = p.steps.find((s) => s.action.kind === 'install-conf')!;
     expect(conf.action.kind === 'install-conf' && conf.action.content).not.toMatch(/two_node/);
@@ -133,9 +198,18 @@ describe('plans', () => {
   });
 
   it('lists every quorum key the QDevice setup removes as a warning, and installs a file without them', () => {
-    const before = unwrap(specFromConf(spec(4).conf.replace('  provider: corosync_votequorum\n', '  provider: corosync_votequorum\n  last_man_standing: 1\n  auto_tie_breaker: 1\n')));
+    const before = unwrap(
+      specFromConf(
+        spec(4).conf.replace(
+          '  provider: corosync_votequorum\n',
+          '  provider: corosync_votequorum\n  last_man_standing: 1\n  auto_tie_breaker: 1\n',
+        ),
+      ),
+    );
     expect([before.lastManStanding, before.autoTieBreaker]).toEqual([true, true]);
-    const p = unwrap(planQdeviceSetup({ before, host: '198.18.9.9', qnetdMachine: '198.18.9.9', provider: 'corosync' }));
+    const p = unwrap(
+      planQdeviceSetup({ before, host: '198.18.9.9', qnetdMachine: '198.18.9.9', provider: 'corosync' }),
+    );
     const warning = p.warnings.find((w) => w.includes('removed')) ?? '';
     expect(warning).toContain('quorum.auto_tie_breaker');
     expect(warning).toContain('quorum.last_man_standing');
@@ -153,7 +227,15 @@ describe('plans', () => {
   });
 
   it('adds link1 with its priority on every node, and refuses a priority change on the only link', () => {
-    const p = unwrap(planLink({ before: spec(3), link: 1, addresses: { node1: '198.18.10.1', node2: '198.18.10.2', node3: '198.18.10.3' }, priority: 5, provider: 'corosync' }));
+    const p = unwrap(
+      planLink({
+        before: spec(3),
+        link: 1,
+        addresses: { node1: '198.18.10.1', node2: '198.18.10.2', node3: '198.18.10.3' },
+        priority: 5,
+        provider: 'corosync',
+      }),
+    );
     const back = unwrap(specFromConf(installed(p)[0]!));
     expect(back.nodes.map((n) => n.addresses[1])).toEqual(['198.18.10.1', '198.18.10.2', '198.18.10.3']);
     expect(back.linkPriorities).toEqual({ 1: 5 });
@@ -161,8 +243,12 @@ describe('plans', () => {
     expect(!r.ok && r.error.code).toBe('ops.link-priority');
   });
 
-  it('refuses a join whose address another node already uses (engine/corosync\'s check)', () => {
-    const r = planJoin({ before: spec(3), nodes: [{ ...node(4), addresses: { 0: '198.18.9.2' } }], provider: 'corosync' });
+  it("refuses a join whose address another node already uses (engine/corosync's check)", () => {
+    const r = planJoin({
+      before: spec(3),
+      nodes: [{ ...node(4), addresses: { 0: '198.18.9.2' } }],
+      provider: 'corosync',
+    });
     expect(!r.ok && r.error.code).toBe('corosync.duplicate-address');
   });
 
@@ -174,7 +260,9 @@ describe('plans', () => {
   });
 
   it('requires the typed cluster name for expected votes and reminds to restore', () => {
-    expect(planExpected({ before: spec(3), votes: 1, confirm: 'nope', machine: 'm', provider: 'corosync' }).ok).toBe(false);
+    expect(planExpected({ before: spec(3), votes: 1, confirm: 'nope', machine: 'm', provider: 'corosync' }).ok).toBe(
+      false,
+    );
     const p = unwrap(planExpected({ before: spec(3), votes: 1, confirm: 'lab', machine: 'm', provider: 'corosync' }));
     expect(p.warnings.join(' ')).toMatch(/Reminder/);
     expect(p.steps[0]!.action).toEqual({ kind: 'run', command: 'corosync-quorumtool -e 1' });
@@ -184,6 +272,9 @@ describe('plans', () => {
     const p = unwrap(planCreate({ name: 'pve', nodes: [node(1), node(2), node(3)], provider: 'pve' }));
     expect(p.files).toEqual({});
     expect(p.steps[0]!.action).toMatchObject({ kind: 'run', command: "pvecm create 'pve' --link0 '198.18.9.1'" });
-    expect(p.steps[1]!.action).toMatchObject({ kind: 'run', command: "pvecm add '198.18.9.1' --link0 '198.18.9.2' --use_ssh 1" });
+    expect(p.steps[1]!.action).toMatchObject({
+      kind: 'run',
+      command: "pvecm add '198.18.9.1' --link0 '198.18.9.2' --use_ssh 1",
+    });
   });
 });

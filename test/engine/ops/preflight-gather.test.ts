@@ -28,7 +28,9 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  if (agent.exitCode === null) agent.kill('SIGKILL');
+  if (agent.exitCode === null) {
+    agent.kill('SIGKILL');
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -44,15 +46,16 @@ function host(label: string, agentSocket: string | null): AgentHost & { commands
     },
     upload: async () => err('test.no-upload', 'no uploads here', ''),
     close: async () => {},
-    forwardUnixSocket: (): Promise<Result<Duplex>> => new Promise((resolve) => {
-      if (agentSocket === null) {
-        resolve(err('ssh.forward-failed', 'open failed', ''));
-        return;
-      }
-      const s = connect(agentSocket);
-      s.once('connect', () => resolve(ok(s)));
-      s.once('error', (e) => resolve(err('ssh.forward-failed', e.message, '')));
-    }),
+    forwardUnixSocket: (): Promise<Result<Duplex>> =>
+      new Promise((resolve) => {
+        if (agentSocket === null) {
+          resolve(err('ssh.forward-failed', 'open failed', ''));
+          return;
+        }
+        const s = connect(agentSocket);
+        s.once('connect', () => resolve(ok(s)));
+        s.once('error', (e) => resolve(err('ssh.forward-failed', e.message, '')));
+      }),
   };
 }
 
@@ -60,17 +63,29 @@ describe('pre-flight gathering through the agent', () => {
   it('reads facts and clock offsets and probes UDP both ways between two loopback addresses', async () => {
     const g = await gatherPreflightInput({
       mode: 'create',
-      machines: [{ machine: '127.0.0.1', runner: host('a', socket) }, { machine: '127.0.0.2', runner: host('b', socket) }],
-      probeCount: 20, probeGapMs: 2, probePort: 5406,
+      machines: [
+        { machine: '127.0.0.1', runner: host('a', socket) },
+        { machine: '127.0.0.2', runner: host('b', socket) },
+      ],
+      probeCount: 20,
+      probeGapMs: 2,
+      probePort: 5406,
     });
-    if (!g.ok) throw new Error(JSON.stringify(g.error));
+    if (!g.ok) {
+      throw new Error(JSON.stringify(g.error));
+    }
     const { input } = g.value;
     expect(input.machines.map((m) => m.hostname)).toEqual([hostname(), hostname()]);
     expect(input.machines[0]!.interfaces.flatMap((i) => i.addresses)).toContain('127.0.0.1/8');
     expect(input.linkAddresses).toEqual({ '127.0.0.1': { 0: '127.0.0.1' }, '127.0.0.2': { 0: '127.0.0.2' } });
     // The same clock on both ends: the offset is within the exchange's own error.
-    for (const m of ['127.0.0.1', '127.0.0.2']) expect(Math.abs(input.clockOffsetsMs[m]!)).toBeLessThan(50);
-    expect(input.measurements.map((m) => `${m.from}>${m.to}`).sort()).toEqual(['127.0.0.1>127.0.0.2', '127.0.0.2>127.0.0.1']);
+    for (const m of ['127.0.0.1', '127.0.0.2']) {
+      expect(Math.abs(input.clockOffsetsMs[m]!)).toBeLessThan(50);
+    }
+    expect(input.measurements.map((m) => `${m.from}>${m.to}`).sort()).toEqual([
+      '127.0.0.1>127.0.0.2',
+      '127.0.0.2>127.0.0.1',
+    ]);
     for (const m of input.measurements) {
       expect(m.udpReachable).toBe(true);
       expect(m.lossPercent).toBe(0);
@@ -82,12 +97,17 @@ describe('pre-flight gathering through the agent', () => {
     const progress: AgentProgress[] = [];
     const g = await gatherPreflightInput({
       mode: 'create',
-      machines: [{ machine: '127.0.0.1', runner: host('a', socket) }, { machine: '198.18.250.9', runner: host('b', null) }],
+      machines: [
+        { machine: '127.0.0.1', runner: host('a', socket) },
+        { machine: '198.18.250.9', runner: host('b', null) },
+      ],
       agentBundlePath: join(dir, 'missing.cjs'),
       onAgentProgress: (p) => progress.push(p),
     });
     expect(g.ok).toBe(false);
-    if (g.ok) return;
+    if (g.ok) {
+      return;
+    }
     expect(g.error.code).toBe('preflight.agent-missing');
     expect(g.error.message).toContain('198.18.250.9');
     expect(g.error.hint).toBe('run `quorate bootstrap 198.18.250.9` first');

@@ -10,10 +10,13 @@ import { stopServiceScript, startServiceScript } from '../../../engine/ops/scrip
 import { labOps, quorumOn, waitQuorumOn, type LabOps } from './lab-ops';
 
 const support = labSupport();
-if (!support.ok) console.log(`skipping the QDevice lab tests: ${support.reason}`);
+if (!support.ok) {
+  console.log(`skipping the QDevice lab tests: ${support.reason}`);
+}
 
-const flagsOf = (s: { members: readonly { local: boolean; qdeviceFlags: readonly string[] }[] } | null): string[] =>
-  [...(s?.members.find((m) => m.local)?.qdeviceFlags ?? [])];
+const flagsOf = (s: { members: readonly { local: boolean; qdeviceFlags: readonly string[] }[] } | null): string[] => [
+  ...(s?.members.find((m) => m.local)?.qdeviceFlags ?? []),
+];
 
 describe.skipIf(!support.ok)('QDevice on real corosync-qnetd', () => {
   let lab: Lab;
@@ -24,11 +27,25 @@ describe.skipIf(!support.ok)('QDevice on real corosync-qnetd', () => {
     lab = await labUp({ hosts: 5 });
     ops = labOps(lab);
     // Two links: link0 on the hosts' addresses, link1 on a second network (198.18.<id>.128/25).
-    for (const i of [1, 2, 4, 5]) await lab.exec(i, `ip addr add 198.18.${lab.id}.${128 + i}/25 dev eth0`);
+    for (const i of [1, 2, 4, 5]) {
+      await lab.exec(i, `ip addr add 198.18.${lab.id}.${128 + i}/25 dev eth0`);
+    }
     let out = '';
-    const io = { stdout: (t: string) => { out += t; }, stderr: () => {}, readStdin: async () => '' };
-    const code = await runCreateCommand(['duo', '--node', addr(1), '--node', addr(2), '--link0', addr(1), '--link1', `198.18.${lab.id}.128/25`, '--json'], io, { ctx: ops.ctx });
-    if (code !== 0) throw new Error(out);
+    const io = {
+      stdout: (t: string) => {
+        out += t;
+      },
+      stderr: () => {},
+      readStdin: async () => '',
+    };
+    const code = await runCreateCommand(
+      ['duo', '--node', addr(1), '--node', addr(2), '--link0', addr(1), '--link1', `198.18.${lab.id}.128/25`, '--json'],
+      io,
+      { ctx: ops.ctx },
+    );
+    if (code !== 0) {
+      throw new Error(out);
+    }
     expect(JSON.parse(out)).toMatchObject({ ok: true, verified: true });
   });
 
@@ -47,7 +64,9 @@ describe.skipIf(!support.ok)('QDevice on real corosync-qnetd', () => {
 
   it('sets up a QDevice on the spare host: certificates, config without two_node, daemons, vote counted', async () => {
     const r = await setupQdevice(ops.ctx, { name: 'duo', host: addr(3) });
-    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    if (!r.ok) {
+      throw new Error(JSON.stringify(r.error));
+    }
     expect(r.value.plan.warnings.join(' ')).toMatch(/two_node/);
     for (const i of [1, 2]) {
       const s = await quorumOn(lab, i);
@@ -60,12 +79,31 @@ describe.skipIf(!support.ok)('QDevice on real corosync-qnetd', () => {
     const qnetd = await lab.exec(3, 'corosync-qnetd-tool -l');
     expect(qnetd.stdout).toMatch(/Cluster "duo"/);
     let out = '';
-    const code = await runStatusCommand(['duo', '--json'], { stdout: (t) => { out += t; }, stderr: () => {}, readStdin: async () => '' }, { ctx: ops.ctx });
+    const code = await runStatusCommand(
+      ['duo', '--json'],
+      {
+        stdout: (t) => {
+          out += t;
+        },
+        stderr: () => {},
+        readStdin: async () => '',
+      },
+      { ctx: ops.ctx },
+    );
     expect(code).toBe(0);
     const json = JSON.parse(out) as Record<string, unknown>;
     expect(Object.keys(json).sort()).toEqual(['expectedVotes', 'nodes', 'qdevice', 'quorate', 'quorum', 'totalVotes']);
-    expect(json).toMatchObject({ quorate: true, expectedVotes: 3, totalVotes: 3, quorum: 2, qdevice: { host: addr(3), flags: expect.arrayContaining(['A', 'V']) } });
-    expect(json.nodes).toEqual([{ name: 'node1', nodeid: 1, votes: 1, online: true }, { name: 'node2', nodeid: 2, votes: 1, online: true }]);
+    expect(json).toMatchObject({
+      quorate: true,
+      expectedVotes: 3,
+      totalVotes: 3,
+      quorum: 2,
+      qdevice: { host: addr(3), flags: expect.arrayContaining(['A', 'V']) },
+    });
+    expect(json.nodes).toEqual([
+      { name: 'node1', nodeid: 1, votes: 1, online: true },
+      { name: 'node2', nodeid: 2, votes: 1, online: true },
+    ]);
   });
 
   it('keeps the other node quorate, with flags A,V, when one node is cut off', async () => {
@@ -98,11 +136,21 @@ describe.skipIf(!support.ok)('QDevice on real corosync-qnetd', () => {
   });
 
   it('joins two nodes while a QDevice is configured, as one plan: QDevice off, join, QDevice on again', async () => {
-    const r = await joinCluster(ops.ctx, { name: 'duo', machines: [addr(4), addr(5)], links: { 1: `198.18.${lab.id}.128/25` } });
-    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    const r = await joinCluster(ops.ctx, {
+      name: 'duo',
+      machines: [addr(4), addr(5)],
+      links: { 1: `198.18.${lab.id}.128/25` },
+    });
+    if (!r.ok) {
+      throw new Error(JSON.stringify(r.error));
+    }
     const ids = r.value.plan.steps.map((s) => s.id);
-    expect(ids.findIndex((i) => i.startsWith('stop-qdevice'))).toBeLessThan(ids.findIndex((i) => i.startsWith('start-corosync')));
-    expect(ids.findLastIndex((i) => i.startsWith('start-qdevice'))).toBeGreaterThan(ids.findLastIndex((i) => i.startsWith('start-corosync')));
+    expect(ids.findIndex((i) => i.startsWith('stop-qdevice'))).toBeLessThan(
+      ids.findIndex((i) => i.startsWith('start-corosync')),
+    );
+    expect(ids.findLastIndex((i) => i.startsWith('start-qdevice'))).toBeGreaterThan(
+      ids.findLastIndex((i) => i.startsWith('start-corosync')),
+    );
     for (const i of [1, 2, 4, 5]) {
       const s = await waitQuorumOn(lab, i, (q) => q.members.length === 4 && (q.qdeviceVotes ?? 0) > 0, 60_000);
       expect(s).toMatchObject({ quorate: true, expectedVotes: 5, totalVotes: 5, quorum: 3 });
@@ -113,7 +161,9 @@ describe.skipIf(!support.ok)('QDevice on real corosync-qnetd', () => {
 
   it('removes the QDevice', async () => {
     const r = await removeQdevice(ops.ctx, { name: 'duo' });
-    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    if (!r.ok) {
+      throw new Error(JSON.stringify(r.error));
+    }
     for (const i of [1, 2, 4, 5]) {
       const s = await quorumOn(lab, i);
       expect(s?.quorate).toBe(true);

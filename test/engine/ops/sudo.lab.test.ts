@@ -14,7 +14,9 @@ import { connectSsh, probeHostKey } from '../../../engine/ssh';
 import { quorumOn } from './lab-ops';
 
 const support = labSupport();
-if (!support.ok) console.log(`skipping the sudo-user operations lab test: ${support.reason}`);
+if (!support.ok) {
+  console.log(`skipping the sudo-user operations lab test: ${support.reason}`);
+}
 
 describe.skipIf(!support.ok)('operations as a sudo user', () => {
   let lab: Lab;
@@ -25,7 +27,9 @@ describe.skipIf(!support.ok)('operations as a sudo user', () => {
   });
   afterAll(async () => {
     await lab?.down();
-    if (home) rmSync(home, { recursive: true, force: true });
+    if (home) {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('creates a two-node cluster logged in as a password-sudo user, files owned by root', async () => {
@@ -35,16 +39,27 @@ describe.skipIf(!support.ok)('operations as a sudo user', () => {
       async connect(machine) {
         const h = lab.hosts.find((x) => x.address === machine)!;
         const key = await probeHostKey(machine, 22, { timeoutMs: 15_000 });
-        if (!key.ok) return key;
-        const s = await connectSsh({ address: machine, user: h.sudoUser!.user, auth: { kind: 'password', password: h.sudoUser!.password } }, { pinnedFingerprint: key.value.fingerprint, timeoutMs: 15_000, keepaliveMs: 0 });
+        if (!key.ok) {
+          return key;
+        }
+        const s = await connectSsh(
+          { address: machine, user: h.sudoUser!.user, auth: { kind: 'password', password: h.sudoUser!.password } },
+          { pinnedFingerprint: key.value.fingerprint, timeoutMs: 15_000, keepaliveMs: 0 },
+        );
         return s.ok ? { ok: true, value: asRoot(s.value) } : s;
       },
     };
     const r = await createCluster(ctx, { name: 'sudo', machines: [lab.host(1).address, lab.host(2).address] });
-    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    if (!r.ok) {
+      throw new Error(JSON.stringify(r.error));
+    }
     for (const i of [1, 2]) {
       expect((await quorumOn(lab, i))?.quorate).toBe(true);
-      expect((await lab.exec(i, 'stat -c %U:%a /etc/corosync/authkey /etc/corosync/corosync.conf')).stdout.trim().split('\n')).toEqual(['root:400', 'root:644']);
+      expect(
+        (await lab.exec(i, 'stat -c %U:%a /etc/corosync/authkey /etc/corosync/corosync.conf')).stdout
+          .trim()
+          .split('\n'),
+      ).toEqual(['root:400', 'root:644']);
     }
     const st = await clusterStatus(ctx, 'sudo');
     expect(st.ok && st.value.nodes.every((n) => n.online)).toBe(true);

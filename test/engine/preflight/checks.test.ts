@@ -24,13 +24,28 @@ function meshOf(ms: MachineFacts[], m: Partial<LinkMeasurement> = {}): LinkMeasu
   const out: LinkMeasurement[] = [];
   for (const a of ms) {
     for (const b of ms) {
-      if (a !== b) out.push({ from: a.machine, to: b.machine, link: 0, udpReachable: true, rttAvgMs: 0.2, jitterMs: 0.05, lossPercent: 0, ...m });
+      if (a !== b) {
+        out.push({
+          from: a.machine,
+          to: b.machine,
+          link: 0,
+          udpReachable: true,
+          rttAvgMs: 0.2,
+          jitterMs: 0.05,
+          lossPercent: 0,
+          ...m,
+        });
+      }
     }
   }
   return out;
 }
 
-function input(n: number, over: Partial<PreflightInput> = {}, facts: (i: number) => Partial<MachineFacts> = () => ({})): PreflightInput {
+function input(
+  n: number,
+  over: Partial<PreflightInput> = {},
+  facts: (i: number) => Partial<MachineFacts> = () => ({}),
+): PreflightInput {
   const machines = Array.from({ length: n }, (_, k) => machine(k + 1, facts(k + 1)));
   return {
     mode: 'create',
@@ -53,7 +68,12 @@ describe('pre-flight', () => {
   });
 
   it.each([
-    [0.4, 'pass'], [2, 'pass'], [2.01, 'warn'], [4.99, 'warn'], [5, 'fail'], [12, 'fail'],
+    [0.4, 'pass'],
+    [2, 'pass'],
+    [2.01, 'warn'],
+    [4.99, 'warn'],
+    [5, 'fail'],
+    [12, 'fail'],
   ])('rates an average round trip of %f ms as %s', (rtt, status) => {
     const base = input(2);
     const r = runPreflight({ ...base, measurements: meshOf(base.machines as MachineFacts[], { rttAvgMs: rtt }) });
@@ -68,13 +88,22 @@ describe('pre-flight', () => {
     expect(find(runPreflight({ ...base, measurements: ms }).checks, 'latency')[0]!.status).toBe('fail');
   });
 
-  it.each([[0, 'pass'], [0.5, 'warn'], [2, 'fail']])('rates %f %% loss as %s', (loss, status) => {
+  it.each([
+    [0, 'pass'],
+    [0.5, 'warn'],
+    [2, 'fail'],
+  ])('rates %f %% loss as %s', (loss, status) => {
     const base = input(2);
     const r = runPreflight({ ...base, measurements: meshOf(base.machines as MachineFacts[], { lossPercent: loss }) });
     expect(find(r.checks, 'loss')[0]!.status).toBe(status);
   });
 
-  it.each([[0.5, 'pass'], [1.5, 'warn'], [9.9, 'warn'], [10, 'fail']])('rates %f ms jitter as %s', (j, status) => {
+  it.each([
+    [0.5, 'pass'],
+    [1.5, 'warn'],
+    [9.9, 'warn'],
+    [10, 'fail'],
+  ])('rates %f ms jitter as %s', (j, status) => {
     const base = input(2);
     const r = runPreflight({ ...base, measurements: meshOf(base.machines as MachineFacts[], { jitterMs: j }) });
     expect(find(r.checks, 'jitter')[0]!.status).toBe(status);
@@ -82,7 +111,9 @@ describe('pre-flight', () => {
 
   it('fails a pair whose corosync ports do not answer in one direction, naming it', () => {
     const base = input(3);
-    const ms = meshOf(base.machines as MachineFacts[]).map((m) => (m.to === '198.18.9.3' && m.from === '198.18.9.1' ? { ...m, udpReachable: false } : m));
+    const ms = meshOf(base.machines as MachineFacts[]).map((m) =>
+      m.to === '198.18.9.3' && m.from === '198.18.9.1' ? { ...m, udpReachable: false } : m,
+    );
     const r = runPreflight({ ...base, measurements: ms });
     const bad = find(r.checks, 'udp-reachable').filter((c) => c.status === 'fail');
     expect(bad).toHaveLength(1);
@@ -94,11 +125,22 @@ describe('pre-flight', () => {
 
   it('fails a pair that was never measured', () => {
     const base = input(3);
-    const r = runPreflight({ ...base, measurements: base.measurements.filter((m) => m.to !== '198.18.9.2' && m.from !== '198.18.9.2') });
-    expect(find(r.checks, 'udp-reachable').filter((c) => c.status === 'fail').map((c) => c.measured)).toEqual(['not measured', 'not measured']);
+    const r = runPreflight({
+      ...base,
+      measurements: base.measurements.filter((m) => m.to !== '198.18.9.2' && m.from !== '198.18.9.2'),
+    });
+    expect(
+      find(r.checks, 'udp-reachable')
+        .filter((c) => c.status === 'fail')
+        .map((c) => c.measured),
+    ).toEqual(['not measured', 'not measured']);
   });
 
-  it.each([[50, 'pass'], [150, 'warn'], [1500, 'fail']])('rates a clock %i ms off the others as %s', (skew, status) => {
+  it.each([
+    [50, 'pass'],
+    [150, 'warn'],
+    [1500, 'fail'],
+  ])('rates a clock %i ms off the others as %s', (skew, status) => {
     const base = input(3);
     const r = runPreflight({ ...base, clockOffsetsMs: { ...base.clockOffsetsMs, '198.18.9.3': 3 + skew } });
     expect(find(r.checks, 'clock-offset', '198.18.9.3')[0]!.status).toBe(status);
@@ -111,19 +153,42 @@ describe('pre-flight', () => {
   });
 
   it('says what the machine reported when it cannot tell whether NTP is synchronised', () => {
-    const r = runPreflight(input(2, {}, (i) => (i === 2 ? { ntpSynchronized: null, ntpSummary: 'no NTP daemon' } : { ntpSynchronized: null })));
-    expect(find(r.checks, 'ntp').map((c) => [c.status, c.measured])).toEqual([['warn', 'unknown'], ['warn', 'no NTP daemon']]);
+    const r = runPreflight(
+      input(2, {}, (i) =>
+        i === 2 ? { ntpSynchronized: null, ntpSummary: 'no NTP daemon' } : { ntpSynchronized: null },
+      ),
+    );
+    expect(find(r.checks, 'ntp').map((c) => [c.status, c.measured])).toEqual([
+      ['warn', 'unknown'],
+      ['warn', 'no NTP daemon'],
+    ]);
   });
 
   it('fails when corosync major versions differ, or corosync is missing', () => {
-    expect(find(runPreflight(input(2, {}, (i) => (i === 2 ? { corosyncVersion: '2.4.5' } : {}))).checks, 'corosync-version')[0]!.status).toBe('fail');
-    expect(find(runPreflight(input(2, {}, (i) => (i === 2 ? { corosyncVersion: '3.1.2' } : {}))).checks, 'corosync-version')[0]!.status).toBe('pass');
+    expect(
+      find(
+        runPreflight(input(2, {}, (i) => (i === 2 ? { corosyncVersion: '2.4.5' } : {}))).checks,
+        'corosync-version',
+      )[0]!.status,
+    ).toBe('fail');
+    expect(
+      find(
+        runPreflight(input(2, {}, (i) => (i === 2 ? { corosyncVersion: '3.1.2' } : {}))).checks,
+        'corosync-version',
+      )[0]!.status,
+    ).toBe('pass');
     expect(runPreflight(input(2, {}, (i) => (i === 2 ? { corosyncVersion: null } : {}))).ok).toBe(false);
   });
 
   it('fails when Proxmox VE major.minor differ, but not on a patch difference', () => {
-    expect(find(runPreflight(input(2, {}, (i) => ({ pveVersion: i === 1 ? '8.2.4' : '8.1.10' }))).checks, 'pve-version')[0]!.status).toBe('fail');
-    expect(find(runPreflight(input(2, {}, (i) => ({ pveVersion: i === 1 ? '8.2.4' : '8.2.7' }))).checks, 'pve-version')[0]!.status).toBe('pass');
+    expect(
+      find(runPreflight(input(2, {}, (i) => ({ pveVersion: i === 1 ? '8.2.4' : '8.1.10' }))).checks, 'pve-version')[0]!
+        .status,
+    ).toBe('fail');
+    expect(
+      find(runPreflight(input(2, {}, (i) => ({ pveVersion: i === 1 ? '8.2.4' : '8.2.7' }))).checks, 'pve-version')[0]!
+        .status,
+    ).toBe('pass');
   });
 
   it('refuses to mix Proxmox VE and plain Debian nodes', () => {
@@ -163,8 +228,15 @@ describe('pre-flight', () => {
   });
 
   const cluster = {
-    name: 'lab', quorate: true, links: [0] as const, hasQdevice: false,
-    nodes: [{ name: 'node1', addresses: { 0: '198.18.9.1' } }, { name: 'node2', addresses: { 0: '198.18.9.2' } }, { name: 'node3', addresses: { 0: '198.18.9.3' } }],
+    name: 'lab',
+    quorate: true,
+    links: [0] as const,
+    hasQdevice: false,
+    nodes: [
+      { name: 'node1', addresses: { 0: '198.18.9.1' } },
+      { name: 'node2', addresses: { 0: '198.18.9.2' } },
+      { name: 'node3', addresses: { 0: '198.18.9.3' } },
+    ],
   };
 
   it('refuses to join into an inquorate cluster', () => {
@@ -176,14 +248,28 @@ describe('pre-flight', () => {
 
   it('refuses a joining node whose name or address the cluster already uses', () => {
     const m = machine(4, { hostname: 'node2', interfaces: [{ name: 'eth0', addresses: ['198.18.9.3/24'] }] });
-    const r = runPreflight({ mode: 'join', machines: [m], linkAddresses: { [m.machine]: { 0: '198.18.9.3' } }, measurements: [], clockOffsetsMs: { [m.machine]: 0 }, cluster });
+    const r = runPreflight({
+      mode: 'join',
+      machines: [m],
+      linkAddresses: { [m.machine]: { 0: '198.18.9.3' } },
+      measurements: [],
+      clockOffsetsMs: { [m.machine]: 0 },
+      cluster,
+    });
     expect(find(r.checks, 'hostname-unique')[0]!.status).toBe('fail');
     expect(find(r.checks, 'address-taken')[0]!.status).toBe('fail');
   });
 
   it('refuses a joining node whose link numbers differ from the cluster', () => {
     const m = machine(4, { interfaces: [{ name: 'eth0', addresses: ['198.18.9.4/24', '198.18.10.4/24'] }] });
-    const r = runPreflight({ mode: 'join', machines: [m], linkAddresses: { [m.machine]: { 0: '198.18.9.4', 1: '198.18.10.4' } }, measurements: [], clockOffsetsMs: { [m.machine]: 0 }, cluster });
+    const r = runPreflight({
+      mode: 'join',
+      machines: [m],
+      linkAddresses: { [m.machine]: { 0: '198.18.9.4', 1: '198.18.10.4' } },
+      measurements: [],
+      clockOffsetsMs: { [m.machine]: 0 },
+      cluster,
+    });
     expect(find(r.checks, 'link-numbers')[0]!.status).toBe('fail');
   });
 
@@ -193,7 +279,11 @@ describe('pre-flight', () => {
     expect(r.ok).toBe(true);
   });
 
-  it.each([[2, 'warn', 'QDevice'], [3, 'pass', ''], [4, 'warn', 'QDevice']])('advises on %i nodes: %s', (n, status, hint) => {
+  it.each([
+    [2, 'warn', 'QDevice'],
+    [3, 'pass', ''],
+    [4, 'warn', 'QDevice'],
+  ])('advises on %i nodes: %s', (n, status, hint) => {
     const c = find(runPreflight(input(n)).checks, 'node-count')[0]!;
     expect(c.status).toBe(status);
     expect(c.hint).toContain(hint);

@@ -10,7 +10,9 @@ import { unwrap } from '../../../engine/result';
 const samples = join(import.meta.dirname, '..', 'corosync', 'tool-samples');
 const statuses: [string, QuorumtoolStatus][] = readdirSync(samples).flatMap((dir): [string, QuorumtoolStatus][] => {
   const text = readFileSync(join(samples, dir, 'output.txt'), 'utf8');
-  if (dir.startsWith('quorumtool-s-')) return [[dir, unwrap(parseQuorumtoolStatus(text))]];
+  if (dir.startsWith('quorumtool-s-')) {
+    return [[dir, unwrap(parseQuorumtoolStatus(text))]];
+  }
   if (dir.startsWith('pvecm-status-')) {
     const r = parsePvecmStatus(text);
     return r.ok ? [[dir, r.value]] : [];
@@ -23,7 +25,9 @@ describe('QDevice flags for status output', () => {
   it('gives back the Qdevice column exactly as corosync-quorumtool printed it, for every captured status with a QDevice', () => {
     expect(withQdevice.length).toBeGreaterThanOrEqual(4);
     for (const [dir, s] of withQdevice) {
-      for (const m of s.members) expect(qdeviceFlags(m.qdevice).join(','), `${dir} node ${m.nodeid}`).toBe(m.qdevice!.raw);
+      for (const m of s.members) {
+        expect(qdeviceFlags(m.qdevice).join(','), `${dir} node ${m.nodeid}`).toBe(m.qdevice!.raw);
+      }
     }
   });
 
@@ -34,7 +38,9 @@ describe('QDevice flags for status output', () => {
   });
 
   it('explains every flag it can produce', () => {
-    for (const f of ['A', 'NA', 'V', 'NV', 'MW', 'NMW', 'NR']) expect(QDEVICE_FLAG_MEANINGS[f], f).toMatch(/\w{3}/);
+    for (const f of ['A', 'NA', 'V', 'NV', 'MW', 'NMW', 'NR']) {
+      expect(QDEVICE_FLAG_MEANINGS[f], f).toMatch(/\w{3}/);
+    }
   });
 
   it('has no flags without a QDevice column', () => {
@@ -45,7 +51,9 @@ describe('QDevice flags for status output', () => {
 
 describe('pvecm commands (no Proxmox in the lab)', () => {
   it('builds pvecm commands with quoted arguments and one --linkN per link', () => {
-    expect(pvecmCreate('prod-central', { 0: '10.10.10.1', 1: '10.20.20.1' })).toBe("pvecm create 'prod-central' --link0 '10.10.10.1' --link1 '10.20.20.1'");
+    expect(pvecmCreate('prod-central', { 0: '10.10.10.1', 1: '10.20.20.1' })).toBe(
+      "pvecm create 'prod-central' --link0 '10.10.10.1' --link1 '10.20.20.1'",
+    );
     expect(pvecmAdd('10.10.10.1', { 0: '10.10.10.2' })).toBe("pvecm add '10.10.10.1' --link0 '10.10.10.2' --use_ssh 1");
     expect(pvecmQdeviceSetup('10.10.10.9', 'lms')).toBe("pvecm qdevice setup '10.10.10.9' --force");
     expect(pvecmQdeviceSetup('10.10.10.9', 'ffsplit')).toBe("pvecm qdevice setup '10.10.10.9'");

@@ -26,20 +26,29 @@ describe('classifyConnectFailure', () => {
   });
 
   it('lists the methods the server offered on auth failure', () => {
-    const error = classifyConnectFailure(endpoint, { level: 'client-authentication', message: 'x' },
-      { timeoutMs: 1, serverMethods: ['publickey', 'password'], triedMethod: 'password' });
+    const error = classifyConnectFailure(
+      endpoint,
+      { level: 'client-authentication', message: 'x' },
+      { timeoutMs: 1, serverMethods: ['publickey', 'password'], triedMethod: 'password' },
+    );
     expect(error.message).toBe('authentication failed for root@198.18.0.12:22 (server accepts: publickey, password)');
   });
 
   it('says when the chosen method is not offered at all', () => {
-    const error = classifyConnectFailure(endpoint, { level: 'client-authentication', message: 'x' },
-      { timeoutMs: 1, serverMethods: ['publickey'], triedMethod: 'password' });
-    expect(error.message).toBe('the server does not accept password login for root@198.18.0.12:22 (server accepts: publickey)');
+    const error = classifyConnectFailure(
+      endpoint,
+      { level: 'client-authentication', message: 'x' },
+      { timeoutMs: 1, serverMethods: ['publickey'], triedMethod: 'password' },
+    );
+    expect(error.message).toBe(
+      'the server does not accept password login for root@198.18.0.12:22 (server accepts: publickey)',
+    );
   });
 
   it('states the timeout in seconds', () => {
-    expect(classifyConnectFailure(endpoint, { level: 'client-timeout', message: 'x' }, { timeoutMs: 8_000 }).message)
-      .toBe('no answer from root@198.18.0.12:22 within 8 s');
+    expect(
+      classifyConnectFailure(endpoint, { level: 'client-timeout', message: 'x' }, { timeoutMs: 8_000 }).message,
+    ).toBe('no answer from root@198.18.0.12:22 within 8 s');
   });
 
   it('labels endpoints as OpenSSH users would type them', () => {

@@ -33,6 +33,8 @@ describe('fingerprints', () => {
   });
 
   it('normalises what people paste without changing the key', () => {
-    expect(normaliseFingerprint('  sha256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s= ')).toBe('SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s');
+    expect(normaliseFingerprint('  sha256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s= ')).toBe(
+      'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s',
+    );
   });
 });

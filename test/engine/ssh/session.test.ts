@@ -31,7 +31,12 @@ let rotated: TestServer;
 let pinned: string;
 
 beforeAll(async () => {
-  server = await startTestServer({ hostKey: hostKey.private, user: 'root', password: PASSWORD, publicKey: userKey.public });
+  server = await startTestServer({
+    hostKey: hostKey.private,
+    user: 'root',
+    password: PASSWORD,
+    publicKey: userKey.public,
+  });
   rotated = await startTestServer({ hostKey: otherHostKey.private, user: 'root', password: PASSWORD });
   pinned = keygenFingerprint(hostKey.public);
 });
@@ -42,8 +47,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const target = (port: number, auth: Parameters<typeof connectSsh>[0]['auth'] = { kind: 'password', password: PASSWORD }) =>
-  ({ address: '127.0.0.1', port, user: 'root', auth });
+const target = (
+  port: number,
+  auth: Parameters<typeof connectSsh>[0]['auth'] = { kind: 'password', password: PASSWORD },
+) => ({ address: '127.0.0.1', port, user: 'root', auth });
 
 describe('host keys', () => {
   it('reads the host key without logging in, spelled as ssh-keygen -lf spells it', async () => {
@@ -58,7 +65,9 @@ describe('host keys', () => {
     const before = server.authAttempts.length;
     const result = await connectSsh(target(server.port));
     expect(result.ok).toBe(false);
-    if (result.ok) return;
+    if (result.ok) {
+      return;
+    }
     expect(result.error.code).toBe('ssh.host-key-unknown');
     expect((result.error as unknown as { fingerprint: string }).fingerprint).toBe(pinned);
     expect(result.error.hint).toContain('quorate hosts trust 127.0.0.1');
@@ -68,7 +77,9 @@ describe('host keys', () => {
   it('refuses a changed host key hard, naming both fingerprints and how to re-trust', async () => {
     const result = await connectSsh(target(rotated.port), { pinnedFingerprint: pinned });
     expect(result.ok).toBe(false);
-    if (result.ok) return;
+    if (result.ok) {
+      return;
+    }
     const presented = keygenFingerprint(otherHostKey.public);
     expect(result.error.code).toBe('ssh.host-key-changed');
     expect(result.error.message).toContain(pinned);
@@ -82,7 +93,10 @@ describe('host keys', () => {
     const s = await startTestServer({ hostKey: ecdsa.private, user: 'root', password: PASSWORD });
     try {
       const probed = await probeHostKey('127.0.0.1', s.port);
-      expect(probed.ok && probed.value).toEqual({ fingerprint: keygenFingerprint(ecdsa.public), algorithm: 'ecdsa-sha2-nistp256' });
+      expect(probed.ok && probed.value).toEqual({
+        fingerprint: keygenFingerprint(ecdsa.public),
+        algorithm: 'ecdsa-sha2-nistp256',
+      });
     } finally {
       await s.close();
     }
@@ -101,17 +115,28 @@ describe('login', () => {
   });
 
   it('logs in with a key file', async () => {
-    const result = await connectSsh(target(server.port, { kind: 'key', path: userKeyPath }), { pinnedFingerprint: pinned });
+    const result = await connectSsh(target(server.port, { kind: 'key', path: userKeyPath }), {
+      pinnedFingerprint: pinned,
+    });
     expect(result.ok).toBe(true);
-    if (result.ok) await result.value.close();
+    if (result.ok) {
+      await result.value.close();
+    }
   });
 
   it('answers keyboard-interactive with the password where the server offers only that', async () => {
-    const s = await startTestServer({ hostKey: hostKey.private, user: 'root', password: PASSWORD, methods: ['keyboard-interactive'] });
+    const s = await startTestServer({
+      hostKey: hostKey.private,
+      user: 'root',
+      password: PASSWORD,
+      methods: ['keyboard-interactive'],
+    });
     try {
       const result = await connectSsh(target(s.port), { pinnedFingerprint: pinned });
       expect(result.ok).toBe(true);
-      if (result.ok) await result.value.close();
+      if (result.ok) {
+        await result.value.close();
+      }
       expect(s.authAttempts).toContain('keyboard-interactive');
     } finally {
       await s.close();
@@ -119,14 +144,21 @@ describe('login', () => {
   });
 
   it('reports a wrong password as auth-failed, listing the methods the server offered', async () => {
-    const result = await connectSsh(target(server.port, { kind: 'password', password: 'wrong' }), { pinnedFingerprint: pinned });
+    const result = await connectSsh(target(server.port, { kind: 'password', password: 'wrong' }), {
+      pinnedFingerprint: pinned,
+    });
     expect(!result.ok && result.error.code).toBe('ssh.auth-failed');
     expect(!result.ok && result.error.message).toContain('server accepts: publickey, password');
     expect(!result.ok && result.error.message).toContain(`root@127.0.0.1:${server.port}`);
   });
 
   it('says the server does not take passwords when it offers only keys', async () => {
-    const s = await startTestServer({ hostKey: hostKey.private, user: 'root', publicKey: userKey.public, methods: ['publickey'] });
+    const s = await startTestServer({
+      hostKey: hostKey.private,
+      user: 'root',
+      publicKey: userKey.public,
+      methods: ['publickey'],
+    });
     try {
       const result = await connectSsh(target(s.port), { pinnedFingerprint: pinned });
       expect(!result.ok && result.error.code).toBe('ssh.auth-failed');
@@ -138,19 +170,27 @@ describe('login', () => {
   });
 
   it('reports a missing key file and an encrypted key without passphrase as key-unreadable', async () => {
-    const missing = await connectSsh(target(server.port, { kind: 'key', path: join(dir, 'nope') }), { pinnedFingerprint: pinned });
+    const missing = await connectSsh(target(server.port, { kind: 'key', path: join(dir, 'nope') }), {
+      pinnedFingerprint: pinned,
+    });
     expect(!missing.ok && missing.error.code).toBe('ssh.key-unreadable');
     const encryptedPath = join(dir, 'id_encrypted');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'secret phrase', '-f', encryptedPath]);
-    const encrypted = await connectSsh(target(server.port, { kind: 'key', path: encryptedPath }), { pinnedFingerprint: pinned });
+    const encrypted = await connectSsh(target(server.port, { kind: 'key', path: encryptedPath }), {
+      pinnedFingerprint: pinned,
+    });
     expect(!encrypted.ok && encrypted.error.code).toBe('ssh.key-unreadable');
     expect(!encrypted.ok && encrypted.error.message).toContain('passphrase is missing');
-    const pub = await connectSsh(target(server.port, { kind: 'key', path: `${encryptedPath}.pub` }), { pinnedFingerprint: pinned });
+    const pub = await connectSsh(target(server.port, { kind: 'key', path: `${encryptedPath}.pub` }), {
+      pinnedFingerprint: pinned,
+    });
     expect(!pub.ok && pub.error.code).toBe('ssh.key-unreadable');
   });
 
   it('reports a missing agent socket as agent-unavailable', async () => {
-    const result = await connectSsh(target(server.port, { kind: 'agent', socket: join(dir, 'no-agent.sock') }), { pinnedFingerprint: pinned });
+    const result = await connectSsh(target(server.port, { kind: 'agent', socket: join(dir, 'no-agent.sock') }), {
+      pinnedFingerprint: pinned,
+    });
     expect(!result.ok && result.error.code).toBe('ssh.agent-unavailable');
   });
 
@@ -168,9 +208,13 @@ describe('login', () => {
       }
       const result = await connectSsh(target(server.port, { kind: 'agent', socket }), { pinnedFingerprint: pinned });
       expect(result.ok).toBe(true);
-      if (result.ok) await result.value.close();
+      if (result.ok) {
+        await result.value.close();
+      }
     } finally {
-      if (agent.pid !== undefined) process.kill(agent.pid, 'SIGTERM');
+      if (agent.pid !== undefined) {
+        process.kill(agent.pid, 'SIGTERM');
+      }
     }
   });
 });
@@ -195,13 +239,18 @@ describe('connection failures', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     try {
       const started = Date.now();
-      const result = await connectSsh(target((silent.address() as AddressInfo).port), { pinnedFingerprint: pinned, timeoutMs: 800 });
+      const result = await connectSsh(target((silent.address() as AddressInfo).port), {
+        pinnedFingerprint: pinned,
+        timeoutMs: 800,
+      });
       const elapsed = Date.now() - started;
       expect(!result.ok && result.error.code).toBe('ssh.timeout');
       expect(elapsed).toBeGreaterThanOrEqual(700);
       expect(elapsed).toBeLessThan(3_000);
     } finally {
-      for (const s of sockets) s.destroy();
+      for (const s of sockets) {
+        s.destroy();
+      }
       await new Promise<void>((r) => silent.close(() => r()));
     }
   });
@@ -215,16 +264,29 @@ describe('keepalive', () => {
     const relay = createServer((inbound) => {
       const outbound = connect(server.port, '127.0.0.1');
       pipes.add(inbound).add(outbound);
-      inbound.on('data', (d) => { if (!blackhole) outbound.write(d); });
-      outbound.on('data', (d) => { if (!blackhole) inbound.write(d); });
+      inbound.on('data', (d) => {
+        if (!blackhole) {
+          outbound.write(d);
+        }
+      });
+      outbound.on('data', (d) => {
+        if (!blackhole) {
+          inbound.write(d);
+        }
+      });
       inbound.on('error', () => {});
       outbound.on('error', () => {});
     });
     await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
     try {
-      const result = await connectSsh(target((relay.address() as AddressInfo).port), { pinnedFingerprint: pinned, keepaliveMs: 200 });
+      const result = await connectSsh(target((relay.address() as AddressInfo).port), {
+        pinnedFingerprint: pinned,
+        keepaliveMs: 200,
+      });
       expect(result.ok).toBe(true);
-      if (!result.ok) return;
+      if (!result.ok) {
+        return;
+      }
       const started = Date.now();
       blackhole = true;
       const run = await result.value.run('sleep 5');
@@ -232,7 +294,9 @@ describe('keepalive', () => {
       expect(Date.now() - started).toBeLessThan(2_500);
       await result.value.close();
     } finally {
-      for (const p of pipes) p.destroy();
+      for (const p of pipes) {
+        p.destroy();
+      }
       await new Promise<void>((r) => relay.close(() => r()));
     }
   });
@@ -242,7 +306,9 @@ describe('commands', () => {
   let session: SshSession;
   beforeAll(async () => {
     const result = await connectSsh(target(server.port), { pinnedFingerprint: pinned });
-    if (!result.ok) throw new Error(result.error.message);
+    if (!result.ok) {
+      throw new Error(result.error.message);
+    }
     session = result.value;
   });
   afterAll(async () => {

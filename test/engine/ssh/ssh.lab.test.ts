@@ -13,7 +13,9 @@ import { labSupport, labUp } from '../../lab/lab';
 import type { Lab, LabHost } from '../../lab/lab';
 
 const support = labSupport();
-if (!support.ok) console.log(`skipping the SSH lab tests: ${support.reason}`);
+if (!support.ok) {
+  console.log(`skipping the SSH lab tests: ${support.reason}`);
+}
 
 describe.skipIf(!support.ok)('SSH against real sshd', () => {
   let lab: Lab;
@@ -33,24 +35,36 @@ describe.skipIf(!support.ok)('SSH against real sshd', () => {
 
   async function open(target: SshTarget, opts: Parameters<typeof connectSsh>[1] = {}): Promise<SshSession> {
     const result = await connectSsh(target, { pinnedFingerprint: pins.get(target.address), ...opts });
-    if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+    if (!result.ok) {
+      throw new Error(`${result.error.code}: ${result.error.message}`);
+    }
     sessions.push(result.value);
     return result.value;
   }
 
-  const root = (host: LabHost): SshTarget => ({ address: host.address, user: 'root', auth: { kind: 'password', password: host.rootPassword } });
+  const root = (host: LabHost): SshTarget => ({
+    address: host.address,
+    user: 'root',
+    auth: { kind: 'password', password: host.rootPassword },
+  });
 
   beforeAll(async () => {
     lab = await labUp({ hosts: 2, sudoUser: [2] });
     node1 = lab.host(1);
     node2 = lab.host(2);
-    if (!node2.sudoUser) throw new Error('lab host 2 has no sudo user');
+    if (!node2.sudoUser) {
+      throw new Error('lab host 2 has no sudo user');
+    }
     admin = node2.sudoUser;
-    for (const h of [node1, node2]) pins.set(h.address, await consoleFingerprint(h));
+    for (const h of [node1, node2]) {
+      pins.set(h.address, await consoleFingerprint(h));
+    }
   });
 
   afterAll(async () => {
-    for (const s of sessions) await s.close();
+    for (const s of sessions) {
+      await s.close();
+    }
     await lab?.down();
     rmSync(tmp, { recursive: true, force: true });
   });
@@ -63,7 +77,9 @@ describe.skipIf(!support.ok)('SSH against real sshd', () => {
   it('refuses an unknown host key and carries the fingerprint', async () => {
     const result = await connectSsh(root(node1));
     expect(!result.ok && result.error.code).toBe('ssh.host-key-unknown');
-    expect(!result.ok && (result.error as unknown as { fingerprint: string }).fingerprint).toBe(pins.get(node1.address));
+    expect(!result.ok && (result.error as unknown as { fingerprint: string }).fingerprint).toBe(
+      pins.get(node1.address),
+    );
   });
 
   it('logs in as root with a password and runs commands in the host', async () => {
@@ -73,13 +89,20 @@ describe.skipIf(!support.ok)('SSH against real sshd', () => {
   });
 
   it('logs in as root with a key file', async () => {
-    const s = await open({ address: node1.address, user: 'root', auth: { kind: 'key', path: lab.sshKey.privateKeyPath } });
+    const s = await open({
+      address: node1.address,
+      user: 'root',
+      auth: { kind: 'key', path: lab.sshKey.privateKeyPath },
+    });
     const result = await s.run('id -un');
     expect(result.ok && result.value.stdout).toBe('root\n');
   });
 
   it('reports a wrong password as auth-failed, listing the methods sshd offered', async () => {
-    const result = await connectSsh({ ...root(node1), auth: { kind: 'password', password: 'wrong' } }, { pinnedFingerprint: pins.get(node1.address) });
+    const result = await connectSsh(
+      { ...root(node1), auth: { kind: 'password', password: 'wrong' } },
+      { pinnedFingerprint: pins.get(node1.address) },
+    );
     expect(!result.ok && result.error.code).toBe('ssh.auth-failed');
     expect(!result.ok && result.error.message).toContain('server accepts: publickey, password');
     expect(!result.ok && result.error.message).toContain(`root@${node1.address}:22`);
@@ -88,7 +111,9 @@ describe.skipIf(!support.ok)('SSH against real sshd', () => {
   it('returns exit codes and streams stdout and stderr in order', async () => {
     const s = await open(root(node1));
     const chunks: string[] = [];
-    const result = await s.run('echo a; sleep 0.2; echo b >&2; sleep 0.2; echo c; exit 4', { progress: (c) => chunks.push(`${c.stream}:${c.text}`) });
+    const result = await s.run('echo a; sleep 0.2; echo b >&2; sleep 0.2; echo c; exit 4', {
+      progress: (c) => chunks.push(`${c.stream}:${c.text}`),
+    });
     expect(result.ok && result.value).toEqual({ stdout: 'a\nc\n', stderr: 'b\n', exitCode: 4, signal: null });
     expect(chunks).toEqual(['stdout:a\n', 'stderr:b\n', 'stdout:c\n']);
   });
@@ -102,7 +127,9 @@ describe.skipIf(!support.ok)('SSH against real sshd', () => {
     let left = '';
     for (let i = 0; i < 20; i++) {
       left = (await lab.exec(node1.index, 'ps -eo pid,args | grep "[s]leep 31.5" || true')).stdout.trim();
-      if (left === '') break;
+      if (left === '') {
+        break;
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(left).toBe('');
@@ -115,7 +142,10 @@ describe.skipIf(!support.ok)('SSH against real sshd', () => {
     const content = `totem {\n  version: 2\n}\n${'x'.repeat(200_000)}\n`;
     const result = await s.upload('/root/up/conf', content, 0o600);
     expect(result).toEqual({ ok: true, value: undefined });
-    const after = await lab.exec(node1.index, 'stat -c "%a %i %s" /root/up/conf; ls -a /root/up; sha256sum /root/up/conf');
+    const after = await lab.exec(
+      node1.index,
+      'stat -c "%a %i %s" /root/up/conf; ls -a /root/up; sha256sum /root/up/conf',
+    );
     const [mode, inode, size] = after.stdout.split('\n')[0]!.split(' ');
     expect(mode).toBe('600');
     expect(inode).not.toBe(inodeBefore);
@@ -133,17 +163,24 @@ describe.skipIf(!support.ok)('SSH against real sshd', () => {
 
   it('forwards a stream to a unix socket in the host (no TCP port)', async () => {
     const socket = '/run/quorate-echo.sock';
-    const pid = await lab.spawnDaemon(node1.index, ['/usr/bin/node', '-e',
-      `require('net').createServer((c) => c.on('data', (d) => c.write('echo:' + d))).listen(${JSON.stringify(socket)})`]);
+    const pid = await lab.spawnDaemon(node1.index, [
+      '/usr/bin/node',
+      '-e',
+      `require('net').createServer((c) => c.on('data', (d) => c.write('echo:' + d))).listen(${JSON.stringify(socket)})`,
+    ]);
     try {
       for (let i = 0; i < 50; i++) {
-        if ((await lab.exec(node1.index, `test -S ${socket} && echo yes || true`)).stdout.trim() === 'yes') break;
+        if ((await lab.exec(node1.index, `test -S ${socket} && echo yes || true`)).stdout.trim() === 'yes') {
+          break;
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
       const s = await open(root(node1));
       const stream = await s.forwardUnixSocket(socket);
       expect(stream.ok).toBe(true);
-      if (!stream.ok) return;
+      if (!stream.ok) {
+        return;
+      }
       const reply = await new Promise<string>((resolve, reject) => {
         stream.value.once('data', (d: Buffer) => resolve(d.toString()));
         stream.value.once('error', reject);
@@ -160,7 +197,11 @@ describe.skipIf(!support.ok)('SSH against real sshd', () => {
 
   describe('a sudo user', () => {
     it('runs commands as root through sudo with the password on stdin, never on a command line', async () => {
-      const s = await open({ address: node2.address, user: admin.user, auth: { kind: 'password', password: admin.password } });
+      const s = await open({
+        address: node2.address,
+        user: admin.user,
+        auth: { kind: 'password', password: admin.password },
+      });
       const who = await s.run('id -un');
       expect(who.ok && who.value.stdout).toBe('admin\n');
       const running = s.run('sleep 1; id -u', { sudo: true });
@@ -174,7 +215,11 @@ describe.skipIf(!support.ok)('SSH against real sshd', () => {
     });
 
     it('hands the command only its own stdin (sudo consumes the password line)', async () => {
-      const s = await open({ address: node2.address, user: admin.user, auth: { kind: 'password', password: admin.password } });
+      const s = await open({
+        address: node2.address,
+        user: admin.user,
+        auth: { kind: 'password', password: admin.password },
+      });
       const first = await s.run('cat', { sudo: true, stdin: 'line one\nline two\n' });
       expect(first.ok && first.value.stdout).toBe('line one\nline two\n');
       // A second sudo in the same session: sudo's credential cache must not leak the password into stdin.
@@ -183,24 +228,39 @@ describe.skipIf(!support.ok)('SSH against real sshd', () => {
     });
 
     it('uploads as root through sudo, owned by root with the mode', async () => {
-      const s = await open({ address: node2.address, user: admin.user, auth: { kind: 'password', password: admin.password } });
+      const s = await open({
+        address: node2.address,
+        user: admin.user,
+        auth: { kind: 'password', password: admin.password },
+      });
       const result = await s.upload('/etc/corosync/quorate-test.conf', 'hello\n', 0o640, { sudo: true });
       expect(result).toEqual({ ok: true, value: undefined });
-      const st = await lab.exec(node2.index, 'stat -c "%a %U" /etc/corosync/quorate-test.conf; cat /etc/corosync/quorate-test.conf; ls -a /home/admin /etc/corosync');
+      const st = await lab.exec(
+        node2.index,
+        'stat -c "%a %U" /etc/corosync/quorate-test.conf; cat /etc/corosync/quorate-test.conf; ls -a /home/admin /etc/corosync',
+      );
       expect(st.stdout.split('\n').slice(0, 2)).toEqual(['640 root', 'hello']);
       expect(st.stdout).not.toMatch(/quorate-upload|quorate-.*\.tmp/);
     });
 
     it('opens a long-lived command stream as root through sudo (the password never reaches the command)', async () => {
-      const s = await open({ address: node2.address, user: admin.user, auth: { kind: 'password', password: admin.password } });
+      const s = await open({
+        address: node2.address,
+        user: admin.user,
+        auth: { kind: 'password', password: admin.password },
+      });
       const opened = await s.openCommandStream(`id -u; exec cat`, { sudo: true });
       expect(opened.ok).toBe(true);
-      if (!opened.ok) return;
+      if (!opened.ok) {
+        return;
+      }
       const stream = opened.value;
       const received: string[] = [];
       stream.on('data', (d: Buffer) => received.push(d.toString()));
       const until = async (text: string): Promise<void> => {
-        for (let i = 0; i < 50 && !received.join('').includes(text); i++) await new Promise((r) => setTimeout(r, 50));
+        for (let i = 0; i < 50 && !received.join('').includes(text); i++) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
       };
       await until('0\n');
       stream.write('ping\n');
@@ -211,39 +271,62 @@ describe.skipIf(!support.ok)('SSH against real sshd', () => {
     });
 
     it('kills a timed-out sudo command, though it runs as root', async () => {
-      const s = await open({ address: node2.address, user: admin.user, auth: { kind: 'password', password: admin.password } });
+      const s = await open({
+        address: node2.address,
+        user: admin.user,
+        auth: { kind: 'password', password: admin.password },
+      });
       const result = await s.run('sleep 32.5', { sudo: true, timeoutMs: 800 });
       expect(!result.ok && result.error.code).toBe('ssh.command-timeout');
       let left = '';
       for (let i = 0; i < 20; i++) {
         left = (await lab.exec(node2.index, 'ps -eo user,args | grep "[s]leep 32.5" || true')).stdout.trim();
-        if (left === '') break;
+        if (left === '') {
+          break;
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(left).toBe('');
     });
 
     it('classifies a wrong sudo password', async () => {
-      const s = await open({ address: node2.address, user: admin.user, auth: { kind: 'password', password: admin.password } }, { sudoPassword: 'not-it' });
+      const s = await open(
+        { address: node2.address, user: admin.user, auth: { kind: 'password', password: admin.password } },
+        { sudoPassword: 'not-it' },
+      );
       const result = await s.run('id -u', { sudo: true });
       expect(!result.ok && result.error.code).toBe('ssh.sudo-wrong-password');
     });
 
     it('classifies sudo without any password (key login) as sudo-password-required', async () => {
-      await lab.exec(node2.index, [
-        'mkdir -p /home/admin/.ssh',
-        `echo ${JSON.stringify(lab.sshKey.publicKey.trim())} > /home/admin/.ssh/authorized_keys`,
-        'chown -R admin: /home/admin/.ssh && chmod 700 /home/admin/.ssh && chmod 600 /home/admin/.ssh/authorized_keys',
-      ].join(' && '));
-      const s = await open({ address: node2.address, user: admin.user, auth: { kind: 'key', path: lab.sshKey.privateKeyPath } });
+      await lab.exec(
+        node2.index,
+        [
+          'mkdir -p /home/admin/.ssh',
+          `echo ${JSON.stringify(lab.sshKey.publicKey.trim())} > /home/admin/.ssh/authorized_keys`,
+          'chown -R admin: /home/admin/.ssh && chmod 700 /home/admin/.ssh && chmod 600 /home/admin/.ssh/authorized_keys',
+        ].join(' && '),
+      );
+      const s = await open({
+        address: node2.address,
+        user: admin.user,
+        auth: { kind: 'key', path: lab.sshKey.privateKeyPath },
+      });
       const result = await s.run('id -u', { sudo: true });
       expect(!result.ok && result.error.code).toBe('ssh.sudo-password-required');
     });
 
     it('classifies a user outside sudoers as sudo-not-allowed', async () => {
-      const out = await lab.exec(node2.index, 'useradd -m -s /bin/sh guest && echo guest:guest-pw-1 | chpasswd && echo done');
+      const out = await lab.exec(
+        node2.index,
+        'useradd -m -s /bin/sh guest && echo guest:guest-pw-1 | chpasswd && echo done',
+      );
       expect(out.stdout).toContain('done');
-      const s = await open({ address: node2.address, user: 'guest', auth: { kind: 'password', password: 'guest-pw-1' } });
+      const s = await open({
+        address: node2.address,
+        user: 'guest',
+        auth: { kind: 'password', password: 'guest-pw-1' },
+      });
       const result = await s.run('id -u', { sudo: true });
       expect(!result.ok && result.error.code).toBe('ssh.sudo-not-allowed');
       expect(!result.ok && result.error.message).toContain('guest');
@@ -254,7 +337,10 @@ describe.skipIf(!support.ok)('SSH against real sshd', () => {
     it('gives up on an unused address in the lab subnet within the timeout', async () => {
       const address = `198.18.${lab.id}.99`;
       const started = Date.now();
-      const result = await connectSsh({ address, user: 'root', auth: { kind: 'password', password: 'x' } }, { timeoutMs: 3_000 });
+      const result = await connectSsh(
+        { address, user: 'root', auth: { kind: 'password', password: 'x' } },
+        { timeoutMs: 3_000 },
+      );
       const elapsed = Date.now() - started;
       expect(!result.ok && ['ssh.timeout', 'ssh.unreachable']).toContain(!result.ok && result.error.code);
       expect(!result.ok && result.error.message).toContain(address);
@@ -262,7 +348,10 @@ describe.skipIf(!support.ok)('SSH against real sshd', () => {
     });
 
     it('classifies a port nothing listens on as refused', async () => {
-      const result = await connectSsh({ address: node1.address, port: 2222, user: 'root', auth: { kind: 'password', password: 'x' } }, { timeoutMs: 3_000 });
+      const result = await connectSsh(
+        { address: node1.address, port: 2222, user: 'root', auth: { kind: 'password', password: 'x' } },
+        { timeoutMs: 3_000 },
+      );
       expect(!result.ok && result.error.code).toBe('ssh.refused');
       expect(!result.ok && result.error.message).toContain(`root@${node1.address}:2222`);
     });
@@ -280,18 +369,32 @@ describe.skipIf(!support.ok)('SSH against real sshd', () => {
 
     it('add prints {address, fingerprint, trusted:false} for a real host, then trust logs in and pins it', async () => {
       const c = cli(`${node2.rootPassword}\n`);
-      expect(await runHostsCommand(['add', node2.address, '--password-stdin', '--json'], c.io, { home, secrets })).toBe(0);
+      expect(await runHostsCommand(['add', node2.address, '--password-stdin', '--json'], c.io, { home, secrets })).toBe(
+        0,
+      );
       expect(c.last()).toEqual({ address: node2.address, fingerprint: pins.get(node2.address), trusted: false });
       const t = cli();
-      expect(await runHostsCommand(['trust', node2.address, '--fingerprint', pins.get(node2.address)!, '--json'], t.io, { home, secrets })).toBe(0);
+      expect(
+        await runHostsCommand(['trust', node2.address, '--fingerprint', pins.get(node2.address)!, '--json'], t.io, {
+          home,
+          secrets,
+        }),
+      ).toBe(0);
       expect(t.last()).toEqual({ address: node2.address, fingerprint: pins.get(node2.address), trusted: true });
       const state = await readState(home);
-      expect(state.ok && state.value.machines.find((m) => m.address === node2.address)).toMatchObject({ trusted: true, fingerprint: pins.get(node2.address) });
+      expect(state.ok && state.value.machines.find((m) => m.address === node2.address)).toMatchObject({
+        trusted: true,
+        fingerprint: pins.get(node2.address),
+      });
     });
 
     it('add --trust with the lab key logs in at once', async () => {
       const c = cli();
-      const code = await runHostsCommand(['add', node1.address, '--key', lab.sshKey.privateKeyPath, '--trust', pins.get(node1.address)!, '--json'], c.io, { home, secrets });
+      const code = await runHostsCommand(
+        ['add', node1.address, '--key', lab.sshKey.privateKeyPath, '--trust', pins.get(node1.address)!, '--json'],
+        c.io,
+        { home, secrets },
+      );
       expect(c.errs.join('')).toBe('');
       expect(code).toBe(0);
       expect(c.last()).toEqual({ address: node1.address, fingerprint: pins.get(node1.address), trusted: true });
@@ -306,10 +409,18 @@ describe.skipIf(!support.ok)('SSH against real sshd', () => {
       console.log('skipping the bin/quorate.js check: engine/cli/main.ts does not dispatch "hosts" yet');
       ctx.skip();
     }
-    const added = spawnSync(process.execPath, [bin, 'hosts', 'add', node1.address, '--key', lab.sshKey.privateKeyPath, '--json'], { env, encoding: 'utf8' });
+    const added = spawnSync(
+      process.execPath,
+      [bin, 'hosts', 'add', node1.address, '--key', lab.sshKey.privateKeyPath, '--json'],
+      { env, encoding: 'utf8' },
+    );
     expect(added.stderr).toBe('');
     expect(added.status).toBe(0);
-    expect(JSON.parse(added.stdout)).toEqual({ address: node1.address, fingerprint: pins.get(node1.address), trusted: false });
+    expect(JSON.parse(added.stdout)).toEqual({
+      address: node1.address,
+      fingerprint: pins.get(node1.address),
+      trusted: false,
+    });
   });
 
   // Last: it replaces node1's host keys.

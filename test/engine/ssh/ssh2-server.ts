@@ -41,10 +41,14 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
 
 /** The command's whole process group (sh and what it started), by the PID this helper spawned. */
 function killGroup(child: ReturnType<typeof spawn>, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null) return;
+  if (child.pid === undefined || child.exitCode !== null) {
+    return;
+  }
   try {
     process.kill(-child.pid, signal);
-  } catch { /* already gone */ }
+  } catch {
+    /* already gone */
+  }
 }
 
 export async function startTestServer(opts: TestServerOptions): Promise<TestServer> {
@@ -62,17 +66,27 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       authAttempts.push(ctx.method);
       const userOk = ctx.username === opts.user;
       if (ctx.method === 'password' && methods.includes('password')) {
-        if (userOk && opts.password !== undefined && ctx.password === opts.password) return ctx.accept();
+        if (userOk && opts.password !== undefined && ctx.password === opts.password) {
+          return ctx.accept();
+        }
       } else if (ctx.method === 'publickey' && methods.includes('publickey') && allowedKey) {
-        const matches = userOk && ctx.key.algo === allowedKey.type && sameBytes(ctx.key.data, allowedKey.getPublicSSH());
+        const matches =
+          userOk && ctx.key.algo === allowedKey.type && sameBytes(ctx.key.data, allowedKey.getPublicSSH());
         if (matches) {
-          if (!ctx.signature) return ctx.accept();
-          if (ctx.blob && allowedKey.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) return ctx.accept();
+          if (!ctx.signature) {
+            return ctx.accept();
+          }
+          if (ctx.blob && allowedKey.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) {
+            return ctx.accept();
+          }
         }
       } else if (ctx.method === 'keyboard-interactive' && methods.includes('keyboard-interactive')) {
         ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) => {
-          if (userOk && answers[0] === opts.password) ctx.accept();
-          else ctx.reject(methods);
+          if (userOk && answers[0] === opts.password) {
+            ctx.accept();
+          } else {
+            ctx.reject(methods);
+          }
         });
         return;
       }
@@ -92,17 +106,24 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
           stream.on('end', () => child.stdin.end());
           child.stdin.on('error', () => {});
           stream.on('close', () => {
-            if (child.exitCode === null) killGroup(child, 'SIGKILL');
+            if (child.exitCode === null) {
+              killGroup(child, 'SIGKILL');
+            }
           });
           child.on('close', (code, signal) => {
             children.delete(child);
-            if (code !== null) stream.exit(code);
-            else stream.exit(signal ?? 'KILL', false, '');
+            if (code !== null) {
+              stream.exit(code);
+            } else {
+              stream.exit(signal ?? 'KILL', false, '');
+            }
             stream.end();
           });
         });
         session.on('signal', (_accept, _reject, info) => {
-          for (const child of children) killGroup(child, `SIG${info.name}` as NodeJS.Signals);
+          for (const child of children) {
+            killGroup(child, `SIG${info.name}` as NodeJS.Signals);
+          }
         });
       });
     });
@@ -113,10 +134,15 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     port,
     authAttempts,
     commands,
-    close: () => new Promise<void>((resolve) => {
-      for (const child of children) killGroup(child, 'SIGKILL');
-      for (const c of connections) c.end();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const child of children) {
+          killGroup(child, 'SIGKILL');
+        }
+        for (const c of connections) {
+          c.end();
+        }
+        server.close(() => resolve());
+      }),
   };
 }

@@ -9,7 +9,12 @@ describe('quorateHome', () => {
     ['Linux ignores a relative XDG_CONFIG_HOME', { XDG_CONFIG_HOME: 'cfg' }, 'linux', '/home/ann/.config/quorate'],
     ['an empty QUORATE_HOME is unset', { QUORATE_HOME: '' }, 'linux', '/home/ann/.config/quorate'],
     ['macOS', { XDG_CONFIG_HOME: '/x' }, 'darwin', '/home/ann/Library/Application Support/Quorate'],
-    ['Windows with APPDATA', { APPDATA: 'C:\\Users\\ann\\AppData\\Roaming' }, 'win32', 'C:\\Users\\ann\\AppData\\Roaming\\Quorate'],
+    [
+      'Windows with APPDATA',
+      { APPDATA: 'C:\\Users\\ann\\AppData\\Roaming' },
+      'win32',
+      'C:\\Users\\ann\\AppData\\Roaming\\Quorate',
+    ],
     ['FreeBSD follows XDG', {}, 'freebsd', '/home/ann/.config/quorate'],
   ];
   it.each(cases)('%s', (_name, env, platform, expected) => {

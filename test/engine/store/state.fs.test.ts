@@ -12,7 +12,13 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshHome = (): string => join(root, `home${++n}`, 'quorate');
 const machine = (address: string): MachineRecord => ({
-  address, port: 22, user: 'root', auth: 'key', fingerprint: 'SHA256:x', trusted: false, addedAt: '2026-01-01T00:00:00.000Z',
+  address,
+  port: 22,
+  user: 'root',
+  auth: 'key',
+  fingerprint: 'SHA256:x',
+  trusted: false,
+  addedAt: '2026-01-01T00:00:00.000Z',
 });
 
 describe('state on disk', () => {
@@ -36,7 +42,10 @@ describe('state on disk', () => {
     const home = freshHome();
     await updateState((s) => upsertMachine(s, machine('a')), home);
     const before = readFileSync(statePath(home), 'utf8');
-    const result = await updateState(() => ({ ok: false, error: { code: 'test.no', message: 'no', hint: 'none' } }), home);
+    const result = await updateState(
+      () => ({ ok: false, error: { code: 'test.no', message: 'no', hint: 'none' } }),
+      home,
+    );
     expect(!result.ok && result.error.code).toBe('test.no');
     expect(readFileSync(statePath(home), 'utf8')).toBe(before);
     expect(readdirSync(home)).toEqual(['state.json']);
@@ -44,10 +53,14 @@ describe('state on disk', () => {
 
   it('serialises concurrent updates in one process: none is lost', async () => {
     const home = freshHome();
-    await Promise.all(Array.from({ length: 25 }, (_, i) => updateState(async (s) => {
-      await new Promise((r) => setTimeout(r, 1));
-      return upsertMachine(s, machine(`m${i}`));
-    }, home)));
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        updateState(async (s) => {
+          await new Promise((r) => setTimeout(r, 1));
+          return upsertMachine(s, machine(`m${i}`));
+        }, home),
+      ),
+    );
     const result = await readState(home);
     expect(result.ok && result.value.machines.length).toBe(25);
   });

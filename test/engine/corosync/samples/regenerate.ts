@@ -17,7 +17,7 @@ export function toJson(value: unknown): string {
 }
 
 for (const name of readdirSync(here, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
-  if (only.length > 0 && !only.includes(name)) continue;
+  if (only.length > 0 && !only.includes(name)) {continue;}
   const text = readFileSync(join(here, name, 'input.conf'), 'utf8');
   const parsed = parseConf(text);
   const expected = join(here, name, 'expected.json');

@@ -19,8 +19,8 @@ export function variant(text: string, r: () => number): string {
     let l = body;
     if (trimmed !== '' && !trimmed.startsWith('#')) {
       const indent = pick(['', ' ', '\t', '    ', '\t\t', ' \t']);
-      if (trimmed.includes('{')) l = `${indent}${trimmed.replace(/\s*\{$/, '')}${pick([' {', '{', '   {', '\t{'])}`;
-      else if (trimmed === '}') l = `${indent}}`;
+      if (trimmed.includes('{')) {l = `${indent}${trimmed.replace(/\s*\{$/, '')}${pick([' {', '{', '   {', '\t{'])}`;}
+      else if (trimmed === '}') {l = `${indent}}`;}
       else {
         const i = trimmed.indexOf(':');
         l = `${indent}${trimmed.slice(0, i).trim()}${pick([':', ' :', '  :', '\t:'])}${pick(['', ' ', '  ', '\t'])}${trimmed.slice(i + 1).trim()}`;
