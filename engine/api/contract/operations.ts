@@ -1,0 +1,149 @@
+/** The contract: operations, planned first, then run exactly as reviewed. */
+import type { QuorateError, Result } from '../../result';
+import type { MethodTable } from './table';
+import type { LinkNetwork } from './preflight';
+import type { ClusterRef, QuorumSummary } from './shared';
+import { address, addresses, clusterName, links, nodeName } from './shared';
+import { array, boolean, integer, literal, object, optional, string } from '../validators';
+
+// Operations (plan first, then run exactly the reviewed plan)
+
+export type OperationKind =
+  'cluster.create' | 'cluster.join' | 'cluster.remove' | 'qdevice.setup' | 'qdevice.remove' | 'expected';
+
+export interface CreateClusterParams {
+  /** corosync `cluster_name`: letters, digits and `-`, at most 15 characters (Proxmox's limit). */
+  readonly name: string;
+  /** The first node founds the cluster. `name` defaults to the machine's hostname; `votes` to 1. */
+  readonly nodes: readonly { readonly address: string; readonly name?: string; readonly votes?: number }[];
+  readonly links: readonly LinkNetwork[];
+}
+
+export interface JoinClusterParams {
+  readonly cluster: string;
+  readonly addresses: readonly string[];
+}
+
+export interface RemoveNodeParams {
+  readonly cluster: string;
+  /** Node name in the nodelist. */
+  readonly node: string;
+  /** Remove even though the node is still a member (it will be fenced out); otherwise it must be off. */
+  readonly force: boolean;
+}
+
+export interface SetupQdeviceParams {
+  readonly cluster: string;
+  /** Address of the spare machine that will run corosync-qnetd (not a node of the cluster). */
+  readonly host: string;
+  readonly algorithm: 'ffsplit' | 'lms';
+  /**
+   * The user read that with an odd node count a QDevice can make things worse (a tie breaker on a
+   * cluster that has no ties; with `ffsplit` the QDevice host becomes a single point whose loss
+   * costs a vote) and wants it anyway. Ignored for even counts; refused as `ops.qdevice-odd-count` when needed and false.
+   */
+  readonly consentOddCount: boolean;
+}
+
+export interface SetExpectedParams {
+  readonly cluster: string;
+  readonly votes: number;
+  /** The cluster name typed by the user: the engine refuses (`ops.confirmation-mismatch`) unless it matches. */
+  readonly confirm: string;
+}
+
+export interface FileChange {
+  readonly path: string;
+  readonly action: 'create' | 'modify' | 'delete';
+}
+
+export interface PlanStep {
+  /** Stable in the plan: `install-conf@node2`. */
+  readonly id: string;
+  readonly machine: string;
+  readonly title: string;
+}
+
+export interface OperationPlan {
+  /** Pass to `runPlan`. Valid until the engine restarts or the plan is run. */
+  readonly id: string;
+  readonly kind: OperationKind;
+  readonly cluster: string;
+  /** One sentence: what will happen. */
+  readonly summary: string;
+  readonly files: readonly { readonly machine: string; readonly changes: readonly FileChange[] }[];
+  readonly steps: readonly PlanStep[];
+  /** null when there is no cluster yet. */
+  readonly before: QuorumSummary | null;
+  readonly after: QuorumSummary;
+  readonly warnings: readonly string[];
+  /** Things the user must do by hand, in order (e.g. power off the node before removing it). */
+  readonly instructions: readonly string[];
+}
+
+export interface RunPlanParams {
+  readonly planId: string;
+}
+
+export type StepState = 'pending' | 'running' | 'done' | 'skipped' | 'failed' | 'rolled-back';
+
+/** Payload of `onDidUpdateStep`. */
+export interface StepUpdate {
+  readonly planId: string;
+  readonly stepId: string;
+  /** 0-based position in the plan's steps. */
+  readonly index: number;
+  readonly total: number;
+  readonly state: StepState;
+  /** One output line, if this update carries one. */
+  readonly line: string | null;
+  readonly error: QuorateError | null;
+  readonly at: number;
+}
+
+export interface RunOutcome {
+  readonly planId: string;
+  /** Every step done or skipped. When false the engine rolled back what it could; `error` says where it stopped. */
+  readonly ok: boolean;
+  readonly steps: readonly { readonly id: string; readonly state: StepState }[];
+  readonly error: QuorateError | null;
+}
+
+export interface OperationsApi {
+  planCreateCluster(params: CreateClusterParams): Promise<Result<OperationPlan>>;
+  planJoinCluster(params: JoinClusterParams): Promise<Result<OperationPlan>>;
+  /** Errors: `ops.node-has-guests`, `ops.node-online` (unless `force`), `ops.would-lose-quorum`. */
+  planRemoveNode(params: RemoveNodeParams): Promise<Result<OperationPlan>>;
+  /** Errors: `ops.qdevice-odd-count` without consent, `ops.qdevice-host-is-node`. */
+  planSetupQdevice(params: SetupQdeviceParams): Promise<Result<OperationPlan>>;
+  planRemoveQdevice(params: ClusterRef): Promise<Result<OperationPlan>>;
+  /** Emergency only: `corosync-quorumtool -e` on a node of the quorate-less partition; until the next membership change. */
+  planSetExpected(params: SetExpectedParams): Promise<Result<OperationPlan>>;
+  /** Runs a plan returned by a `plan*` method; steps report through `onDidUpdateStep`. */
+  runPlan(params: RunPlanParams): Promise<Result<RunOutcome>>;
+}
+
+export interface OperationsEvents {
+  onDidUpdateStep: StepUpdate;
+}
+
+export const operationsEvents = ['onDidUpdateStep'] as const;
+
+export const operationsMethods: MethodTable<OperationsApi> = {
+  planCreateCluster: object({
+    name: clusterName,
+    nodes: array(object({ address, name: optional(nodeName), votes: optional(integer(1, 255)) }), { min: 1, max: 32 }),
+    links,
+  }),
+  planJoinCluster: object({ cluster: clusterName, addresses }),
+  planRemoveNode: object({ cluster: clusterName, node: nodeName, force: boolean() }),
+  planSetupQdevice: object({
+    cluster: clusterName,
+    host: address,
+    algorithm: literal('ffsplit', 'lms'),
+    consentOddCount: boolean(),
+  }),
+  planRemoveQdevice: object({ cluster: clusterName }),
+  planSetExpected: object({ cluster: clusterName, votes: integer(1, 1024), confirm: string({ max: 64 }) }),
+  runPlan: object({ planId: string({ max: 128 }) }),
+};
