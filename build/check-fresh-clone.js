@@ -6,6 +6,7 @@
  * then `npx quorate --help` and `npx quorate ui --no-open`, and GETs the URL it prints: the app must
  * be served. Cleans up (process group, temp folder) also when a step fails. Exit 0 or 1.
  */
+/* global fetch */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
