@@ -12,8 +12,10 @@ export {
 } from './votequorum';
 export type { EffectiveVotequorum } from './votequorum';
 export { checkPartitionInput, evaluatePartitions } from './partitions';
-export type { PartitionInput, PartitionVerdict } from './partitions';
+export type { LiveMembership, PartitionInput, PartitionVerdict } from './partitions';
 export { failureTable, tableConfig } from './failure-table';
 export type { FailureTable } from './failure-table';
 export { qnetdDecision } from './qnetd';
 export type { QnetdDecision, QnetdPartition } from './qnetd';
+export { checkWhatIf, whatIf } from './whatif';
+export type { LiveQuorum, QuorumFigures, WhatIfAnswer, WhatIfDown } from './whatif';

@@ -33,6 +33,20 @@ export interface PartitionInput {
    * do (default: all do).
    */
   readonly qdeviceReachable?: readonly boolean[];
+  /**
+   * The up nodes' membership as corosync holds it now, for a what-if on a running cluster
+   * (`engine/model/whatif.ts`): `up` is then the live membership, not "started since cold start".
+   * Its expected votes replace the configured figure (votequorum only raises them; last_man_standing
+   * or `corosync-quorumtool -e` may have lowered them), a quorate membership is past wait_for_all,
+   * and `qdeviceVoting` says whether the QDevice casts its vote before the split.
+   */
+  readonly live?: LiveMembership;
+}
+
+export interface LiveMembership {
+  readonly expectedVotes: number;
+  readonly quorate: boolean;
+  readonly qdeviceVoting: boolean;
 }
 
 export interface PartitionVerdict {
@@ -138,13 +152,14 @@ export function evaluatePartitions(cfg: VotequorumConfig, input: PartitionInput 
   const upVotes = nodelistVotes(up);
   // get_total_votes() counts the device's votes whether or not it casts them, so they lift
   // expected votes even when they were not in the configured figure (explicit device votes).
-  const expected = Math.max(eff.configuredExpectedVotes, upVotes + qVotes);
+  const expected = Math.max(input.live?.expectedVotes ?? eff.configuredExpectedVotes, upVotes + qVotes);
 
   // Before the split: one membership of the up nodes. The QDevice votes for it if qnetd is
   // reachable by anyone now (our best guess for "before"), ffsplit only for at least half the nodes.
   const configIds = cfg.nodes.map((n) => n.nodeid);
-  const before =
-    qdeviceWorks && cfg.qdevice
+  const before = input.live
+    ? qdeviceWorks && input.live.qdeviceVoting
+    : qdeviceWorks && cfg.qdevice
       ? qnetdDecision(cfg.qdevice, configIds, [{ nodeids: up.map((n) => n.nodeid), reachesQnetd: reach.some(Boolean) }])
           .granted[0]!
       : false;
@@ -152,8 +167,8 @@ export function evaluatePartitions(cfg: VotequorumConfig, input: PartitionInput 
   const upMembers = up.length + (before ? 1 : 0);
   const twoNodeQuorum = (members: number): boolean => eff.twoNode && members <= 2;
   const quorumBefore = twoNodeQuorum(upMembers) ? 1 : Math.floor(expected / 2) + 1;
-  const wfaSatisfied = !eff.waitForAll || upTotal === expected;
-  const upQuorate = wfaSatisfied && upTotal >= quorumBefore && up.length > 0;
+  const wfaSatisfied = input.live?.quorate === true || !eff.waitForAll || upTotal === expected;
+  const upQuorate = input.live ? input.live.quorate : wfaSatisfied && upTotal >= quorumBefore && up.length > 0;
   // votequorum remembers the lowest/highest node id of the last membership in which it was quorate;
   // never quorate → unknown (-1), and the lowest/highest tie-breakers cannot help.
   const lowest = upQuorate ? lowestNodeId(up) : undefined;
