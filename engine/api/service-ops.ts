@@ -14,7 +14,7 @@ import type { OpResult, OpsContext } from '../ops/operations';
 import { createCluster, joinCluster, removeNode, removeQdevice, setExpected, setupQdevice } from '../ops/operations';
 import type { Plan } from '../ops/plan';
 import { gatherPreflightInput } from '../ops/preflight-gather.ssh';
-import type { QuorumSummary as OpsQuorumSummary } from '../ops/spec';
+import { loweredExpectedSummary } from '../model';
 import { runPreflight as evaluatePreflight } from '../preflight/checks';
 import type { Result } from '../result';
 import { err, ok } from '../result';
@@ -26,7 +26,6 @@ import type {
   OperationKind,
   OperationPlan,
   QuorateApi,
-  QuorumSummary,
   StepState,
 } from './contract';
 import type { EventHub } from './event-hub';
@@ -352,13 +351,7 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
         files: [],
         steps: [{ id: 'set-expected', machine: '', title: `corosync-quorumtool -e ${p.votes}` }],
         before: null,
-        after: {
-          expectedVotes: p.votes,
-          totalVotes: p.votes,
-          quorum: Math.floor(p.votes / 2) + 1,
-          canLose: 0,
-          nodes: 0,
-        },
+        after: loweredExpectedSummary(0, p.votes),
         warnings: [
           'Only for a cluster whose missing nodes are gone for good: if they come back while expected votes are lowered, both sides can act as the cluster.',
         ],
@@ -380,7 +373,7 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
           steps: [],
           files: {},
           before: null,
-          after: { expectedVotes: p.votes, quorum: Math.floor(p.votes / 2) + 1, canLose: 0 },
+          after: loweredExpectedSummary(0, p.votes),
           warnings: [],
           machines: {},
         },
@@ -437,12 +430,12 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
   };
 }
 
-function toOperationPlan(id: string, kind: OperationKind, plan: Plan, instructions: readonly string[]): OperationPlan {
-  const nodes = Object.keys(plan.machines).length;
-  const summary = (s: OpsQuorumSummary | null, n: number): QuorumSummary | null =>
-    s
-      ? { expectedVotes: s.expectedVotes, totalVotes: s.expectedVotes, quorum: s.quorum, canLose: s.canLose, nodes: n }
-      : null;
+export function toOperationPlan(
+  id: string,
+  kind: OperationKind,
+  plan: Plan,
+  instructions: readonly string[],
+): OperationPlan {
   return {
     id,
     kind,
@@ -458,8 +451,8 @@ function toOperationPlan(id: string, kind: OperationKind, plan: Plan, instructio
       })),
     })),
     steps: plan.steps.map((s) => ({ id: s.id, machine: s.machine, title: s.title })),
-    before: summary(plan.before, nodes),
-    after: summary(plan.after, nodes)!,
+    before: plan.before,
+    after: plan.after,
     warnings: plan.warnings,
     instructions,
   };

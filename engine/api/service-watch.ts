@@ -9,6 +9,7 @@ import { AgentClient } from '../agent/client';
 import type { QuorumStatusFact, QuorumWatchEvent } from '../agent/protocol';
 import { AGENT_SOCKET_PATH } from '../bootstrap/scripts';
 import type { ClusterMonitor, Notice as MonitorNotice, WatchedCluster } from '../monitor';
+import { canLoseNow } from '../model';
 import { createClusterMonitor, linkPairsFromEvents, viewFromQuorumEvent } from '../monitor';
 import type { ClusterRecord } from '../ops/registry.fs';
 import { clustersUsingMachine, listClusters } from '../ops/registry.fs';
@@ -298,7 +299,7 @@ function buildStatus(w: Watched, now: number): ClusterStatus {
     expectedVotes: status?.expectedVotes ?? 0,
     totalVotes: status?.totalVotes ?? 0,
     quorum: status?.quorum ?? 0,
-    canLose: status ? canLose(status) : 0,
+    canLose: status ? canLoseNow(status) : 0,
     nodes,
     qdevice:
       w.record.qnetd && status
@@ -315,24 +316,6 @@ function buildStatus(w: Watched, now: number): ClusterStatus {
     reporter,
     updatedAt: now,
   };
-}
-
-/** Node failures the partition survives: drop the highest-vote members first (the worst case). */
-function canLose(status: QuorumStatusFact): number {
-  if (!status.quorate) {
-    return 0;
-  }
-  const votes = status.members.map((m) => m.votes).sort((a, b) => b - a);
-  let total = status.totalVotes;
-  let lost = 0;
-  for (const v of votes) {
-    if (total - v < status.quorum) {
-      break;
-    }
-    total -= v;
-    lost++;
-  }
-  return lost;
 }
 
 /** SSH session to the node → the agent's root-only socket → `quorum.watch`. */

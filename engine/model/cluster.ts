@@ -41,7 +41,7 @@ export type AutoTieBreakerNode = 'lowest' | 'highest' | readonly NodeId[];
 
 export interface QdeviceConfig {
   readonly model: 'net';
-  /** `quorum.device.votes`; undefined means corosync's default for the algorithm and node count. */
+  /** `quorum.device.votes`; undefined means corosync's default (see `qdeviceVotes` in votequorum.ts). */
   readonly votes?: number;
   readonly host: string;
   readonly port?: number;

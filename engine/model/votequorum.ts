@@ -40,10 +40,13 @@ export function nodelistVotes(nodes: readonly QuorumNode[]): number {
 }
 
 /**
- * Votes the QDevice contributes: `quorum.device.votes` when set, otherwise corosync's default,
- * the nodelist sum − 1 (votequorum.c computes that default for every algorithm — it is N−1 for N
- * one-vote nodes, so 1 for a 2-node cluster). 0 when no QDevice is configured.
- * Note ffsplit only works with an explicit `votes: 1` (see `qdeviceProblem` in `effectiveVotequorum`).
+ * Votes the QDevice contributes: `quorum.device.votes` when set, otherwise corosync's default.
+ * What corosync does (checked with corosync 3.1.7 / corosync-qdevice 3.0.3 in
+ * test/engine/model/votequorum-real.lab.test.ts): without `votes`, votequorum counts the nodelist
+ * sum − 1 for every algorithm (3 nodes + ffsplit → expected votes 5); corosync-qdevice with ffsplit
+ * then exits at start ("50:50 split algorithm works only if quorum.device.votes configuration key
+ * is set to 1!"), lms runs with it. So ffsplit needs an explicit `votes: 1` (see `qdeviceProblem`).
+ * 0 when no QDevice is configured.
  */
 export function qdeviceVotes(cfg: VotequorumConfig): number {
   if (!cfg.qdevice) {

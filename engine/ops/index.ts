@@ -5,7 +5,7 @@
  */
 export type { Plan, Step, StepAction, StepProgress, ServiceName } from './plan';
 export { filesOf } from './plan';
-export type { ClusterSpec, SpecNode, SpecQdevice, QuorumSummary } from './spec';
+export type { ClusterSpec, SpecNode, SpecQdevice } from './spec';
 export {
   newSpec,
   withNodes,
@@ -14,7 +14,6 @@ export {
   withoutQdevice,
   withLink,
   quorumSummary,
-  qdeviceVotes,
   nextNodeId,
   specLinks,
   specFromConf,

@@ -537,7 +537,7 @@ async function cleanUpRemoved(
     steps: [cleanRemovedStep(record.name, machine)],
     files: {},
     before: null,
-    after: { expectedVotes: 0, quorum: 0, canLose: 0 },
+    after: { nodes: 0, expectedVotes: 0, totalVotes: 0, quorum: 0, canLose: 0 },
     warnings: [],
     machines: { ...record.nodes },
   };

@@ -3,7 +3,7 @@
  * Every action is idempotent — running a step twice leaves the machine as running it once — which is
  * what makes resuming after a kill safe.
  */
-import type { QuorumSummary } from './spec';
+import type { QuorumSummary } from '../model';
 
 export type ServiceName = 'corosync' | 'corosync-qdevice' | 'corosync-qnetd';
 

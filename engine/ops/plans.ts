@@ -6,12 +6,12 @@
 import { err, ok, type Result } from '../result';
 import { checkConfText } from '../corosync';
 import type { LinkNumber, QdeviceAlgorithm } from '../model/cluster';
+import { loweredExpectedSummary, nodelistVotes, qdeviceVotesFor, type QuorumSummary } from '../model';
 import * as corosync from '../providers/corosync';
 import * as pve from '../providers/pve';
 import { filesOf, type Plan, type Step } from './plan';
 import {
   newSpec,
-  qdeviceVotes,
   quorumSummary,
   withLink,
   withNodes,
@@ -37,6 +37,7 @@ function plan(
   after: ClusterSpec,
   steps: Step[],
   warnings: string[],
+  afterSummary: QuorumSummary = quorumSummary(after),
 ): Plan {
   const files = provider === 'pve' ? {} : filesOf(steps);
   const machines = Object.fromEntries(after.nodes.map((n) => [n.name, n.machine ?? n.name]));
@@ -47,7 +48,7 @@ function plan(
     steps,
     files,
     before: before ? quorumSummary(before) : null,
-    after: quorumSummary(after),
+    after: afterSummary,
     warnings,
     machines,
   };
@@ -151,7 +152,7 @@ function aroundQdevice(
     return changed;
   }
   const mid = changed.value.after;
-  const votes = qdeviceVotes(mid.nodes.length, before.qdevice.algorithm);
+  const votes = qdeviceVotesFor(before.qdevice.algorithm, mid.votequorum.nodes);
   // two_node, which the change may have set for two nodes without the QDevice, is dropped again here.
   const withQ = withQdevice(mid, { ...before.qdevice, votes, ...(qnetdMachine ? { machine: qnetdMachine } : {}) });
   if (!withQ.ok) {
@@ -278,7 +279,9 @@ export function planRemove(input: {
   const after = r.value.after;
   const rest = after.nodes.filter((n) => input.onlineMembers.includes(n.name));
   const aq = quorumSummary(after);
-  const restVotes = rest.reduce((a, n) => a + (n.votes ?? 1), 0) + (after.qdevice?.votes ?? 0);
+  // The QDevice is set up again at the end: the online rest plus its vote, against the new quorum.
+  const restVotes =
+    rest.reduce((a, n) => a + (n.votes ?? 1), 0) + aq.totalVotes - nodelistVotes(after.votequorum.nodes);
   const warnings = [...r.value.warnings];
   if (restVotes < aq.quorum && !after.twoNode) {
     if (input.force?.confirm !== before.name) {
@@ -352,18 +355,18 @@ export function planQdeviceSetup(input: {
     if (!input.consent) {
       return err(
         'ops.qdevice-odd-consent',
-        `${input.before.name} has an odd node count (${n}): a QDevice would get ${n - 1} votes (lms) and become almost a single point of failure`,
+        `${input.before.name} has an odd node count (${n}): a QDevice would get ${qdeviceVotesFor('lms', input.before.votequorum.nodes)} votes (lms) and become almost a single point of failure`,
         'The Proxmox docs discourage this. If you accept the trade-off, run again with --yes.',
       );
     }
     warnings.push(
-      `Odd node count: the QDevice gets ${qdeviceVotes(n, algorithm)} vote(s); losing it together with one node can cost quorum.`,
+      `Odd node count: the QDevice gets ${qdeviceVotesFor(algorithm, input.before.votequorum.nodes)} vote(s); losing it together with one node can cost quorum.`,
     );
   }
   if (n % 2 === 0 && algorithm === 'lms') {
     warnings.push('lms on an even node count: ffsplit is the usual choice.');
   }
-  const votes = qdeviceVotes(n, algorithm);
+  const votes = qdeviceVotesFor(algorithm, input.before.votequorum.nodes);
   const edited = withQdevice(input.before, { host: input.host, algorithm, votes, machine: input.qnetdMachine });
   if (!edited.ok) {
     return edited;
@@ -427,7 +430,7 @@ export function planExpected(input: {
       'Pass the number of votes the surviving nodes hold.',
     );
   }
-  const after = { ...input.before, expectedVotes: input.votes };
+  const after = input.before;
   const steps =
     input.provider === 'pve'
       ? [
@@ -440,9 +443,17 @@ export function planExpected(input: {
         ]
       : corosync.expectedSteps(input.before, input.machine, input.votes);
   return checked(
-    plan('expected', input.provider, input.before, after, steps, [
-      `Emergency only: with expected votes at ${input.votes}, this partition acts as the cluster. Make sure the missing nodes are really off.`,
-      'Reminder: the setting lasts until the next membership change; once the nodes are back, check `quorate status` shows the full expected votes again.',
-    ]),
+    plan(
+      'expected',
+      input.provider,
+      input.before,
+      after,
+      steps,
+      [
+        `Emergency only: with expected votes at ${input.votes}, this partition acts as the cluster. Make sure the missing nodes are really off.`,
+        'Reminder: the setting lasts until the next membership change; once the nodes are back, check `quorate status` shows the full expected votes again.',
+      ],
+      loweredExpectedSummary(input.before.nodes.length, input.votes),
+    ),
   );
 }

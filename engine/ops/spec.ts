@@ -6,7 +6,8 @@
  * bumps config_version.
  */
 import { err, ok, type Result } from '../result';
-import type { LinkNumber, QdeviceAlgorithm, TieBreaker } from '../model/cluster';
+import type { LinkNumber, QdeviceAlgorithm, TieBreaker, VotequorumConfig } from '../model/cluster';
+import { qdeviceVotes, quorumSummary as modelSummary, type QuorumSummary } from '../model';
 import {
   addLink,
   addNode,
@@ -63,6 +64,8 @@ export interface ClusterSpec {
   readonly qdevice?: SpecQdevice;
   /** The whole corosync.conf: what the `corosync` provider installs on every node. */
   readonly conf: string;
+  /** What votequorum reads from `conf`: engine/model's arithmetic runs on this. */
+  readonly votequorum: VotequorumConfig;
 }
 
 /** The machines known for a spec's nodes and QDevice, carried across edits (the file does not name them). */
@@ -120,11 +123,12 @@ function fromDoc(doc: ConfDocument, machines: Machines): Result<ClusterSpec> {
     }
   }
   const q = conf.quorum;
-  const d = toVotequorumConfig(conf).qdevice;
+  const votequorum = toVotequorumConfig(conf);
+  const d = votequorum.qdevice;
   const qdevice: SpecQdevice | undefined = d && {
     host: d.host,
     algorithm: d.algorithm,
-    votes: d.votes ?? qdeviceVotes(nodes.length, d.algorithm),
+    votes: qdeviceVotes(votequorum),
     ...(machines.qnetd ? { machine: machines.qnetd } : {}),
     ...(q.device?.net?.tieBreaker !== undefined ? { tieBreaker: d.tieBreaker } : {}),
     ...(d.port !== undefined ? { port: d.port } : {}),
@@ -141,6 +145,7 @@ function fromDoc(doc: ConfDocument, machines: Machines): Result<ClusterSpec> {
     autoTieBreaker: q.autoTieBreaker ?? false,
     ...(qdevice ? { qdevice } : {}),
     conf: printConf(doc),
+    votequorum,
   });
 }
 
@@ -338,40 +343,7 @@ export function withLink(
   return s;
 }
 
-/** QDevice votes as corosync defaults them: 1 for ffsplit; nodes − 1 for lms. */
-export function qdeviceVotes(nodeCount: number, algorithm: QdeviceAlgorithm): number {
-  return algorithm === 'lms' ? Math.max(1, nodeCount - 1) : 1;
-}
-
-export interface QuorumSummary {
-  readonly expectedVotes: number;
-  readonly quorum: number;
-  /** How many nodes may fail (QDevice reachable) before the rest lose quorum. */
-  readonly canLose: number;
-}
-
-/**
- * votequorum's arithmetic for a spec with every node up: quorum = ⌊expected/2⌋+1, except two_node (1).
- * canLose counts node failures while the QDevice keeps voting.
- */
+/** engine/model's summary of the spec's configuration (every node up, the QDevice voting). */
 export function quorumSummary(spec: ClusterSpec): QuorumSummary {
-  const nodeVotes = spec.nodes.map((n) => n.votes ?? 1);
-  const total = nodeVotes.reduce((a, b) => a + b, 0) + (spec.qdevice?.votes ?? 0);
-  const expectedVotes = spec.expectedVotes ?? total;
-  const quorum = spec.twoNode ? 1 : Math.floor(expectedVotes / 2) + 1;
-  // Lose the heaviest nodes first: the worst case.
-  const sorted = [...nodeVotes].sort((a, b) => b - a);
-  let left = total;
-  let canLose = 0;
-  for (const v of sorted) {
-    if (canLose === sorted.length - 1) {
-      break;
-    } // the last node standing is not "losing" the cluster
-    if (left - v < quorum) {
-      break;
-    }
-    left -= v;
-    canLose++;
-  }
-  return { expectedVotes, quorum, canLose };
+  return modelSummary(spec.votequorum);
 }

@@ -4,6 +4,7 @@
  * the network, clock and version checks come on top. Nothing here does I/O.
  */
 import type { LinkNumber } from '../model/cluster';
+import { canLoseFor } from '../model';
 import { THRESHOLDS as T } from './thresholds';
 import type { Check, CheckStatus, LinkMeasurement, MachineFacts, PreflightInput, PreflightReport } from './types';
 
@@ -423,8 +424,8 @@ export function adviceChecks(input: PreflightInput): Check[] {
     ),
   );
   const total = input.machines.length + (input.cluster?.nodes.length ?? 0);
-  const canLose = total - (Math.floor(total / 2) + 1);
   const hasQdevice = input.cluster?.hasQdevice ?? false;
+  const canLose = canLoseFor(total, hasQdevice);
   const status: CheckStatus = total === 2 && !hasQdevice ? 'warn' : total % 2 === 0 && !hasQdevice ? 'warn' : 'pass';
   const hint =
     total === 2
@@ -435,7 +436,7 @@ export function adviceChecks(input: PreflightInput): Check[] {
       'node-count',
       'cluster',
       status,
-      `${total} node(s), can lose ${Math.max(0, canLose)}`,
+      `${total} node(s), can lose ${canLose}`,
       'an odd count, or even + QDevice',
       hint,
     ),

@@ -52,16 +52,8 @@ export interface Machine {
   readonly lastError: QuorateError | null;
 }
 
-/** Quorum arithmetic for one cluster configuration (votequorum's view with every node up). */
-export interface QuorumSummary {
-  readonly expectedVotes: number;
-  readonly totalVotes: number;
-  /** Votes needed to be quorate: ⌊expected/2⌋+1 (1 with two_node). */
-  readonly quorum: number;
-  /** Node failures the cluster survives with the QDevice (if any) voting. */
-  readonly canLose: number;
-  readonly nodes: number;
-}
+/** Quorum arithmetic for one cluster configuration (votequorum's view with every node up): engine/model's. */
+export type { QuorumSummary } from '../../model';
 
 export interface ClusterRef {
   readonly cluster: string;

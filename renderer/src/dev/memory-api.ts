@@ -20,8 +20,35 @@ import type {
 import { createQuorateApi } from '../../../engine/api/contract';
 import type { Result } from '../../../engine/result';
 import { err, ok } from '../../../engine/result';
+import { canLoseNow, nodeId, quorumSummary, type VotequorumConfig } from '../../../engine/model';
 
 type Listener = (payload: unknown) => void;
+
+/** The demo cluster as votequorum reads it, so every figure below is engine/model's. */
+function demoConfig(
+  nodes: readonly { name: string; nodeid: number; votes: number }[],
+  qdevice: ClusterStatus['qdevice'],
+): VotequorumConfig {
+  return {
+    nodes: nodes.map((n) => ({ name: n.name, nodeid: nodeId(n.nodeid), votes: n.votes })),
+    twoNode: nodes.length === 2 && !qdevice,
+    lastManStanding: false,
+    lastManStandingWindowMs: 10_000,
+    autoTieBreaker: false,
+    autoTieBreakerNode: 'lowest',
+    ...(qdevice
+      ? {
+          qdevice: {
+            model: 'net' as const,
+            votes: qdevice.votes,
+            host: qdevice.host,
+            algorithm: qdevice.algorithm,
+            tieBreaker: 'lowest' as const,
+          },
+        }
+      : {}),
+  };
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const FP = [
@@ -102,8 +129,8 @@ export function createMemoryApi(demo: string): QuorateWindowApi {
       machine: `198.18.0.${11 + i}`,
     }));
     const qv = qdevice ? qdevice.votes : 0;
-    const expectedVotes = nodes.length + qv;
-    const quorum = Math.floor(expectedVotes / 2) + 1;
+    const cfg = demoConfig(nodes, qdevice);
+    const { expectedVotes, quorum } = quorumSummary(cfg);
     const present =
       nodes.filter((n) => n.online).reduce((s, n) => s + n.votes, 0) +
       (qdevice && qdevice.flags.includes('A,V') ? qv : 0);
@@ -130,7 +157,7 @@ export function createMemoryApi(demo: string): QuorateWindowApi {
       expectedVotes,
       totalVotes: present,
       quorum,
-      canLose: Math.max(0, expectedVotes - quorum - (expectedVotes - present)),
+      canLose: canLoseNow({ quorate, totalVotes: present, quorum, members: nodes.filter((n) => n.online) }),
       nodes,
       qdevice,
       links,
@@ -296,13 +323,12 @@ export function createMemoryApi(demo: string): QuorateWindowApi {
             nodes: cur.nodes.length,
           }
         : null,
-      after: {
-        expectedVotes: n,
-        totalVotes: n,
-        quorum: Math.floor(n / 2) + 1,
-        canLose: n - (Math.floor(n / 2) + 1),
-        nodes: n,
-      },
+      after: quorumSummary(
+        demoConfig(
+          hosts.map((h, i) => ({ name: h, nodeid: i + 1, votes: 1 })),
+          null,
+        ),
+      ),
       warnings:
         n === 2
           ? [

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  effectiveVotequorum,
   evaluatePartitions,
   nodeId,
   type PartitionInput,
@@ -476,6 +477,33 @@ describe.skipIf(!support.ok)('votequorum model against real corosync', () => {
     // Explicit device votes are not in the configured expected votes: a cold start with 2 of 4
     // nodes has expected 4 (not 5), and 2 + the QDevice vote reach quorum 3.
     await check(cluster, { cfg: config(4, { qdevice }), started: [1, 2], qdevice: true });
+  });
+
+  it('QDevice ffsplit without quorum.device.votes: corosync counts N−1 votes, and corosync-qdevice refuses to run', async () => {
+    // The one question the model's qdeviceVotes() answers from corosync itself: the default is
+    // the same for every algorithm, and ffsplit accepts only 1.
+    const qdevice: QdeviceConfig = {
+      model: 'net',
+      host: lab!.host(QNETD_HOST).address,
+      algorithm: 'ffsplit',
+      tieBreaker: 'lowest',
+    };
+    const cfg = config(3, { qdevice });
+    await cluster.start(cfg, [1, 2, 3]);
+    const views = await cluster.settle(new Map([1, 2, 3].map((h) => [h, 3])), { stableMs: 800, deadlineMs: 60_000 });
+    const eff = effectiveVotequorum(cfg);
+    expect(eff.qdeviceVotes).toBe(2);
+    for (const v of views.values()) {
+      expect(v.expectedVotes).toBe(eff.configuredExpectedVotes);
+      expect(v.expectedVotes).toBe(3 + 2);
+    }
+    await cluster.lab.exec(1, 'mkdir -p /run/corosync-qdevice', { timeoutMs: 5000 });
+    // -f -d: stay in the foreground and log to stderr; `timeout` ends it (124) if it did run.
+    const r = await cluster.lab.exec(1, 'timeout 20 corosync-qdevice -f -d 2>&1', { timeoutMs: 30_000 });
+    console.log(`corosync-qdevice (ffsplit, default votes) exit ${r.exitCode}:\n${r.stdout.slice(-1500)}`);
+    expect(r.exitCode).not.toBe(124);
+    expect(r.exitCode).not.toBe(0);
+    expect(eff.qdeviceProblem).toMatch(/ffsplit/);
   });
 
   it('QDevice lms on 3 nodes: default N−1 = 2 votes, and a lone node that still reaches qnetd stays quorate', async () => {

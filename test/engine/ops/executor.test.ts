@@ -55,7 +55,7 @@ const plan = (names: string[]): Plan => ({
   steps: names.map(step),
   files: {},
   before: null,
-  after: { expectedVotes: 1, quorum: 1, canLose: 0 },
+  after: { nodes: 1, expectedVotes: 1, totalVotes: 1, quorum: 1, canLose: 0 },
   warnings: [],
   machines: {},
 });

@@ -18,7 +18,7 @@ describe('operations', () => {
         steps: [],
         files: {},
         before: null,
-        after: { expectedVotes: 4, quorum: 3, canLose: 1 },
+        after: { nodes: 4, expectedVotes: 4, totalVotes: 4, quorum: 3, canLose: 1 },
         warnings: [],
         machines: {},
         request: 'join 198.18.9.4',

@@ -90,7 +90,7 @@ describe('plans', () => {
     expect(kinds.slice(-3)).toEqual(['wait-quorum@1', 'wait-quorum@2', 'wait-quorum@3']);
     expect(p.files['198.18.9.2']).toEqual(['/etc/corosync/authkey', '/etc/corosync/corosync.conf']);
     expect(p.before).toBeNull();
-    expect(p.after).toEqual({ expectedVotes: 3, quorum: 2, canLose: 1 });
+    expect(p.after).toMatchObject({ expectedVotes: 3, quorum: 2, canLose: 1 });
     // install steps carry the identical file for every node
     const contents = new Set(p.steps.flatMap((s) => (s.action.kind === 'install-conf' ? [s.action.content] : [])));
     expect(contents.size).toBe(1);
@@ -98,7 +98,7 @@ describe('plans', () => {
 
   it('sets two_node for two nodes and warns', () => {
     const p = unwrap(planCreate({ name: 'duo', nodes: [node(1), node(2)], provider: 'corosync' }));
-    expect(p.after).toEqual({ expectedVotes: 2, quorum: 1, canLose: 1 });
+    expect(p.after).toMatchObject({ expectedVotes: 2, quorum: 1, canLose: 1 });
     expect(p.warnings.join(' ')).toMatch(/QDevice/);
   });
 
@@ -112,7 +112,7 @@ describe('plans', () => {
     expect(ids.indexOf('reload-v2@198.18.9.1')).toBeGreaterThan(ids.indexOf('install-conf-v2@198.18.9.3'));
     expect(ids.indexOf('start-corosync@198.18.9.4')).toBeGreaterThan(ids.indexOf('reload-v2@198.18.9.1'));
     expect(p.before?.canLose).toBe(1);
-    expect(p.after).toEqual({ expectedVotes: 4, quorum: 3, canLose: 1 });
+    expect(p.after).toMatchObject({ expectedVotes: 4, quorum: 3, canLose: 1 });
     const member = p.steps.find((s) => s.id === 'install-conf-v2@198.18.9.2')!;
     expect(member.rollback).toEqual({ kind: 'restore-conf', version: 1 });
   });
@@ -130,7 +130,7 @@ describe('plans', () => {
     expect(ids.findIndex((i) => i.startsWith('start-qdevice'))).toBeGreaterThan(
       ids.indexOf('start-corosync@198.18.9.4'),
     );
-    expect(p.after).toEqual({ expectedVotes: 5, quorum: 3, canLose: 2 });
+    expect(p.after).toMatchObject({ expectedVotes: 5, quorum: 3, canLose: 2 });
   });
 
   it('refuses to remove a node that is still a member', () => {
@@ -194,7 +194,7 @@ describe('plans', () => {
     expect(conf.action.kind === 'install-conf' && conf.action.content).not.toMatch(/two_node/);
     expect(conf.action.kind === 'install-conf' && conf.action.content).toMatch(/algorithm: ffsplit/);
     expect(p.before).toEqual(quorumSummary(spec(2)));
-    expect(p.after).toEqual({ expectedVotes: 3, quorum: 2, canLose: 1 });
+    expect(p.after).toMatchObject({ expectedVotes: 3, quorum: 2, canLose: 1 });
   });
 
   it('lists every quorum key the QDevice setup removes as a warning, and installs a file without them', () => {
@@ -223,7 +223,7 @@ describe('plans', () => {
     const conf = installed(p)[0]!;
     expect(conf).not.toMatch(/two_node/);
     expect(checkConfText(conf).filter((x) => x.severity === 'error')).toEqual([]);
-    expect(p.after).toEqual({ expectedVotes: 3, quorum: 2, canLose: 1 });
+    expect(p.after).toMatchObject({ expectedVotes: 3, quorum: 2, canLose: 1 });
   });
 
   it('adds link1 with its priority on every node, and refuses a priority change on the only link', () => {
