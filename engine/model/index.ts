@@ -15,7 +15,7 @@ export { checkPartitionInput, evaluatePartitions } from './partitions';
 export type { LiveMembership, PartitionInput, PartitionVerdict } from './partitions';
 export { failureTable, tableConfig } from './failure-table';
 export { canLoseFor, canLoseNow, loweredExpectedSummary, qdeviceVotesFor, quorumSummary } from './summary';
-export type { LiveMembership, QuorumSummary } from './summary';
+export type { LiveVotes, QuorumSummary } from './summary';
 export type { FailureTable } from './failure-table';
 export { qnetdDecision } from './qnetd';
 export type { QnetdDecision, QnetdPartition } from './qnetd';

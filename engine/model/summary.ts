@@ -21,7 +21,7 @@ export interface QuorumSummary {
 }
 
 /** A live membership as `corosync-quorumtool -s` reports it on one of its members. */
-export interface LiveMembership {
+export interface LiveVotes {
   readonly quorate: boolean;
   /** Votes present in this partition, the QDevice's included when it votes. */
   readonly totalVotes: number;
@@ -34,7 +34,7 @@ export interface LiveMembership {
  * first (the worst case) while quorum holds; the last member standing is never "lost". 0 when
  * the partition is not quorate.
  */
-export function canLoseNow(m: LiveMembership): number {
+export function canLoseNow(m: LiveVotes): number {
   if (!m.quorate) {
     return 0;
   }
