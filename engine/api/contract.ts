@@ -15,6 +15,8 @@
  */
 import type { Result } from '../result';
 import type { MachinesApi, MachinesEvents } from './contract/machines';
+import type { MaintenanceApi } from './contract/maintenance';
+import { maintenanceMethods } from './contract/maintenance';
 import { machinesEvents, machinesMethods } from './contract/machines';
 import type { OperationsApi, OperationsEvents } from './contract/operations';
 import { operationsEvents, operationsMethods } from './contract/operations';
@@ -25,13 +27,14 @@ import type { WatchApi, WatchEvents } from './contract/watch';
 import { watchEvents, watchMethods } from './contract/watch';
 
 export * from './contract/machines';
+export * from './contract/maintenance';
 export * from './contract/operations';
 export * from './contract/preflight';
 export * from './contract/shared';
 export * from './contract/watch';
 
 /** Everything the window (and the CLI) can ask of the engine. */
-export interface QuorateApi extends MachinesApi, PreflightApi, OperationsApi, WatchApi {}
+export interface QuorateApi extends MachinesApi, PreflightApi, OperationsApi, WatchApi, MaintenanceApi {}
 
 /** Event name → payload. */
 export interface QuorateEvents extends MachinesEvents, OperationsEvents, WatchEvents {}
@@ -67,6 +70,7 @@ export const apiMethods: MethodTable<QuorateApi> = {
   ...preflightMethods,
   ...operationsMethods,
   ...watchMethods,
+  ...maintenanceMethods,
 };
 
 /** Every event the engine may push; transports forward these and drop anything else. */

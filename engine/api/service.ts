@@ -14,6 +14,7 @@ import type { EventHub } from './event-hub';
 import { createEventHub } from './event-hub';
 import type { RpcHandler } from './rpc';
 import { createMachinesService } from './service-machines';
+import { createMaintenanceService } from './service-maintenance';
 import { createOperationsService } from './service-ops';
 import type { OpenQuorumStream } from './service-watch';
 import { createWatchService } from './service-watch';
@@ -70,6 +71,12 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     onClustersChanged: () => watch.refresh(),
     ...(options.agentBundlePath ? { agentBundlePath: options.agentBundlePath } : {}),
   });
+  const maintenance = createMaintenanceService({
+    home,
+    connect: (machine) => machines.connect(machine),
+    liveStatus: (cluster) => watch.clusterStatus({ cluster }),
+    now,
+  });
   // Start watching the clusters already known, so notifications work before any window asks.
   void watch.refresh();
 
@@ -92,6 +99,7 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     clusterStatus: (p) => watch.clusterStatus(p),
     listTimeline: (p) => watch.listTimeline(p),
     listNotices: () => watch.listNotices(),
+    whatIf: (p) => maintenance.whatIf(p),
   };
   return {
     handlers,

@@ -40,6 +40,7 @@ cluster
   qdevice remove NAME [--json]
   expected NAME --votes N --confirm NAME [--json]
   status NAME [--json]
+  whatif NAME --down NODE[,NODE…][,qdevice] [--json]   would the rest stay quorate? (changes nothing)
   clusters [--json]                   the clusters Quorate manages
   Operations are journaled: re-running an interrupted command resumes it; add --rollback to undo it.
 
@@ -68,6 +69,7 @@ const commands: Record<string, () => Promise<Handler>> = {
   expected: async () => (await import('./cluster-commands')).runExpectedCommand,
   status: async () => (await import('./cluster-commands')).runStatusCommand,
   link: async () => (await import('./cluster-commands')).runLinkCommand,
+  whatif: async () => (await import('./maintenance-commands')).runWhatifCommand,
   clusters: async () => (await import('./clusters-command')).runClustersCommand,
   ui: async () => (await import('./ui')).runUiCommand,
 };

@@ -65,3 +65,4 @@ export { parseQnetdList, parseQnetdStatus } from './tool-qnetd';
 export type { QnetdClient, QnetdCluster, QnetdStatus } from './tool-qnetd';
 export { parsePvecmStatus, parsePvecmNodes } from './tool-pvecm';
 export type { PvecmStatus, PvecmClusterInfo } from './tool-pvecm';
+export { liveQuorumFromStatus } from './live-quorum';

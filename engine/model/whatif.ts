@@ -139,8 +139,15 @@ export function whatIf(cfg: VotequorumConfig, live: LiveQuorum, down: WhatIfDown
   const head =
     what.length === 0
       ? `nothing goes away: ${split.reason}`
-      : `without ${what.join(', ')}: ${remaining.join(', ')} ${split.quorate ? 'stay quorate' : 'lose quorum'} — ${split.reason}`;
+      : `without ${what.join(', ')}: ${remaining.join(', ')} ${verb(remaining.length, split.quorate)} — ${split.reason}`;
   return { now, after, reason: [head, ...notes].join('; '), remaining };
+}
+
+function verb(count: number, quorate: boolean): string {
+  if (quorate) {
+    return count === 1 ? 'stays quorate' : 'stay quorate';
+  }
+  return count === 1 ? 'loses quorum' : 'lose quorum';
 }
 
 /** The verdict for `remaining` once `lost` (each on its own, dead) left a live membership. */

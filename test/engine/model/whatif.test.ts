@@ -37,7 +37,7 @@ describe('whatIf', () => {
     const cfg = cluster(3);
     const a = whatIf(cfg, allUp(cfg), { nodes: ['pve1', 'pve2'], qdevice: false });
     expect(fig(a.after)).toEqual([false, 1, 3, 2, 0]);
-    expect(a.reason).toContain('lose quorum');
+    expect(a.reason).toContain('loses quorum');
   });
 
   it('keeps expected votes as corosync holds them when a node is already down', () => {
