@@ -18,6 +18,7 @@ const allowed: Record<string, { rooms: string[]; packages: RegExp }> = {
   store: { rooms: ['store', 'result', 'model'], packages: /^(node:|@napi-rs\/keyring$)/ },
   monitor: { rooms: ['monitor', 'model', 'corosync', 'agent', 'result'], packages: /^$/ },
   bootstrap: { rooms: ['bootstrap', 'agent', 'ssh', 'result'], packages: /^node:/ },
+  ha: { rooms: ['ha', 'ssh', 'corosync', 'model', 'result'], packages: /^$/ },
   host: { rooms: ['host', 'api', 'result'], packages: /^(node:|ws$)/ },
 };
 

@@ -339,6 +339,9 @@ async function prepareHost(state: LabState, h: HostState, labPublicKey: string):
   await mustRoot(['chmod', '700', `${d}/root`]);
   mkdirSync(`${d}/etc-corosync/uidgid.d`);
   mkdirSync(`${d}/var-log/corosync`);
+  // What Debian's pacemaker package leaves on a machine (the host's /var/log is private, so empty).
+  mkdirSync(`${d}/var-log/pacemaker`);
+  await runRoot(['chown', 'hacluster:haclient', `${d}/var-log/pacemaker`]);
   mkdirSync(`${d}/root/.ssh`, { mode: 0o700 });
   writeFileSync(`${d}/root/.ssh/authorized_keys`, labPublicKey, { mode: 0o600 });
   for (const f of ['.bashrc', '.profile']) {
