@@ -249,6 +249,7 @@ function trackActive(active: Map<string, Notice>, n: Notice): void {
       active.delete(key('quorum'));
       break;
     case 'node-left':
+    case 'node-lost':
       active.set(key('node', n.node), n);
       break;
     case 'node-joined':
@@ -295,7 +296,9 @@ function buildStatus(w: Watched, now: number): ClusterStatus {
   return {
     name: w.record.name,
     state: health.state,
-    quorate: current.quorate ?? null,
+    // A loss shows once it has held for corosync's settle time (the monitor's debounce), so a ring
+    // still forming never flashes NOT quorate; everything else is the latest view.
+    quorate: health.quorate === true && current.quorate === false ? true : (current.quorate ?? null),
     expectedVotes: status?.expectedVotes ?? 0,
     totalVotes: status?.totalVotes ?? 0,
     quorum: status?.quorum ?? 0,

@@ -1,9 +1,11 @@
 /**
  * Debounces a cluster's health into notices. Fed with agent views and "agent unreachable" events;
  * the clock is injected and there are no timers: the caller asks `nextDueAt()` and calls `poll()`
- * then (the shell in `watch.ts` does this with one timer). A change must hold for `settleMs` before
- * it becomes a notice, so a flap shorter than that (corosync reforming its ring, an agent stream
- * reconnecting) raises nothing; a change that reverts before it settles is forgotten.
+ * then (the shell in `service-watch.ts` does this with one timer). A change must hold for `settleMs`
+ * before it becomes a notice, so a flap shorter than that (agents' reports arriving one by one, a
+ * stream reconnecting) raises nothing; a change that reverts before it settles is forgotten. Losing
+ * quorum must hold longer, for corosync's own settle time (`lossSettleMs`), because that is the one
+ * notice that wakes people up: a view corosync has not settled yet is resolved within it.
  */
 import type { ClusterHealth, QuorumView, WatchedCluster } from './health';
 import { clusterHealth, sameHealth } from './health';
@@ -17,11 +19,23 @@ import { noticesBetween } from './notices';
  */
 export const DEFAULT_SETTLE_MS = 300;
 
+/**
+ * corosync's own settle time for `nodes` nodes with default timeouts: the token timeout, 3000 ms plus
+ * token_coefficient 650 ms per node above two (corosync.conf(5)). Within it a ring that is still
+ * forming either forms (the "loss" was a reformation) or the loss is real. `tokenMs` is the
+ * configured `totem.token` when known.
+ */
+export function corosyncSettleMs(nodes: number, tokenMs = 3000, coefficientMs = 650): number {
+  return tokenMs + (nodes > 2 ? (nodes - 2) * coefficientMs : 0);
+}
+
 export interface ClusterMonitorOptions {
   readonly cluster: WatchedCluster;
   /** Milliseconds since the epoch. */
   readonly now: () => number;
   readonly settleMs?: number;
+  /** How long "no reachable node is quorate" must hold before quorum lost; default `corosyncSettleMs`. */
+  readonly lossSettleMs?: number;
 }
 
 export interface ClusterMonitor {
@@ -29,6 +43,11 @@ export interface ClusterMonitor {
   report(view: QuorumView): Notice[];
   /** The agent stream of `reporter` ended: its last view no longer counts. */
   unreachable(reporter: string): Notice[];
+  /**
+   * The nodelist or QDevice changed (corosync.conf read again from the members). Views of nodes
+   * that left the nodelist are dropped.
+   */
+  setCluster(cluster: WatchedCluster, lossSettleMs?: number): Notice[];
   /** Notices whose settle time has passed by `now()`. */
   poll(): Notice[];
   /** When `poll()` next has something to do, or `undefined` when nothing is pending. */
@@ -37,15 +56,26 @@ export interface ClusterMonitor {
   health(): ClusterHealth;
   /** The health from the latest views, before debouncing. */
   current(): ClusterHealth;
+  /** The cluster as last set. */
+  cluster(): WatchedCluster;
 }
 
 /** A monitor for one cluster, starting in state `unknown` (no agent has reported). */
 export function createClusterMonitor(options: ClusterMonitorOptions): ClusterMonitor {
-  const { cluster, now } = options;
+  const { now } = options;
+  let cluster = options.cluster;
   const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
+  let lossSettleMs = options.lossSettleMs;
   const views = new Map<string, QuorumView>();
   let settled = clusterHealth(cluster, []);
+  /** Nodes seen in a settled membership since the monitor started: "is back" rather than "joined". */
+  const everMember = new Set<string>();
   let candidate: { health: ClusterHealth; since: number; firstSeen: number } | undefined;
+
+  const waitFor = (h: ClusterHealth): number =>
+    h.quorate === false && settled.quorate !== false
+      ? Math.max(settleMs, lossSettleMs ?? corosyncSettleMs(cluster.nodes.length))
+      : settleMs;
 
   const evaluate = (): Notice[] => {
     const t = now();
@@ -58,15 +88,18 @@ export function createClusterMonitor(options: ClusterMonitorOptions): ClusterMon
       // A different change restarts the wait, but keeps when the first change was seen, so the
       // notice can say how long the cluster has been in trouble.
       candidate = { health: current, since: t, firstSeen: candidate?.firstSeen ?? t };
-      if (settleMs > 0) {
+      if (waitFor(current) > 0) {
         return [];
       }
     }
-    if (t - candidate.since < settleMs) {
+    if (t - candidate.since < waitFor(candidate.health)) {
       return [];
     }
-    const notices = noticesBetween(settled, candidate.health, t, candidate.firstSeen);
+    const notices = noticesBetween(settled, candidate.health, t, candidate.firstSeen, (n) => everMember.has(n));
     settled = candidate.health;
+    for (const n of settled.members) {
+      everMember.add(n);
+    }
     candidate = undefined;
     return notices;
   };
@@ -83,9 +116,20 @@ export function createClusterMonitor(options: ClusterMonitorOptions): ClusterMon
       views.delete(reporter);
       return evaluate();
     },
+    setCluster(next, loss) {
+      cluster = next;
+      lossSettleMs = loss ?? lossSettleMs;
+      for (const reporter of [...views.keys()]) {
+        if (!next.nodes.includes(reporter)) {
+          views.delete(reporter);
+        }
+      }
+      return evaluate();
+    },
     poll: evaluate,
-    nextDueAt: () => (candidate ? candidate.since + settleMs : undefined),
+    nextDueAt: () => (candidate ? candidate.since + waitFor(candidate.health) : undefined),
     health: () => settled,
     current: () => clusterHealth(cluster, [...views.values()]),
+    cluster: () => cluster,
   };
 }

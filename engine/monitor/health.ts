@@ -1,8 +1,19 @@
 /**
  * Cluster health from what each node's agent last reported (its own corosync's view). Pure: the
- * same views always give the same health. Which partition counts: the quorate one with the most
- * members, because that is the side the cluster's work continues on (votequorum gives quorum to at
- * most one side).
+ * same views always give the same health.
+ *
+ * The rule, right by construction (issue 9 §2):
+ * - a node's view counts only while that node is a member of some partition — corosync runs there
+ *   and lists it in its own membership; a node with corosync stopped says nothing about the others;
+ * - of two views that disagree about each other (one lists the other, which does not list it back),
+ *   the one from the older ring is outdated: corosync's ring sequence only grows (totemsrp gives a
+ *   new ring the highest sequence its members have seen plus 4), so the newer ring is the later truth.
+ *   That drops the frozen "all of us" of a cut node whose SSH stream has not ended yet, and the
+ *   isolated "just me" of a healed node whose catch-up report comes after its peers' merged view;
+ * - the cluster is quorate when some node in a quorate membership says so; the partition shown is
+ *   that membership (votequorum gives quorum to at most one side);
+ * - a node outside it is "stopped" when its own agent says corosync is not running (a clean stop:
+ *   `corosync-cfgtool -H`, `systemctl stop corosync`), otherwise "lost" (cut, crashed, unreachable).
  */
 
 /** One node's view of the cluster, as its agent's quorum stream reports it. */
@@ -11,8 +22,12 @@ export interface QuorumView {
   readonly reporter: string;
   /** `Quorate: Yes` in `corosync-quorumtool -s` on that node. */
   readonly quorate: boolean;
-  /** Node names in that node's current membership (itself included). */
+  /** Node names in that node's current membership (itself included); empty when corosync is not running. */
   readonly members: readonly string[];
+  /** The agent reached the node and corosync is not running there (absent: running, or unknown). */
+  readonly stopped?: boolean;
+  /** `Ring ID:` as printed (`<representative nodeid>.<sequence, hex>`); absent when unknown. */
+  readonly ringId?: string;
   /** QDevice as that node sees it; absent when the node reports none. */
   readonly qdevice?: {
     /** Flag A: qdevice daemon connected to corosync on this node. */
@@ -22,7 +37,7 @@ export interface QuorumView {
   };
 }
 
-/** A cluster as the monitor knows it from the app's state. */
+/** A cluster as the monitor knows it: from corosync.conf as its members hold it. */
 export interface WatchedCluster {
   readonly name: string;
   /** Every node in the nodelist. */
@@ -39,10 +54,14 @@ export interface ClusterHealth {
   readonly state: HealthState;
   /** `undefined` when no agent reports (state `unknown`). */
   readonly quorate: boolean | undefined;
+  /** The nodelist this health was computed for, sorted. */
+  readonly nodes: readonly string[];
   /** Members of the partition that counts, sorted. */
   readonly members: readonly string[];
   /** Nodes of the nodelist outside that partition, sorted. */
   readonly missing: readonly string[];
+  /** The part of `missing` whose own agent says corosync is stopped there (a clean stop), sorted. */
+  readonly stopped: readonly string[];
   readonly qdevice: 'none' | 'ok' | 'unreachable';
 }
 
@@ -66,49 +85,106 @@ export function worstState(healths: readonly { readonly state: HealthState }[]):
 
 /** Health of `cluster` from the latest view of every node whose agent is currently reachable. */
 export function clusterHealth(cluster: WatchedCluster, views: readonly QuorumView[]): ClusterHealth {
-  if (views.length === 0) {
+  const nodes = [...cluster.nodes].sort();
+  const inList = views.filter((v) => cluster.nodes.includes(v.reporter));
+  if (inList.length === 0) {
     return {
       cluster: cluster.name,
       state: 'unknown',
       quorate: undefined,
+      nodes,
       members: [],
       missing: [],
+      stopped: [],
       qdevice: cluster.qdevice ? 'unreachable' : 'none',
     };
   }
-  const fresh = withoutStaleViews(views);
-  const quorate = fresh.filter((v) => v.quorate);
-  const best = pickLargest(quorate.length > 0 ? quorate : fresh);
-  const members = [...new Set(best.members)].sort();
-  const missing = cluster.nodes.filter((n) => !members.includes(n)).sort();
-  const qdevice = !cluster.qdevice ? 'none' : best.qdevice?.alive && best.qdevice.vote ? 'ok' : 'unreachable';
-  const state: HealthState =
-    quorate.length === 0 ? 'inquorate' : missing.length > 0 || qdevice === 'unreachable' ? 'degraded' : 'quorate';
-  return { cluster: cluster.name, state, quorate: quorate.length > 0, members, missing, qdevice };
+  const stoppedNodes = new Set(inList.filter((v) => v.stopped === true).map((v) => v.reporter));
+  const counting = currentViews(inList);
+  const quorateViews = counting.filter((v) => v.quorate);
+  const best =
+    quorateViews.length > 0 ? pickPartition(quorateViews) : counting.length > 0 ? pickPartition(counting) : undefined;
+  // A node whose own agent says corosync stopped is out, even if a peer has not noticed yet.
+  const members = [...new Set(best?.members ?? [])]
+    .filter((m) => cluster.nodes.includes(m) && !stoppedNodes.has(m))
+    .sort();
+  const missing = nodes.filter((n) => !members.includes(n));
+  const stopped = missing.filter((n) => stoppedNodes.has(n));
+  const quorate = quorateViews.length > 0;
+  const qdevice = !cluster.qdevice ? 'none' : best?.qdevice?.alive && best.qdevice.vote ? 'ok' : 'unreachable';
+  const state: HealthState = !quorate
+    ? 'inquorate'
+    : missing.length > 0 || qdevice === 'unreachable'
+      ? 'degraded'
+      : 'quorate';
+  return { cluster: cluster.name, state, quorate, nodes, members, missing, stopped, qdevice };
 }
 
 /**
- * Drops views contradicted by a member they list: if X's view has Y as a member but Y's own view
- * does not have X, X's view is older than Y's. This happens to a node that was cut off: its agent
- * stream cannot tell us anything new (the SSH connection goes through the cut too), so its last
- * view, "all of us together", stays until the stream times out. Two sides of a real partition do
- * not list each other, so neither is dropped.
+ * The views that count: each from a node that is a member of its own partition, minus the views an
+ * other counted view shows to be outdated (see the module comment). Without ring ids on both sides
+ * (older agents, hand-made views) the one that lists a peer that does not list it back is the outdated
+ * one: a cut node's frozen "all of us" is what this catches.
  */
-export function withoutStaleViews(views: readonly QuorumView[]): QuorumView[] {
-  const byReporter = new Map(views.map((v) => [v.reporter, v]));
-  const stale = (v: QuorumView): boolean =>
-    v.members.some((m) => {
-      const other = m === v.reporter ? undefined : byReporter.get(m);
-      return other !== undefined && !other.members.includes(v.reporter);
-    });
-  const kept = views.filter((v) => !stale(v));
-  // If every view contradicts another (a ring still forming), none is known to be older.
-  return kept.length > 0 ? kept : [...views];
+export function currentViews(views: readonly QuorumView[]): QuorumView[] {
+  const inPartition = views.filter((v) => v.stopped !== true && v.members.includes(v.reporter));
+  const byReporter = new Map(inPartition.map((v) => [v.reporter, v]));
+  const outdated = (v: QuorumView): boolean => {
+    for (const other of inPartition) {
+      if (other === v || !disagree(v, other)) {
+        continue;
+      }
+      const order = compareRings(v.ringId, other.ringId);
+      if (order !== undefined && order !== 0) {
+        if (order < 0) {
+          return true;
+        }
+        continue;
+      }
+      // Same or unknown ring order: v lists `other` but `other` does not list v → v is the stale one.
+      if (v.members.includes(other.reporter) && !other.members.includes(v.reporter)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  const kept = inPartition.filter((v) => !outdated(v));
+  // If every view is outdated by another (a ring still forming), none is known to be older.
+  return kept.length > 0 || byReporter.size === 0 ? kept : inPartition;
 }
 
-function pickLargest(views: readonly QuorumView[]): QuorumView {
-  // Ties go to the lowest reporter name so the answer does not depend on arrival order.
-  return [...views].sort((a, b) => b.members.length - a.members.length || a.reporter.localeCompare(b.reporter))[0]!;
+/** Two views disagree when one lists the other's reporter and their memberships differ. */
+function disagree(a: QuorumView, b: QuorumView): boolean {
+  if (!a.members.includes(b.reporter) && !b.members.includes(a.reporter)) {
+    return false;
+  }
+  return [...a.members].sort().join('\n') !== [...b.members].sort().join('\n');
+}
+
+/** Ring sequence (the hex part after the dot) as a bigint; undefined when it cannot be read. */
+export function ringSequence(ringId: string | undefined): bigint | undefined {
+  const m = ringId ? /^[0-9a-f]+\.([0-9a-f]+)$/i.exec(ringId.trim()) : null;
+  return m ? BigInt(`0x${m[1]}`) : undefined;
+}
+
+/** <0: ring a is older than b; >0: newer; 0: same sequence; undefined: unknown. */
+function compareRings(a: string | undefined, b: string | undefined): number | undefined {
+  const x = ringSequence(a);
+  const y = ringSequence(b);
+  if (x === undefined || y === undefined) {
+    return undefined;
+  }
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** The newest ring, then the most members, then the lowest reporter name (independent of arrival order). */
+function pickPartition(views: readonly QuorumView[]): QuorumView {
+  return [...views].sort(
+    (a, b) =>
+      -(compareRings(a.ringId, b.ringId) ?? 0) ||
+      b.members.length - a.members.length ||
+      a.reporter.localeCompare(b.reporter),
+  )[0]!;
 }
 
 /** Same health for notification purposes (what a user would see change). */
@@ -117,7 +193,9 @@ export function sameHealth(a: ClusterHealth, b: ClusterHealth): boolean {
     a.state === b.state &&
     a.quorate === b.quorate &&
     a.qdevice === b.qdevice &&
+    a.nodes.join('\n') === b.nodes.join('\n') &&
     a.members.join('\n') === b.members.join('\n') &&
-    a.missing.join('\n') === b.missing.join('\n')
+    a.missing.join('\n') === b.missing.join('\n') &&
+    a.stopped.join('\n') === b.stopped.join('\n')
   );
 }

@@ -8,7 +8,7 @@
 import type { QuorumWatchEvent } from '../agent/protocol';
 import { isLinkNumber, type LinkNumber } from '../model/cluster';
 import { viewFromQuorumEvent } from './agent-views';
-import { withoutStaleViews } from './health';
+import { currentViews } from './health';
 
 export interface LinkPairView {
   /** The reporting node. */
@@ -25,7 +25,7 @@ export interface LinkPairView {
  * for peers that are in no membership the reporter sees (a cut node); members' names come from the
  * event itself. A peer whose id no one can name is left out rather than shown under a made-up name.
  * Nodes whose agent sent no link status (not reachable, corosync down, an agent before 0.3.0) add
- * nothing. A node whose last membership view another node contradicts (`withoutStaleViews`: a cut
+ * nothing. A node whose last membership view another node contradicts (`currentViews`: a cut
  * node's stream stays open, showing its last "all connected", until SSH notices) has its pairs shown
  * as 'unknown': its side of the link cannot be known until it reports again. Sorted by link, reporter, peer.
  */
@@ -35,7 +35,7 @@ export function linkPairsFromEvents(
 ): LinkPairView[] {
   const out: LinkPairView[] = [];
   const views = [...latest].map(([reporter, event]) => viewFromQuorumEvent(reporter, event));
-  const current = new Set(withoutStaleViews(views).map((v) => v.reporter));
+  const current = new Set(currentViews(views).map((v) => v.reporter));
   for (const [reporter, event] of latest) {
     const links = event.running ? event.links : null;
     if (!links) {

@@ -8,7 +8,13 @@
 import type { ClusterHealth } from './health';
 
 export type NoticeKind =
-  'quorum-lost' | 'quorum-regained' | 'node-left' | 'node-joined' | 'qdevice-unreachable' | 'qdevice-reachable';
+  | 'quorum-lost'
+  | 'quorum-regained'
+  | 'node-left'
+  | 'node-lost'
+  | 'node-joined'
+  | 'qdevice-unreachable'
+  | 'qdevice-reachable';
 
 export interface Notice {
   readonly kind: NoticeKind;
@@ -18,7 +24,7 @@ export interface Notice {
   /** Milliseconds since the epoch when the change was first seen (before debouncing). */
   readonly seenAt: number;
   readonly severity: 'critical' | 'warning' | 'info';
-  /** The node concerned, for node-left / node-joined. */
+  /** The node concerned, for node-left / node-lost / node-joined. */
   readonly node?: string;
   readonly title: string;
   readonly body: string;
@@ -26,8 +32,18 @@ export interface Notice {
   readonly guidance: readonly string[];
 }
 
-/** The notices for going from `before` to `after` (both settled), most severe first. */
-export function noticesBetween(before: ClusterHealth, after: ClusterHealth, at: number, seenAt: number): Notice[] {
+/**
+ * The notices for going from `before` to `after` (both settled), most severe first. `wasMember`
+ * tells whether a node has been seen in a membership before (default: it was when it is in
+ * `before`'s nodelist): a node seen for the first time "joined", one seen before "is back".
+ */
+export function noticesBetween(
+  before: ClusterHealth,
+  after: ClusterHealth,
+  at: number,
+  seenAt: number,
+  wasMember: (node: string) => boolean = (node) => before.nodes.includes(node),
+): Notice[] {
   const c = after.cluster;
   const out: Notice[] = [];
   const base = { cluster: c, at, seenAt };
@@ -40,7 +56,9 @@ export function noticesBetween(before: ClusterHealth, after: ClusterHealth, at: 
       body:
         after.members.length > 0
           ? `No partition of ${c} holds a majority of votes; the largest one (${after.members.join(', ')}) is not quorate. Nodes block changes to shared configuration until quorum returns.`
-          : `No node of ${c} reports quorum.`,
+          : after.stopped.length === after.nodes.length
+            ? `corosync is stopped on every node of ${c}.`
+            : `No reachable node of ${c} reports quorum.`,
       guidance: lostGuidance(after),
     });
   }
@@ -58,27 +76,21 @@ export function noticesBetween(before: ClusterHealth, after: ClusterHealth, at: 
   // every agent went silent: that is "unknown", shown by the tray, not a node leaving).
   if (before.state !== 'unknown' && after.state !== 'unknown') {
     for (const node of before.members.filter((n) => !after.members.includes(n))) {
-      out.push({
-        ...base,
-        kind: 'node-left',
-        severity: 'warning',
-        node,
-        title: `${c}: ${node} left the cluster`,
-        body: `${node} is no longer in the membership of ${c}.`,
-        guidance: [
-          `Check that ${node} is powered on and its cluster network links are up.`,
-          `On ${node}, \`corosync-cfgtool -s\` shows the state of each link.`,
-        ],
-      });
+      out.push(departure(base, c, node, after));
     }
     for (const node of after.members.filter((n) => !before.members.includes(n))) {
+      const back = before.nodes.includes(node) && wasMember(node);
       out.push({
         ...base,
         kind: 'node-joined',
         severity: 'info',
         node,
-        title: `${c}: ${node} joined`,
-        body: `${node} is in the membership of ${c} again.`,
+        title: back ? `${c}: ${node} is back` : `${c}: ${node} joined the cluster`,
+        body: back
+          ? `${node} is in the membership of ${c} again.`
+          : before.nodes.includes(node)
+            ? `${node} is in the membership of ${c}.`
+            : `${node} is a new member of ${c}.`,
         guidance: [],
       });
     }
@@ -108,6 +120,52 @@ export function noticesBetween(before: ClusterHealth, after: ClusterHealth, at: 
   }
   const order = { critical: 0, warning: 1, info: 2 } as const;
   return out.sort((a, b) => order[a.severity] - order[b.severity]);
+}
+
+/**
+ * A member gone from the partition: "left" (info) when its own agent says corosync stopped there or
+ * it is no longer in the nodelist, "lost" (warning) when it is cut off, crashed or unreachable.
+ */
+function departure(
+  base: { cluster: string; at: number; seenAt: number },
+  c: string,
+  node: string,
+  after: ClusterHealth,
+): Notice {
+  if (!after.nodes.includes(node)) {
+    return {
+      ...base,
+      kind: 'node-left',
+      severity: 'info',
+      node,
+      title: `${c}: ${node} removed from the cluster`,
+      body: `${node} is no longer in the nodelist of ${c}.`,
+      guidance: [],
+    };
+  }
+  if (after.stopped.includes(node)) {
+    return {
+      ...base,
+      kind: 'node-left',
+      severity: 'info',
+      node,
+      title: `${c}: ${node} left`,
+      body: `corosync was stopped on ${node}; the others carry on without it.`,
+      guidance: [`Start corosync on ${node} again when it should rejoin (\`systemctl start corosync\`).`],
+    };
+  }
+  return {
+    ...base,
+    kind: 'node-lost',
+    severity: 'warning',
+    node,
+    title: `${c}: ${node} lost`,
+    body: `${node} is no longer in the membership of ${c}, and Quorate cannot see corosync stop there: it is cut off, crashed or powered off.`,
+    guidance: [
+      `Check that ${node} is powered on and its cluster network links are up.`,
+      `On ${node}, \`corosync-cfgtool -s\` shows the state of each link.`,
+    ],
+  };
 }
 
 function lostGuidance(after: ClusterHealth): string[] {

@@ -64,8 +64,18 @@ export interface ClusterStatus {
   readonly updatedAt: number;
 }
 
+/**
+ * `node-left`: corosync was stopped cleanly on the node, or it left the nodelist (info);
+ * `node-lost`: it fell out of the membership without stopping (cut, crashed, powered off: warning).
+ */
 export type NoticeKind =
-  'quorum-lost' | 'quorum-regained' | 'node-left' | 'node-joined' | 'qdevice-unreachable' | 'qdevice-reachable';
+  | 'quorum-lost'
+  | 'quorum-regained'
+  | 'node-left'
+  | 'node-lost'
+  | 'node-joined'
+  | 'qdevice-unreachable'
+  | 'qdevice-reachable';
 
 /** Payload of `onDidNotify`: what a native notification and the in-app banner show. */
 export interface Notice {

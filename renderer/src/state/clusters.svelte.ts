@@ -18,10 +18,12 @@ import { listen } from './listen';
 const TIMELINE_LIMIT = 200;
 
 /** What a notice cancels when it arrives: good news clears the matching bad news. */
-const CLEARS: Partial<Record<Notice['kind'], Notice['kind']>> = {
-  'quorum-regained': 'quorum-lost',
-  'node-joined': 'node-left',
-  'qdevice-reachable': 'qdevice-unreachable',
+const CLEARS: Partial<Record<Notice['kind'], readonly Notice['kind'][]>> = {
+  'quorum-regained': ['quorum-lost'],
+  'node-joined': ['node-left', 'node-lost'],
+  'node-left': ['node-lost'],
+  'node-lost': ['node-left'],
+  'qdevice-reachable': ['qdevice-unreachable'],
 };
 
 export class ClustersState {
@@ -102,9 +104,9 @@ export class ClustersState {
   }
 
   #notify(notice: Notice): void {
-    const cleared = CLEARS[notice.kind];
+    const cleared = CLEARS[notice.kind] ?? [];
     const sameSubject = (n: Notice): boolean => n.cluster === notice.cluster && (n.node ?? '') === (notice.node ?? '');
-    const rest = this.notices.filter((n) => !(sameSubject(n) && (n.kind === notice.kind || n.kind === cleared)));
+    const rest = this.notices.filter((n) => !(sameSubject(n) && (n.kind === notice.kind || cleared.includes(n.kind))));
     this.notices = sortNotices([notice, ...rest]);
   }
 }

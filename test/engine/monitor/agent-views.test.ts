@@ -36,6 +36,7 @@ describe('agent quorum events as monitor views', () => {
       reporter: 'a',
       quorate: true,
       members: ['a', 'b'],
+      ringId: '1.9',
       qdevice: { alive: true, vote: true },
     });
   });
@@ -48,8 +49,15 @@ describe('agent quorum events as monitor views', () => {
     });
   });
 
-  it('treats corosync not running as a node in no membership', () => {
+  it('treats corosync not running as a node in no membership that stopped', () => {
     expect(viewFromQuorumEvent('b', { kind: 'quorum', at: 1, running: false, status: null })).toEqual({
+      reporter: 'b',
+      quorate: false,
+      members: [],
+      stopped: true,
+    });
+    // Running, but no status yet (corosync starting): in no membership, and not stopped either.
+    expect(viewFromQuorumEvent('b', { kind: 'quorum', at: 1, running: true, status: null })).toEqual({
       reporter: 'b',
       quorate: false,
       members: [],

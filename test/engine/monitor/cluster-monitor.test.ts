@@ -70,7 +70,7 @@ describe('cluster health', () => {
 describe('cluster monitor', () => {
   it('says nothing at start-up when the cluster is found quorate', () => {
     const c = clock();
-    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300 });
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300, lossSettleMs: 300 });
     allUp(m);
     c.advance(300);
     expect(m.poll()).toEqual([]);
@@ -79,7 +79,7 @@ describe('cluster monitor', () => {
 
   it('raises quorum lost only once the loss has held for the settle time', () => {
     const c = clock();
-    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300 });
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300, lossSettleMs: 300 });
     allUp(m);
     c.advance(300);
     m.poll();
@@ -104,7 +104,7 @@ describe('cluster monitor', () => {
     expect(notices[0]!.guidance.join(' ')).toMatch(/expected votes/);
     expect(
       notices
-        .filter((n) => n.kind === 'node-left')
+        .filter((n) => n.kind === 'node-lost')
         .map((n) => n.node)
         .sort(),
     ).toEqual(['pve2', 'pve3']);
@@ -114,7 +114,7 @@ describe('cluster monitor', () => {
 
   it('forgets a loss that reverts before it settles (a flap raises nothing)', () => {
     const c = clock();
-    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300 });
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300, lossSettleMs: 300 });
     allUp(m);
     c.advance(300);
     m.poll();
@@ -131,7 +131,7 @@ describe('cluster monitor', () => {
 
   it('raises lost, then regained with the nodes back, in order', () => {
     const c = clock();
-    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300 });
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300, lossSettleMs: 300 });
     allUp(m);
     c.advance(300);
     m.poll();
@@ -146,13 +146,13 @@ describe('cluster monitor', () => {
     c.advance(300);
     const regained = m.poll();
     kinds.push(...regained.map((n) => n.kind));
-    expect(kinds).toEqual(['quorum-lost', 'node-left', 'node-left', 'quorum-regained', 'node-joined', 'node-joined']);
+    expect(kinds).toEqual(['quorum-lost', 'node-lost', 'node-lost', 'quorum-regained', 'node-joined', 'node-joined']);
     expect(regained[0]!.body).toContain('pve1, pve2, pve3');
   });
 
   it('restarts the settle wait when the situation changes again before it settled', () => {
     const c = clock();
-    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300 });
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300, lossSettleMs: 300 });
     allUp(m);
     c.advance(300);
     m.poll();
@@ -168,13 +168,13 @@ describe('cluster monitor', () => {
     expect(m.poll()).toEqual([]);
     c.advance(1);
     const notices = m.poll();
-    expect(notices.map((n) => n.kind)).toEqual(['quorum-lost', 'node-left', 'node-left']);
+    expect(notices.map((n) => n.kind)).toEqual(['quorum-lost', 'node-lost', 'node-lost']);
     expect(notices[0]!.seenAt).toBe(first);
   });
 
   it('reports one node leaving a quorate cluster as a warning, not a quorum loss', () => {
     const c = clock();
-    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300 });
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300, lossSettleMs: 300 });
     allUp(m);
     c.advance(300);
     m.poll();
@@ -184,7 +184,7 @@ describe('cluster monitor', () => {
     c.advance(300);
     const notices = m.poll();
     expect(notices).toHaveLength(1);
-    expect(notices[0]).toMatchObject({ kind: 'node-left', node: 'pve3', severity: 'warning' });
+    expect(notices[0]).toMatchObject({ kind: 'node-lost', node: 'pve3', severity: 'warning' });
     expect(m.health().state).toBe('degraded');
   });
 
@@ -207,7 +207,7 @@ describe('cluster monitor', () => {
 
   it('does not call every agent going silent a node leaving', () => {
     const c = clock();
-    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300 });
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300, lossSettleMs: 300 });
     allUp(m);
     c.advance(300);
     m.poll();
@@ -221,14 +221,101 @@ describe('cluster monitor', () => {
 
   it('ignores views from nodes that are not in the nodelist', () => {
     const c = clock();
-    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 0 });
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 0, lossSettleMs: 0 });
     expect(m.report(view('intruder', false, ['intruder']))).toEqual([]);
     expect(m.current().state).toBe('unknown');
   });
 
   it('notifies at once with a settle time of zero', () => {
     const c = clock();
-    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 0 });
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 0, lossSettleMs: 0 });
     expect(m.report(view('pve1', false, ['pve1'])).map((n) => n.kind)).toEqual(['quorum-lost']);
+  });
+});
+
+describe('the health rule (issue 9 §2)', () => {
+  const four: WatchedCluster = { name: 'c', nodes: ['n1', 'n2', 'n3', 'n4'], qdevice: false };
+  const ringed = (reporter: string, quorate: boolean, members: string[], ringId: string): QuorumView => ({
+    reporter,
+    quorate,
+    members,
+    ringId,
+  });
+
+  it.each([
+    {
+      case: 'a stopped node says nothing, even before its peers notice',
+      views: [
+        ringed('n1', true, ['n1', 'n2', 'n3', 'n4'], '1.9'),
+        ringed('n2', true, ['n1', 'n2', 'n3', 'n4'], '1.9'),
+        { reporter: 'n4', quorate: false, members: [], stopped: true },
+      ],
+      want: { quorate: true, members: ['n1', 'n2', 'n3'], missing: ['n4'], stopped: ['n4'] },
+    },
+    {
+      case: "a healed node's late 'just me' loses to the merged ring that lists it",
+      views: [
+        ringed('n1', true, ['n1', 'n2', 'n3', 'n4'], '1.1a'),
+        ringed('n2', true, ['n1', 'n2', 'n3', 'n4'], '1.1a'),
+        ringed('n4', false, ['n4'], '1.16'),
+      ],
+      want: { quorate: true, members: ['n1', 'n2', 'n3', 'n4'], missing: [], stopped: [] },
+    },
+    {
+      case: "a cut node's frozen 'all of us' loses to the survivors' newer ring",
+      views: [ringed('n1', false, ['n1'], '1.26'), ringed('n2', true, ['n1', 'n2', 'n3', 'n4'], '1.22')],
+      want: { quorate: false, members: ['n1'], missing: ['n2', 'n3', 'n4'], stopped: [] },
+    },
+    {
+      case: 'two sides that do not list each other both count: the quorate one is shown',
+      views: [ringed('n1', true, ['n1', 'n2'], '1.1e'), ringed('n3', false, ['n3', 'n4'], '3.1e')],
+      want: { quorate: true, members: ['n1', 'n2'], missing: ['n3', 'n4'], stopped: [] },
+    },
+    {
+      case: 'corosync stopped everywhere reachable: not quorate, everyone stopped',
+      views: [
+        { reporter: 'n1', quorate: false, members: [], stopped: true },
+        { reporter: 'n2', quorate: false, members: [], stopped: true },
+      ],
+      want: { quorate: false, members: [], missing: ['n1', 'n2', 'n3', 'n4'], stopped: ['n1', 'n2'] },
+    },
+  ])('$case', ({ views, want }) => {
+    expect(clusterHealth(four, views)).toMatchObject(want);
+  });
+
+  it('debounces quorum lost over corosync’s token timeout by default, other news over the settle time', () => {
+    const c = clock();
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300 });
+    allUp(m);
+    c.advance(300);
+    m.poll();
+    const at = c.now();
+    m.report(view('pve1', false, ['pve1']));
+    m.unreachable('pve2');
+    m.unreachable('pve3');
+    // 3 nodes: token 3000 ms + 650 ms for the third node.
+    expect(m.nextDueAt()).toBe(at + 3650);
+    c.advance(3649);
+    expect(m.poll()).toEqual([]);
+    c.advance(1);
+    expect(m.poll()[0]).toMatchObject({ kind: 'quorum-lost', severity: 'critical' });
+    allUp(m);
+    expect(m.nextDueAt()).toBe(c.now() + 300);
+  });
+
+  it('says a new node joined the cluster, and a node back is back; a node taken off the nodelist was removed', () => {
+    const c = clock();
+    const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 0, lossSettleMs: 0 });
+    allUp(m);
+    const withFour: WatchedCluster = { ...three, nodes: [...three.nodes, 'pve4'] };
+    m.setCluster(withFour);
+    const four = [...withFour.nodes];
+    const joined = [...four.map((n) => m.report(view(n, true, four)))].flat();
+    expect(joined.map((n) => n.title)).toEqual(['homelab: pve4 joined the cluster']);
+    m.report(view('pve4', false, [], undefined));
+    const removed = m.setCluster(three);
+    expect(removed.map((n) => [n.kind, n.severity, n.title])).toEqual([
+      ['node-left', 'info', 'homelab: pve4 removed from the cluster'],
+    ]);
   });
 });
