@@ -70,7 +70,7 @@ class Recorder {
         const key = `${r.exitCode}\n${stdout}`;
         if (this.#last.get(name) !== key) {
           this.#last.set(name, key);
-          this.samples.push({ t: Date.now() - this.#start, node: name, exitCode: r.exitCode, stdout });
+          this.samples.push({ t: Date.now() - this.#start, node: name, exitCode: r.exitCode ?? -1, stdout });
         }
       }
       await sleep(Math.max(0, POLL_MS - (Date.now() - began)));
