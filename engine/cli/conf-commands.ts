@@ -72,18 +72,26 @@ async function check(argv: string[], io: CliIo): Promise<number> {
   });
   const file = oneFile(positionals, 'check');
   const problems = checkConfText(await readFile(file, 'utf8'));
+  // Errors are what corosync / votequorum / corosync-qdevice refuse (exit 1); warnings are accepted
+  // by them (exit 0) and go to stderr marked "warning:", so stdout lists only what must be fixed.
   const errors = problems.filter((p) => p.severity === 'error');
+  const warnings = problems.filter((p) => p.severity === 'warning');
   if (values.json) {
-    io.stdout(`${JSON.stringify({ file, valid: errors.length === 0, problems })}\n`);
+    io.stdout(
+      `${JSON.stringify({ file, valid: errors.length === 0, errors: errors.length, warnings: warnings.length, problems })}\n`,
+    );
   } else {
     for (const p of errors) {
       io.stdout(`${file}:${p.line}:${p.column}: ${p.message}\n`);
-    }
-    for (const p of problems.filter((q) => q.severity === 'warning')) {
-      io.stderr(`${file}:${p.line}:${p.column}: warning: ${p.message}\n`);
-    }
-    for (const p of problems) {
       io.stderr(`  hint (${p.line}:${p.column}): ${p.hint}\n`);
+    }
+    for (const p of warnings) {
+      io.stderr(`${file}:${p.line}:${p.column}: warning: ${p.message}\n  hint (${p.line}:${p.column}): ${p.hint}\n`);
+    }
+    if (problems.length > 0) {
+      io.stderr(
+        `${file}: ${errors.length} error(s), ${warnings.length} warning(s)${errors.length === 0 ? ' — corosync accepts this file' : ''}\n`,
+      );
     }
   }
   return errors.length === 0 ? 0 : 1;

@@ -341,6 +341,10 @@ export function readConf(doc: ConfDocument): CorosyncConfig {
 
   const quorumBody = mergedTopLevel(doc, 'quorum') ?? [];
   const quorumBase = readSection(quorumBody, QUORUM, ['device']);
+  // votequorum reads `expected_votes: 0` as "not set" and computes it from the nodelist.
+  if (quorumBase.expectedVotes === 0) {
+    delete quorumBase.expectedVotes;
+  }
   const deviceBody = merged(quorumBody, 'device');
   let device: QuorumDeviceConfig | undefined;
   if (deviceBody) {
@@ -420,6 +424,32 @@ export function parseAutoTieBreakerNode(raw: string | undefined): AutoTieBreaker
 }
 
 /**
+ * The nodeid corosync gives a node that has none: on udp/udpu (never knet) it is the node's IPv4
+ * ring0 address read as a 32-bit number, with the top bit cleared under `clear_node_high_bit: yes`
+ * (totemconfig.c; checked against corosync 3.1.7's "Generated nodeid" log). A hostname would need
+ * name resolution, and IPv6 needs an explicit nodeid, so both give undefined here.
+ */
+export function derivedNodeId(conf: CorosyncConfig, node: NodelistNode): number | undefined {
+  const transport = conf.totem.transport ?? 'knet';
+  if (transport !== 'udp' && transport !== 'udpu') {
+    return undefined;
+  }
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(node.links[0] ?? '');
+  if (!m) {
+    return undefined;
+  }
+  const octets = m.slice(1).map(Number);
+  if (octets.some((o) => o > 255)) {
+    return undefined;
+  }
+  let id = ((octets[0]! << 24) >>> 0) + (octets[1]! << 16) + (octets[2]! << 8) + octets[3]!;
+  if (conf.totem.extra.clear_node_high_bit === 'yes') {
+    id = id & 0x7fffffff;
+  }
+  return id === 0 ? undefined : id;
+}
+
+/**
  * The votequorum inputs of a config, for `engine/model`. Nodes without a valid nodeid are left out
  * (corosync cannot run them; `validateConf` reports them). A `quorum.device` counts only with
  * `model: net` and a host, as corosync-qdevice needs both.
@@ -427,10 +457,11 @@ export function parseAutoTieBreakerNode(raw: string | undefined): AutoTieBreaker
 export function toVotequorumConfig(conf: CorosyncConfig): VotequorumConfig {
   const nodes: QuorumNode[] = [];
   for (const n of conf.nodes) {
-    if (n.nodeid === undefined || !isNodeId(n.nodeid)) {
+    const nodeid = n.nodeid ?? derivedNodeId(conf, n);
+    if (nodeid === undefined || !isNodeId(nodeid)) {
       continue;
     }
-    nodes.push({ name: nodeLabel(n), nodeid: n.nodeid, votes: n.quorumVotes ?? 1 });
+    nodes.push({ name: nodeLabel(n), nodeid, votes: n.quorumVotes ?? 1 });
   }
   const q = conf.quorum;
   const d = q.device;

@@ -1,8 +1,11 @@
 /**
  * Problems in a corosync.conf, each with its line and column, a message that says where and what,
- * and a hint. Errors are what corosync (parser, totem, votequorum) or corosync-qdevice refuse, or
- * what makes the cluster unworkable; warnings are what corosync accepts but silently ignores or
- * what Proxmox tooling refuses.
+ * and a hint. Errors are exactly what corosync (parser, totem config, votequorum) or corosync-qdevice
+ * refuse: a file without errors starts. Warnings are what they accept but ignore or mis-read, and
+ * Quorate's own policy (the Proxmox cluster-name rule, unique names and addresses), which is right
+ * when Quorate writes a file but no reason to refuse a cluster that runs. Each rule was checked
+ * against corosync 3.1.7 `corosync -t` / `corosync -f` and corosync-qdevice 3.0.3 start-up
+ * (test/engine/corosync/conf-corosync-t.test.ts).
  */
 import type { LinkNumber } from '../model/cluster';
 import { parseAutoTieBreakerNode, readConf } from './conf-read';
@@ -82,13 +85,21 @@ const ENUM_KEYS: Readonly<Record<string, readonly string[]>> = {
   'totem.crypto_cipher': ['none', 'nss', 'aes256', 'aes192', 'aes128'],
   'totem.crypto_hash': ['none', 'md5', 'sha1', 'sha256', 'sha384', 'sha512'],
   'totem.crypto_model': ['nss', 'openssl'],
-  'totem.secauth': ['on', 'off'],
   'totem.interface.knet_transport': ['udp', 'sctp'],
   'quorum.device.net.algorithm': ['ffsplit', 'lms', 'test', '2nodelms'],
   'quorum.device.net.tls': ['on', 'off', 'required'],
 };
 
 const PVE_CLUSTER_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
+/** icmap_is_valid_name_char: cmap keys (the dotted path of every `key: value`) use only these. */
+const CMAP_KEY = /^[A-Za-z0-9._/:-]+$/;
+/** icmap's ICMAP_KEYNAME_MAXLEN. */
+const CMAP_KEY_MAX = 255;
+/** totemconfig.c MINIMUM_TIMEOUT ((1000/HZ)*3 with HZ 100) and MINIMUM_TIMEOUT_HOLD, in ms. */
+const MIN_TIMEOUT = 30;
+const MIN_HOLD = 14;
+/** knet host ids are 16 bits (KNET_MAX_HOST). */
+const KNET_MAX_NODEID = 65535;
 const RING_ADDR = /^ring(\d+)_addr$/;
 
 class Collector {
@@ -175,10 +186,10 @@ export function validateConf(doc: ConfDocument): ConfProblem[] {
   } else if (clusterName && (!PVE_CLUSTER_NAME.test(clusterName.value) || clusterName.value.length > 15)) {
     c.at(
       clusterName,
-      'error',
+      'warning',
       'corosync.cluster-name',
-      `totem.cluster_name: "${clusterName.value}" is not a valid cluster name`,
-      'Use at most 15 letters, digits and "-", starting and ending with a letter or digit (the Proxmox rule).',
+      `totem.cluster_name: "${clusterName.value}" is accepted by corosync, but Proxmox VE would refuse it for a new cluster`,
+      'Fine for a running cluster; for a new one use at most 15 letters, digits and "-", starting and ending with a letter or digit.',
       true,
     );
   }
@@ -243,9 +254,9 @@ export function validateConf(doc: ConfDocument): ConfProblem[] {
       } else if (ifaceByLink.has(num)) {
         c.at(
           ln ?? i,
-          'error',
+          'warning',
           'corosync.duplicate-interface',
-          `totem.interface: link ${num} is configured twice`,
+          `totem.interface: link ${num} is configured twice; corosync merges the blocks, later values win`,
           'Merge the two interface blocks for this link.',
         );
       } else {
@@ -253,6 +264,10 @@ export function validateConf(doc: ConfDocument): ConfProblem[] {
       }
     }
   }
+
+  const knet = conf.totem.transport === undefined || conf.totem.transport === 'knet';
+  checkCrypto(totems, knet, c);
+  checkTimers(totems, conf.nodes.length, c);
 
   // nodelist
   if (nodelists.length === 0) {
@@ -295,9 +310,9 @@ export function validateConf(doc: ConfDocument): ConfProblem[] {
     } else if (byName.has(nameP.value)) {
       c.at(
         nameP,
-        'error',
+        'warning',
         'corosync.duplicate-name',
-        `${where}: name "${nameP.value}" is used twice`,
+        `${where}: name "${nameP.value}" is used twice (corosync accepts it; tools that find nodes by name do not)`,
         'Give every node its own name.',
         true,
       );
@@ -305,16 +320,31 @@ export function validateConf(doc: ConfDocument): ConfProblem[] {
       byName.set(nameP.value, node);
     }
     if (!idP) {
-      c.at(
-        node,
-        'error',
-        'corosync.missing-nodeid',
-        `${where} has no nodeid`,
-        'Add "nodeid: N" with a unique N ≥ 1; knet requires it.',
-      );
+      // udp/udpu derive a nodeid from an IPv4 ring0_addr (totemconfig.c); knet and IPv6 need one.
+      const addr0 = lastPair(node.body, 'ring0_addr')?.value ?? '';
+      const ipv6 = addr0.includes(':') || conf.totem.ipVersion === 'ipv6';
+      if (knet || ipv6) {
+        c.at(
+          node,
+          'error',
+          'corosync.missing-nodeid',
+          `${where} has no nodeid (${knet ? 'knet' : 'an IPv6 network'} requires one)`,
+          'Add "nodeid: N" with a unique N ≥ 1.',
+        );
+      }
     } else {
       const id = parseCorosyncInt(idP.value, 0, UINT32);
-      if (id === 0) {
+      if (id !== undefined && knet && id > KNET_MAX_NODEID) {
+        c.at(
+          idP,
+          'error',
+          'corosync.nodeid',
+          `${where}: knet requires nodeid to be less than 65536, got ${id}`,
+          'Use a unique nodeid 1..65535.',
+          true,
+        );
+      }
+      if (id === 0 && knet) {
         c.at(
           idP,
           'error',
@@ -370,9 +400,9 @@ export function validateConf(doc: ConfDocument): ConfProblem[] {
       if (owner !== undefined) {
         c.at(
           p,
-          'error',
+          'warning',
           'corosync.duplicate-address',
-          `${where}: ${p.key} ${p.value} is also used by ${owner}`,
+          `${where}: ${p.key} ${p.value} is also used by ${owner} (corosync starts, but the two nodes cannot both be reached)`,
           'Every node needs its own address, different on each link.',
           true,
         );
@@ -415,9 +445,9 @@ export function validateConf(doc: ConfDocument): ConfProblem[] {
     if (!usedLinks.has(l as LinkNumber) && nodes.length > 0) {
       c.at(
         iface,
-        'error',
+        'warning',
         'corosync.interface-without-addresses',
-        `totem.interface: link ${l} has no ring${l}_addr on any node`,
+        `totem.interface: link ${l} has no ring${l}_addr on any node; corosync ignores the block`,
         `Add ring${l}_addr to every node, or remove this interface block.`,
       );
     }
@@ -435,7 +465,6 @@ export function validateConf(doc: ConfDocument): ConfProblem[] {
       }
     }
   }
-  const knet = conf.totem.transport === undefined || conf.totem.transport === 'knet';
   if (!knet && usedLinks.size > 1) {
     c.at(
       lastIn(totems, 'transport'),
@@ -474,10 +503,10 @@ export function validateConf(doc: ConfDocument): ConfProblem[] {
   if (q.twoNode && (nodeCount > 0 ? nodeCount !== 2 : q.expectedVotes !== 2)) {
     c.at(
       twoNodeP,
-      'error',
+      'warning',
       'corosync.two-node',
       `quorum.two_node is set but the cluster has ${nodeCount > 0 ? `${nodeCount} nodes` : `expected_votes ${q.expectedVotes ?? 'unset'}`}`,
-      'two_node only works with exactly 2 nodes (corosync then just turns on wait_for_all): remove it.',
+      'corosync ignores two_node unless there are exactly 2 nodes (it only turns on wait_for_all): remove it.',
     );
   }
   if (q.twoNode && q.autoTieBreaker) {
@@ -515,9 +544,9 @@ export function validateConf(doc: ConfDocument): ConfProblem[] {
     if (parsed === undefined) {
       c.at(
         atbNodeP,
-        'error',
+        'warning',
         'corosync.atb-node',
-        `quorum.auto_tie_breaker_node: "${atbNodeP.value}" is not lowest, highest or a list of nodeids`,
+        `quorum.auto_tie_breaker_node: "${atbNodeP.value}" is not lowest, highest or a list of nodeids; corosync disables auto_tie_breaker`,
         'Use lowest, highest, or nodeids separated by spaces.',
         true,
       );
@@ -581,7 +610,13 @@ export function validateConf(doc: ConfDocument): ConfProblem[] {
     }
     const votesP = lastPair(dev.body, 'votes');
     if (!d.model) {
-      c.at(dev, 'error', 'corosync.qdevice-model', `${where}: model is not set`, 'Add "model: net".');
+      c.at(
+        dev,
+        'warning',
+        'corosync.qdevice-model',
+        `${where}: model is not set, so votequorum ignores the whole device section`,
+        'Add "model: net", or remove the device section.',
+      );
     } else if (d.model !== 'net') {
       c.at(
         lastPair(dev.body, 'model'),
@@ -623,7 +658,7 @@ export function validateConf(doc: ConfDocument): ConfProblem[] {
     if (d.votes === 0) {
       c.at(
         votesP,
-        'error',
+        'warning',
         'corosync.qdevice-votes',
         `${where}.votes: 0 gives the QDevice no vote`,
         'Use 1 for ffsplit; leave unset for lms.',
@@ -664,12 +699,14 @@ export function validateConf(doc: ConfDocument): ConfProblem[] {
             true,
           );
         }
-        if (d.votes === undefined && nodeCount > 2) {
+        // corosync-qdevice reads the key itself ("50:50 split algorithm works only if
+        // quorum.device.votes configuration key is set to 1!"), even where votequorum's default is 1.
+        if (d.votes === undefined) {
           c.at(
             dev,
             'error',
             'corosync.qdevice-votes',
-            `${where}: ffsplit needs votes: 1, but corosync's default here is ${totalVotes - 1}`,
+            `${where}: ffsplit needs "votes: 1" written out; corosync-qdevice refuses to start without it`,
             'Add "votes: 1" to quorum.device.',
           );
         }
@@ -695,7 +732,7 @@ export function validateConf(doc: ConfDocument): ConfProblem[] {
         if (d.votes !== undefined && d.votes !== totalVotes - 1) {
           c.at(
             votesP,
-            'error',
+            'warning',
             'corosync.qdevice-votes',
             `${where}.votes: lms needs ${totalVotes - 1} votes (sum of node votes − 1), got ${d.votes}`,
             'Remove quorum.device.votes so corosync uses its default.',
@@ -719,7 +756,7 @@ export function validateConf(doc: ConfDocument): ConfProblem[] {
         } else if (!byId.has(id)) {
           c.at(
             tbP,
-            'error',
+            'warning',
             'corosync.qdevice-tie-breaker',
             `${where}.net.tie_breaker: nodeid ${id} is not in the nodelist`,
             'Use lowest, highest or a nodeid from the nodelist.',
@@ -730,6 +767,147 @@ export function validateConf(doc: ConfDocument): ConfProblem[] {
     }
   }
   return c.problems.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/**
+ * Crypto as totemconfig.c reads it: only knet encrypts ("crypto_cipher & crypto_hash are only valid
+ * for the Knet transport", also for `secauth: on`), and a cipher needs a hash. `secauth: on` alone
+ * means aes256 + sha256; any other secauth value means off.
+ */
+function checkCrypto(totems: ConfSection[], knet: boolean, c: Collector): void {
+  const last = (key: string): ConfPair | undefined => {
+    let found: ConfPair | undefined;
+    for (const t of totems) {
+      found = lastPair(t.body, key) ?? found;
+    }
+    return found;
+  };
+  const cipherP = last('crypto_cipher');
+  const hashP = last('crypto_hash');
+  const secauthP = last('secauth');
+  const secauth = secauthP?.value === 'on';
+  if (secauthP && secauthP.value !== 'on' && secauthP.value !== 'off') {
+    c.at(
+      secauthP,
+      'warning',
+      'corosync.secauth',
+      `totem.secauth: "${secauthP.value}" is read as off (only "on" turns it on)`,
+      'Use crypto_cipher and crypto_hash instead; secauth is deprecated.',
+      true,
+    );
+  }
+  const cipher = cipherP?.value ?? (secauth ? 'aes256' : 'none');
+  const hash = hashP?.value ?? (secauth ? 'sha256' : 'none');
+  if (!knet && (cipher !== 'none' || hash !== 'none')) {
+    c.at(
+      (cipher !== 'none' ? cipherP : hashP) ?? secauthP,
+      'error',
+      'corosync.crypto-transport',
+      'crypto_cipher and crypto_hash (and secauth: on) are only valid for the knet transport',
+      'Set crypto_cipher: none and crypto_hash: none (and secauth: off), or use transport knet.',
+    );
+  } else if (knet && cipher !== 'none' && hash === 'none') {
+    c.at(
+      hashP ?? cipherP,
+      'error',
+      'corosync.crypto-hash',
+      `totem.crypto_cipher ${cipher} requires a crypto_hash other than none`,
+      'Add "crypto_hash: sha256".',
+    );
+  }
+}
+
+/**
+ * Totem timers below corosync's minimums (totemconfig.c MINIMUM_TIMEOUT = 30 ms, hold 14 ms), also
+ * the derived ones: the token grows by token_coefficient per node above 2, an unset token_retransmit
+ * is token / (token_retransmits_before_loss_const + 0.2), an unset consensus is 1.2 × token.
+ */
+function checkTimers(totems: ConfSection[], nodeCount: number, c: Collector): void {
+  const get = (key: string): { pair: ConfPair; value: number } | undefined => {
+    let found: ConfPair | undefined;
+    for (const t of totems) {
+      found = lastPair(t.body, key) ?? found;
+    }
+    const value = found ? parseCorosyncInt(found.value, 0, UINT32) : undefined;
+    return found && value !== undefined ? { pair: found, value } : undefined;
+  };
+  const tooLow = (key: string, label: string, value: number, min: number, pair: ConfPair | undefined): boolean => {
+    if (value >= min) {
+      return false;
+    }
+    c.at(
+      pair,
+      'error',
+      'corosync.timer',
+      `totem.${key}: the ${label} (${value} ms) may not be less than ${min} ms`,
+      `Raise ${key} (corosync's default token is 1000 ms, Proxmox uses the default).`,
+      true,
+    );
+    return true;
+  };
+  const tokenP = get('token');
+  const coefficient = get('token_coefficient')?.value ?? 650;
+  const tokenBase = tokenP?.value ?? 1000;
+  const token = nodeCount > 2 ? tokenBase + (nodeCount - 2) * coefficient : tokenBase;
+  if (tooLow('token', 'token timeout', token, MIN_TIMEOUT, tokenP?.pair)) {
+    return;
+  }
+  const retransP = get('token_retransmit');
+  const losses = get('token_retransmits_before_loss_const')?.value || 4;
+  if (retransP) {
+    tooLow('token_retransmit', 'token retransmit timeout', retransP.value, MIN_TIMEOUT, retransP.pair);
+  } else if (Math.trunc(token / (losses + 0.2)) < MIN_TIMEOUT) {
+    c.at(
+      tokenP?.pair ?? get('token_retransmits_before_loss_const')?.pair,
+      'error',
+      'corosync.timer',
+      `totem.token ${token} ms with token_retransmits_before_loss_const ${losses} gives a token retransmit under ${MIN_TIMEOUT} ms; corosync refuses it`,
+      `Raise token to at least ${Math.ceil(MIN_TIMEOUT * (losses + 0.2))} ms or lower token_retransmits_before_loss_const.`,
+      true,
+    );
+  }
+  const holdP = get('hold');
+  if (holdP) {
+    tooLow('hold', 'token hold timeout', holdP.value, MIN_HOLD, holdP.pair);
+  }
+  const joinP = get('join');
+  if (joinP) {
+    tooLow('join', 'join timeout', joinP.value, MIN_TIMEOUT, joinP.pair);
+  }
+  const join = joinP?.value ?? 50;
+  const consensusP = get('consensus');
+  const consensus = consensusP?.value ?? Math.trunc(token * 1.2);
+  if (!tooLow('consensus', 'consensus timeout', consensus, MIN_TIMEOUT, consensusP?.pair) && consensus < join) {
+    c.at(
+      consensusP?.pair ?? joinP?.pair,
+      'error',
+      'corosync.timer',
+      `totem.consensus (${consensus} ms) may not be less than the join timeout (${join} ms)`,
+      'Raise consensus (default 1.2 × token) or lower join.',
+      true,
+    );
+  }
+  for (const [key, label] of [
+    ['merge', 'merge timeout'],
+    ['downcheck', 'downcheck timeout'],
+    ['max_network_delay', 'max_network_delay'],
+  ] as const) {
+    const p = get(key);
+    if (p) {
+      tooLow(key, label, p.value, MIN_TIMEOUT, p.pair);
+    }
+  }
+  const warnP = get('token_warning');
+  if (warnP && warnP.value > 100) {
+    c.at(
+      warnP.pair,
+      'error',
+      'corosync.timer',
+      `totem.token_warning: ${warnP.value}% must be between 0 (disabled) and 100`,
+      'Use a percentage of the token timeout, default 75.',
+      true,
+    );
+  }
 }
 
 /** Integer and enumerated values, as corosync's parser checks them, anywhere in the tree. */
@@ -744,6 +922,16 @@ function checkValues(doc: ConfDocument, c: Collector): void {
         continue;
       }
       const full = path === '' ? n.key : `${path}.${n.key}`;
+      // coroparse stores every pair in cmap under its dotted path; icmap refuses other characters.
+      if ((!CMAP_KEY.test(full) && !/[\u00a0\ufeff]/.test(full)) || full.length > CMAP_KEY_MAX) {
+        c.at(
+          n,
+          'error',
+          'corosync.key-name',
+          `${full}: corosync cannot store this key (names may hold only letters, digits and . _ - / :, at most ${CMAP_KEY_MAX} characters)`,
+          'Rename the key or the section around it; corosync stops with "Can\'t store key".',
+        );
+      }
       const max = INTEGER_KEYS[full];
       if (max !== undefined && parseCorosyncInt(n.value, 0, max) === undefined) {
         c.at(

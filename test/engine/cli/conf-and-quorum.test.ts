@@ -141,7 +141,41 @@ describe('quorate conf', () => {
   });
 });
 
+describe('quorate conf check: errors vs warnings', () => {
+  it('exits 0 on a file corosync accepts, printing its warnings to stderr marked "warning:"', async () => {
+    const path = file('pcs-name.conf', threeNodes().replace('cluster_name: lab', 'cluster_name: ha_cluster'));
+    const r = await run('conf', 'check', path);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:\\d+: warning: .*Proxmox`, 'm'),
+    );
+    expect(r.stderr).toMatch(/0 error\(s\), 1 warning\(s\)/);
+  });
+
+  it('exits 1 on what corosync refuses (crypto on udpu), the error on stdout', async () => {
+    const text = threeNodes().replace(
+      'transport: knet',
+      'transport: udpu\r\n\tcrypto_cipher: aes256\r\n\tcrypto_hash: sha256',
+    );
+    const r = await run('conf', 'check', file('udpu-crypto.conf', text), '--json');
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.valid).toBe(false);
+    expect(out.problems.map((p: { code: string }) => p.code)).toContain('corosync.crypto-transport');
+  });
+});
+
 describe('quorate quorum', () => {
+  it('evaluates a crmsh-style udpu file without nodeids and with a name Proxmox would refuse', async () => {
+    const node = (i: number): string => `  node {\n    ring0_addr: 198.18.0.${i}\n  }\n`;
+    const text = `totem {\n  version: 2\n  cluster_name: ha_cluster\n  transport: udpu\n}\nnodelist {\n${node(1)}${node(2)}${node(3)}}\nquorum {\n  provider: corosync_votequorum\n  expected_votes: 0\n}\n`;
+    const r = await run('quorum', file('crmsh.conf', text), '--up', '198.18.0.1,198.18.0.2', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const { partitions } = JSON.parse(r.stdout);
+    expect(partitions[0]).toMatchObject({ votes: 2, expectedVotes: 3, quorum: 2, quorate: true });
+  });
+
   it('evaluates a 2/1 split of three nodes in the fixed JSON shape', async () => {
     const r = await run('quorum', file('q3.conf', threeNodes()), '--partition', 'pve1,pve2/pve3', '--json');
     expect(r.code).toBe(0);

@@ -11,7 +11,8 @@
  * service loads. Those are checked by starting `corosync -f` for a few seconds in the same kind of
  * namespace (plus a private PID namespace, /run and /dev/shm), where a refused config makes corosync
  * exit at once with "Service engine 'corosync_quorum' failed to load". corosync-qdevice's own rules
- * (ffsplit needs votes 1, lms the default) are not run here: they come from corosync-qdevice(8).
+ * (ffsplit needs the votes key set to 1) are checked by starting corosync-qdevice -f -d beside
+ * that corosync: a refused config stops it at "Algorithm init failed", before it connects anywhere.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -139,6 +140,34 @@ function corosyncStart(text: string, local: string, seconds = 3): { status: numb
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
+/** corosync, then corosync-qdevice in the foreground, in one private namespace; returns qdevice's output. */
+function qdeviceStart(text: string, local: string): { status: number | null; output: string } {
+  const dir = join(work, String(runs++));
+  spawnSync('mkdir', ['-p', `${dir}/etc`, `${dir}/log`, `${dir}/lib`]);
+  writeFileSync(join(dir, 'etc', 'corosync.conf'), text);
+  writeFileSync(join(dir, 'etc', 'authkey'), Buffer.alloc(256, 7), { mode: 0o400 });
+  const script = [
+    'set -e',
+    'ip link set lo up',
+    `ip addr add ${local}/32 dev lo`,
+    'mount -t tmpfs none /run',
+    'mount -t tmpfs none /dev/shm',
+    `mount --bind ${dir}/etc /etc/corosync`,
+    `mount --bind ${dir}/log /var/log`,
+    `mount --bind ${dir}/lib /var/lib/corosync`,
+    '(timeout 12 corosync -f >/dev/null 2>&1 &)',
+    // corosync-qdevice exits at once when corosync is not up yet (lab notes): wait for its socket.
+    'for i in $(seq 1 50); do corosync-cmapctl totem.cluster_name >/dev/null 2>&1 && break; sleep 0.2; done',
+    'exec timeout 3 corosync-qdevice -f -d',
+  ].join('\n');
+  const r = spawnSync(
+    'unshare',
+    ['--net', '--mount', '--pid', '--fork', '--kill-child', '--propagation', 'private', '--', 'sh', '-c', script],
+    { encoding: 'utf8', timeout: 30000, killSignal: 'SIGKILL' },
+  );
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
 const cases = readdirSync(samples, { withFileTypes: true })
   .filter((d) => d.isDirectory())
   .map((d) => d.name)
@@ -171,6 +200,11 @@ describe.skipIf(skip !== undefined)('corosync -t agrees with validateConf', () =
         'corosync.link-out-of-range',
         'corosync.nbsp',
         'corosync.bom',
+        'corosync.crypto-transport',
+        'corosync.crypto-hash',
+        'corosync.timer',
+        'corosync.key-name',
+        'corosync.nodeid',
       ].includes(p.code),
     );
     if (errors.length === 0) {
@@ -322,7 +356,54 @@ const runtimeCases: RuntimeCase[] = [
     says: /auto_tie_breaker has been disabled/,
   },
   { name: 'a 4-node ffsplit QDevice', nodes: 4, quorum: device, says: /Using quorum provider corosync_votequorum/ },
+  {
+    name: 'expected_votes: 0 (unset) with a default-votes QDevice',
+    nodes: 3,
+    quorum:
+      '  expected_votes: 0\n  device {\n    model: net\n    net {\n      host: 198.18.0.250\n      algorithm: lms\n    }\n  }\n',
+    says: /Using quorum provider corosync_votequorum/,
+  },
+  {
+    name: 'two_node with 3 nodes (a warning: corosync only turns on wait_for_all)',
+    nodes: 3,
+    quorum: '  two_node: 1\n',
+    says: /Using quorum provider corosync_votequorum/,
+  },
+  {
+    name: 'QDevice votes too high for expected_votes',
+    nodes: 2,
+    quorum:
+      '  expected_votes: 3\n  device {\n    votes: 2\n    model: net\n    net {\n      host: 198.18.0.250\n      algorithm: lms\n    }\n  }\n',
+    code: 'corosync.qdevice-votes',
+    says: /quorum.device.votes is too high or expected_votes is too low/,
+  },
 ];
+
+describe.skipIf(skip !== undefined || spawnSync('corosync-qdevice', ['-h']).error !== undefined)(
+  'corosync-qdevice start agrees with validateConf',
+  () => {
+    const ffsplit = (votes: string): RuntimeCase => ({
+      name: 'ffsplit',
+      nodes: 2,
+      quorum: `  device {\n${votes}    model: net\n    net {\n      tls: off\n      host: 198.18.0.250\n      algorithm: ffsplit\n    }\n  }\n`,
+      says: /./,
+    });
+    it('ffsplit without a votes key is refused by corosync-qdevice even for 2 nodes (validator: error)', () => {
+      const text = runtimeFile(ffsplit(''));
+      expect(checkConfText(text).map((p) => p.code)).toContain('corosync.qdevice-votes');
+      const r = qdeviceStart(text, '198.18.0.1');
+      expect(r.output).toMatch(/quorum.device.votes configuration key is set to 1/);
+      expect(r.status, r.output).not.toBe(124);
+    });
+    it('ffsplit with votes: 1 passes algorithm init (validator: no error)', () => {
+      const text = runtimeFile(ffsplit('    votes: 1\n'));
+      expect(checkConfText(text).filter((p) => p.severity === 'error')).toEqual([]);
+      const r = qdeviceStart(text, '198.18.0.1');
+      expect(r.output).not.toMatch(/Algorithm init failed/);
+      expect(r.status, r.output).toBe(124);
+    });
+  },
+);
 
 describe.skipIf(skip !== undefined)('corosync start (votequorum) agrees with validateConf', () => {
   for (const c of runtimeCases) {

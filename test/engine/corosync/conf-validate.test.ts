@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkConfText, renderNewConf, type ConfProblem } from '../../../engine/corosync';
+import {
+  checkConfText,
+  parseConf,
+  readConf,
+  renderNewConf,
+  toVotequorumConfig,
+  type ConfProblem,
+} from '../../../engine/corosync';
+import { unwrap } from '../../../engine/result';
 
 interface Shape {
   nodes?: number;
@@ -34,13 +42,18 @@ describe('validateConf: quorum rules', () => {
 
   it('refuses two_node with other than 2 nodes, accepts it with 2', () => {
     expect(codes(checkConfText(file({ nodes: 2, quorum: '  two_node: 1\n' })))).toEqual([]);
-    expect(codes(checkConfText(file({ nodes: 3, quorum: '  two_node: 1\n' })))).toEqual(['corosync.two-node']);
+    // corosync starts with it (it only implies wait_for_all), so it is a warning, not an error.
+    expect(codes(checkConfText(file({ nodes: 3, quorum: '  two_node: 1\n' })))).toEqual([]);
+    expect(codes(checkConfText(file({ nodes: 3, quorum: '  two_node: 1\n' })), 'warning')).toEqual([
+      'corosync.two-node',
+    ]);
     expect(codes(checkConfText(file({ nodes: 3, quorum: '  two_node: 0\n' })))).toEqual([]);
   });
 
   it('ffsplit: 1 vote for an even node count is right; other votes or uneven node votes are refused', () => {
     expect(checkConfText(file({ nodes: 4, device: net('ffsplit', 1) }))).toEqual([]);
-    expect(checkConfText(file({ nodes: 2, device: net('ffsplit') }))).toEqual([]);
+    // corosync-qdevice reads quorum.device.votes itself: a missing key is refused for any node count.
+    expect(codes(checkConfText(file({ nodes: 2, device: net('ffsplit') })))).toEqual(['corosync.qdevice-votes']);
     expect(codes(checkConfText(file({ nodes: 4, device: net('ffsplit', 2) })))).toEqual(['corosync.qdevice-votes']);
     expect(codes(checkConfText(file({ nodes: 4, device: net('ffsplit') })))).toEqual(['corosync.qdevice-votes']);
     expect(codes(checkConfText(file({ nodes: 4, votes: [2, 1, 1, 1], device: net('ffsplit', 1) })))).toEqual([
@@ -54,7 +67,11 @@ describe('validateConf: quorum rules', () => {
   it('lms: the default (node votes − 1) is right, anything else is refused', () => {
     expect(checkConfText(file({ nodes: 3, device: net('lms') }))).toEqual([]);
     expect(checkConfText(file({ nodes: 5, device: net('lms', 4) }))).toEqual([]);
-    expect(codes(checkConfText(file({ nodes: 5, device: net('lms', 1) })))).toEqual(['corosync.qdevice-votes']);
+    // corosync-qdevice's lms does not check the value: a warning.
+    expect(codes(checkConfText(file({ nodes: 5, device: net('lms', 1) })))).toEqual([]);
+    expect(codes(checkConfText(file({ nodes: 5, device: net('lms', 1) })), 'warning')).toEqual([
+      'corosync.qdevice-votes',
+    ]);
   });
 
   it('refuses what votequorum refuses beside a device (votequorum.c)', () => {
@@ -85,7 +102,8 @@ describe('validateConf: quorum rules', () => {
     const ps = checkConfText(
       file({ nodes: 2, quorum: '  two_node: 1\n', device: '    net {\n      host: 198.18.0.250\n    }\n' }),
     );
-    expect(codes(ps)).toEqual(['corosync.qdevice-model']);
+    expect(codes(ps)).toEqual([]);
+    expect(codes(ps, 'warning')).toEqual(['corosync.qdevice-model']);
   });
 
   it('needs a host, a known tie_breaker and cluster_name for model net', () => {
@@ -96,7 +114,9 @@ describe('validateConf: quorum rules', () => {
       `    votes: 1\n    model: net\n    net {\n      host: 198.18.0.250\n      tie_breaker: ${v}\n    }\n`;
     expect(codes(checkConfText(file({ nodes: 4, device: tb('highest') })))).toEqual([]);
     expect(codes(checkConfText(file({ nodes: 4, device: tb('3') })))).toEqual([]);
-    expect(codes(checkConfText(file({ nodes: 4, device: tb('9') })))).toEqual(['corosync.qdevice-tie-breaker']);
+    expect(codes(checkConfText(file({ nodes: 4, device: tb('9') })), 'warning')).toEqual([
+      'corosync.qdevice-tie-breaker',
+    ]);
     expect(codes(checkConfText(file({ nodes: 4, device: tb('middle') })))).toEqual(['corosync.qdevice-tie-breaker']);
   });
 
@@ -115,12 +135,13 @@ describe('validateConf: quorum rules', () => {
 });
 
 describe('validateConf: names and positions', () => {
-  it('applies the Proxmox cluster name rule (pve-node format, at most 15 characters)', () => {
+  it('applies the Proxmox cluster name rule as a warning only (corosync accepts any name)', () => {
     for (const ok of ['a', 'homelab', 'pve-cluster-01', 'A1b2C3d4E5f6G7h']) {
       expect(checkConfText(file({ clusterName: ok }))).toEqual([]);
     }
     for (const bad of ['-lab', 'lab-', 'my_lab', 'lab.example', 'sixteen-chars-xx']) {
-      expect(codes(checkConfText(file({ clusterName: bad })))).toEqual(['corosync.cluster-name']);
+      expect(codes(checkConfText(file({ clusterName: bad })))).toEqual([]);
+      expect(codes(checkConfText(file({ clusterName: bad })), 'warning')).toEqual(['corosync.cluster-name']);
     }
   });
 
@@ -160,5 +181,98 @@ describe('validateConf: names and positions', () => {
       }));
       expect(checkConfText(renderNewConf({ clusterName: 'fresh', nodes, twoNode: n === 2 }))).toEqual([]);
     }
+  });
+});
+
+/** A 2-node file with free totem lines and node blocks, for the transport rules. */
+function plain(transport: string, totem = '', nodes?: string): string {
+  const n =
+    nodes ??
+    '  node {\n    name: a\n    nodeid: 1\n    ring0_addr: 198.18.0.1\n  }\n  node {\n    name: b\n    nodeid: 2\n    ring0_addr: 198.18.0.2\n  }\n';
+  return `totem {\n  version: 2\n  cluster_name: t\n  config_version: 1\n  transport: ${transport}\n${totem}}\nnodelist {\n${n}}\nquorum {\n  provider: corosync_votequorum\n}\n`;
+}
+
+describe('validateConf: what corosync 3.1.7 itself refuses (each checked with corosync -t)', () => {
+  const noIds =
+    '  node {\n    name: a\n    ring0_addr: 198.18.0.1\n  }\n  node {\n    name: b\n    ring0_addr: 198.18.0.2\n  }\n';
+
+  it('node ids are optional on udp/udpu with IPv4 (derived from the address), required on knet and IPv6', () => {
+    expect(codes(checkConfText(plain('udpu', '', noIds)))).toEqual([]);
+    expect(codes(checkConfText(plain('udp', '', noIds)))).toEqual([]);
+    expect(codes(checkConfText(plain('knet', '', noIds)))).toEqual([
+      'corosync.missing-nodeid',
+      'corosync.missing-nodeid',
+    ]);
+    const v6 = noIds.replace('198.18.0.1', 'fd00::1').replace('198.18.0.2', 'fd00::2');
+    expect(codes(checkConfText(plain('udpu', '', v6)))).toEqual(['corosync.missing-nodeid', 'corosync.missing-nodeid']);
+  });
+
+  it('derives the udpu nodeid corosync generates, so quorum arithmetic works on such a file', () => {
+    const conf = readConf(unwrap(parseConf(plain('udpu', '', noIds))));
+    // 198.18.0.1 as a 32-bit number; corosync logs "Generated nodeid = 3323068417 for 198.18.0.1".
+    expect(toVotequorumConfig(conf).nodes.map((n) => n.nodeid)).toEqual([3323068417, 3323068418]);
+    const high = readConf(unwrap(parseConf(plain('udpu', '  clear_node_high_bit: yes\n', noIds))));
+    expect(toVotequorumConfig(high).nodes.map((n) => n.nodeid)).toEqual([1175584769, 1175584770]);
+    expect(toVotequorumConfig(readConf(unwrap(parseConf(plain('knet', '', noIds))))).nodes).toEqual([]);
+  });
+
+  it('knet node ids must be below 65536; udpu ids may be any 32-bit number', () => {
+    const big = (id: number): string =>
+      `  node {\n    name: a\n    nodeid: ${id}\n    ring0_addr: 198.18.0.1\n  }\n  node {\n    name: b\n    nodeid: 2\n    ring0_addr: 198.18.0.2\n  }\n`;
+    expect(codes(checkConfText(plain('knet', '', big(65535))))).toEqual([]);
+    expect(codes(checkConfText(plain('knet', '', big(65536))))).toEqual(['corosync.nodeid']);
+    expect(codes(checkConfText(plain('udpu', '', big(70000))))).toEqual([]);
+  });
+
+  it('crypto is knet-only, and a cipher needs a hash', () => {
+    expect(codes(checkConfText(plain('udpu', '  crypto_cipher: aes256\n  crypto_hash: sha256\n')))).toEqual([
+      'corosync.crypto-transport',
+    ]);
+    expect(codes(checkConfText(plain('udp', '  secauth: on\n')))).toEqual(['corosync.crypto-transport']);
+    expect(codes(checkConfText(plain('udpu', '  crypto_cipher: none\n  crypto_hash: none\n')))).toEqual([]);
+    expect(codes(checkConfText(plain('knet', '  crypto_cipher: aes256\n  crypto_hash: sha256\n')))).toEqual([]);
+    expect(codes(checkConfText(plain('knet', '  crypto_cipher: aes256\n')))).toEqual(['corosync.crypto-hash']);
+    expect(codes(checkConfText(plain('knet', '  secauth: on\n  crypto_cipher: aes256\n')))).toEqual([]);
+    expect(codes(checkConfText(plain('knet', '  secauth: yes\n')), 'warning')).toEqual(['corosync.secauth']);
+  });
+
+  it('expected_votes: 0 means unset (votequorum computes it), also beside a QDevice without votes', () => {
+    const text = file({ nodes: 3, quorum: '  expected_votes: 0\n', device: net('lms') });
+    expect(codes(checkConfText(text))).toEqual([]);
+    expect(readConf(unwrap(parseConf(text))).quorum.expectedVotes).toBeUndefined();
+  });
+
+  it('totem timers below the minimums, also derived ones, are refused', () => {
+    const t = (lines: string): string[] => codes(checkConfText(plain('knet', lines)));
+    expect(t('  token: 29\n')).toEqual(['corosync.timer']);
+    expect(t('  token: 125\n')).toEqual(['corosync.timer']); // retransmit 125/4.2 = 29 ms
+    expect(t('  token: 126\n')).toEqual([]);
+    expect(t('  token_retransmit: 29\n')).toEqual(['corosync.timer']);
+    expect(t('  hold: 13\n')).toEqual(['corosync.timer']);
+    expect(t('  hold: 14\n')).toEqual([]);
+    expect(t('  join: 29\n')).toEqual(['corosync.timer']);
+    expect(t('  consensus: 40\n  join: 50\n')).toEqual(['corosync.timer']);
+    expect(t('  merge: 29\n')).toEqual(['corosync.timer']);
+    expect(t('  downcheck: 29\n')).toEqual(['corosync.timer']);
+    expect(t('  token_warning: 101\n')).toEqual(['corosync.timer']);
+    expect(t('  token: 3000\n  consensus: 3600\n  join: 60\n')).toEqual([]);
+  });
+
+  it('key names: only letters, digits and . _ - / : (icmap)', () => {
+    const k = (key: string): string[] => codes(checkConfText(plain('knet', `  ${key}: 1\n`)));
+    for (const bad of ['foo@bar', 'foo+bar', 'fooé']) {
+      expect(k(bad)).toEqual(['corosync.key-name']);
+    }
+    for (const ok of ['foo-bar', 'foo/bar:baz', 'cluster_uuid', 'x.y']) {
+      expect(k(ok)).toEqual([]);
+    }
+  });
+
+  it('accepts what corosync accepts even where Quorate would not write it (warnings only)', () => {
+    const dupName =
+      '  node {\n    name: a\n    nodeid: 1\n    ring0_addr: 198.18.0.1\n  }\n  node {\n    name: a\n    nodeid: 2\n    ring0_addr: 198.18.0.2\n  }\n';
+    const ps = checkConfText(plain('knet', '', dupName));
+    expect(codes(ps)).toEqual([]);
+    expect(codes(ps, 'warning')).toEqual(['corosync.duplicate-name']);
   });
 });
