@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { WhatIfParams, WhatIfResult } from '../../engine/api/contract';
+import { err, ok } from '../../engine/result';
+import { WhatIf } from '../../renderer/src/state/whatif.svelte';
+import { fakeApi } from './fake-api';
+
+const answer = (down: readonly string[]): WhatIfResult => ({
+  now: { quorate: true, votes: 3, expectedVotes: 3, quorum: 2, canLose: 1 },
+  after: { quorate: down.length < 2, votes: 3 - down.length, expectedVotes: 3, quorum: 2, canLose: 0 },
+  reason: `without ${down.join(', ')}`,
+  remaining: [],
+  readFrom: 'n1',
+});
+
+describe('WhatIf (dashboard)', () => {
+  it('asks the engine for the nodes marked down, and again when one is unmarked', async () => {
+    const f = fakeApi({ whatIf: (p: WhatIfParams) => ok(answer(p.down)) });
+    const w = new WhatIf('lab', f.api);
+    await w.toggle('n2');
+    await w.toggle('n3');
+    expect(w.answer?.after.quorate).toBe(false);
+    await w.toggle('n3');
+    expect(w.down).toEqual(['n2']);
+    expect(w.answer?.after.quorate).toBe(true);
+    expect(f.calls.map((c) => c.params)).toEqual([
+      { cluster: 'lab', down: ['n2'] },
+      { cluster: 'lab', down: ['n2', 'n3'] },
+      { cluster: 'lab', down: ['n2'] },
+    ]);
+  });
+
+  it('sends the QDevice as a flag and forgets everything when cleared', async () => {
+    const f = fakeApi({ whatIf: (p: WhatIfParams) => ok(answer(p.down)) });
+    const w = new WhatIf('lab', f.api);
+    await w.toggleQdevice();
+    expect(f.calls[0]?.params).toEqual({ cluster: 'lab', down: [], qdevice: true });
+    w.clear();
+    expect([w.active, w.answer]).toEqual([false, null]);
+  });
+
+  it('drops an answer to an older question', async () => {
+    let release: (() => void) | undefined;
+    const f = fakeApi({
+      whatIf: (p: WhatIfParams) =>
+        p.down.length === 1 ? new Promise((r) => (release = () => r(ok(answer(p.down))))) : ok(answer(p.down)),
+    });
+    const w = new WhatIf('lab', f.api);
+    const first = w.toggle('n2');
+    await w.toggle('n3');
+    release?.();
+    await first;
+    expect(w.answer?.reason).toBe('without n2, n3');
+  });
+
+  it('shows the engine error (an unknown node) instead of a verdict', async () => {
+    const f = fakeApi({ whatIf: () => err('whatif.unknown-node', 'no node named "x"', 'pick a node') });
+    const w = new WhatIf('lab', f.api);
+    await w.toggle('x');
+    expect([w.answer, w.error?.code]).toEqual([null, 'whatif.unknown-node']);
+  });
+});
