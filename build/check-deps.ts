@@ -10,16 +10,17 @@ const engine = join(root, 'engine');
 
 /** Which engine rooms (or bare packages) each room may import. `*` = any engine room. */
 const allowed: Record<string, { rooms: string[]; packages: RegExp }> = {
-  model: { rooms: ['model', 'result'], packages: /^$/ },
-  corosync: { rooms: ['corosync', 'model', 'result'], packages: /^$/ },
-  preflight: { rooms: ['preflight', 'model', 'corosync', 'result'], packages: /^$/ },
-  ssh: { rooms: ['ssh', 'result'], packages: /^(node:|ssh2$)/ },
-  agent: { rooms: ['agent', 'corosync', 'model', 'result'], packages: /^node:/ },
-  store: { rooms: ['store', 'result', 'model'], packages: /^(node:|@napi-rs\/keyring$)/ },
-  monitor: { rooms: ['monitor', 'model', 'corosync', 'agent', 'result'], packages: /^$/ },
-  bootstrap: { rooms: ['bootstrap', 'agent', 'ssh', 'result'], packages: /^node:/ },
-  ha: { rooms: ['ha', 'ssh', 'corosync', 'model', 'result'], packages: /^$/ },
-  host: { rooms: ['host', 'api', 'result'], packages: /^(node:|ws$)/ },
+  shell: { rooms: ['shell'], packages: /^$/ },
+  model: { rooms: ['model', 'result', 'shell'], packages: /^$/ },
+  corosync: { rooms: ['corosync', 'model', 'result', 'shell'], packages: /^$/ },
+  preflight: { rooms: ['preflight', 'model', 'corosync', 'result', 'shell'], packages: /^$/ },
+  ssh: { rooms: ['ssh', 'result', 'shell'], packages: /^(node:|ssh2$)/ },
+  agent: { rooms: ['agent', 'corosync', 'model', 'result', 'shell'], packages: /^node:/ },
+  store: { rooms: ['store', 'result', 'model', 'shell'], packages: /^(node:|@napi-rs\/keyring$)/ },
+  monitor: { rooms: ['monitor', 'model', 'corosync', 'agent', 'result', 'shell'], packages: /^$/ },
+  bootstrap: { rooms: ['bootstrap', 'agent', 'ssh', 'result', 'shell'], packages: /^node:/ },
+  ha: { rooms: ['ha', 'ssh', 'corosync', 'model', 'result', 'shell'], packages: /^$/ },
+  host: { rooms: ['host', 'api', 'result', 'shell'], packages: /^(node:|ws$)/ },
 };
 
 function* files(dir: string): Generator<string> {

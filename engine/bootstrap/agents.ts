@@ -7,7 +7,7 @@ import { AgentClient } from '../agent/client';
 import type { AgentMethod, ParamsOf, ProbeMeasureResult, ResultOf } from '../agent/protocol';
 import { err, ok, type Result } from '../result';
 import type { AgentHost } from './executor';
-import { AGENT_BUNDLE_PATH, AGENT_SOCKET_PATH, sh } from './scripts';
+import { AGENT_SOCKET_PATH, agentCallCommand } from './scripts';
 
 /** What callers need from an agent connection (AgentClient, or the one-shot fallback). */
 export interface AgentCaller {
@@ -32,7 +32,7 @@ class RunnerCaller implements AgentCaller {
     options: { timeoutMs?: number } = {},
   ): Promise<Result<ResultOf<M>>> {
     const timeoutMs = options.timeoutMs ?? 30_000;
-    const command = `node ${AGENT_BUNDLE_PATH} call ${sh(method)} ${sh(JSON.stringify(params))} --timeout ${timeoutMs} --socket ${AGENT_SOCKET_PATH}`;
+    const command = agentCallCommand(method, params, timeoutMs);
     const r = await this.#host.run(command, { sudo: true, timeoutMs: timeoutMs + 10_000 });
     if (!r.ok) {
       return r;

@@ -5,6 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { err, ok, type QuorateError, type Result } from '../result';
+import { sh } from '../shell';
 import type { CommandOutput, CommandRunner, RunOptions } from '../ssh/runner';
 import type { AgentBundle } from './bundle.fs';
 import { queue } from './queue';
@@ -13,10 +14,10 @@ import {
   activateScript,
   inspectScript,
   installNodeScript,
+  isPlainPath,
   parseMachineState,
   planInstall,
   prepareScript,
-  sh,
   uninstallScript,
   type InstallAction,
   type MachineState,
@@ -78,7 +79,7 @@ async function runScript(
   script: string,
   opts: RunOptions & { allowFail?: boolean } = {},
 ): Promise<Result<CommandOutput>> {
-  const r = await host.run(`sh -c ${sh(script)}`, { sudo: true, timeoutMs: 120_000, ...opts });
+  const r = await host.run(sh`sh -c ${script}`, { sudo: true, timeoutMs: 120_000, ...opts });
   if (!r.ok) {
     return err(r.error.code, `${what} on ${host.label}: ${r.error.message}`, r.error.hint, r.error.cause);
   }
@@ -189,6 +190,16 @@ export async function installAgent(
     }
   }
 
+  if (state.nodePath === null || !isPlainPath(state.nodePath)) {
+    return failed(
+      err(
+        'bootstrap.odd-node-path',
+        `${host.label}: node was found at ${JSON.stringify(state.nodePath)}, a path the agent's service cannot name safely`,
+        'put node (18 or newer) at a plain path such as /usr/bin/node, then bootstrap again',
+      ),
+    );
+  }
+
   progress('upload', `uploading the agent (${bundle.bytes.length} bytes) to ${AGENT_BUNDLE_PATH}`);
   const prepared = await runScript(host, 'creating /usr/local/lib/quorate-agent', prepareScript());
   if (!prepared.ok) {
@@ -209,7 +220,7 @@ export async function installAgent(
     host,
     'starting the agent',
     activateScript({
-      nodePath: state.nodePath!,
+      nodePath: state.nodePath,
       systemd: state.systemd,
       version: bundle.version,
       digest: bundle.digest,

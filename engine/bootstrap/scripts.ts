@@ -3,6 +3,7 @@
  * readers for what it prints. Everything the agent adds to a machine is named here, so install and
  * uninstall agree on the list and a test can check "nothing left".
  */
+import { raw, sh } from '../shell';
 
 /** Where the agent lives. /usr/local is the admin's, never a package's: no dpkg conflict. */
 export const AGENT_DIR = '/usr/local/lib/quorate-agent';
@@ -36,9 +37,17 @@ export const AGENT_DIRS: readonly string[] = [AGENT_DIR, AGENT_RUN_DIR];
 export const MIN_NODE_MAJOR = 18;
 const PATH_LINE = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** Single-quote for sh. */
-export function sh(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
+/**
+ * A Node binary path the scripts and the systemd unit may carry: absolute, no whitespace, quotes, `$`,
+ * `%` (a systemd specifier) or other characters a unit file or a shell would interpret.
+ */
+export function isPlainPath(path: string): boolean {
+  return /^\/[A-Za-z0-9._+/-]+$/.test(path) && !path.split('/').includes('..');
+}
+
+/** `node quorate-agent.cjs call METHOD JSON`: one agent call through the machine's shell. */
+export function agentCallCommand(method: string, params: unknown, timeoutMs: number): string {
+  return sh`node ${AGENT_BUNDLE_PATH} call ${method} ${JSON.stringify(params)} --timeout ${timeoutMs} --socket ${AGENT_SOCKET_PATH}`;
 }
 
 /** What `inspectScript` reports about a machine. */
@@ -62,7 +71,7 @@ export interface MachineState {
 
 /** Prints `key=value` lines describing Node, systemd, apt and the installed/running agent. Read-only. */
 export function inspectScript(): string {
-  return `${PATH_LINE}; export PATH
+  return sh`${raw(PATH_LINE)}; export PATH
 node_path=$(command -v node 2>/dev/null || command -v nodejs 2>/dev/null || true)
 echo "node=$node_path"
 [ -n "$node_path" ] && echo "node_version=$("$node_path" -v 2>/dev/null)"
@@ -70,7 +79,7 @@ if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo
 if command -v apt-get >/dev/null 2>&1; then echo apt=yes; else echo apt=no; fi
 echo "uid=$(id -u)"
 if [ -f ${AGENT_VERSION_PATH} ]; then echo "installed=$(sed -n 1p ${AGENT_VERSION_PATH})"; echo "installed_digest=$(sed -n 2p ${AGENT_VERSION_PATH})"; fi
-${agentPidShell('pid')}
+${raw(agentPidShell())}
 [ -n "$pid" ] && echo "agent_pid=$pid"
 if [ -n "$pid" ] && [ -n "$node_path" ] && [ -S ${AGENT_SOCKET_PATH} ] && [ -f ${AGENT_BUNDLE_PATH} ]; then
   echo "hello=$("$node_path" ${AGENT_BUNDLE_PATH} call hello --timeout 3000 --socket ${AGENT_SOCKET_PATH} 2>/dev/null)"
@@ -79,15 +88,15 @@ exit 0
 `;
 }
 
-/** Sets `$var` to the running agent's PID, checking /proc/PID/cmdline really is our bundle. */
-function agentPidShell(variable: string): string {
-  return `${variable}=
+/** Sets `$pid` to the running agent's PID, checking /proc/PID/cmdline really is our bundle. */
+function agentPidShell(): string {
+  return sh`pid=
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1 && [ -f ${AGENT_UNIT_PATH} ]; then
   _p=$(systemctl show -p MainPID --value ${AGENT_UNIT_NAME} 2>/dev/null)
-  [ -n "$_p" ] && [ "$_p" != 0 ] && ${variable}=$_p
+  [ -n "$_p" ] && [ "$_p" != 0 ] && pid=$_p
 elif [ -f ${AGENT_PID_PATH} ]; then
   _p=$(cat ${AGENT_PID_PATH} 2>/dev/null)
-  if [ -n "$_p" ] && tr '\\0' ' ' < /proc/$_p/cmdline 2>/dev/null | grep -q 'quorate-agent.cjs serve'; then ${variable}=$_p; fi
+  if [ -n "$_p" ] && tr '\\0' ' ' < /proc/$_p/cmdline 2>/dev/null | grep -q 'quorate-agent.cjs serve'; then pid=$_p; fi
 fi`;
 }
 
@@ -221,7 +230,7 @@ export function planInstall(
 
 /** Installs Debian's nodejs (bookworm: 18.x), non-interactively; refreshes package lists only when needed. */
 export function installNodeScript(): string {
-  return `${PATH_LINE}; export PATH
+  return sh`${raw(PATH_LINE)}; export PATH
 export DEBIAN_FRONTEND=noninteractive
 set -e
 echo "installing nodejs with apt-get"
@@ -234,7 +243,7 @@ node -v
 
 /** Make the install directory (before the bundle upload). */
 export function prepareScript(): string {
-  return `mkdir -p -m 0755 ${AGENT_DIR} && chmod 0755 ${AGENT_DIR}`;
+  return sh`mkdir -p -m 0755 ${AGENT_DIR} && chmod 0755 ${AGENT_DIR}`;
 }
 
 /**
@@ -242,16 +251,16 @@ export function prepareScript(): string {
  * PID files under /run/quorate-agent, stops the agent and cleans up on TERM.
  */
 export function supervisorScript(nodePath: string): string {
-  return `#!/bin/sh
+  return sh`#!/bin/sh
 # quorate-agent supervisor (machines without systemd). Installed by Quorate; "quorate uninstall" removes it.
-${PATH_LINE}; export PATH
+${raw(PATH_LINE)}; export PATH
 mkdir -p -m 0700 ${AGENT_RUN_DIR}
 echo $$ > ${AGENT_SUPERVISOR_PID_PATH}
 child=
 stopping=0
 trap 'stopping=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT HUP
 while [ "$stopping" = 0 ]; do
-  ${sh(nodePath)} ${AGENT_BUNDLE_PATH} serve --socket ${AGENT_SOCKET_PATH} &
+  ${nodePath} ${AGENT_BUNDLE_PATH} serve --socket ${AGENT_SOCKET_PATH} &
   child=$!
   echo "$child" > ${AGENT_PID_PATH}
   # wait returns early when a trapped signal arrives: wait again until the agent is really gone.
@@ -287,7 +296,7 @@ WantedBy=multi-user.target
 
 /** Stops the agent however it runs; only kills PIDs whose command line is ours. */
 function stopShell(): string {
-  return `if [ -f ${AGENT_UNIT_PATH} ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+  return sh`if [ -f ${AGENT_UNIT_PATH} ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
   systemctl stop ${AGENT_UNIT_NAME} 2>/dev/null || true
 fi
 ours() { tr '\\0' ' ' < /proc/$1/cmdline 2>/dev/null | grep -q "$2"; }
@@ -321,38 +330,38 @@ export interface ActivateOptions {
  */
 export function activateScript(o: ActivateOptions): string {
   const tries = Math.round((o.waitS ?? 15) * 10);
+  // The service file is one quoted printf word: no heredoc, so no line of it can end the file early.
   const service = o.systemd
-    ? `cat > ${AGENT_UNIT_PATH} <<'QUORATE_EOF'
-${systemdUnit(o.nodePath)}QUORATE_EOF
+    ? sh`printf '%s' ${systemdUnit(o.nodePath)} > ${AGENT_UNIT_PATH}
 chmod 0644 ${AGENT_UNIT_PATH}
 systemctl daemon-reload
 systemctl enable ${AGENT_UNIT_NAME} >/dev/null 2>&1 || true
 systemctl start ${AGENT_UNIT_NAME}`
-    : `cat > ${AGENT_SUPERVISOR_PATH} <<'QUORATE_EOF'
-${supervisorScript(o.nodePath)}QUORATE_EOF
+    : sh`printf '%s' ${supervisorScript(o.nodePath)} > ${AGENT_SUPERVISOR_PATH}
 chmod 0755 ${AGENT_SUPERVISOR_PATH}
 mkdir -p -m 0700 ${AGENT_RUN_DIR}
 # Detached from this SSH session: its own session, no terminal, output to the log.
 setsid -f sh ${AGENT_SUPERVISOR_PATH} </dev/null >>${AGENT_LOG_PATH} 2>&1`;
-  return `${PATH_LINE}; export PATH
+  const silent = `the agent did not answer on ${AGENT_SOCKET_PATH} within ${o.waitS ?? 15} s; last log lines:`;
+  return sh`${raw(PATH_LINE)}; export PATH
 set -e
-${stopShell()}
-printf '%s\\n%s\\n' ${sh(o.version)} ${sh(o.digest)} > ${AGENT_VERSION_PATH}.tmp
+${raw(stopShell())}
+printf '%s\\n%s\\n' ${o.version} ${o.digest} > ${AGENT_VERSION_PATH}.tmp
 chmod 0644 ${AGENT_VERSION_PATH}.tmp
 mv -f ${AGENT_VERSION_PATH}.tmp ${AGENT_VERSION_PATH}
-${service}
+${raw(service)}
 set +e
 i=0
 while [ $i -lt ${tries} ]; do
   if [ -S ${AGENT_SOCKET_PATH} ]; then
-    hello=$(${sh(o.nodePath)} ${AGENT_BUNDLE_PATH} call hello --timeout 2000 --socket ${AGENT_SOCKET_PATH} 2>/dev/null) && break
+    hello=$(${o.nodePath} ${AGENT_BUNDLE_PATH} call hello --timeout 2000 --socket ${AGENT_SOCKET_PATH} 2>/dev/null) && break
   fi
   sleep 0.1; i=$((i+1))
 done
-${agentPidShell('pid')}
+${raw(agentPidShell())}
 echo "agent_pid=$pid"
 echo "hello=$hello"
-[ -n "$hello" ] || { echo "the agent did not answer on ${AGENT_SOCKET_PATH} within ${o.waitS ?? 15} s; last log lines:" >&2; tail -n 20 ${AGENT_LOG_PATH} >&2 2>/dev/null; exit 1; }
+[ -n "$hello" ] || { echo ${silent} >&2; tail -n 20 ${AGENT_LOG_PATH} >&2 2>/dev/null; exit 1; }
 `;
 }
 
@@ -361,8 +370,8 @@ echo "hello=$hello"
  * nodejs stays (other software may use it by now); `node_by_quorate=yes` says Quorate had installed it.
  */
 export function uninstallScript(): string {
-  return `${PATH_LINE}; export PATH
-${stopShell()}
+  return sh`${raw(PATH_LINE)}; export PATH
+${raw(stopShell())}
 if [ -f ${AGENT_UNIT_PATH} ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
   systemctl disable ${AGENT_UNIT_NAME} >/dev/null 2>&1 || true
   rm -f ${AGENT_UNIT_PATH}
@@ -370,7 +379,7 @@ if [ -f ${AGENT_UNIT_PATH} ] && [ -d /run/systemd/system ] && command -v systemc
 fi
 [ -f ${AGENT_NODE_MARKER_PATH} ] && echo node_by_quorate=yes
 removed=0
-for f in ${AGENT_FILES.join(' ')} ${AGENT_VERSION_PATH}.tmp; do
+for f in ${AGENT_FILES} ${AGENT_VERSION_PATH}.tmp; do
   if [ -e "$f" ] || [ -S "$f" ]; then rm -f "$f" && removed=$((removed+1)) && echo "removed=$f"; fi
 done
 for d in ${AGENT_RUN_DIR} ${AGENT_DIR}; do

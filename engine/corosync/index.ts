@@ -66,3 +66,4 @@ export type { QnetdClient, QnetdCluster, QnetdStatus } from './tool-qnetd';
 export { parsePvecmStatus, parsePvecmNodes } from './tool-pvecm';
 export type { PvecmStatus, PvecmClusterInfo } from './tool-pvecm';
 export { liveQuorumFromStatus } from './live-quorum';
+export { checkAddress, checkName, isHostname, isIpv4, isIpv6, isLinkAddress, isSafeName } from './names';

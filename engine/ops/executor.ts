@@ -13,8 +13,9 @@ import {
   CONF,
   CONF_NEW,
   installConfScript,
+  mkdirCommand,
+  readBase64Command,
   restoreConfScript,
-  sh,
   sha256Command,
   startServiceScript,
   stopServiceScript,
@@ -248,7 +249,7 @@ export async function runStep(
           'Check that the machine is up, then run the command again.',
         );
       }
-      const read = await must(source, `base64 -w0 ${sh(action.fromPath)}`, p, `reading ${action.fromPath}`);
+      const read = await must(source, readBase64Command(action.fromPath), p, `reading ${action.fromPath}`);
       if (!read.ok) {
         return read;
       }
@@ -261,7 +262,7 @@ export async function runStep(
         return ok('skipped');
       }
       const dir = action.path.replace(/\/[^/]*$/, '') || '/';
-      const mk = await must(runner, `mkdir -p ${sh(dir)}`, p, `creating ${dir}`);
+      const mk = await must(runner, mkdirCommand(dir), p, `creating ${dir}`);
       if (!mk.ok) {
         return mk;
       }

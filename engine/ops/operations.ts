@@ -3,6 +3,7 @@
  * verify, remember. The CLI and the app call these; every expected failure is a `Result`.
  */
 import { err, ok, type Result } from '../result';
+import { sh } from '../shell';
 import type { LinkNumber, QdeviceAlgorithm } from '../model/cluster';
 import { runPreflight } from '../preflight/checks';
 import type { ExistingCluster, PreflightReport } from '../preflight/types';
@@ -343,7 +344,7 @@ export async function readClusterState(
       continue;
     }
     try {
-      const conf = await r.value.run(`cat ${confPath}`, { timeoutMs: 10_000 });
+      const conf = await r.value.run(sh`cat -- ${confPath}`, { timeoutMs: 10_000 });
       if (!conf.ok || conf.value.exitCode !== 0) {
         lastError = conf.ok ? conf.value.stderr : conf.error.message;
         continue;

@@ -4,18 +4,14 @@
  * supervisor: the daemon is started detached in the foreground mode with a pid file under
  * /run/quorate and its output in /var/log/quorate/<service>.log.
  */
+import { raw, sh } from '../shell';
 import type { ServiceName } from './plan';
 
 export const CONF = '/etc/corosync/corosync.conf';
 export const CONF_NEW = '/etc/corosync/corosync.conf.quorate-new';
 export const AUTHKEY = '/etc/corosync/authkey';
 
-/** Single-quote for sh. */
-export function sh(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-const hasSystemd = '[ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1';
+const hasSystemd = raw('[ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1');
 
 /** How to tell the service is up: each daemon answers its own tool over IPC. */
 export function isRunningCommand(service: ServiceName): string {
@@ -43,28 +39,29 @@ function foreground(service: ServiceName): string {
 
 /** Start (idempotent): nothing when running; waits up to `waitS` seconds for the daemon to answer. */
 export function startServiceScript(service: ServiceName, waitS = 15): string {
+  const running = raw(isRunningCommand(service));
+  const log = `/var/log/quorate/${service}.log`;
   return [
-    `if ${isRunningCommand(service)}; then echo already running; exit 0; fi`,
-    `if ${hasSystemd}; then systemctl enable --now ${service}; else`,
+    sh`if ${running}; then echo already running; exit 0; fi`,
+    sh`if ${hasSystemd}; then systemctl enable --now ${service}; else`,
     `  mkdir -p /run/quorate /var/log/quorate`,
-    `  setsid nohup ${foreground(service)} </dev/null >>/var/log/quorate/${service}.log 2>&1 &`,
-    `  echo $! > /run/quorate/${service}.pid`,
+    sh`  setsid nohup ${raw(foreground(service))} </dev/null >>${log} 2>&1 &`,
+    sh`  echo $! > ${`/run/quorate/${service}.pid`}`,
     `fi`,
-    `i=0; while [ $i -lt ${waitS * 5} ]; do ${isRunningCommand(service)} && exit 0; sleep 0.2; i=$((i+1)); done`,
-    `echo "${service} did not come up within ${waitS}s" >&2; tail -n 20 /var/log/quorate/${service}.log 2>/dev/null >&2; exit 1`,
+    sh`i=0; while [ $i -lt ${waitS * 5} ]; do ${running} && exit 0; sleep 0.2; i=$((i+1)); done`,
+    sh`echo ${`${service} did not come up within ${waitS}s`} >&2; tail -n 20 ${log} 2>/dev/null >&2; exit 1`,
   ].join('\n');
 }
 
 /** Stop (idempotent): nothing when not running. */
 export function stopServiceScript(service: ServiceName): string {
   const pidfile = `/run/quorate/${service}.pid`;
+  const running = raw(isRunningCommand(service));
   return [
-    `if ${hasSystemd}; then systemctl disable --now ${service}; exit $?; fi`,
-    `if [ -f ${pidfile} ]; then p=$(cat ${pidfile}); kill "$p" 2>/dev/null; i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done; kill -9 "$p" 2>/dev/null; rm -f ${pidfile}; fi`,
-    service === 'corosync'
-      ? `if ${isRunningCommand(service)}; then corosync-cfgtool -H --force >/dev/null 2>&1; sleep 1; fi`
-      : ':',
-    `if ${isRunningCommand(service)}; then echo "${service} still running" >&2; exit 1; fi`,
+    sh`if ${hasSystemd}; then systemctl disable --now ${service}; exit $?; fi`,
+    sh`if [ -f ${pidfile} ]; then p=$(cat ${pidfile}); kill "$p" 2>/dev/null; i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done; kill -9 "$p" 2>/dev/null; rm -f ${pidfile}; fi`,
+    service === 'corosync' ? sh`if ${running}; then corosync-cfgtool -H --force >/dev/null 2>&1; sleep 1; fi` : ':',
+    sh`if ${running}; then echo ${`${service} still running`} >&2; exit 1; fi`,
     'exit 0',
   ].join('\n');
 }
@@ -77,12 +74,15 @@ export function stopServiceScript(service: ServiceName): string {
 export function installConfScript(): string {
   return [
     'set -e',
-    `out=$(corosync -c ${CONF_NEW} -t 2>&1) || { echo "corosync -t refused the new corosync.conf: $out" >&2; rm -f ${CONF_NEW}; exit 3; }`,
-    `if [ -f ${CONF} ]; then v=$(sed -n 's/^[[:space:]]*config_version:[[:space:]]*\\([0-9]*\\).*/\\1/p' ${CONF} | head -n1); cp -p ${CONF} ${CONF}.bak.\${v:-0}; fi`,
-    `mv -f ${CONF_NEW} ${CONF}`,
+    sh`out=$(corosync -c ${CONF_NEW} -t 2>&1) || { echo "corosync -t refused the new corosync.conf: $out" >&2; rm -f ${CONF_NEW}; exit 3; }`,
+    sh`if [ -f ${CONF} ]; then v=$(sed -n ${CONFIG_VERSION_SED} ${CONF} | head -n1); cp -p ${CONF} ${CONF}.bak.\${v:-0}; fi`,
+    sh`mv -f ${CONF_NEW} ${CONF}`,
     'sync',
   ].join('\n');
 }
+
+/** Prints the first config_version of a corosync.conf (sed script, one word). */
+const CONFIG_VERSION_SED = 's/^[[:space:]]*config_version:[[:space:]]*\\([0-9]*\\).*/\\1/p';
 
 /**
  * Undo an install: the backup of `version` goes back; null means there was no file before.
@@ -90,20 +90,31 @@ export function installConfScript(): string {
  */
 export function restoreConfScript(version: number | null): string {
   if (version === null) {
-    return `rm -f ${CONF} ${CONF_NEW}`;
+    return sh`rm -f ${CONF} ${CONF_NEW}`;
   }
+  const backup = `${CONF}.bak.${version}`;
   return [
     'set -e',
-    `rm -f ${CONF_NEW}`,
-    `cur=$(sed -n 's/^[[:space:]]*config_version:[[:space:]]*\\([0-9]*\\).*/\\1/p' ${CONF} 2>/dev/null | head -n1)`,
-    `[ "$cur" = "${version}" ] && exit 0`,
-    `[ -f ${CONF}.bak.${version} ] || { echo "no backup ${CONF}.bak.${version} (current config_version $cur)" >&2; exit 1; }`,
-    `cp -p ${CONF}.bak.${version} ${CONF_NEW}`,
-    `mv -f ${CONF_NEW} ${CONF}`,
+    sh`rm -f ${CONF_NEW}`,
+    sh`cur=$(sed -n ${CONFIG_VERSION_SED} ${CONF} 2>/dev/null | head -n1)`,
+    sh`[ "$cur" = ${String(version)} ] && exit 0`,
+    sh`[ -f ${backup} ] || { echo ${`no backup ${backup} (current config_version`} "$cur)" >&2; exit 1; }`,
+    sh`cp -p ${backup} ${CONF_NEW}`,
+    sh`mv -f ${CONF_NEW} ${CONF}`,
   ].join('\n');
 }
 
 /** sha256 of a file, or nothing when absent (for idempotent writes). */
 export function sha256Command(path: string): string {
-  return `[ -f ${sh(path)} ] && sha256sum ${sh(path)} | cut -d' ' -f1 || true`;
+  return sh`[ -f ${path} ] && sha256sum -- ${path} | cut -d' ' -f1 || true`;
+}
+
+/** A file's bytes as one base64 line (copy-file reads its source this way). */
+export function readBase64Command(path: string): string {
+  return sh`base64 -w0 -- ${path}`;
+}
+
+/** Create a directory and its parents (idempotent). */
+export function mkdirCommand(dir: string): string {
+  return sh`mkdir -p -- ${dir}`;
 }

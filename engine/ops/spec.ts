@@ -11,6 +11,7 @@ import { qdeviceVotes, quorumSummary as modelSummary, type QuorumSummary } from 
 import {
   addLink,
   addNode,
+  checkName,
   parseConf,
   printConf,
   readConf,
@@ -90,6 +91,11 @@ function fromDoc(doc: ConfDocument, machines: Machines): Result<ClusterSpec> {
       'This file was not written for a knet cluster with a nodelist; recreate it.',
     );
   }
+  // The name comes from a machine's file and becomes file names and a state key: refuse what cannot be one.
+  const goodName = checkName('totem.cluster_name', name);
+  if (!goodName.ok) {
+    return goodName;
+  }
   const version = conf.totem.configVersion ?? 0n;
   if (version > BigInt(Number.MAX_SAFE_INTEGER)) {
     return err(
@@ -106,6 +112,10 @@ function fromDoc(doc: ConfDocument, machines: Machines): Result<ClusterSpec> {
         `corosync.conf of ${name}: a node without ${n.name === undefined ? 'name' : 'nodeid'} (${n.name ?? n.links[0] ?? 'no address'})`,
         'Give every node in the nodelist a name and a nodeid, as pvecm does.',
       );
+    }
+    const goodNode = checkName(`nodelist: node ${n.nodeid}: name`, n.name);
+    if (!goodNode.ok) {
+      return goodNode;
     }
     const machine = machines.nodes.get(n.name);
     nodes.push({

@@ -4,7 +4,8 @@
  * created, then engine/corosync's lossless edits). Pure step builders; the executor runs them.
  */
 import type { Step } from '../ops/plan';
-import { AUTHKEY, sh } from '../ops/scripts';
+import { AUTHKEY } from '../ops/scripts';
+import { sh } from '../shell';
 import type { ClusterSpec } from '../ops/spec';
 
 const QNETD_DB = '/etc/corosync/qnetd/nssdb';
@@ -42,10 +43,10 @@ export function createSteps(spec: ClusterSpec): Step[] {
       title: 'generate the cluster authkey (corosync-keygen, 0400 root)',
       action: {
         kind: 'run',
-        command: `corosync-keygen -k ${AUTHKEY} >/dev/null && chmod 0400 ${AUTHKEY}`,
-        doneIf: `test -s ${AUTHKEY}`,
+        command: sh`corosync-keygen -k ${AUTHKEY} >/dev/null && chmod 0400 ${AUTHKEY}`,
+        doneIf: sh`test -s ${AUTHKEY}`,
       },
-      rollback: { kind: 'run', command: `rm -f ${AUTHKEY}` },
+      rollback: { kind: 'run', command: sh`rm -f ${AUTHKEY}` },
     },
   ];
   for (const m of machines.slice(1)) {
@@ -54,7 +55,7 @@ export function createSteps(spec: ClusterSpec): Step[] {
       machine: m,
       title: `copy the authkey from ${first}`,
       action: { kind: 'copy-file', from: first, fromPath: AUTHKEY, path: AUTHKEY, mode: 0o400 },
-      rollback: { kind: 'run', command: `rm -f ${AUTHKEY}` },
+      rollback: { kind: 'run', command: sh`rm -f ${AUTHKEY}` },
     });
   }
   steps.push(...installConfSteps(spec, machines, null));
@@ -108,7 +109,7 @@ export function joinSteps(before: ClusterSpec, after: ClusterSpec, joiners: read
       machine: m,
       title: `copy the authkey from ${first}`,
       action: { kind: 'copy-file', from: first, fromPath: AUTHKEY, path: AUTHKEY, mode: 0o400 },
-      rollback: { kind: 'run', command: `rm -f ${AUTHKEY}` },
+      rollback: { kind: 'run', command: sh`rm -f ${AUTHKEY}` },
     });
   }
   steps.push(...installConfSteps(after, joiners, null));
@@ -159,14 +160,14 @@ export function removeSteps(
  * It must not come back with the old config (Proxmox docs, "Remove a Cluster Node").
  */
 export function cleanRemovedStep(cluster: string, machine: string): Step {
-  const suffix = `removed-from-${sh(cluster).slice(1, -1)}`;
+  const suffix = `.removed-from-${cluster}`;
   return {
     id: `clean@${machine}`,
     machine,
     title: 'move the old cluster files aside (it must not rejoin with them)',
     action: {
       kind: 'run',
-      command: `corosync-cfgtool -s >/dev/null 2>&1 && { echo "corosync is still running on this node: stop it first" >&2; exit 1; }; cd /etc/corosync && for f in corosync.conf authkey; do [ -f $f ] && mv -f $f $f.${suffix}; done; true`,
+      command: sh`corosync-cfgtool -s >/dev/null 2>&1 && { echo "corosync is still running on this node: stop it first" >&2; exit 1; }; cd /etc/corosync && for f in corosync.conf authkey; do [ -f "$f" ] && mv -f -- "$f" "$f"${suffix}; done; true`,
     },
   };
 }
@@ -177,6 +178,9 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
   const first = nodes[0]!;
   const name = after.name;
   const ca = `${QDEVICE_DIR}/qnetd-cacert.crt`;
+  // File names carry the cluster name; each is one quoted word wherever a command names it.
+  const clusterCrt = `cluster-${name}.crt`;
+  const nodeCrq = `qdevice-net-node-${name}.crq`;
   const steps: Step[] = [reloadOnUndo(first, after.configVersion)];
   steps.push({
     id: `qnetd-ca@${qnetdMachine}`,
@@ -184,8 +188,8 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
     title: 'create the qnetd certificate authority (corosync-qnetd-certutil -i)',
     action: {
       kind: 'run',
-      command: `corosync-qnetd-certutil -i >/dev/null && chown -R coroqnetd:coroqnetd /etc/corosync/qnetd 2>/dev/null; test -f ${QNETD_DB}/qnetd-cacert.crt`,
-      doneIf: `test -f ${QNETD_DB}/qnetd-cacert.crt`,
+      command: sh`corosync-qnetd-certutil -i >/dev/null && chown -R coroqnetd:coroqnetd /etc/corosync/qnetd 2>/dev/null; test -f ${`${QNETD_DB}/qnetd-cacert.crt`}`,
+      doneIf: sh`test -f ${`${QNETD_DB}/qnetd-cacert.crt`}`,
     },
   });
   for (const m of nodes) {
@@ -207,10 +211,10 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
       title: 'initialise the qdevice certificate database with that CA',
       action: {
         kind: 'run',
-        command: `rm -rf ${QDEVICE_DB} && corosync-qdevice-net-certutil -i -c ${ca} >/dev/null && cp ${ca} ${ca}.installed`,
-        doneIf: `test -d ${QDEVICE_DB} && cmp -s ${ca} ${ca}.installed`,
+        command: sh`rm -rf ${QDEVICE_DB} && corosync-qdevice-net-certutil -i -c ${ca} >/dev/null && cp ${ca} ${`${ca}.installed`}`,
+        doneIf: sh`test -d ${QDEVICE_DB} && cmp -s ${ca} ${`${ca}.installed`}`,
       },
-      rollback: { kind: 'run', command: `rm -rf ${QDEVICE_DB} ${ca}.installed` },
+      rollback: { kind: 'run', command: sh`rm -rf ${QDEVICE_DB} ${`${ca}.installed`}` },
     });
   }
   steps.push({
@@ -219,7 +223,7 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
     title: `request the cluster certificate for "${name}"`,
     action: {
       kind: 'run',
-      command: `cd ${QDEVICE_DB} && rm -f qdevice-net-node.crq && corosync-qdevice-net-certutil -r -n ${sh(name)} >/dev/null`,
+      command: sh`cd ${QDEVICE_DB} && rm -f qdevice-net-node.crq && corosync-qdevice-net-certutil -r -n ${name} >/dev/null`,
     },
   });
   steps.push({
@@ -230,7 +234,7 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
       kind: 'copy-file',
       from: first,
       fromPath: `${QDEVICE_DB}/qdevice-net-node.crq`,
-      path: `${QNETD_DB}/qdevice-net-node-${name}.crq`,
+      path: `${QNETD_DB}/${nodeCrq}`,
       mode: 0o644,
     },
   });
@@ -240,7 +244,7 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
     title: `sign the cluster certificate for "${name}"`,
     action: {
       kind: 'run',
-      command: `cd ${QNETD_DB} && rm -f cluster-${name}.crt && corosync-qnetd-certutil -s -c qdevice-net-node-${name}.crq -n ${sh(name)} >/dev/null && chown -R coroqnetd:coroqnetd /etc/corosync/qnetd 2>/dev/null; test -f cluster-${name}.crt`,
+      command: sh`cd ${QNETD_DB} && rm -f -- ${clusterCrt} && corosync-qnetd-certutil -s -c ${nodeCrq} -n ${name} >/dev/null && chown -R coroqnetd:coroqnetd /etc/corosync/qnetd 2>/dev/null; test -f ${clusterCrt}`,
     },
   });
   steps.push({
@@ -250,8 +254,8 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
     action: {
       kind: 'copy-file',
       from: qnetdMachine,
-      fromPath: `${QNETD_DB}/cluster-${name}.crt`,
-      path: `${QDEVICE_DB}/cluster-${name}.crt`,
+      fromPath: `${QNETD_DB}/${clusterCrt}`,
+      path: `${QDEVICE_DB}/${clusterCrt}`,
       mode: 0o644,
     },
   });
@@ -261,7 +265,7 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
     title: 'import it and export the node certificate (pk12)',
     action: {
       kind: 'run',
-      command: `cd ${QDEVICE_DB} && rm -f qdevice-net-node.p12 && corosync-qdevice-net-certutil -M -c cluster-${name}.crt >/dev/null && test -f qdevice-net-node.p12`,
+      command: sh`cd ${QDEVICE_DB} && rm -f qdevice-net-node.p12 && corosync-qdevice-net-certutil -M -c ${clusterCrt} >/dev/null && test -f qdevice-net-node.p12`,
     },
   });
   for (const m of nodes.slice(1)) {
@@ -283,7 +287,7 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
       title: 'import the node certificate',
       action: {
         kind: 'run',
-        command: `corosync-qdevice-net-certutil -m -c ${QDEVICE_DIR}/qdevice-net-node.p12 >/dev/null`,
+        command: sh`corosync-qdevice-net-certutil -m -c ${`${QDEVICE_DIR}/qdevice-net-node.p12`} >/dev/null`,
       },
     });
   }
@@ -340,7 +344,7 @@ export function qdeviceRemoveSteps(before: ClusterSpec, after: ClusterSpec): Ste
       title: 'remove the qdevice certificate database',
       action: {
         kind: 'run',
-        command: `rm -rf ${QDEVICE_DB} ${QDEVICE_DIR}/qnetd-cacert.crt.installed ${QDEVICE_DIR}/qdevice-net-node.p12`,
+        command: sh`rm -rf ${QDEVICE_DB} ${`${QDEVICE_DIR}/qnetd-cacert.crt.installed`} ${`${QDEVICE_DIR}/qdevice-net-node.p12`}`,
       },
     });
   }
@@ -370,7 +374,7 @@ export function expectedSteps(spec: ClusterSpec, machine: string, votes: number)
       id: `expected-${votes}@${machine}`,
       machine,
       title: `set expected votes to ${votes} (runtime only, until the next membership change)`,
-      action: { kind: 'run', command: `corosync-quorumtool -e ${votes}` },
+      action: { kind: 'run', command: sh`corosync-quorumtool -e ${votes}` },
     },
   ];
 }

@@ -6,35 +6,41 @@
  */
 import type { LinkNumber, QdeviceAlgorithm } from '../model/cluster';
 import type { Step } from '../ops/plan';
-import { sh } from '../ops/scripts';
+import { sh } from '../shell';
 import type { ClusterSpec } from '../ops/spec';
 
-const linkArgs = (addresses: Partial<Record<LinkNumber, string>>): string =>
-  (Object.keys(addresses).map(Number).sort() as LinkNumber[]).map((l) => ` --link${l} ${sh(addresses[l]!)}`).join('');
+/** `--link0 ADDR --link1 ADDR …` as argv words, in link order. */
+const linkArgs = (addresses: Partial<Record<LinkNumber, string>>): string[] =>
+  (Object.keys(addresses).map(Number).sort() as LinkNumber[]).flatMap((l) => [`--link${l}`, addresses[l]!]);
 
 /** `pvecm create NAME --link0 ADDR …` */
 export function pvecmCreate(name: string, addresses: Partial<Record<LinkNumber, string>>): string {
-  return `pvecm create ${sh(name)}${linkArgs(addresses)}`;
+  return sh`pvecm create ${[name, ...linkArgs(addresses)]}`;
 }
 
 /** `pvecm add MEMBER --link0 ADDR … --use_ssh 1`: joins through SSH to an existing member (no password prompt). */
 export function pvecmAdd(memberAddress: string, addresses: Partial<Record<LinkNumber, string>>): string {
-  return `pvecm add ${sh(memberAddress)}${linkArgs(addresses)} --use_ssh 1`;
+  return sh`pvecm add ${[memberAddress, ...linkArgs(addresses)]} --use_ssh 1`;
 }
 
 export function pvecmDelnode(name: string): string {
-  return `pvecm delnode ${sh(name)}`;
+  return sh`pvecm delnode ${name}`;
 }
 
 /** `pvecm qdevice setup ADDR [--force]`: --force is what pvecm requires for odd node counts (lms). */
 export function pvecmQdeviceSetup(address: string, algorithm: QdeviceAlgorithm): string {
-  return `pvecm qdevice setup ${sh(address)}${algorithm === 'lms' ? ' --force' : ''}`;
+  return sh`pvecm qdevice setup ${[address, ...(algorithm === 'lms' ? ['--force'] : [])]}`;
 }
 
 export const pvecmQdeviceRemove = 'pvecm qdevice remove';
-export const pvecmExpected = (votes: number): string => `pvecm expected ${votes}`;
+export const pvecmExpected = (votes: number): string => sh`pvecm expected ${votes}`;
 
 const inCluster = 'test -f /etc/pve/corosync.conf';
+
+/** True once no nodelist entry of /etc/pve/corosync.conf is `name: NAME` (whole line, compared as text). */
+function nodeGone(name: string): string {
+  return sh`! sed 's/^[[:space:]]*//;s/[[:space:]]*$//' /etc/pve/corosync.conf | grep -qxF -- ${`name: ${name}`}`;
+}
 
 /** Verification for pve uses `pvecm status` semantics through corosync-quorumtool (pvecm runs it). */
 function verify(spec: ClusterSpec, machines: readonly string[]): Step[] {
@@ -111,7 +117,7 @@ export function pveRemoveSteps(after: ClusterSpec, name: string): Step[] {
       id: `pvecm-delnode-${name}@${m}`,
       machine: m,
       title: `pvecm delnode ${name}`,
-      action: { kind: 'run', command: pvecmDelnode(name), doneIf: `! grep -q "name: ${name}$" /etc/pve/corosync.conf` },
+      action: { kind: 'run', command: pvecmDelnode(name), doneIf: nodeGone(name) },
     },
     ...verify(after, machinesOf(after)),
   ];

@@ -2,28 +2,10 @@
  * Pure builders for what Quorate sends to a remote shell, and pure classifiers for what comes back.
  * Nothing here touches a socket: table tests pin every spelling.
  */
+import { sh } from '../shell';
 
-/** Characters a POSIX shell never treats specially in a word. */
-const SAFE_WORD = /^[A-Za-z0-9_\-.,:/@%+=]+$/;
-
-/**
- * Quotes one argument for a POSIX shell (sh, dash, bash): bare when it is safe, single quotes
- * otherwise, with embedded `'` spelled `'\''`. The empty string becomes `''`.
- */
-export function shellQuote(arg: string): string {
-  if (arg === '') {
-    return "''";
-  }
-  if (SAFE_WORD.test(arg)) {
-    return arg;
-  }
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Quotes and joins an argv for a POSIX shell. */
-export function shellJoin(argv: readonly string[]): string {
-  return argv.map(shellQuote).join(' ');
-}
+/** Quoting lives in engine/shell (the `sh` tagged template); these names stay for older callers. */
+export { quote as shellQuote, quoteArgv as shellJoin } from '../shell';
 
 /** How sudo is reached on a session: found once per session by `sudoProbeCommands`. */
 export type SudoMode = 'root' | 'nopasswd' | 'password';
@@ -41,8 +23,7 @@ export function sudoWrap(command: string, mode: SudoMode): string {
   if (mode === 'root') {
     return command;
   }
-  const sudo = mode === 'nopasswd' ? 'sudo -n' : "sudo -k -S -p ''";
-  return `${sudo} -- sh -c ${shellQuote(command)}`;
+  return mode === 'nopasswd' ? sh`sudo -n -- sh -c ${command}` : sh`sudo -k -S -p ${''} -- sh -c ${command}`;
 }
 
 /** The two commands that find a session's sudo mode: try without a password, then with it. */
@@ -87,13 +68,9 @@ export function uploadTempPath(remotePath: string, nonce: string): string {
  * file whatever happened. Run it through `sudoWrap`.
  */
 export function sudoInstallCommand(stagingPath: string, remotePath: string, mode: number, nonce: string): string {
-  const temp = shellQuote(uploadTempPath(remotePath, nonce));
-  const staging = shellQuote(stagingPath);
+  const temp = uploadTempPath(remotePath, nonce);
   const octal = mode.toString(8).padStart(4, '0');
-  return (
-    `cat ${staging} > ${temp} && chmod ${octal} ${temp} && mv -f ${temp} ${shellQuote(remotePath)}; ` +
-    `rc=$?; rm -f ${staging} ${temp}; exit $rc`
-  );
+  return sh`cat -- ${stagingPath} > ${temp} && chmod ${octal} -- ${temp} && mv -f -- ${temp} ${remotePath}; rc=$?; rm -f -- ${stagingPath} ${temp}; exit $rc`;
 }
 
 /**
@@ -102,7 +79,7 @@ export function sudoInstallCommand(stagingPath: string, remotePath: string, mode
  * session id names everything the command started.
  */
 export function markCommand(command: string, marker: string): string {
-  return `sh -c ${shellQuote(command)} ${shellQuote(marker)}`;
+  return sh`sh -c ${command} ${marker}`;
 }
 
 /**
@@ -116,7 +93,7 @@ export function killMarkedCommand(marker: string): string {
   // One grep over every cmdline; the pattern comes on stdin (printf is a builtin) so no process
   // of this script carries the whole marker in its arguments.
   return [
-    `m=${shellQuote(marker.slice(0, split))}; m="$m"${shellQuote(marker.slice(split))}`,
+    sh`m=${marker.slice(0, split)}; m="$m"${marker.slice(split)}`,
     'for f in $(printf "%s\\n" "$m" | grep -lF -f - /proc/[0-9]*/cmdline 2>/dev/null); do',
     '  s=$(sed "s/.*) //" "${f%/cmdline}/stat" 2>/dev/null | cut -d" " -f4)',
     '  [ -n "$s" ] && [ "$s" -gt 1 ] || continue',

@@ -271,10 +271,10 @@ describe('plans', () => {
   it('drives pvecm for the pve provider and writes no file itself', () => {
     const p = unwrap(planCreate({ name: 'pve', nodes: [node(1), node(2), node(3)], provider: 'pve' }));
     expect(p.files).toEqual({});
-    expect(p.steps[0]!.action).toMatchObject({ kind: 'run', command: "pvecm create 'pve' --link0 '198.18.9.1'" });
+    expect(p.steps[0]!.action).toMatchObject({ kind: 'run', command: 'pvecm create pve --link0 198.18.9.1' });
     expect(p.steps[1]!.action).toMatchObject({
       kind: 'run',
-      command: "pvecm add '198.18.9.1' --link0 '198.18.9.2' --use_ssh 1",
+      command: 'pvecm add 198.18.9.1 --link0 198.18.9.2 --use_ssh 1',
     });
   });
 });

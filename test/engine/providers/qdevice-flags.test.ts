@@ -50,12 +50,12 @@ describe('QDevice flags for status output', () => {
 });
 
 describe('pvecm commands (no Proxmox in the lab)', () => {
-  it('builds pvecm commands with quoted arguments and one --linkN per link', () => {
+  it('builds pvecm commands with one word per argument and one --linkN per link', () => {
     expect(pvecmCreate('prod-central', { 0: '10.10.10.1', 1: '10.20.20.1' })).toBe(
-      "pvecm create 'prod-central' --link0 '10.10.10.1' --link1 '10.20.20.1'",
+      'pvecm create prod-central --link0 10.10.10.1 --link1 10.20.20.1',
     );
-    expect(pvecmAdd('10.10.10.1', { 0: '10.10.10.2' })).toBe("pvecm add '10.10.10.1' --link0 '10.10.10.2' --use_ssh 1");
-    expect(pvecmQdeviceSetup('10.10.10.9', 'lms')).toBe("pvecm qdevice setup '10.10.10.9' --force");
-    expect(pvecmQdeviceSetup('10.10.10.9', 'ffsplit')).toBe("pvecm qdevice setup '10.10.10.9'");
+    expect(pvecmAdd('10.10.10.1', { 0: '10.10.10.2' })).toBe('pvecm add 10.10.10.1 --link0 10.10.10.2 --use_ssh 1');
+    expect(pvecmQdeviceSetup('10.10.10.9', 'lms')).toBe('pvecm qdevice setup 10.10.10.9 --force');
+    expect(pvecmQdeviceSetup('10.10.10.9', 'ffsplit')).toBe('pvecm qdevice setup 10.10.10.9');
   });
 });

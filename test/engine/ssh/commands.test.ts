@@ -84,8 +84,8 @@ describe('upload paths', () => {
   it('installs as root with the mode, renames atomically and always removes the staging file', () => {
     const cmd = sudoInstallCommand('.quorate-upload-1', '/etc/corosync/corosync.conf', 0o640, 'n1');
     expect(cmd).toBe(
-      'cat .quorate-upload-1 > /etc/corosync/.corosync.conf.quorate-n1.tmp && chmod 0640 /etc/corosync/.corosync.conf.quorate-n1.tmp' +
-        ' && mv -f /etc/corosync/.corosync.conf.quorate-n1.tmp /etc/corosync/corosync.conf; rc=$?; rm -f .quorate-upload-1 /etc/corosync/.corosync.conf.quorate-n1.tmp; exit $rc',
+      'cat -- .quorate-upload-1 > /etc/corosync/.corosync.conf.quorate-n1.tmp && chmod 0640 -- /etc/corosync/.corosync.conf.quorate-n1.tmp' +
+        ' && mv -f -- /etc/corosync/.corosync.conf.quorate-n1.tmp /etc/corosync/corosync.conf; rc=$?; rm -f -- .quorate-upload-1 /etc/corosync/.corosync.conf.quorate-n1.tmp; exit $rc',
     );
   });
 });
