@@ -73,8 +73,9 @@ function expectData(cmd: string, value: string, command?: string): SandboxRun {
   return run;
 }
 
+/** A spec built by hand (names no conf would pass), only for the step builders, which read these fields. */
 function spec(name: string, nodes: string[], qnetd?: string): ClusterSpec {
-  return {
+  const hand: Omit<ClusterSpec, 'votequorum'> = {
     name,
     configVersion: 3,
     nodes: nodes.map((n, i) => ({ name: n, nodeid: i + 1, addresses: { 0: `198.18.0.${i + 11}` }, machine: n })),
@@ -85,6 +86,7 @@ function spec(name: string, nodes: string[], qnetd?: string): ClusterSpec {
     ...(qnetd ? { qdevice: { host: qnetd, algorithm: 'ffsplit' as const, votes: 1, machine: qnetd } } : {}),
     conf: 'totem {\n}\n',
   };
+  return { ...hand, votequorum: {} as ClusterSpec['votequorum'] };
 }
 
 /** Every shell text a step list carries: action commands, doneIf, rollbacks. */
