@@ -7,7 +7,7 @@
  * round-trip time, so the fact carries none.
  */
 import { parseCfgtoolStatus, type CfgtoolStatus } from '../corosync/tool-cfgtool';
-import type { LinkStatusFact, QuorumStatusFact } from './protocol';
+import type { ConfigFact, LinkStatusFact, QuorumStatusFact } from './protocol';
 import type { QuorumObservation } from './quorum-status';
 
 /**
@@ -40,6 +40,8 @@ export interface WatchObservation {
   readonly running: boolean;
   readonly status: QuorumStatusFact | null;
   readonly links: LinkStatusFact | null;
+  /** Present once `config()` was called (agent 0.4.0). */
+  readonly config?: ConfigFact;
 }
 
 /**
@@ -51,6 +53,7 @@ export class WatchChangeFilter {
   readonly #onChange: (o: WatchObservation) => void;
   #quorum: QuorumObservation | null = null;
   #links: LinkStatusFact | null = null;
+  #config: ConfigFact | undefined;
   #last: string | null = null;
 
   constructor(onChange: (o: WatchObservation) => void) {
@@ -67,6 +70,11 @@ export class WatchChangeFilter {
     this.#links = l;
   }
 
+  /** The running config version and its file, as of this poll. */
+  config(c: ConfigFact): void {
+    this.#config = c;
+  }
+
   /** End of a poll: send if anything changed. Nothing is sent before the first quorum observation. */
   flush(): void {
     if (!this.#quorum) {
@@ -74,7 +82,12 @@ export class WatchChangeFilter {
     }
     // corosync down: whatever cfgtool said last is no longer true.
     const links = this.#quorum.running ? this.#links : null;
-    const o: WatchObservation = { running: this.#quorum.running, status: this.#quorum.status, links };
+    const o: WatchObservation = {
+      running: this.#quorum.running,
+      status: this.#quorum.status,
+      links,
+      ...(this.#config ? { config: this.#config } : {}),
+    };
     const key = JSON.stringify(o);
     if (key === this.#last) {
       return;
@@ -82,4 +95,13 @@ export class WatchChangeFilter {
     this.#last = key;
     this.#onChange(o);
   }
+}
+
+/**
+ * `corosync-cmapctl -g totem.config_version` stdout (`totem.config_version (u64) = 3`) → 3; null
+ * when the key is missing or the text is not that line.
+ */
+export function parseConfigVersion(text: string): number | null {
+  const m = /^totem\.config_version\s+\(u\d+\)\s+=\s+(\d+)\s*$/m.exec(text);
+  return m ? Number(m[1]) : null;
 }

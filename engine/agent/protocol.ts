@@ -15,7 +15,7 @@ import type { QuorateError, Result } from '../result';
 /** Breaking wire changes bump this. */
 export const AGENT_PROTOCOL_VERSION = 1;
 /** The agent build's version, written to /usr/local/lib/quorate-agent/VERSION on install. */
-export const AGENT_VERSION = '0.3.0';
+export const AGENT_VERSION = '0.4.0';
 
 /** UDP ports a probe may use: corosync/knet's range, so a firewall that blocks corosync is caught. */
 export const PROBE_PORT_MIN = 5405;
@@ -241,6 +241,20 @@ export interface QuorumWatchEvent {
    * answer `corosync-cfgtool -s`. A change here alone also sends an event.
    */
   readonly links?: LinkStatusFact | null;
+  /**
+   * corosync's configuration as this node holds it (since agent 0.4.0; absent from older agents).
+   * Sent with the first event and again whenever the running `totem.config_version` or the ring id
+   * changes, so watchers re-read the nodelist and QDevice after any change, made by Quorate or not.
+   */
+  readonly config?: ConfigFact;
+}
+
+/** corosync's running config version and the file it came from. */
+export interface ConfigFact {
+  /** `totem.config_version` in corosync's cmap (the running configuration); null when corosync did not answer. */
+  readonly configVersion: number | null;
+  /** /etc/corosync/corosync.conf, read when that version (or ring) was first seen; null when absent. */
+  readonly corosyncConf: string | null;
 }
 
 export interface CancelParams {

@@ -10,14 +10,26 @@
  * out reports nothing new. The parser also reads `-m` blocks, should a stream feed be added.
  *
  * Each poll also runs `corosync-cfgtool -s` (in parallel, with the same timeout) for the state of every
- * knet link to every peer; an event goes out when the quorum view or the link view changed.
+ * knet link to every peer; an event goes out when the quorum view or the link view changed. And
+ * `corosync-cmapctl -g totem.config_version`: when the running config version or the ring id changes,
+ * corosync.conf is read again and sent, so the desktop's model follows corosync (issue 9 §1).
  */
+import { readFile } from 'node:fs/promises';
 import { execCommand } from './exec.proc';
 import type { QuorumWatchEvent, QuorumWatchParams } from './protocol';
-import { parseLinkStatus, WatchChangeFilter } from './link-status';
+import { parseConfigVersion, parseLinkStatus, WatchChangeFilter } from './link-status';
 import { QuorumWatchParser } from './quorum-status';
 
 export const DEFAULT_WATCH_INTERVAL_MS = 400;
+const COROSYNC_CONF = '/etc/corosync/corosync.conf';
+
+async function readConf(): Promise<string | null> {
+  try {
+    return await readFile(COROSYNC_CONF, 'utf8');
+  } catch {
+    return null;
+  }
+}
 
 /** Run until `signal` aborts; the first event is the state at subscription. */
 export async function watchQuorum(
@@ -28,15 +40,29 @@ export async function watchQuorum(
 ): Promise<void> {
   const interval = p.intervalMs ?? DEFAULT_WATCH_INTERVAL_MS;
   const filter = new WatchChangeFilter((o) =>
-    emit({ kind: 'quorum', at: now(), running: o.running, status: o.status, links: o.links }),
+    emit({
+      kind: 'quorum',
+      at: now(),
+      running: o.running,
+      status: o.status,
+      links: o.links,
+      ...(o.config ? { config: o.config } : {}),
+    }),
   );
-  const parser = new QuorumWatchParser((o) => filter.quorum(o));
+  let ringId: string | null = null;
+  const parser = new QuorumWatchParser((o) => {
+    ringId = o.status?.ringId ?? null;
+    filter.quorum(o);
+  });
+  let confKey: string | undefined;
+  let conf: string | null = null;
   const timeout = Math.max(2000, interval * 4);
   while (!signal.aborted) {
     const started = Date.now();
-    const [out, cfg] = await Promise.all([
+    const [out, cfg, ver] = await Promise.all([
       execCommand('corosync-quorumtool', ['-s'], timeout, signal),
       execCommand('corosync-cfgtool', ['-s'], timeout, signal),
+      execCommand('corosync-cmapctl', ['-g', 'totem.config_version'], timeout, signal),
     ]);
     if (signal.aborted) {
       break;
@@ -52,6 +78,15 @@ export async function watchQuorum(
         parser.push(out.stdout);
         parser.endBlock();
       }
+    }
+    if (!ver.timedOut) {
+      const version = ver.exitCode === 0 ? parseConfigVersion(ver.stdout) : null;
+      const key = `${version}|${ringId}`;
+      if (key !== confKey) {
+        confKey = key;
+        conf = await readConf();
+      }
+      filter.config({ configVersion: version, corosyncConf: conf });
     }
     filter.flush();
     const wait = Math.max(0, interval - (Date.now() - started));

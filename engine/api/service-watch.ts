@@ -3,14 +3,26 @@
  * fed into a debouncing monitor per cluster (`engine/monitor`); its notices become `onDidNotify`,
  * timeline entries and the "still relevant" notices a reloaded window shows again. Streams that
  * end are retried with a growing pause; the monitor counts that node's agent as unreachable meanwhile.
- * The same events carry each node's link state, which becomes `ClusterStatus.links`.
+ * The same events carry each node's link state, which becomes `ClusterStatus.links`, and (agent
+ * 0.4.0) corosync.conf whenever the running config_version or the ring changes: the cluster's live
+ * model (`engine/monitor/cluster-model.ts`). The nodelist and QDevice every screen shows come from
+ * that model, not from the registry, and streams open or close as nodes join or leave the nodelist.
+ * The registry only maps node names to machines (and is re-read on `refresh()`).
  */
 import { AgentClient } from '../agent/client';
 import type { QuorumStatusFact, QuorumWatchEvent } from '../agent/protocol';
 import { AGENT_SOCKET_PATH } from '../bootstrap/scripts';
 import type { ClusterMonitor, Notice as MonitorNotice, WatchedCluster } from '../monitor';
 import { canLoseNow } from '../model';
-import { createClusterMonitor, linkPairsFromEvents, viewFromQuorumEvent } from '../monitor';
+import {
+  corosyncSettleMs,
+  createClusterMonitor,
+  linkPairsFromEvents,
+  modelFromConfig,
+  supersedes,
+  viewFromQuorumEvent,
+  type ClusterModel,
+} from '../monitor';
 import type { ClusterRecord } from '../ops/registry.fs';
 import { clustersUsingMachine, listClusters } from '../ops/registry.fs';
 import type { Result } from '../result';
@@ -55,14 +67,28 @@ export interface WatchService extends Pick<
 }
 
 interface Watched {
-  readonly record: ClusterRecord;
+  record: ClusterRecord;
+  /** corosync.conf as the members hold it (highest config_version reported); null until one reports. */
+  model: ClusterModel | null;
+  /** node name → the machine its stream goes to, and how to stop it. */
+  readonly streams: Map<string, { readonly machine: string; readonly stop: () => void }>;
   readonly monitor: ClusterMonitor;
   /** Latest agent event per node name. */
   readonly latest: Map<string, QuorumWatchEvent>;
   /** nodeid and votes of every node ever seen in a membership: an offline node keeps its own. */
   readonly known: Map<string, { nodeid: number; votes: number }>;
-  readonly stops: (() => void)[];
   cancelTimer?: () => void;
+}
+
+/** The cluster the monitor judges: the live model's nodelist and QDevice, else the registry's. */
+function watchedCluster(w: Pick<Watched, 'record' | 'model'>): WatchedCluster {
+  return w.model
+    ? { name: w.record.name, nodes: w.model.nodes.map((n) => n.name), qdevice: w.model.qdevice !== null }
+    : { name: w.record.name, nodes: Object.keys(w.record.nodes), qdevice: w.record.qnetd !== undefined };
+}
+
+function lossSettle(w: Pick<Watched, 'record' | 'model'>): number {
+  return corosyncSettleMs(watchedCluster(w).nodes.length, w.model?.tokenMs, w.model?.tokenCoefficientMs);
 }
 
 const TIMELINE_LIMIT = 1000;
@@ -81,8 +107,53 @@ export function createWatchService(deps: WatchDeps): WatchService {
     });
   const openStream = deps.openStream ?? defaultOpenStream(deps.machines);
   let disposed = false;
+  /** Addresses of the machines added to Quorate, for nodes the registry does not map (added elsewhere). */
+  let machineAddresses: readonly string[] = [];
 
-  const statusOf = (w: Watched): ClusterStatus => buildStatus(w, deps.now());
+  const machineOf = (w: Watched, node: string): string | null => {
+    const mapped = w.record.nodes[node];
+    if (mapped) {
+      return mapped;
+    }
+    const addresses = w.model?.nodes.find((n) => n.name === node)?.addresses ?? [];
+    return machineAddresses.find((m) => addresses.includes(m.replace(/:\d+$/, ''))) ?? null;
+  };
+
+  const statusOf = (w: Watched): ClusterStatus => buildStatus(w, deps.now(), (n) => machineOf(w, n));
+
+  /** Streams for exactly the nodes of the cluster that have a machine. */
+  const reconcile = (w: Watched): void => {
+    const want = new Map<string, string>();
+    for (const node of watchedCluster(w).nodes) {
+      const machine = machineOf(w, node);
+      if (machine) {
+        want.set(node, machine);
+      }
+    }
+    for (const [node, s] of [...w.streams]) {
+      if (want.get(node) !== s.machine) {
+        s.stop();
+        w.streams.delete(node);
+        w.latest.delete(node);
+      }
+    }
+    for (const [node, machine] of want) {
+      if (!w.streams.has(node) && !disposed) {
+        w.streams.set(node, { machine, stop: watchNode(w, node, machine) });
+      }
+    }
+  };
+
+  /** A member reported corosync.conf: a newer one becomes the model the monitor and screens use. */
+  const adoptConfig = (w: Watched, event: QuorumWatchEvent): void => {
+    const model = event.config ? modelFromConfig(event.config) : null;
+    if (!model || !supersedes(model, w.model)) {
+      return;
+    }
+    w.model = model;
+    publish(w, w.monitor.setCluster(watchedCluster(w), lossSettle(w)));
+    reconcile(w);
+  };
 
   const publish = (w: Watched, notices: MonitorNotice[]): void => {
     for (const n of notices) {
@@ -119,7 +190,7 @@ export function createWatchService(deps: WatchDeps): WatchService {
     w.cancelTimer = setTimer(() => publish(w, w.monitor.poll()), Math.max(0, due - deps.now()));
   };
 
-  const watchNode = (w: Watched, node: string, machine: string): void => {
+  const watchNode = (w: Watched, node: string, machine: string): (() => void) => {
     let stopped = false;
     let current: QuorumStream | undefined;
     let cancelRetry: (() => void) | undefined;
@@ -129,8 +200,12 @@ export function createWatchService(deps: WatchDeps): WatchService {
         return;
       }
       const opened = await openStream(machine, (event) => {
+        if (stopped) {
+          return;
+        }
         pause = 1_000;
         w.latest.set(node, event);
+        adoptConfig(w, event);
         for (const m of event.status?.members ?? []) {
           w.known.set(m.name, { nodeid: m.nodeid, votes: m.votes });
         }
@@ -150,51 +225,82 @@ export function createWatchService(deps: WatchDeps): WatchService {
       pause = Math.min(pause * 2, 10_000);
     };
     void loop();
-    w.stops.push(() => {
+    return () => {
       stopped = true;
       cancelRetry?.();
       current?.close();
-    });
+    };
   };
 
+  /**
+   * Re-reads the registry: new clusters get watched, removed ones stop, and a changed record (a node
+   * Quorate joined or removed, a QDevice set up) updates the node → machine map and the streams at
+   * once, before the members' agents report the new corosync.conf.
+   */
   const refresh = async (): Promise<void> => {
-    for (const record of await listClusters(deps.home)) {
-      if (watched.has(record.name) || disposed) {
+    const records = await listClusters(deps.home);
+    try {
+      const list = await deps.machines.listMachines();
+      machineAddresses = list.ok ? list.value.map((m) => m.address) : machineAddresses;
+    } catch {
+      // No machine list (a test double): only the registry maps nodes to machines.
+    }
+    if (disposed) {
+      return;
+    }
+    for (const record of records) {
+      const w = watched.get(record.name);
+      if (w) {
+        if (JSON.stringify(w.record) !== JSON.stringify(record)) {
+          w.record = record;
+          if (!w.model) {
+            publish(w, w.monitor.setCluster(watchedCluster(w), lossSettle(w)));
+          }
+          reconcile(w);
+          deps.events.emit('onDidChangeQuorum', { cluster: record.name, status: statusOf(w) });
+        }
         continue;
       }
-      const cluster: WatchedCluster = {
-        name: record.name,
-        nodes: Object.keys(record.nodes),
-        qdevice: record.qnetd !== undefined,
-      };
-      const w: Watched = {
+      const fresh: Watched = {
         record,
+        model: null,
+        streams: new Map(),
         monitor: createClusterMonitor({
-          cluster,
+          cluster: watchedCluster({ record, model: null }),
           now: deps.now,
           ...(deps.settleMs !== undefined ? { settleMs: deps.settleMs } : {}),
+          lossSettleMs: lossSettle({ record, model: null }),
         }),
         latest: new Map(),
         known: new Map(),
-        stops: [],
       };
-      watched.set(record.name, w);
-      for (const [node, machine] of Object.entries(record.nodes)) {
-        watchNode(w, node, machine);
+      watched.set(record.name, fresh);
+      reconcile(fresh);
+    }
+    for (const [name, w] of [...watched]) {
+      if (!records.some((r) => r.name === name)) {
+        stopWatching(w);
+        watched.delete(name);
       }
     }
+  };
+
+  const stopWatching = (w: Watched): void => {
+    w.cancelTimer?.();
+    for (const s of w.streams.values()) {
+      s.stop();
+    }
+    w.streams.clear();
   };
 
   return {
     async listClusters() {
       await refresh();
       return ok(
-        [...watched.values()].map((w) => ({
-          name: w.record.name,
-          state: w.monitor.health().state,
-          nodes: Object.keys(w.record.nodes),
-          hasQdevice: w.record.qnetd !== undefined,
-        })),
+        [...watched.values()].map((w) => {
+          const c = watchedCluster(w);
+          return { name: c.name, state: w.monitor.health().state, nodes: c.nodes, hasQdevice: c.qdevice };
+        }),
       );
     },
     async clusterStatus({ cluster }) {
@@ -228,10 +334,7 @@ export function createWatchService(deps: WatchDeps): WatchService {
     dispose() {
       disposed = true;
       for (const w of watched.values()) {
-        w.cancelTimer?.();
-        for (const stop of w.stops) {
-          stop();
-        }
+        stopWatching(w);
       }
       watched.clear();
     },
@@ -264,7 +367,7 @@ function trackActive(active: Map<string, Notice>, n: Notice): void {
   }
 }
 
-function buildStatus(w: Watched, now: number): ClusterStatus {
+function buildStatus(w: Watched, now: number, machineOf: (node: string) => string | null): ClusterStatus {
   const health = w.monitor.health();
   const current = w.monitor.current();
   // The reporter whose view the health used: a member of the counted partition with a live status.
@@ -282,14 +385,20 @@ function buildStatus(w: Watched, now: number): ClusterStatus {
     used.add(spare);
     return spare;
   };
-  const nodes: NodeStatus[] = Object.entries(w.record.nodes).map(([name, machine]) => {
+  for (const n of w.model?.nodes ?? []) {
+    if (n.nodeid > 0) {
+      used.add(n.nodeid);
+    }
+  }
+  const nodes: NodeStatus[] = watchedCluster(w).nodes.map((name) => {
     const m = byName.get(name) ?? w.known.get(name);
+    const conf = w.model?.nodes.find((n) => n.name === name);
     return {
       name,
-      nodeid: m?.nodeid ?? unknownId(),
-      votes: m?.votes ?? 1,
+      nodeid: conf && conf.nodeid > 0 ? conf.nodeid : (m?.nodeid ?? unknownId()),
+      votes: m?.votes ?? conf?.votes ?? 1,
       online: current.members.includes(name),
-      machine,
+      machine: machineOf(name),
     };
   });
   const local = status?.members.find((m) => m.local);
@@ -304,8 +413,14 @@ function buildStatus(w: Watched, now: number): ClusterStatus {
     quorum: status?.quorum ?? 0,
     canLose: status ? canLoseNow(status) : 0,
     nodes,
-    qdevice:
-      w.record.qnetd && status
+    qdevice: w.model
+      ? w.model.qdevice && {
+          host: w.model.qdevice.host,
+          algorithm: w.model.qdevice.algorithm,
+          votes: status?.qdeviceVotes ?? w.model.qdevice.votes ?? 0,
+          flags: (local?.qdeviceFlags ?? []).join(','),
+        }
+      : w.record.qnetd && status
         ? {
             host: w.record.qnetd.host,
             // ops configures ffsplit for even node counts and lms for odd ones (after consent).

@@ -129,7 +129,9 @@ function summaryOf(status: ClusterStatus, hadQdevice: boolean): ClusterSummary {
     name: status.name,
     state: status.state,
     nodes: status.nodes.map((n) => n.name),
-    hasQdevice: status.qdevice !== null || hadQdevice,
+    // The status carries the QDevice from corosync.conf as the members hold it; only a status no
+    // node has answered for yet (no reporter) keeps what the list said, so a removed QDevice goes.
+    hasQdevice: status.qdevice !== null || (status.reporter === null && hadQdevice),
   };
 }
 

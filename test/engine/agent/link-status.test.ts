@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseLinkStatus, WatchChangeFilter, type WatchObservation } from '../../../engine/agent/link-status';
+import {
+  parseConfigVersion,
+  parseLinkStatus,
+  WatchChangeFilter,
+  type WatchObservation,
+} from '../../../engine/agent/link-status';
 import { parseQuorumStatus } from '../../../engine/agent/quorum-status';
 
 // Real corosync 3.1.7 captures from the lab (three nodes, link 0 on 198.18.3.0/24).
@@ -88,5 +93,26 @@ describe('WatchChangeFilter', () => {
       [true, false],
       [false, true],
     ]);
+  });
+
+  it('sends the config again only when the running config version changes', () => {
+    const sent: WatchObservation[] = [];
+    const f = new WatchChangeFilter((o) => sent.push(o));
+    f.quorum({ running: true, status: quorate });
+    f.config({ configVersion: 3, corosyncConf: 'totem { config_version: 3 }' });
+    f.flush();
+    f.config({ configVersion: 3, corosyncConf: 'totem { config_version: 3 }' });
+    f.flush();
+    f.config({ configVersion: 4, corosyncConf: 'totem { config_version: 4 }' });
+    f.flush();
+    expect(sent.map((o) => o.config?.configVersion)).toEqual([3, 4]);
+  });
+});
+
+describe('corosync-cmapctl -g totem.config_version', () => {
+  it('reads the running version, and nothing from an error', () => {
+    expect(parseConfigVersion('totem.config_version (u64) = 17\n')).toBe(17);
+    expect(parseConfigVersion("Can't get key totem.config_version. Error CS_ERR_NOT_EXIST\n")).toBeNull();
+    expect(parseConfigVersion('')).toBeNull();
   });
 });

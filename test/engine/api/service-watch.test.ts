@@ -8,7 +8,7 @@ import { parseQuorumStatus } from '../../../engine/agent/quorum-status';
 import { createEventHub } from '../../../engine/api/event-hub';
 import type { MachinesService } from '../../../engine/api/service-machines';
 import { createWatchService, type WatchService } from '../../../engine/api/service-watch';
-import { saveCluster } from '../../../engine/ops/registry.fs';
+import { deleteCluster, saveCluster } from '../../../engine/ops/registry.fs';
 
 // Real corosync 3.1.7 captures from the lab (node1's and node3's views).
 const capture = (dir: string): string =>
@@ -66,5 +66,131 @@ describe('cluster status link health', () => {
       'node1->node2:up',
       'node1->node3:down',
     ]);
+  });
+});
+
+/** corosync.conf for `nodes` (nodeN: nodeid N, ring0 198.18.3.N), optionally with a QDevice. */
+function conf(version: number, nodes: readonly string[], qdevice?: { host: string; algorithm: string }): string {
+  return [
+    'totem {',
+    '  cluster_name: lab',
+    `  config_version: ${version}`,
+    '}',
+    'nodelist {',
+    ...nodes.map((n) => {
+      const id = n.replace(/\D/g, '');
+      return `  node {\n    name: ${n}\n    nodeid: ${id}\n    ring0_addr: 198.18.3.${id}\n  }`;
+    }),
+    '}',
+    'quorum {',
+    '  provider: corosync_votequorum',
+    ...(qdevice
+      ? [
+          `  device {\n    model: net\n    votes: 1\n    net {\n      host: ${qdevice.host}\n      algorithm: ${qdevice.algorithm}\n    }\n  }`,
+        ]
+      : []),
+    '}',
+    '',
+  ].join('\n');
+}
+
+describe('the live model from corosync (issue 9 §1)', () => {
+  it('follows corosync.conf as the members report it: nodelist, QDevice, streams, never the registry copy', async () => {
+    home = mkdtempSync(join(tmpdir(), 'quorate-watch-model-'));
+    await saveCluster(
+      { name: 'lab', provider: 'corosync', nodes: { node1: '198.18.3.1', node2: '198.18.3.2', node3: '198.18.3.3' } },
+      home,
+    );
+    const feeds = new Map<string, (e: QuorumWatchEvent) => void>();
+    const closed: string[] = [];
+    service = createWatchService({
+      home,
+      events: createEventHub(),
+      // node4's machine was added to Quorate; the registry does not know it is node4 (joined by hand).
+      machines: {
+        listMachines: async () => ({ ok: true, value: [{ address: '198.18.3.4' }] }),
+      } as unknown as MachinesService,
+      now: () => 1000,
+      setTimer: () => () => {},
+      openStream: async (machine, onEvent) => {
+        feeds.set(machine, onEvent);
+        return {
+          ok: true,
+          value: { done: new Promise(() => {}), close: () => void closed.push(machine) },
+        };
+      },
+    });
+    const summary = async (): Promise<unknown> => {
+      const list = await service!.listClusters();
+      const status = await service!.clusterStatus({ cluster: 'lab' });
+      return {
+        nodes: list.ok && list.value[0]?.nodes,
+        hasQdevice: list.ok && list.value[0]?.hasQdevice,
+        status: status.ok && status.value.nodes.map((n) => `${n.nodeid}:${n.name}@${n.machine}`),
+        qdevice: status.ok && status.value.qdevice && `${status.value.qdevice.host}/${status.value.qdevice.algorithm}`,
+      };
+    };
+    const status = parseQuorumStatus(capture('quorumtool-s-three-nodes-quorate'));
+    const report = (machine: string, configVersion: number, text: string): void =>
+      feeds.get(machine)?.({
+        kind: 'quorum',
+        at: 1,
+        running: true,
+        status,
+        config: { configVersion, corosyncConf: text },
+      });
+    expect(await summary()).toMatchObject({ nodes: ['node1', 'node2', 'node3'], hasQdevice: false });
+
+    // A fourth node and a QDevice, made outside Quorate: node1 reports the new file.
+    const four = ['node1', 'node2', 'node3', 'node4'];
+    report('198.18.3.1', 8, conf(8, four, { host: '198.18.3.9', algorithm: 'ffsplit' }));
+    expect(await summary()).toEqual({
+      nodes: four,
+      hasQdevice: true,
+      status: ['1:node1@198.18.3.1', '2:node2@198.18.3.2', '3:node3@198.18.3.3', '4:node4@198.18.3.4'],
+      qdevice: '198.18.3.9/ffsplit',
+    });
+    // node4's agent is watched now, found by its ring0_addr among the machines.
+    expect([...feeds.keys()]).toContain('198.18.3.4');
+
+    // A member still on the old file (lower config_version) does not take the model back.
+    report('198.18.3.2', 7, conf(7, ['node1', 'node2', 'node3']));
+    expect(await summary()).toMatchObject({ nodes: four, hasQdevice: true });
+
+    // node3 removed and the QDevice with it (version 9): its stream closes.
+    report('198.18.3.4', 9, conf(9, ['node1', 'node2', 'node4']));
+    expect(await summary()).toMatchObject({ nodes: ['node1', 'node2', 'node4'], hasQdevice: false, qdevice: null });
+    expect(closed).toEqual(['198.18.3.3']);
+  });
+});
+
+describe('refresh after an operation', () => {
+  it('picks up a cluster already watched whose record changed (join), and forgets a deleted one', async () => {
+    home = mkdtempSync(join(tmpdir(), 'quorate-watch-refresh-'));
+    const three = { node1: '198.18.3.1', node2: '198.18.3.2', node3: '198.18.3.3' };
+    await saveCluster({ name: 'lab', provider: 'corosync', nodes: three }, home);
+    const opened: string[] = [];
+    const closed: string[] = [];
+    service = createWatchService({
+      home,
+      events: createEventHub(),
+      machines: {} as MachinesService,
+      now: () => 1000,
+      setTimer: () => () => {},
+      openStream: async (machine) => {
+        opened.push(machine);
+        return { ok: true, value: { done: new Promise(() => {}), close: () => void closed.push(machine) } };
+      },
+    });
+    await service.refresh();
+    await saveCluster({ name: 'lab', provider: 'corosync', nodes: { ...three, node4: '198.18.3.4' } }, home);
+    await service.refresh();
+    const list = await service.listClusters();
+    expect(list.ok && list.value.map((c) => c.nodes)).toEqual([['node1', 'node2', 'node3', 'node4']]);
+    expect(opened).toEqual(['198.18.3.1', '198.18.3.2', '198.18.3.3', '198.18.3.4']);
+    await deleteCluster('lab', home);
+    await service.refresh();
+    expect((await service.listClusters()).ok && (await service.listClusters())).toMatchObject({ value: [] });
+    expect(closed.sort()).toEqual(['198.18.3.1', '198.18.3.2', '198.18.3.3', '198.18.3.4']);
   });
 });
