@@ -25,6 +25,7 @@ export interface AgentHandlers {
   clock: Plain<'clock'>;
   'probe.listen': Plain<'probe.listen'>;
   'probe.measure': Plain<'probe.measure'>;
+  'journal.read': Plain<'journal.read'>;
   /** Runs until `signal` aborts; calls `emit` for each event. */
   'quorum.watch': (
     params: ParamsOf<'quorum.watch'>,

@@ -14,9 +14,10 @@ import { encodeLine, LineDecoder } from './framing';
 import { probeListen, probeMeasure, stopAllResponders } from './probe.net';
 import { AGENT_METHODS, AGENT_PROTOCOL_VERSION, AGENT_VERSION } from './protocol';
 import { watchQuorum } from './quorum-watch.proc';
+import type { AgentJournal } from './journal-watch.proc';
 
-/** The real handlers, over this machine. */
-export function createHandlers(): AgentHandlers {
+/** The real handlers, over this machine; `journal` is the always-on watch `serve` runs (main.ts). */
+export function createHandlers(deps: { journal?: AgentJournal } = {}): AgentHandlers {
   const wall = createWallClock();
   return {
     hello: () =>
@@ -32,6 +33,10 @@ export function createHandlers(): AgentHandlers {
     'probe.listen': (p) => probeListen(p),
     'probe.measure': (p) => probeMeasure(p),
     'quorum.watch': (p, emit, signal) => watchQuorum(p, emit, signal),
+    'journal.read': async (p) =>
+      deps.journal
+        ? ok(await deps.journal.read(p.since))
+        : err('agent.no-journal', 'this agent runs without its journal', 'restart the agent (quorate bootstrap ADDR)'),
   };
 }
 

@@ -2,7 +2,8 @@
  * Entry point of the bundled agent (dist/agent/quorate-agent.cjs): `serve`, `call`, `version`.
  * Bundled into one CommonJS file with no dependencies beyond Node ≥ 18's builtins.
  */
-import { callOnce, serve } from './daemon';
+import { callOnce, createHandlers, serve } from './daemon';
+import { startAgentJournal } from './journal-watch.proc';
 import { AGENT_USAGE, parseAgentArgs } from './commands';
 import { AGENT_PROTOCOL_VERSION, AGENT_VERSION } from './protocol';
 
@@ -30,15 +31,24 @@ async function main(argv: string[]): Promise<number> {
       return 'error' in (r.reply as object) ? 1 : 0;
     }
     case 'serve': {
-      const running = await serve(inv.socket);
+      // The journal (and the alert sender on top of it) runs from start to stop, desktop or not.
+      const journal = await startAgentJournal().catch((e: unknown) => {
+        process.stderr.write(`quorate-agent: journal disabled: ${(e as Error).message}\n`);
+        return undefined;
+      });
+      const running = await serve(inv.socket, createHandlers(journal ? { journal } : {}));
       if (!running.ok) {
+        await journal?.stop();
         process.stderr.write(`quorate-agent: ${running.error.message}\nhint: ${running.error.hint}\n`);
         return 1;
       }
       process.stderr.write(`quorate-agent ${AGENT_VERSION} (pid ${process.pid}) listening on ${inv.socket}\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
-          void running.value.stop().then(resolve);
+          void running.value
+            .stop()
+            .then(() => journal?.stop())
+            .then(resolve);
         };
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);

@@ -11,6 +11,7 @@
  * (e.g. `config.read` / `config.write`) without a bump — clients ask `hello` for `methods`.
  */
 import type { QuorateError, Result } from '../result';
+import type { AgentJournalEntry } from './event-journal';
 
 /** Breaking wire changes bump this. */
 export const AGENT_PROTOCOL_VERSION = 1;
@@ -257,6 +258,17 @@ export interface ConfigFact {
   readonly corosyncConf: string | null;
 }
 
+export interface JournalReadParams {
+  /** Only entries at or after this agent time, ms (all when absent). */
+  readonly since?: number;
+}
+
+export interface JournalReadResult {
+  /** Agent wall clock when read, ms: with the measured offset, the reader corrects the entries' times. */
+  readonly wallMs: number;
+  readonly entries: readonly AgentJournalEntry[];
+}
+
 export interface CancelParams {
   /** The `id` of the streaming request to stop. */
   readonly id: number;
@@ -272,6 +284,8 @@ export interface AgentMethods {
   /** Resolves `{ cancelled: true }` when the watch ends; events meanwhile. */
   'quorum.watch': { params: QuorumWatchParams; result: { cancelled: true }; event: QuorumWatchEvent };
   cancel: { params: CancelParams; result: { cancelled: boolean } };
+  /** This node's journal of quorum and membership changes (since agent 0.4.0). */
+  'journal.read': { params: JournalReadParams; result: JournalReadResult };
 }
 
 export type AgentMethod = keyof AgentMethods;
@@ -383,6 +397,16 @@ const validateQuorumWatch: Validator<QuorumWatchParams> = (v) => {
   return withProblems(v, [v.intervalMs === undefined ? null : intIn('params.intervalMs', v.intervalMs, 100, 5000)]);
 };
 
+const validateJournalRead: Validator<JournalReadParams> = (v) => {
+  if (v === undefined || v === null) {
+    return { ok: true, value: {} };
+  }
+  if (!isObject(v)) {
+    return { ok: false, problem: 'params: expected an object {since?}' };
+  }
+  return withProblems(v, [v.since === undefined ? null : intIn('params.since', v.since, 0, Number.MAX_SAFE_INTEGER)]);
+};
+
 const validateCancel: Validator<CancelParams> = (v) => {
   if (!isObject(v)) {
     return { ok: false, problem: 'params: expected an object {id}' };
@@ -425,6 +449,11 @@ export const AGENT_METHODS: { readonly [M in AgentMethod]: MethodSpec<M> } = {
     validate: validateQuorumWatch,
   },
   cancel: { summary: 'stop a streaming request', stream: false, validate: validateCancel },
+  'journal.read': {
+    summary: "this node's journal of quorum and membership changes, with the agent clock",
+    stream: false,
+    validate: validateJournalRead,
+  },
 };
 
 export function isAgentMethod(name: string): name is AgentMethod {

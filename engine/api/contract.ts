@@ -14,6 +14,8 @@
  * - A machine is named by the address it was added with (`198.18.0.11`); a node by its nodelist name.
  */
 import type { Result } from '../result';
+import type { HistoryApi } from './contract/history';
+import { historyMethods } from './contract/history';
 import type { MachinesApi, MachinesEvents } from './contract/machines';
 import type { MaintenanceApi } from './contract/maintenance';
 import { maintenanceMethods } from './contract/maintenance';
@@ -26,6 +28,7 @@ import type { MethodTable } from './contract/table';
 import type { WatchApi, WatchEvents } from './contract/watch';
 import { watchEvents, watchMethods } from './contract/watch';
 
+export * from './contract/history';
 export * from './contract/machines';
 export * from './contract/maintenance';
 export * from './contract/operations';
@@ -34,7 +37,7 @@ export * from './contract/shared';
 export * from './contract/watch';
 
 /** Everything the window (and the CLI) can ask of the engine. */
-export interface QuorateApi extends MachinesApi, PreflightApi, OperationsApi, WatchApi, MaintenanceApi {}
+export interface QuorateApi extends MachinesApi, PreflightApi, OperationsApi, WatchApi, MaintenanceApi, HistoryApi {}
 
 /** Event name → payload. */
 export interface QuorateEvents extends MachinesEvents, OperationsEvents, WatchEvents {}
@@ -71,6 +74,7 @@ export const apiMethods: MethodTable<QuorateApi> = {
   ...operationsMethods,
   ...watchMethods,
   ...maintenanceMethods,
+  ...historyMethods,
 };
 
 /** Every event the engine may push; transports forward these and drop anything else. */

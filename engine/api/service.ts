@@ -12,6 +12,7 @@ import { apiEvents, apiMethods } from './contract';
 import type { ApiEndpoint } from './endpoint';
 import type { EventHub } from './event-hub';
 import { createEventHub } from './event-hub';
+import { createHistoryService } from './history';
 import type { RpcHandler } from './rpc';
 import { createMachinesService } from './service-machines';
 import { createMaintenanceService } from './service-maintenance';
@@ -55,6 +56,8 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     // `watch` is created below; this runs only on calls, after it exists.
     clusterOf: (address) => watch.clusterOf(address),
   });
+  // History subscribes before the watch starts, so it records the very first notices.
+  const history = createHistoryService({ home, events, now, machines });
   const watch = createWatchService({
     home,
     events,
@@ -97,15 +100,20 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     runPlan: (p) => ops.runPlan(p),
     listClusters: () => watch.listClusters(),
     clusterStatus: (p) => watch.clusterStatus(p),
-    listTimeline: (p) => watch.listTimeline(p),
-    listNotices: () => watch.listNotices(),
     whatIf: (p) => maintenance.whatIf(p),
+    // The timeline and open notices come from the persisted history (they survive a restart).
+    listTimeline: (p) => history.listTimeline(p),
+    listNotices: () => history.listNotices(),
+    listEvents: (p) => history.listEvents(p),
+    readOperationJournal: (p) => history.readOperationJournal(p),
   };
   return {
     handlers,
     events,
     async dispose() {
       watch.dispose();
+      history.dispose();
+      await history.flushed();
     },
   };
 }

@@ -5,6 +5,14 @@
  */
 import { raw, sh } from '../shell';
 
+import {
+  AGENT_ALERTS_FILE,
+  AGENT_JOURNAL_FILE,
+  AGENT_SENT_FILE,
+  AGENT_STATE_DIR,
+  AGENT_VIEW_FILE,
+} from '../agent/state-paths';
+
 /** Where the agent lives. /usr/local is the admin's, never a package's: no dpkg conflict. */
 export const AGENT_DIR = '/usr/local/lib/quorate-agent';
 export const AGENT_BUNDLE_PATH = `${AGENT_DIR}/quorate-agent.cjs`;
@@ -19,6 +27,17 @@ export const AGENT_PID_PATH = `${AGENT_RUN_DIR}/agent.pid`;
 export const AGENT_UNIT_NAME = 'quorate-agent.service';
 export const AGENT_UNIT_PATH = `/etc/systemd/system/${AGENT_UNIT_NAME}`;
 export const AGENT_LOG_PATH = '/var/log/quorate-agent.log';
+/** The agent's journal and alert settings (root-only; see engine/agent/state-paths.ts). */
+export const AGENT_STATE_FILES: readonly string[] = [
+  AGENT_JOURNAL_FILE,
+  `${AGENT_JOURNAL_FILE}.tmp`,
+  AGENT_VIEW_FILE,
+  `${AGENT_VIEW_FILE}.tmp`,
+  AGENT_ALERTS_FILE,
+  `${AGENT_ALERTS_FILE}.tmp`,
+  AGENT_SENT_FILE,
+  `${AGENT_SENT_FILE}.tmp`,
+].map((f) => `${AGENT_STATE_DIR}/${f}`);
 /** Everything install may create; uninstall removes exactly these. */
 export const AGENT_FILES: readonly string[] = [
   AGENT_BUNDLE_PATH,
@@ -30,8 +49,9 @@ export const AGENT_FILES: readonly string[] = [
   AGENT_PID_PATH,
   AGENT_UNIT_PATH,
   AGENT_LOG_PATH,
+  ...AGENT_STATE_FILES,
 ];
-export const AGENT_DIRS: readonly string[] = [AGENT_DIR, AGENT_RUN_DIR];
+export const AGENT_DIRS: readonly string[] = [AGENT_DIR, AGENT_RUN_DIR, AGENT_STATE_DIR];
 
 /** The oldest Node the bundle targets (esbuild `node18`). */
 export const MIN_NODE_MAJOR = 18;
@@ -382,7 +402,7 @@ removed=0
 for f in ${AGENT_FILES} ${AGENT_VERSION_PATH}.tmp; do
   if [ -e "$f" ] || [ -S "$f" ]; then rm -f "$f" && removed=$((removed+1)) && echo "removed=$f"; fi
 done
-for d in ${AGENT_RUN_DIR} ${AGENT_DIR}; do
+for d in ${AGENT_DIRS.join(' ')}; do
   if [ -d "$d" ]; then rmdir "$d" 2>/dev/null && echo "removed=$d" || echo "kept=$d (not empty: files Quorate did not create)"; fi
 done
 exit 0

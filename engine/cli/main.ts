@@ -42,6 +42,7 @@ cluster
   status NAME [--json]
   whatif NAME --down NODE[,NODE…][,qdevice] [--json]   would the rest stay quorate? (changes nothing)
   clusters [--json]                   the clusters Quorate manages
+  events NAME [--since ISO] [--local] [--json]   history: notices, operations, the agents' journals
   Operations are journaled: re-running an interrupted command resumes it; add --rollback to undo it.
 
 app
@@ -72,6 +73,7 @@ const commands: Record<string, () => Promise<Handler>> = {
   whatif: async () => (await import('./maintenance-commands')).runWhatifCommand,
   clusters: async () => (await import('./clusters-command')).runClustersCommand,
   ui: async () => (await import('./ui')).runUiCommand,
+  events: async () => (await import('./events-command')).runEventsCommand,
 };
 
 type AgentCommand = (argv: string[], io: CliIo, deps: import('./agent-commands').AgentCommandDeps) => Promise<number>;

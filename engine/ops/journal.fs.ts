@@ -1,6 +1,7 @@
 /** Journals as JSON files in `$QUORATE_HOME/journal/<op-id>.json`, written temp + fsync + rename. */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { recordOperation } from '../store/history.fs';
 import { defaultHome, writeFileAtomic } from '../store/state.fs';
 import type { Journal, JournalStore } from './journal';
 
@@ -31,6 +32,8 @@ export function fileJournalStore(home: string = defaultHome()): JournalStore {
     async save(journal) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
       await writeFileAtomicOrThrow(join(dir, `${journal.opId}.json`), `${JSON.stringify(journal, null, 2)}\n`);
+      // The timeline shows each finished run (who, when, outcome); best effort, never fails the op.
+      await recordOperation(home, journal);
     },
   };
 }

@@ -13,3 +13,16 @@ export type { MachineAuthKind, MachineRecord, QuorateState } from './state';
 export { defaultHome, ensureHome, readState, statePath, updateState, writeFileAtomic } from './state.fs';
 export { KEYRING_SERVICE, keyringHint, keyringSecrets, memorySecrets } from './secrets.keyring';
 export type { SecretStore } from './secrets.keyring';
+export {
+  HISTORY_LIMIT,
+  appendHistory,
+  emptyHistory,
+  historyPath,
+  localActor,
+  mergeEntries,
+  operationEntry,
+  readHistory,
+  recordOperation,
+  updateHistory,
+} from './history.fs';
+export type { HistoryEntry, HistoryFile, HistorySeverity, OperationRecord } from './history.fs';

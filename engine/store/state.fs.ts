@@ -172,7 +172,7 @@ const LOCK_STALE_MS = 30_000;
  * An exclusive lock file holding `pid`. A lock whose process is gone (same machine) or that is older
  * than 30 s is taken over; otherwise waits up to `waitMs`.
  */
-async function acquireLock(path: string, waitMs: number): Promise<Result<HeldLock>> {
+export async function acquireLock(path: string, waitMs: number): Promise<Result<HeldLock>> {
   const deadline = Date.now() + waitMs;
   let delay = 5;
   for (;;) {

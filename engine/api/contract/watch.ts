@@ -96,6 +96,13 @@ export interface TimelineEntry {
   readonly at: number;
   readonly severity: 'critical' | 'warning' | 'info';
   readonly text: string;
+  /** What it is (a notice kind, `operation`, `away`, an agent journal kind); absent from older engines. */
+  readonly kind?: string;
+  readonly node?: string | null;
+  /** `monitor` (this desktop saw it), `agent` (a node's journal, while Quorate was closed), `operation`. */
+  readonly source?: 'monitor' | 'agent' | 'operation';
+  /** For operations: open its journal with `readOperationJournal`. */
+  readonly opId?: string;
 }
 
 export interface TimelineParams {

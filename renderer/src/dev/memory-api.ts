@@ -727,6 +727,20 @@ export function createMemoryApi(demo: string): QuorateWindowApi {
     },
     listTimeline: async (p: { cluster: string }) => ok(timelines.get(p.cluster) ?? []),
     listNotices: async () => ok(notices),
+    listEvents: async (p: { cluster: string }) =>
+      ok({
+        events: [...(timelines.get(p.cluster) ?? [])].reverse().map((e) => ({
+          at: new Date(e.at).toISOString(),
+          kind: e.kind ?? 'notice',
+          node: e.node ?? null,
+          message: e.text,
+          severity: e.severity,
+          source: e.source ?? 'monitor',
+          opId: e.opId ?? null,
+        })),
+      }),
+    readOperationJournal: async (p: { opId: string }) =>
+      err('history.no-journal', `The dev API keeps no journal ${p.opId}.`, 'Run against the real engine.'),
   };
   return createQuorateApi(
     async (method, params) => {

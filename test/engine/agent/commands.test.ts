@@ -12,6 +12,7 @@ function handlers(over: Partial<AgentHandlers> = {}): AgentHandlers {
     'probe.measure': () => {
       throw new Error('boom');
     },
+    'journal.read': () => ok({ wallMs: 1, entries: [] }),
     'quorum.watch': async (_p, emit, signal) => {
       emit({ kind: 'quorum', at: 1, running: false, status: null });
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));

@@ -1,0 +1,519 @@
+/**
+ * History: the timeline and the open notices, persisted in `$QUORATE_HOME/history.json`
+ * (engine/store/history.fs.ts) so they survive a restart, plus what happened while Quorate was
+ * closed, merged from the agents' own journals (`journal.read`).
+ *
+ * It listens to the engine's events rather than hooking the watch service: every `onDidNotify` is a
+ * timeline entry and may open or close a notice; every `onDidChangeQuorum` closes notices the live
+ * status contradicts (a node back online, quorum back) — so a banner restored after a restart is
+ * dropped as soon as the cluster is seen healthy — and the first status of a cluster after start
+ * merges its agents' journals. Agent times are the agents' clocks corrected by the offset measured
+ * on that connection (NTP-style, engine/agent/clock.ts); the summary entry says so.
+ * Writes are queued and never block the monitor; a write that fails (full or read-only folder)
+ * keeps the entries in memory and says so at the top of the timeline.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AgentClient } from '../agent/client';
+import type { AgentJournalEntry } from '../agent/event-journal';
+import { AGENT_SOCKET_PATH } from '../bootstrap/scripts';
+import type { Journal } from '../ops/journal';
+import { loadCluster } from '../ops/registry.fs';
+import type { Result } from '../result';
+import { err, ok } from '../result';
+import type { HistoryEntry, HistoryFile } from '../store';
+import { emptyHistory, mergeEntries, readHistory, updateHistory } from '../store';
+import type {
+  ClusterStatus,
+  HistoryEvent,
+  Notice,
+  NoticeKind,
+  OperationJournalView,
+  QuorateApi,
+  TimelineEntry,
+} from './contract';
+import type { EventHub } from './event-hub';
+import type { MachinesService } from './service-machines';
+
+export interface AgentJournalRead {
+  /** Agent clock minus desktop clock, ms, and its error bound. */
+  readonly offsetMs: number;
+  readonly errorBoundMs: number;
+  readonly entries: readonly AgentJournalEntry[];
+}
+
+export type ReadAgentJournal = (machine: string) => Promise<Result<AgentJournalRead>>;
+
+export interface HistoryDeps {
+  readonly home: string;
+  readonly events: EventHub;
+  readonly now: () => number;
+  /** Default: SSH session → agent socket → clock offset, then `journal.read`. */
+  readonly readAgentJournal?: ReadAgentJournal;
+  readonly machines?: MachinesService;
+  /** Merge the agents' journals when a cluster's first status arrives (default true). */
+  readonly mergeOnConnect?: boolean;
+}
+
+export interface HistoryService extends Pick<
+  QuorateApi,
+  'listTimeline' | 'listNotices' | 'listEvents' | 'readOperationJournal'
+> {
+  /** Reads every node's journal and merges what is new; resolves with the nodes that did not answer. */
+  mergeAgentJournals(cluster: string): Promise<{ readonly added: number; readonly unreachable: readonly string[] }>;
+  /** Resolves when everything recorded so far is on disk (or failed to be). */
+  flushed(): Promise<void>;
+  dispose(): void;
+}
+
+/** Two nodes' journal entries for the same change are one event when this close (ms). */
+const SAME_EVENT_MS = 20_000;
+
+const noticeKey = (cluster: string, kind: string, node?: string | null): string => {
+  const group = kind.startsWith('quorum') ? 'quorum' : kind.startsWith('node') ? `node` : 'qdevice';
+  return `${cluster}\n${group}\n${group === 'node' ? (node ?? '') : ''}`;
+};
+const OPENS: ReadonlySet<string> = new Set(['quorum-lost', 'node-left', 'qdevice-unreachable']);
+const CLOSES: ReadonlySet<string> = new Set(['quorum-regained', 'node-joined', 'qdevice-reachable']);
+
+export function createHistoryService(deps: HistoryDeps): HistoryService {
+  const { home, events, now } = deps;
+  let file: HistoryFile = emptyHistory();
+  let pending: HistoryEntry[] = [];
+  let notices = new Map<string, Notice>();
+  let saveError: string | null = null;
+  let dirty = false;
+  let flushing: Promise<void> = Promise.resolve();
+  const seenStatus = new Set<string>();
+  const latestStatus = new Map<string, ClusterStatus>();
+  let emittingOwn = false;
+
+  const loaded = readHistory(home).then((r) => {
+    if (r.ok) {
+      file = r.value;
+      notices = new Map(Object.entries(r.value.notices) as [string, Notice][]);
+    } else {
+      saveError = r.error.message;
+    }
+  });
+
+  const flush = (): void => {
+    dirty = true;
+    flushing = flushing.then(async () => {
+      await loaded;
+      if (!dirty) {
+        return;
+      }
+      dirty = false;
+      const adding = pending;
+      const open = Object.fromEntries(notices);
+      const seq = file.agentSeq;
+      const r = await updateHistory(home, (h) => ({
+        version: 1,
+        entries: mergeEntries(h.entries, adding),
+        notices: open,
+        agentSeq: { ...h.agentSeq, ...seq },
+      }));
+      if (r.ok) {
+        file = r.value;
+        pending = pending.filter((e) => !adding.includes(e));
+        saveError = null;
+      } else {
+        saveError = `${r.error.message} (${r.error.hint})`;
+      }
+    });
+  };
+
+  const allEntries = async (): Promise<HistoryEntry[]> => {
+    await loaded;
+    const disk = await readHistory(home);
+    return mergeEntries(disk.ok ? disk.value.entries : file.entries, pending);
+  };
+
+  const add = (entry: HistoryEntry): void => {
+    pending.push(entry);
+    flush();
+  };
+
+  const applyNotice = (n: Notice): void => {
+    const key = noticeKey(n.cluster, n.kind, n.node);
+    if (OPENS.has(n.kind)) {
+      notices.set(key, n);
+    } else if (CLOSES.has(n.kind)) {
+      notices.delete(key);
+    }
+  };
+
+  /** Drops open notices the live status shows are over. */
+  const reconcile = (s: ClusterStatus): void => {
+    let changed = false;
+    for (const [key, n] of notices) {
+      if (n.cluster !== s.name) {
+        continue;
+      }
+      const over =
+        (n.kind === 'quorum-lost' && s.quorate === true) ||
+        (n.kind === 'node-left' && s.nodes.some((x) => x.name === n.node && x.online)) ||
+        (n.kind === 'qdevice-unreachable' && (s.qdevice?.votes ?? 0) > 0);
+      if (over) {
+        notices.delete(key);
+        changed = true;
+      }
+    }
+    if (changed) {
+      flush();
+    }
+  };
+
+  const unsubscribe = events.subscribe((event, payload) => {
+    if (event === 'onDidNotify' && !emittingOwn) {
+      const n = payload as Notice;
+      // After the saved notices are loaded, in order: a close must not be undone by the load.
+      void loaded.then(() => {
+        applyNotice(n);
+        flush();
+      });
+      add({
+        key: `m:${n.cluster}:${n.kind}:${n.node ?? ''}:${n.at}`,
+        cluster: n.cluster,
+        at: n.at,
+        kind: n.kind,
+        node: n.node ?? null,
+        severity: n.severity,
+        message: n.title,
+        source: 'monitor',
+      });
+    } else if (event === 'onDidChangeQuorum') {
+      const { cluster, status } = payload as { cluster: string; status: ClusterStatus };
+      latestStatus.set(cluster, status);
+      void loaded.then(() => reconcile(status));
+      if (!seenStatus.has(cluster) && status.reporter !== null) {
+        seenStatus.add(cluster);
+        if (deps.mergeOnConnect !== false) {
+          void service.mergeAgentJournals(cluster);
+        }
+      }
+    }
+  });
+
+  const readAgent = deps.readAgentJournal ?? (deps.machines ? defaultReadAgentJournal(deps.machines) : undefined);
+
+  const service: HistoryService = {
+    async listTimeline({ cluster, limit }) {
+      const out: TimelineEntry[] = (await allEntries())
+        .filter((e) => e.cluster === cluster)
+        .slice(-(limit ?? 100))
+        .reverse()
+        .map(toTimelineEntry);
+      if (saveError) {
+        out.unshift({
+          cluster,
+          at: now(),
+          severity: 'warning',
+          text: `Quorate cannot save its history, so it will be gone after a restart: ${saveError}`,
+          kind: 'history-unsaved',
+          source: 'monitor',
+        });
+      }
+      return ok(out);
+    },
+    async listNotices() {
+      await loaded;
+      const order = { critical: 0, warning: 1, info: 2 } as const;
+      return ok([...notices.values()].sort((a, b) => order[a.severity] - order[b.severity] || b.at - a.at));
+    },
+    async listEvents({ cluster, since, fromAgents }) {
+      const from = since === undefined ? -Infinity : Date.parse(since);
+      if (Number.isNaN(from)) {
+        return err(
+          'history.bad-since',
+          `--since ${since} is not a time`,
+          'give an ISO 8601 time, e.g. 2026-12-01T03:00:00Z',
+        );
+      }
+      const merged = fromAgents ? await service.mergeAgentJournals(cluster) : undefined;
+      const events: HistoryEvent[] = (await allEntries())
+        .filter((e) => e.cluster === cluster && e.at >= from)
+        .map((e) => ({
+          at: new Date(e.at).toISOString(),
+          kind: e.kind,
+          node: e.node,
+          message: e.message,
+          severity: e.severity,
+          source: e.source,
+          opId: e.opId ?? null,
+        }));
+      return ok(merged && merged.unreachable.length > 0 ? { events, unreachable: merged.unreachable } : { events });
+    },
+    async readOperationJournal({ opId }) {
+      let j: Journal;
+      try {
+        j = JSON.parse(await readFile(join(home, 'journal', `${opId}.json`), 'utf8')) as Journal;
+      } catch {
+        return err(
+          'history.no-journal',
+          `There is no journal ${opId} in ${join(home, 'journal')}.`,
+          'It was removed, or the operation ran from another computer.',
+        );
+      }
+      const done = new Set(j.done);
+      const view: OperationJournalView = {
+        opId: j.opId,
+        op: j.plan.op,
+        cluster: j.plan.cluster,
+        state: j.state,
+        startedAt: j.startedAt,
+        updatedAt: j.updatedAt,
+        steps: j.plan.steps.map((s) => ({ id: s.id, machine: s.machine, title: s.title, done: done.has(s.id) })),
+        error: j.error ? { stepId: j.error.stepId, message: j.error.message } : null,
+      };
+      return ok(view);
+    },
+    async mergeAgentJournals(cluster) {
+      await loaded;
+      const record = await loadCluster(cluster, home).catch(() => null);
+      if (!record || !readAgent) {
+        return { added: 0, unreachable: [] };
+      }
+      const reads = await Promise.all(
+        Object.entries(record.nodes).map(async ([node, machine]) => ({ node, r: await readAgent(machine) })),
+      );
+      const unreachable = reads.filter((x) => !x.r.ok).map((x) => x.node);
+      const fresh: { node: string; offsetMs: number; errorBoundMs: number; e: AgentJournalEntry }[] = [];
+      const seq: Record<string, number> = {};
+      for (const { node, r } of reads) {
+        if (!r.ok) {
+          continue;
+        }
+        const last = file.agentSeq[`${cluster}/${node}`] ?? 0;
+        for (const e of r.value.entries) {
+          if (e.seq > last) {
+            fresh.push({ node, offsetMs: r.value.offsetMs, errorBoundMs: r.value.errorBoundMs, e });
+          }
+        }
+        const top = r.value.entries.at(-1)?.seq;
+        if (top !== undefined) {
+          seq[`${cluster}/${node}`] = Math.max(last, top);
+        }
+      }
+      const known = await allEntries();
+      const added = mergeAgentEntries(cluster, fresh, known);
+      file = { ...file, agentSeq: { ...file.agentSeq, ...seq } };
+      if (added.length === 0) {
+        flush();
+        return { added: 0, unreachable };
+      }
+      for (const a of added) {
+        pending.push(a);
+      }
+      const offsets = reads
+        .filter((x) => x.r.ok)
+        .map((x) => {
+          const v = (x.r as { value: AgentJournalRead }).value;
+          return `${x.node} ${v.offsetMs >= 0 ? '+' : ''}${(v.offsetMs / 1000).toFixed(1)} s`;
+        });
+      const summary: HistoryEntry = {
+        key: `away:${cluster}:${added[0]!.at}:${added.at(-1)!.at}`,
+        cluster,
+        at: added.at(-1)!.at,
+        kind: 'away',
+        node: null,
+        severity: added.some((a) => a.severity === 'critical') ? 'critical' : 'warning',
+        message: `While Quorate was closed: ${summarize(added)} (times from the agents' clocks corrected by the measured offset: ${offsets.join(', ')})`,
+        source: 'agent',
+      };
+      pending.push(summary);
+      // Notices the journals leave open (no later good news) open here too, unless the live status says otherwise.
+      emittingOwn = true;
+      try {
+        for (const a of added) {
+          const n = noticeFromAgentEntry(a);
+          if (n) {
+            applyNotice(n);
+            if (OPENS.has(n.kind)) {
+              events.emit('onDidNotify', n);
+            }
+          }
+        }
+        events.emit('onDidAddTimelineEntry', toTimelineEntry(summary));
+      } finally {
+        emittingOwn = false;
+      }
+      const status = latestStatus.get(cluster);
+      if (status) {
+        reconcile(status);
+      }
+      flush();
+      return { added: added.length, unreachable };
+    },
+    flushed: async () => {
+      await loaded;
+      await flushing;
+    },
+    dispose: () => {
+      unsubscribe();
+    },
+  };
+  return service;
+}
+
+function toTimelineEntry(e: HistoryEntry): TimelineEntry {
+  return {
+    cluster: e.cluster,
+    at: e.at,
+    severity: e.severity,
+    text: e.message,
+    kind: e.kind,
+    node: e.node,
+    source: e.source,
+    ...(e.opId ? { opId: e.opId } : {}),
+  };
+}
+
+const SEVERITY: Readonly<Record<string, HistoryEntry['severity']>> = {
+  'quorum-lost': 'critical',
+  'node-left': 'warning',
+  'qdevice-unreachable': 'warning',
+  'corosync-stopped': 'warning',
+};
+
+/**
+ * The agents' new entries as timeline entries: times corrected (agent − offset), the same change
+ * seen by several nodes kept once (reporters named), and changes this desktop saw live skipped.
+ */
+export function mergeAgentEntries(
+  cluster: string,
+  fresh: readonly { node: string; offsetMs: number; errorBoundMs: number; e: AgentJournalEntry }[],
+  known: readonly HistoryEntry[],
+): HistoryEntry[] {
+  const out: (HistoryEntry & { reporters: string[] })[] = [];
+  const sorted = fresh.map((f) => ({ ...f, at: f.e.at - f.offsetMs })).sort((a, b) => a.at - b.at);
+  for (const f of sorted) {
+    const same = (x: { kind: string; node: string | null; at: number }): boolean =>
+      x.kind === f.e.kind && x.node === f.e.node && Math.abs(x.at - f.at) < SAME_EVENT_MS;
+    if (known.some((k) => k.cluster === cluster && k.source === 'monitor' && same(k))) {
+      continue;
+    }
+    const dup = out.find(same);
+    if (dup) {
+      if (!dup.reporters.includes(f.node)) {
+        dup.reporters.push(f.node);
+      }
+      continue;
+    }
+    out.push({
+      key: `a:${cluster}:${f.node}:${f.e.seq}`,
+      cluster,
+      at: Math.round(f.at),
+      kind: f.e.kind,
+      node: f.e.node,
+      severity: SEVERITY[f.e.kind] ?? 'info',
+      message: `${cluster}: ${f.e.message}`,
+      source: 'agent',
+      reporter: f.node,
+      offsetMs: Math.round(f.offsetMs),
+      reporters: [f.node],
+    });
+  }
+  return out.map(({ reporters, ...e }) =>
+    reporters.length > 1 ? { ...e, message: `${e.message}; also seen by ${reporters.slice(1).join(', ')}` } : e,
+  );
+}
+
+const hhmm = (ms: number): string => new Date(ms).toTimeString().slice(0, 5);
+
+/** "quorum lost 03:12–03:14, node3 left 03:12" */
+export function summarize(entries: readonly HistoryEntry[]): string {
+  const parts: string[] = [];
+  const used = new Set<HistoryEntry>();
+  for (const e of entries) {
+    if (used.has(e)) {
+      continue;
+    }
+    used.add(e);
+    const closer = { 'quorum-lost': 'quorum-regained', 'node-left': 'node-joined' }[e.kind as 'quorum-lost'];
+    const end = closer
+      ? entries.find((x) => !used.has(x) && x.kind === closer && x.node === e.node && x.at >= e.at)
+      : undefined;
+    if (end) {
+      used.add(end);
+    }
+    const what =
+      e.kind === 'quorum-lost'
+        ? 'quorum lost'
+        : e.kind === 'node-left'
+          ? `${e.node} left`
+          : e.kind.replace(/-/g, ' ') + (e.node ? ` (${e.node})` : '');
+    parts.push(end ? `${what} ${hhmm(e.at)}–${hhmm(end.at)}` : `${what} ${hhmm(e.at)}`);
+  }
+  return parts.join(', ');
+}
+
+function noticeFromAgentEntry(e: HistoryEntry): Notice | null {
+  const kinds: readonly NoticeKind[] = [
+    'quorum-lost',
+    'quorum-regained',
+    'node-left',
+    'node-joined',
+    'qdevice-unreachable',
+    'qdevice-reachable',
+  ];
+  if (!(kinds as readonly string[]).includes(e.kind)) {
+    return null;
+  }
+  const kind = e.kind as NoticeKind;
+  const bad = OPENS.has(kind);
+  return {
+    kind,
+    cluster: e.cluster,
+    at: e.at,
+    severity: e.severity,
+    ...(e.node ? { node: e.node } : {}),
+    title: e.message,
+    body: `Seen by ${e.reporter ?? 'an agent'} while Quorate was closed (its clock, corrected by the measured offset).`,
+    guidance: bad
+      ? kind === 'quorum-lost'
+        ? [
+            'Restore power or network to the missing nodes first.',
+            'Check corosync on each node: corosync-quorumtool -s.',
+          ]
+        : ['Check that node is powered and reachable on its corosync links.']
+      : [],
+  };
+}
+
+/** SSH session to the node → agent socket → clock offset (4 samples) → `journal.read`. */
+function defaultReadAgentJournal(machines: MachinesService): ReadAgentJournal {
+  return async (machine) => {
+    const session = await machines.connect(machine);
+    if (!session.ok) {
+      return session;
+    }
+    try {
+      const socket = await session.value.forwardUnixSocket(AGENT_SOCKET_PATH);
+      if (!socket.ok) {
+        return socket;
+      }
+      const client = new AgentClient(socket.value, session.value.label);
+      try {
+        const offset = await client.measureClockOffset(4);
+        if (!offset.ok) {
+          return offset;
+        }
+        const r = await client.call('journal.read', {}, { timeoutMs: 10_000 });
+        if (!r.ok) {
+          return r;
+        }
+        return ok({
+          offsetMs: offset.value.offsetMs,
+          errorBoundMs: offset.value.errorBoundMs,
+          entries: r.value.entries,
+        });
+      } finally {
+        client.close();
+      }
+    } finally {
+      await session.value.close();
+    }
+  };
+}
