@@ -8,8 +8,13 @@ export interface QuorateError {
   readonly code: string;
   /** One sentence for the user: where and what. */
   readonly message: string;
-  /** What the user can do about it. */
+  /** What the user can do about it, in the window's words (its buttons and dialogs). */
   readonly hint: string;
+  /**
+   * The same advice for a terminal (flags and commands), when it differs from `hint`. Front doors
+   * pick theirs: the CLI prints `cliHint ?? hint`; the window never sees this (the RPC drops it).
+   */
+  readonly cliHint?: string;
   /** Lower-level cause, kept for logs and "details". Never contains secrets. */
   readonly cause?: string;
 }
@@ -25,6 +30,16 @@ export function err(code: string, message: string, hint: string, cause?: unknown
   const error: QuorateError =
     cause === undefined ? { code, message, hint } : { code, message, hint, cause: describeCause(cause) };
   return { ok: false, error };
+}
+
+/** `error` with a terminal-specific hint beside its window hint. */
+export function withCliHint<E extends QuorateError>(error: E, cliHint: string): E {
+  return { ...error, cliHint };
+}
+
+/** The hint a terminal shows for `error`. */
+export function cliHintOf(error: QuorateError): string {
+  return error.cliHint ?? error.hint;
 }
 
 function describeCause(cause: unknown): string {

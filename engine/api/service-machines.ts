@@ -1,35 +1,26 @@
 /**
- * Machines in the API: add (read the host key, nothing else), trust (pin the confirmed key, log in),
- * remove, list; and the one place that opens SSH sessions to machines for the rest of the service.
- * State in `engine/store` (state.json + OS keyring); SSH through `engine/ssh`.
+ * Machines, for every front door: add (read the host key; with `trust`, confirm and log in at once),
+ * trust (pin the confirmed key, log in), remove, list; and `connect`, the one place sessions to
+ * machines come from for the rest of the service (`machine-connect.ts`). State in `engine/store`
+ * (state.json + OS keyring); SSH through `engine/ssh`.
  */
+import { access, constants } from 'node:fs/promises';
 import type { QuorateError, Result } from '../result';
-import { err, ok } from '../result';
-import { connectSsh, probeHostKey } from '../ssh';
-import type { HostKeyFingerprint, SshAuth, SshSession } from '../ssh';
-import { hostKeyChangedError } from '../ssh/errors';
-import type { MachineRecord, QuorateState, SecretStore } from '../store';
-import { findMachines, readState, removeMachines, secretAccount, updateState, upsertMachine } from '../store';
-import type { HostKey, Machine, MachineState, QuorateApi } from './contract';
+import { err, ok, withCliHint } from '../result';
+import { hostKeyChangedError, hostKeyFile, probeHostKey } from '../ssh';
+import type { HostKeyFingerprint, RootSession } from '../ssh';
+import type { MachineRecord, QuorateState } from '../store';
+import { passphraseAccount, readState, removeMachines, secretAccount, updateState, upsertMachine } from '../store';
+import type { HostKey, Machine, MachineAuth, MachineState, QuorateApi } from './contract';
 import type { EventHub } from './event-hub';
+import type { ConnectDeps, Credentials, StoredMachine } from './machine-connect';
+import { connectTrusted, credentialsFor, loginTo, pickMachine } from './machine-connect';
 
-/** Fields the API keeps in a machine's state record beside the store's own (the store keeps unknown fields). */
-interface ApiMachineFields {
-  readonly hostKeyAlgorithm?: string;
-  readonly os?: string;
-  /** The agent is installed (set by bootstrap). */
-  readonly agentInstalled?: boolean;
-}
-type StoredMachine = MachineRecord & ApiMachineFields;
-
-export interface MachinesDeps {
-  readonly home: string;
-  readonly secrets: SecretStore;
+export interface MachinesDeps extends ConnectDeps {
   readonly events: EventHub;
-  /** SSH connect + handshake + login, ms. */
-  readonly sshTimeoutMs: number;
   /** Cluster a machine belongs to (from the cluster registry), for `Machine.cluster`. */
-  readonly clusterOf: (address: string) => Promise<string | null>;
+  readonly clusterOf: (address: string, port?: number) => Promise<string | null>;
+  readonly now?: () => number;
 }
 
 /** What is true of a machine only while this process runs. */
@@ -40,54 +31,68 @@ interface Runtime {
   changedHostKey: HostKey | null;
 }
 
-/** `ssh_host_<stem>_key.pub` for an SSH host key algorithm, for the console command we tell users to run. */
-function keyFileStem(algorithm: string): string {
-  if (algorithm.startsWith('ecdsa')) {
-    return 'ecdsa';
-  }
-  if (algorithm.startsWith('rsa') || algorithm === 'ssh-rsa') {
-    return 'rsa';
-  }
-  return 'ed25519';
-}
-
-/**
- * `ssh.host-key-changed` for the app: the same refusal as the SSH layer's, with the way out the
- * window offers (a deliberate re-trust) instead of the CLI command.
- */
-function changedKeyError(rec: MachineRecord, presented: HostKeyFingerprint): QuorateError {
-  const error = hostKeyChangedError(
-    { address: rec.address, port: rec.port, user: rec.user },
-    rec.fingerprint,
-    presented.fingerprint,
-    presented.algorithm,
-  );
-  return {
-    ...error,
-    hint:
-      'If you reinstalled the machine or regenerated its SSH keys, check the new fingerprint on its console ' +
-      `(ssh-keygen -lf /etc/ssh/ssh_host_${keyFileStem(presented.algorithm)}_key.pub) and re-trust it deliberately (Machines → Review the new key). ` +
-      'Otherwise someone may be intercepting the connection: do not continue.',
-  };
-}
-
 /** The contract's Machines members, plus what the other services need from machines. */
 export interface MachinesService extends Pick<
   QuorateApi,
   'listMachines' | 'addMachine' | 'trustMachine' | 'removeMachine'
 > {
-  /** A logged-in session to a trusted machine (root-capable through sudo), for operations and bootstrap. */
-  connect(address: string): Promise<Result<SshSession>>;
+  /** A root session to a trusted machine (`address` or `address:port`), for every other use case. */
+  connect(machine: string): Promise<Result<RootSession>>;
   /** The stored record of a machine. */
-  record(address: string): Promise<Result<StoredMachine>>;
+  record(machine: string): Promise<Result<StoredMachine>>;
   /** Marks progress that only the service knows (bootstrapping, a failure) and tells the windows. */
   setRuntime(address: string, change: Partial<Runtime>): Promise<void>;
   /** Records that the agent is installed (or not) on a machine. */
   setAgentInstalled(address: string, installed: boolean): Promise<void>;
 }
 
+function hostKeyMismatch(rec: MachineRecord, given: string, presented: HostKey, pinned: boolean): QuorateError {
+  return err(
+    'ssh.host-key-mismatch',
+    `${rec.address}:${rec.port} presents host key ${presented.fingerprint} (${presented.algorithm}), not the ${given} you confirmed; ` +
+      (pinned ? `nothing was changed, ${rec.fingerprint} stays pinned.` : 'nothing was trusted.'),
+    `Check on the machine's console (ssh-keygen -lf ${hostKeyFile(presented.algorithm)}) which key is right and that the address is the machine you mean. ` +
+      'If you did not change its keys, someone may be intercepting the connection.',
+  ).error;
+}
+
+/** The record fields and keyring entries one `MachineAuth` stands for. */
+function authFields(auth: MachineAuth): Pick<MachineRecord, 'auth' | 'keyPath' | 'keyPassphrase'> {
+  if (auth.kind === 'key') {
+    return { auth: 'key', keyPath: auth.keyPath, ...(auth.passphrase ? { keyPassphrase: true } : {}) };
+  }
+  return { auth: auth.kind };
+}
+
+function credentialsOf(auth: MachineAuth): Credentials {
+  switch (auth.kind) {
+    case 'password':
+      return { auth: { kind: 'password', password: auth.password }, sudoPassword: auth.password };
+    case 'key':
+      return {
+        auth: auth.passphrase
+          ? { kind: 'key', path: auth.keyPath, passphrase: auth.passphrase }
+          : { kind: 'key', path: auth.keyPath },
+      };
+    case 'agent':
+      return { auth: { kind: 'agent' } };
+  }
+}
+
+/** [account, secret] pairs a record with `auth` keeps in the keyring. */
+function secretsOf(rec: MachineRecord, auth: MachineAuth): [string, string][] {
+  if (auth.kind === 'password') {
+    return [[secretAccount(rec), auth.password]];
+  }
+  if (auth.kind === 'key' && auth.passphrase) {
+    return [[passphraseAccount(rec), auth.passphrase]];
+  }
+  return [];
+}
+
 export function createMachinesService(deps: MachinesDeps): MachinesService {
   const runtime = new Map<string, Runtime>();
+  const now = deps.now ?? Date.now;
   const runtimeOf = (address: string): Runtime =>
     runtime.get(address) ?? { bootstrapping: false, lastError: null, changedHostKey: null };
 
@@ -106,14 +111,16 @@ export function createMachinesService(deps: MachinesDeps): MachinesService {
       address: rec.address,
       port: rec.port,
       user: rec.user,
-      authKind: rec.auth === 'key' ? 'key' : 'password',
+      authKind: rec.auth,
       keyPath: rec.keyPath ?? null,
       hostKey: rec.fingerprint ? { algorithm: rec.hostKeyAlgorithm ?? 'unknown', fingerprint: rec.fingerprint } : null,
       changedHostKey: rec.trusted ? rt.changedHostKey : null,
       state,
+      trusted: rec.trusted,
+      addedAt: rec.addedAt,
       hostname: rec.name ?? null,
       os: rec.os ?? null,
-      cluster: await deps.clusterOf(rec.address),
+      cluster: await deps.clusterOf(rec.address, rec.port),
       lastError: rt.lastError,
     };
   };
@@ -124,72 +131,13 @@ export function createMachinesService(deps: MachinesDeps): MachinesService {
     return machine;
   };
 
-  const record = async (address: string): Promise<Result<StoredMachine>> => {
+  const record = async (machine: string, port?: number): Promise<Result<StoredMachine>> => {
     const state = await readState(deps.home);
-    if (!state.ok) {
-      return state;
-    }
-    const rec = findMachines(state.value, address)[0] as StoredMachine | undefined;
-    return rec
-      ? ok(rec)
-      : err('machines.unknown', `No machine ${address} has been added to Quorate.`, 'Add it first (Machines → Add).');
+    return state.ok ? pickMachine(state.value, machine, port) : state;
   };
 
   const save = async (rec: StoredMachine, replacing: readonly MachineRecord[] = []): Promise<Result<QuorateState>> =>
     updateState((s) => upsertMachine(removeMachines(s, replacing), rec), deps.home);
-
-  const authOf = async (rec: StoredMachine): Promise<Result<{ auth: SshAuth; password?: string }>> => {
-    const secret = await deps.secrets.get(secretAccount(rec));
-    if (!secret.ok) {
-      return secret;
-    }
-    if (rec.auth === 'key') {
-      if (!rec.keyPath) {
-        return err(
-          'machines.no-key',
-          `${rec.address} uses key login but no key file is recorded.`,
-          'Add the machine again with its key file.',
-        );
-      }
-      return ok({
-        auth: secret.value
-          ? { kind: 'key', path: rec.keyPath, passphrase: secret.value }
-          : { kind: 'key', path: rec.keyPath },
-      });
-    }
-    if (rec.auth === 'agent') {
-      return ok({ auth: { kind: 'agent' } });
-    }
-    if (secret.value === null) {
-      return err(
-        'machines.no-secret',
-        `No password for ${secretAccount(rec)} is stored in the OS keyring.`,
-        'Add the machine again with its password.',
-      );
-    }
-    return ok({ auth: { kind: 'password', password: secret.value }, password: secret.value });
-  };
-
-  const connectRecord = async (rec: StoredMachine, fingerprint: string): Promise<Result<SshSession>> => {
-    const auth = await authOf(rec);
-    if (!auth.ok) {
-      return auth;
-    }
-    return connectSsh(
-      {
-        address: rec.address,
-        port: rec.port,
-        user: rec.user,
-        auth: auth.value.auth,
-        ...(rec.name ? { name: rec.name } : {}),
-      },
-      {
-        pinnedFingerprint: fingerprint,
-        timeoutMs: deps.sshTimeoutMs,
-        ...(auth.value.password ? { sudoPassword: auth.value.password } : {}),
-      },
-    );
-  };
 
   const setRuntime = async (address: string, change: Partial<Runtime>): Promise<void> => {
     runtime.set(address, { ...runtimeOf(address), ...change });
@@ -197,6 +145,93 @@ export function createMachinesService(deps: MachinesDeps): MachinesService {
     if (rec.ok) {
       await changed(rec.value);
     }
+  };
+
+  const changedKey = async (rec: StoredMachine, presented: HostKeyFingerprint): Promise<QuorateError> => {
+    const error = hostKeyChangedError(
+      { address: rec.address, port: rec.port, user: rec.user },
+      rec.fingerprint,
+      presented.fingerprint,
+      presented.algorithm,
+    );
+    await setRuntime(rec.address, {
+      lastError: error,
+      changedHostKey: { algorithm: presented.algorithm, fingerprint: presented.fingerprint },
+    });
+    return error;
+  };
+
+  /**
+   * Logs in with `credentials` against `fingerprint` and checks what every use case will need: root
+   * (sudo for a non-root user). Learns the hostname and OS on the way. Nothing is stored here.
+   */
+  const checkLogin = async (
+    rec: StoredMachine,
+    fingerprint: string,
+    credentials: Credentials,
+  ): Promise<Result<{ hostname?: string; os?: string }>> => {
+    const session = await loginTo(rec, fingerprint, credentials, deps);
+    if (!session.ok) {
+      return session;
+    }
+    try {
+      const found: { hostname?: string; os?: string } = {};
+      const about = await session.value.run('hostname; . /etc/os-release 2>/dev/null; echo "$PRETTY_NAME"', {
+        timeoutMs: 15_000,
+      });
+      if (about.ok && about.value.exitCode === 0) {
+        const [h, o] = about.value.stdout.split('\n');
+        if (h?.trim()) {
+          found.hostname = h.trim();
+        }
+        if (o?.trim()) {
+          found.os = o.trim();
+        }
+      }
+      if (rec.user !== 'root') {
+        const sudo = await session.value.run('true', { sudo: true, timeoutMs: 15_000 });
+        if (!sudo.ok) {
+          return sudo;
+        }
+        if (sudo.value.exitCode !== 0) {
+          return {
+            ok: false,
+            error: {
+              code: 'ssh.sudo-failed',
+              message: `${rec.user}@${rec.address} cannot run commands as root with sudo (exit ${sudo.value.exitCode}).`,
+              hint: `Quorate needs root on the machine: allow ${rec.user} to use sudo, or add the machine as root.`,
+              cause: sudo.value.stderr.trim(),
+            },
+          };
+        }
+      }
+      return ok(found);
+    } finally {
+      await session.value.close();
+    }
+  };
+
+  /** Keyring entries for `rec`: the new ones in, the ones it no longer uses (or old records used) out. */
+  const storeSecrets = async (
+    rec: MachineRecord,
+    auth: MachineAuth,
+    previous: readonly MachineRecord[],
+  ): Promise<Result<void>> => {
+    const keep = secretsOf(rec, auth);
+    for (const [account, secret] of keep) {
+      const stored = await deps.secrets.set(account, secret);
+      if (!stored.ok) {
+        return stored;
+      }
+    }
+    const kept = new Set(keep.map(([account]) => account));
+    const stale = new Set([rec, ...previous].flatMap((m) => [secretAccount(m), passphraseAccount(m)]));
+    for (const account of stale) {
+      if (!kept.has(account)) {
+        await deps.secrets.delete(account);
+      }
+    }
+    return ok(undefined);
   };
 
   return {
@@ -214,49 +249,86 @@ export function createMachinesService(deps: MachinesDeps): MachinesService {
       if (!state.ok) {
         return state;
       }
-      const previous = findMachines(state.value, params.address) as StoredMachine[];
+      const previous = state.value.machines.filter(
+        (m) => m.address === params.address && m.port === port,
+      ) as StoredMachine[];
+      if (params.auth.kind === 'key') {
+        try {
+          await access(params.auth.keyPath, constants.R_OK);
+        } catch (e) {
+          return err(
+            'ssh.key-unreadable',
+            `cannot read the key file ${params.auth.keyPath}`,
+            'check the path and that you may read the file',
+            e,
+          );
+        }
+      }
+      // Before anything else: with no keyring a secret could not be kept, and it is never put on disk.
+      const first = secretsOf({ user: params.user, address: params.address, port } as MachineRecord, params.auth)[0];
+      if (first) {
+        const usable = await deps.secrets.get(first[0]);
+        if (!usable.ok) {
+          return usable;
+        }
+      }
       const probed = await probeHostKey(params.address, port, { timeoutMs: deps.sshTimeoutMs });
       if (!probed.ok) {
         return probed;
       }
-      const pinned = previous.find((m) => m.trusted && m.port === port);
-      if (pinned && pinned.fingerprint !== probed.value.fingerprint) {
-        const error = changedKeyError(pinned, probed.value);
-        await setRuntime(params.address, {
-          lastError: error,
-          changedHostKey: { algorithm: probed.value.algorithm, fingerprint: probed.value.fingerprint },
-        });
-        return { ok: false, error };
+      const presented: HostKey = { algorithm: probed.value.algorithm, fingerprint: probed.value.fingerprint };
+      const pinned = previous.find((m) => m.trusted);
+      if (pinned && pinned.fingerprint !== presented.fingerprint) {
+        return { ok: false, error: await changedKey(pinned, probed.value) };
       }
-      const rec: StoredMachine = {
+      const base = {
         address: params.address,
         port,
         user: params.user,
-        auth: params.auth.kind,
-        ...(params.auth.kind === 'key' ? { keyPath: params.auth.keyPath } : {}),
-        fingerprint: probed.value.fingerprint,
-        hostKeyAlgorithm: probed.value.algorithm,
-        // Re-adding (new user or password after an auth failure) needs the key confirmed again,
-        // which also checks the new credentials.
-        trusted: false,
-        addedAt: previous[0]?.addedAt ?? new Date().toISOString(),
-        ...(previous[0]?.name ? { name: previous[0].name } : {}),
+        fingerprint: presented.fingerprint,
+        addedAt: previous[0]?.addedAt ?? new Date(now()).toISOString(),
       };
-      const secret = params.auth.kind === 'password' ? params.auth.password : params.auth.passphrase;
-      const account = secretAccount(rec);
-      // The secret goes in first: a machine must never be recorded with a password that was not kept.
-      if (secret) {
-        const stored = await deps.secrets.set(account, secret);
-        if (!stored.ok) {
-          return stored;
-        }
-      } else {
-        await deps.secrets.delete(account);
+      if (params.trust !== undefined && params.trust !== presented.fingerprint) {
+        return {
+          ok: false,
+          error: hostKeyMismatch(
+            { ...base, ...authFields(params.auth), trusted: false },
+            params.trust,
+            presented,
+            false,
+          ),
+        };
       }
-      for (const old of previous) {
-        if (secretAccount(old) !== account) {
-          await deps.secrets.delete(secretAccount(old));
+      // A machine already trusted with this very key stays trusted (re-adding it changes its user or
+      // credentials); the new credentials are checked first, so a typo changes nothing.
+      const trust = params.trust !== undefined || pinned !== undefined;
+      let rec: StoredMachine = {
+        ...base,
+        ...authFields(params.auth),
+        hostKeyAlgorithm: presented.algorithm,
+        trusted: trust,
+        ...(previous[0]?.name ? { name: previous[0].name } : {}),
+        ...(previous[0]?.os ? { os: previous[0].os } : {}),
+        ...(pinned?.agentInstalled ? { agentInstalled: true } : {}),
+      };
+      if (trust) {
+        const login = await checkLogin(rec, presented.fingerprint, credentialsOf(params.auth));
+        if (!login.ok) {
+          if (pinned) {
+            await setRuntime(rec.address, { lastError: login.error });
+          }
+          return login;
         }
+        rec = {
+          ...rec,
+          ...(login.value.hostname ? { name: login.value.hostname } : {}),
+          ...(login.value.os ? { os: login.value.os } : {}),
+        };
+      }
+      // The secret goes in first: a machine must never be recorded with a password that was not kept.
+      const stored = await storeSecrets(rec, params.auth, previous);
+      if (!stored.ok) {
+        return stored;
       }
       const saved = await save(rec, previous);
       if (!saved.ok) {
@@ -267,7 +339,7 @@ export function createMachinesService(deps: MachinesDeps): MachinesService {
     },
 
     async trustMachine(params) {
-      const found = await record(params.address);
+      const found = await record(params.address, params.port);
       if (!found.ok) {
         return found;
       }
@@ -284,68 +356,47 @@ export function createMachinesService(deps: MachinesDeps): MachinesService {
         // it (or with a stale one, from a dialog that showed another pinned key) nothing changes.
         const replace = params.replaceChangedKey;
         if (!replace || replace.previousFingerprint !== rec.fingerprint) {
-          const error = changedKeyError(rec, probed.value);
-          await setRuntime(rec.address, { lastError: error, changedHostKey: presented });
-          return { ok: false, error };
+          return { ok: false, error: await changedKey(rec, probed.value) };
         }
       }
       if (presented.fingerprint !== params.fingerprint) {
-        const error = err(
-          'ssh.host-key-mismatch',
-          `${rec.address}:${rec.port} now presents host key ${presented.fingerprint} (${presented.algorithm}), not the ${params.fingerprint} you confirmed; ` +
-            (rec.trusted ? `nothing was changed, ${rec.fingerprint} stays pinned.` : 'nothing was trusted.'),
-          `Check on the machine's console (ssh-keygen -lf /etc/ssh/ssh_host_${keyFileStem(presented.algorithm)}_key.pub) which key is right` +
-            (rec.trusted ? ' and confirm exactly that one.' : ', then add the machine again.') +
-            ' If you did not change its keys, someone may be intercepting the connection.',
-        );
-        await setRuntime(rec.address, { lastError: error.error, ...(keyChanged ? { changedHostKey: presented } : {}) });
-        return error;
+        const error = hostKeyMismatch(rec, params.fingerprint, presented, rec.trusted);
+        await setRuntime(rec.address, { lastError: error, ...(keyChanged ? { changedHostKey: presented } : {}) });
+        return { ok: false, error };
       }
-      const session = await connectRecord(rec, params.fingerprint);
-      if (!session.ok) {
-        await setRuntime(rec.address, { lastError: session.error });
-        return session;
+      let credentials: Result<Credentials>;
+      if (params.auth) {
+        credentials = ok(credentialsOf(params.auth));
+      } else {
+        credentials = await credentialsFor(rec, deps);
       }
-      let hostname: string | undefined;
-      let os: string | undefined;
-      try {
-        const about = await session.value.run('hostname; . /etc/os-release 2>/dev/null; echo "$PRETTY_NAME"', {
-          timeoutMs: 15_000,
-        });
-        if (about.ok && about.value.exitCode === 0) {
-          const [h, o] = about.value.stdout.split('\n');
-          hostname = h?.trim() || undefined;
-          os = o?.trim() || undefined;
-        }
-        if (rec.user !== 'root') {
-          const sudo = await session.value.run('true', { sudo: true, timeoutMs: 15_000 });
-          const problem = !sudo.ok
-            ? sudo.error
-            : sudo.value.exitCode !== 0
-              ? {
-                  code: 'ssh.sudo-failed',
-                  message: `${rec.user}@${rec.address} cannot run commands as root with sudo (exit ${sudo.value.exitCode}).`,
-                  hint: `Quorate needs root on the machine: allow ${rec.user} to use sudo, or add the machine as root.`,
-                  cause: sudo.value.stderr.trim(),
-                }
-              : undefined;
-          if (problem) {
-            await setRuntime(rec.address, { lastError: problem });
-            return { ok: false, error: problem };
-          }
-        }
-      } finally {
-        await session.value.close();
+      if (!credentials.ok) {
+        await setRuntime(rec.address, { lastError: credentials.error });
+        return credentials;
       }
+      const login = await checkLogin(rec, params.fingerprint, credentials.value);
+      if (!login.ok) {
+        await setRuntime(rec.address, { lastError: login.error });
+        return login;
+      }
+      const fresh = await record(rec.address, rec.port);
+      const current = fresh.ok ? fresh.value : rec;
       const trusted: StoredMachine = {
-        ...rec,
+        ...current,
+        ...(params.auth ? authFields(params.auth) : {}),
         trusted: true,
         fingerprint: params.fingerprint,
         hostKeyAlgorithm: probed.value.algorithm,
-        ...(hostname ? { name: hostname } : {}),
-        ...(os ? { os } : {}),
+        ...(login.value.hostname ? { name: login.value.hostname } : {}),
+        ...(login.value.os ? { os: login.value.os } : {}),
       };
-      const saved = await save(trusted);
+      if (params.auth) {
+        const stored = await storeSecrets(trusted, params.auth, [current]);
+        if (!stored.ok) {
+          return stored;
+        }
+      }
+      const saved = await save(trusted, [current]);
       if (!saved.ok) {
         return saved;
       }
@@ -354,55 +405,54 @@ export function createMachinesService(deps: MachinesDeps): MachinesService {
     },
 
     async removeMachine(params) {
-      const found = await record(params.address);
+      const found = await record(params.address, params.port);
       if (!found.ok) {
         return found;
       }
-      const cluster = await deps.clusterOf(params.address);
-      if (cluster) {
-        return err(
-          'machines.in-cluster',
-          `${params.address} is a node of cluster ${cluster}.`,
-          `Remove it from ${cluster} first (Clusters → ${cluster} → Remove node).`,
-        );
+      const rec = found.value;
+      const cluster = await deps.clusterOf(rec.address, rec.port);
+      if (cluster && !params.force) {
+        return {
+          ok: false,
+          error: withCliHint(
+            err(
+              'machines.in-cluster',
+              `${params.address} is a node of cluster ${cluster}.`,
+              `Remove it from ${cluster} first (Clusters → ${cluster} → Remove node).`,
+            ).error,
+            `Remove it from the cluster first (quorate remove ${cluster} --node NODENAME; its corosync would keep running), or give --force to forget it anyway`,
+          ),
+        };
       }
-      const saved = await updateState((s) => removeMachines(s, [found.value]), deps.home);
+      const saved = await updateState((s) => removeMachines(s, [rec]), deps.home);
       if (!saved.ok) {
         return saved;
       }
-      await deps.secrets.delete(secretAccount(found.value));
-      runtime.delete(params.address);
-      await changed(found.value, true);
+      for (const account of [secretAccount(rec), passphraseAccount(rec)]) {
+        await deps.secrets.delete(account);
+      }
+      runtime.delete(rec.address);
+      await changed(rec, true);
       return ok(null);
     },
 
-    async connect(address) {
-      const found = await record(address);
+    async connect(machine) {
+      const found = await record(machine);
       if (!found.ok) {
         return found;
       }
-      if (!found.value.trusted) {
-        return err(
-          'machines.untrusted',
-          `${address}'s host key has not been confirmed yet.`,
-          'Confirm its fingerprint first (Machines → Trust).',
-        );
-      }
-      const session = await connectRecord(found.value, found.value.fingerprint);
+      const session = await connectTrusted(found.value, deps);
       if (!session.ok && session.error.code === 'ssh.host-key-changed') {
         // Note which key the machine presents now, so the window can offer the deliberate re-trust.
         const probed = await probeHostKey(found.value.address, found.value.port, { timeoutMs: deps.sshTimeoutMs });
         if (probed.ok && probed.value.fingerprint !== found.value.fingerprint) {
-          await setRuntime(address, {
-            lastError: changedKeyError(found.value, probed.value),
-            changedHostKey: { algorithm: probed.value.algorithm, fingerprint: probed.value.fingerprint },
-          });
+          await changedKey(found.value, probed.value);
         }
       }
       return session;
     },
 
-    record,
+    record: (machine) => record(machine),
     setRuntime,
 
     async setAgentInstalled(address, installed) {

@@ -1,13 +1,11 @@
 /**
- * Bootstrap, pre-flight and operations in the API, adapting `engine/bootstrap` and `engine/ops`.
+ * Pre-flight and operations in the API, adapting `engine/bootstrap` and `engine/ops`.
  * `plan*` methods ask ops for the plan only (nothing changes on any machine) and remember the
  * request under a plan id; `runPlan` runs that same request for real. ops re-checks everything
  * before it changes anything, so a plan that went stale in between fails instead of doing harm.
  */
 import { randomUUID } from 'node:crypto';
 import type { LinkNumber } from '../model/cluster';
-import { installAgents } from '../bootstrap/executor';
-import { defaultBundlePath, loadAgentBundle } from '../bootstrap/bundle.fs';
 import type { ExecuteOutcome, StepEvent } from '../ops/executor';
 import { fileJournalStore } from '../ops/journal.fs';
 import type { OpResult, OpsContext } from '../ops/operations';
@@ -18,9 +16,8 @@ import { loweredExpectedSummary } from '../model';
 import { runPreflight as evaluatePreflight } from '../preflight/checks';
 import type { Result } from '../result';
 import { err, ok } from '../result';
-import type { SshSession } from '../ssh';
+import type { RootSession } from '../ssh';
 import type {
-  BootstrapOutcome,
   LinkNetwork,
   LinkNumberValue,
   OperationKind,
@@ -38,13 +35,11 @@ export interface OperationsDeps {
   readonly now: () => number;
   /** Called after an operation changed which clusters exist or who is in them. */
   readonly onClustersChanged: () => Promise<void>;
-  readonly agentBundlePath?: string;
 }
 
 /** The contract's Bootstrap, Preflight and Operations members, as this service implements them. */
 export type OperationsService = Pick<
   QuorateApi,
-  | 'bootstrap'
   | 'listNetworks'
   | 'runPreflight'
   | 'planCreateCluster'
@@ -65,8 +60,6 @@ interface Pending {
   readonly run: Runner;
   readonly plan: Plan;
 }
-
-const BOOTSTRAP_CONCURRENCY = 4;
 
 export function createOperationsService(deps: OperationsDeps): OperationsService {
   const pending = new Map<string, Pending>();
@@ -96,9 +89,9 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
   /** Opens sessions to the machines, closes them all afterwards. */
   const withSessions = async <T>(
     addresses: readonly string[],
-    fn: (sessions: SshSession[]) => Promise<Result<T>>,
+    fn: (sessions: RootSession[]) => Promise<Result<T>>,
   ): Promise<Result<T>> => {
-    const sessions: SshSession[] = [];
+    const sessions: RootSession[] = [];
     try {
       for (const a of addresses) {
         const s = await deps.machines.connect(a);
@@ -114,79 +107,6 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
   };
 
   return {
-    async bootstrap({ addresses }) {
-      const bundle = await loadAgentBundle(deps.agentBundlePath ?? defaultBundlePath());
-      if (!bundle.ok) {
-        return bundle;
-      }
-      const outcomes: { address: string; ok: boolean; error: BootstrapOutcome['machines'][number]['error'] }[] = [];
-      const sessions: { address: string; session: SshSession }[] = [];
-      const progress = (
-        address: string,
-        phase: 'connect' | 'packages' | 'agent' | 'verify' | 'done' | 'failed',
-        percent: number,
-        line: string | null,
-        error: BootstrapOutcome['machines'][number]['error'] = null,
-      ): void => deps.events.emit('onDidBootstrapProgress', { address, phase, percent, line, error, at: deps.now() });
-      try {
-        await Promise.all(
-          addresses.map(async (address) => {
-            await deps.machines.setRuntime(address, { bootstrapping: true, lastError: null });
-            progress(address, 'connect', 5, `connecting to ${address}`);
-            const s = await deps.machines.connect(address);
-            if (!s.ok) {
-              progress(address, 'failed', 100, s.error.message, s.error);
-              outcomes.push({ address, ok: false, error: s.error });
-              await deps.machines.setRuntime(address, { bootstrapping: false, lastError: s.error });
-              return;
-            }
-            sessions.push({ address, session: s.value });
-          }),
-        );
-        const byLabel = new Map(sessions.map((s) => [s.session.label, s.address]));
-        const phases = {
-          inspect: ['verify', 20],
-          node: ['packages', 40],
-          upload: ['agent', 60],
-          activate: ['agent', 80],
-          uninstall: ['agent', 50],
-          done: ['done', 100],
-          failed: ['failed', 100],
-        } as const;
-        const results = await installAgents(
-          sessions.map((s) => s.session),
-          bundle.value,
-          {
-            concurrency: BOOTSTRAP_CONCURRENCY,
-            now: deps.now,
-            onProgress: (p) => {
-              const address = byLabel.get(p.machine) ?? p.machine;
-              const [phase, percent] = phases[p.phase];
-              if (phase !== 'done' && phase !== 'failed') {
-                progress(address, phase, percent, p.message);
-              }
-            },
-          },
-        );
-        for (const [i, r] of results.entries()) {
-          const address = sessions[i]!.address;
-          if (r.ok) {
-            progress(address, 'done', 100, r.value.message);
-            await deps.machines.setAgentInstalled(address, true);
-            await deps.machines.setRuntime(address, { bootstrapping: false, lastError: null });
-          } else {
-            progress(address, 'failed', 100, r.error.message, r.error);
-            await deps.machines.setRuntime(address, { bootstrapping: false, lastError: r.error });
-          }
-          outcomes.push({ address, ok: r.ok, error: r.ok ? null : r.error });
-        }
-      } finally {
-        await Promise.all(sessions.map((s) => s.session.close()));
-      }
-      const order = new Map(addresses.map((a, i) => [a, i]));
-      return ok({ machines: outcomes.sort((a, b) => order.get(a.address)! - order.get(b.address)!) });
-    },
-
     async listNetworks({ addresses }) {
       return withSessions(addresses, async (sessions) => {
         const networks = new Map<string, Record<string, string>>();

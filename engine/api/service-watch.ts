@@ -62,7 +62,7 @@ export interface WatchService extends Pick<
   /** Starts streams for clusters (new ones after an operation) that are not watched yet. */
   refresh(): Promise<void>;
   /** The cluster a machine is a node or the QDevice host of. */
-  clusterOf(address: string): Promise<string | null>;
+  clusterOf(address: string, port?: number): Promise<string | null>;
   dispose(): void;
 }
 
@@ -328,8 +328,8 @@ export function createWatchService(deps: WatchDeps): WatchService {
       return ok([...active.values()].sort((a, b) => order[a.severity] - order[b.severity] || b.at - a.at));
     },
     refresh,
-    async clusterOf(address) {
-      return clustersUsingMachine(await listClusters(deps.home), address)[0] ?? null;
+    async clusterOf(address, port) {
+      return clustersUsingMachine(await listClusters(deps.home), address, port)[0] ?? null;
     },
     dispose() {
       disposed = true;

@@ -1,8 +1,8 @@
 /**
- * The engine behind the API: `QuorateApi` implemented by composing the engine's rooms (store, ssh,
- * bootstrap, ops, monitor). Transport hosts get it as an `ApiEndpoint` (`createApiEndpoint`): the
- * contract's validators and event names plus these handlers. A method whose engine part does not
- * exist yet answers `api.not-available`, never made-up data.
+ * The use-case layer: `QuorateApi` implemented once by composing the engine's rooms (store, ssh,
+ * bootstrap, ops, monitor), for both front doors. The window reaches `handlers` over RPC (transport
+ * hosts get them as an `ApiEndpoint`, `createApiEndpoint`); the CLI builds the same service in its
+ * process and calls the same handlers, plus the terminal-only members (`agents`, `opsContext`).
  */
 import type { Result } from '../result';
 import type { SecretStore } from '../store';
@@ -14,8 +14,14 @@ import type { EventHub } from './event-hub';
 import { createEventHub } from './event-hub';
 import { createHistoryService } from './history';
 import type { RpcHandler } from './rpc';
+import type { MachinesService } from './service-machines';
 import { createMachinesService } from './service-machines';
 import { createMaintenanceService } from './service-maintenance';
+import type { AgentsService } from './service-agents';
+import { createAgentsService } from './service-agents';
+import type { StepEvent } from '../ops/executor';
+import { fileJournalStore } from '../ops/journal.fs';
+import type { OpsContext } from '../ops/operations';
 import { createOperationsService } from './service-ops';
 import type { OpenQuorumStream } from './service-watch';
 import { createWatchService } from './service-watch';
@@ -34,11 +40,22 @@ export interface ServiceOptions {
   readonly openQuorumStream?: OpenQuorumStream;
   /** The agent bundle to install (default: dist/agent/quorate-agent.cjs as engine/bootstrap finds it). */
   readonly agentBundlePath?: string;
+  /**
+   * Start watching the known clusters at once, so notifications work before any window asks
+   * (default true: the window's hosts). A one-shot CLI command passes false.
+   */
+  readonly watchOnStart?: boolean;
 }
 
 export interface QuorateService {
   readonly handlers: ApiHandlers;
   readonly events: EventHub;
+  /** Sessions to machines: the one connect path (root directly, or everything through sudo). */
+  readonly machines: Pick<MachinesService, 'connect'>;
+  /** The agent tools beside bootstrap (facts, probe, uninstall). */
+  readonly agents: AgentsService;
+  /** What engine/ops operations run with: sessions from `machines`, the journal in the state folder. */
+  opsContext(onEvent?: (e: StepEvent) => void): OpsContext;
   dispose(): Promise<void>;
 }
 
@@ -53,8 +70,15 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     secrets,
     events,
     sshTimeoutMs: options.sshTimeoutMs ?? 15_000,
+    now,
     // `watch` is created below; this runs only on calls, after it exists.
-    clusterOf: (address) => watch.clusterOf(address),
+    clusterOf: (address, port) => watch.clusterOf(address, port),
+  });
+  const agents = createAgentsService({
+    events,
+    machines,
+    now,
+    ...(options.agentBundlePath ? { agentBundlePath: options.agentBundlePath } : {}),
   });
   // History subscribes before the watch starts, so it records the very first notices.
   const history = createHistoryService({ home, events, now, machines });
@@ -80,15 +104,18 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     liveStatus: (cluster) => watch.clusterStatus({ cluster }),
     now,
   });
-  // Start watching the clusters already known, so notifications work before any window asks.
-  void watch.refresh();
+  if (options.watchOnStart ?? true) {
+    // Start watching the clusters already known, so notifications work before any window asks.
+    void watch.refresh();
+  }
+  const journal = fileJournalStore(home);
 
   const handlers: ApiHandlers = {
     listMachines: () => machines.listMachines(),
     addMachine: (p) => machines.addMachine(p),
     trustMachine: (p) => machines.trustMachine(p),
     removeMachine: (p) => machines.removeMachine(p),
-    bootstrap: (p) => ops.bootstrap(p),
+    bootstrap: (p) => agents.bootstrap(p),
     listNetworks: (p) => ops.listNetworks(p),
     runPreflight: (p) => ops.runPreflight(p),
     planCreateCluster: (p) => ops.planCreateCluster(p),
@@ -110,6 +137,14 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
   return {
     handlers,
     events,
+    machines,
+    agents,
+    opsContext: (onEvent) => ({
+      connect: (machine) => machines.connect(machine),
+      home,
+      journal,
+      ...(onEvent ? { onEvent } : {}),
+    }),
     async dispose() {
       watch.dispose();
       history.dispose();

@@ -1,7 +1,7 @@
 /**
- * `quorate bootstrap | facts | probe | uninstall`: the node agent from a terminal. The lead wires
- * these into main.ts with a `connect(address)` that logs in with the stored credentials and pinned
- * host key. Shapes are fixed (scripts depend on them):
+ * `quorate bootstrap | facts | probe | uninstall`: the node agent from a terminal, a thin client of
+ * the service's agents use cases (engine/api/service-agents.ts), which reach machines as they were
+ * added (pinned key, stored secret, root or sudo). Shapes are fixed (scripts depend on them):
  * - `bootstrap ADDR… [--concurrency N] --json` → `{"machines":[{address, ok, action, version, agentPid,
  *   message, durationMs} | {address, ok:false, error:{code,message,hint}}]}`; progress per machine on
  *   stderr as `ADDR: phase: message`.
@@ -11,24 +11,17 @@
  * - `uninstall ADDR… --json` → `{"machines":[{address, ok, removed, kept, nodeInstalledByQuorate} | {address, ok:false, error}]}`.
  * Errors: message and hint on stderr, exit 1.
  */
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import type { FactsResult } from '../agent/protocol';
-import { openAgent, probePair, type AgentCaller } from '../bootstrap/agents';
-import { loadAgentBundle, type AgentBundle } from '../bootstrap/bundle.fs';
-import { installAgent, uninstallAgent, type AgentHost, type BootstrapProgress } from '../bootstrap/executor';
-import { queue } from '../bootstrap/queue';
-import { err, type QuorateError, type Result } from '../result';
+import type { QuorateError, Result } from '../result';
+import { cliError } from './io';
+import { cliHintOf } from '../result';
 import type { CliIo } from './io';
 import { UsageError } from './io';
+import type { CliServiceOptions } from './service';
+import { withService } from './service';
 
-export interface AgentCommandDeps {
-  /** Log in to a known machine (stored user, secret, pinned host key). The command closes it. */
-  connect(address: string): Promise<Result<AgentHost>>;
-  /** Default: dist/agent/quorate-agent.cjs. */
-  readonly bundle?: AgentBundle;
-}
+/** Where the service keeps state and secrets, and which agent bundle it installs. */
+export type AgentCommandDeps = CliServiceOptions;
 
 export const agentUsage = [
   'quorate bootstrap ADDR… [--concurrency N] [--json]   install or upgrade the agent (idempotent)',
@@ -38,46 +31,11 @@ export const agentUsage = [
 ].join('\n');
 
 function printError(io: CliIo, address: string, e: QuorateError): void {
-  io.stderr(`${address}: ${e.message}\nhint: ${e.hint}\n`);
-}
-
-/** Connect, run, close; the connection error becomes the result. */
-async function withHost<T>(
-  deps: AgentCommandDeps,
-  address: string,
-  fn: (host: AgentHost) => Promise<Result<T>>,
-): Promise<Result<T>> {
-  const host = await deps.connect(address);
-  if (!host.ok) {
-    return host;
-  }
-  try {
-    return await fn(host.value);
-  } finally {
-    await host.value.close();
-  }
-}
-
-async function withAgent<T>(
-  deps: AgentCommandDeps,
-  address: string,
-  fn: (agent: AgentCaller) => Promise<Result<T>>,
-): Promise<Result<T>> {
-  return withHost(deps, address, async (host) => {
-    const agent = await openAgent(host);
-    if (!agent.ok) {
-      return agent;
-    }
-    try {
-      return await fn(agent.value);
-    } finally {
-      agent.value.close();
-    }
-  });
+  io.stderr(`${address}: ${e.message}\nhint: ${cliHintOf(e)}\n`);
 }
 
 /** `quorate bootstrap ADDR…`: install in parallel (bounded), progress per machine on stderr. */
-export async function runBootstrapCommand(argv: string[], io: CliIo, deps: AgentCommandDeps): Promise<number> {
+export async function runBootstrapCommand(argv: string[], io: CliIo, deps: AgentCommandDeps = {}): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -90,29 +48,33 @@ export async function runBootstrapCommand(argv: string[], io: CliIo, deps: Agent
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new UsageError(`bootstrap: --concurrency must be a positive integer, got ${values.concurrency}`);
   }
-  let bundle = deps.bundle;
-  if (!bundle) {
-    const loaded = await loadAgentBundle();
-    if (!loaded.ok) {
-      printError(io, 'bootstrap', loaded.error);
-      return 1;
-    }
-    bundle = loaded.value;
-  }
-  const b = bundle;
-  const q = queue(concurrency);
-  const results = await Promise.all(
-    positionals.map((address) =>
-      q.add(async () => {
-        const onProgress = (p: BootstrapProgress): void => io.stderr(`${address}: ${p.phase}: ${p.message}\n`);
-        const r = await withHost(deps, address, (host) => installAgent(host, b, { onProgress }));
-        if (!r.ok) {
-          printError(io, address, r.error);
+  const outcome = await withService(deps, async (service) => {
+    const stop = service.events.subscribe((event, payload) => {
+      if (event === 'onDidBootstrapProgress') {
+        const p = payload as { address: string; phase: string; line: string | null };
+        if (p.line !== null) {
+          io.stderr(`${p.address}: ${p.phase}: ${p.line}\n`);
         }
-        return { address, r };
-      }),
-    ),
-  );
+      }
+    });
+    try {
+      return await service.handlers.bootstrap({ addresses: positionals, concurrency });
+    } finally {
+      stop();
+    }
+  });
+  if (!outcome.ok) {
+    printError(io, 'bootstrap', outcome.error);
+    return 1;
+  }
+  const results = outcome.value.machines.map((m) => {
+    const r: Result<NonNullable<typeof m.result>> =
+      m.ok && m.result ? { ok: true, value: m.result } : { ok: false, error: m.error! };
+    if (!r.ok) {
+      printError(io, m.address, r.error);
+    }
+    return { address: m.address, r };
+  });
   if (values.json) {
     const machines = results.map(({ address, r }) =>
       r.ok
@@ -125,7 +87,7 @@ export async function runBootstrapCommand(argv: string[], io: CliIo, deps: Agent
             message: r.value.message,
             durationMs: r.value.durationMs,
           }
-        : { address, ok: false, error: r.error },
+        : { address, ok: false, error: cliError(r.error) },
     );
     io.stdout(`${JSON.stringify({ machines })}\n`);
   } else {
@@ -141,7 +103,7 @@ function factLine<T>(name: string, f: Result<T>, show: (v: T) => string): string
 }
 
 /** `quorate facts ADDR`. */
-export async function runFactsCommand(argv: string[], io: CliIo, deps: AgentCommandDeps): Promise<number> {
+export async function runFactsCommand(argv: string[], io: CliIo, deps: AgentCommandDeps = {}): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -151,7 +113,7 @@ export async function runFactsCommand(argv: string[], io: CliIo, deps: AgentComm
     throw new UsageError('facts: expected exactly one ADDR');
   }
   const address = positionals[0]!;
-  const r = await withAgent<FactsResult>(deps, address, (a) => a.call('facts', {}, { timeoutMs: 60_000 }));
+  const r = await withService(deps, (service) => service.agents.facts({ machine: address }));
   if (!r.ok) {
     printError(io, address, r.error);
     return 1;
@@ -195,24 +157,8 @@ export async function runFactsCommand(argv: string[], io: CliIo, deps: AgentComm
   return 0;
 }
 
-async function ipOf(address: string): Promise<Result<string>> {
-  if (isIP(address)) {
-    return { ok: true, value: address };
-  }
-  try {
-    return { ok: true, value: (await lookup(address)).address };
-  } catch (e) {
-    return err(
-      'probe.unresolved',
-      `could not resolve ${address} to an address`,
-      "give the machine's IP address on the cluster network",
-      e,
-    );
-  }
-}
-
 /** `quorate probe FROM TO`: UDP on a corosync port from FROM's agent to TO's. */
-export async function runProbeCommand(argv: string[], io: CliIo, deps: AgentCommandDeps): Promise<number> {
+export async function runProbeCommand(argv: string[], io: CliIo, deps: AgentCommandDeps = {}): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -239,14 +185,7 @@ export async function runProbeCommand(argv: string[], io: CliIo, deps: AgentComm
   if (!Number.isInteger(intervalMs) || intervalMs < 1 || intervalMs > 5000) {
     throw new UsageError(`probe: --interval must be 1..5000 ms, got ${values.interval}`);
   }
-  const target = await ipOf(to);
-  if (!target.ok) {
-    printError(io, to, target.error);
-    return 1;
-  }
-  const r = await withAgent(deps, to, (toAgent) =>
-    withAgent(deps, from, (fromAgent) => probePair(fromAgent, toAgent, target.value, { port, count, intervalMs })),
-  );
+  const r = await withService(deps, (service) => service.agents.probe({ from, to, port, count, intervalMs }));
   if (!r.ok) {
     printError(io, `${from} → ${to}`, r.error);
     return 1;
@@ -266,7 +205,7 @@ export async function runProbeCommand(argv: string[], io: CliIo, deps: AgentComm
 }
 
 /** `quorate uninstall ADDR…`. */
-export async function runUninstallCommand(argv: string[], io: CliIo, deps: AgentCommandDeps): Promise<number> {
+export async function runUninstallCommand(argv: string[], io: CliIo, deps: AgentCommandDeps = {}): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -275,22 +214,15 @@ export async function runUninstallCommand(argv: string[], io: CliIo, deps: Agent
   if (positionals.length === 0) {
     throw new UsageError('uninstall: expected at least one ADDR');
   }
-  const q = queue(8);
-  const results = await Promise.all(
-    positionals.map((address) =>
-      q.add(async () => {
-        const r = await withHost(deps, address, (host) =>
-          uninstallAgent(host, {
-            onProgress: (p: BootstrapProgress) => io.stderr(`${address}: ${p.phase}: ${p.message}\n`),
-          }),
-        );
-        if (!r.ok) {
-          printError(io, address, r.error);
-        }
-        return { address, r };
-      }),
-    ),
+  const done = await withService(deps, (service) =>
+    service.agents.uninstall({ machines: positionals }, (machine, line) => io.stderr(`${machine}: ${line}\n`)),
   );
+  const results = done.map(({ machine, result: r }) => {
+    if (!r.ok) {
+      printError(io, machine, r.error);
+    }
+    return { address: machine, r };
+  });
   if (values.json) {
     const machines = results.map(({ address, r }) =>
       r.ok
@@ -301,7 +233,7 @@ export async function runUninstallCommand(argv: string[], io: CliIo, deps: Agent
             kept: r.value.kept,
             nodeInstalledByQuorate: r.value.nodeInstalledByQuorate,
           }
-        : { address, ok: false, error: r.error },
+        : { address, ok: false, error: cliError(r.error) },
     );
     io.stdout(`${JSON.stringify({ machines })}\n`);
   } else {

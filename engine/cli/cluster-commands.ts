@@ -6,7 +6,6 @@
 import { parseArgs } from 'node:util';
 import type { LinkNumber } from '../model/cluster';
 import type { StepEvent } from '../ops/executor';
-import { fileJournalStore } from '../ops/journal.fs';
 import {
   changeLink,
   clusterStatus,
@@ -22,38 +21,42 @@ import {
   type StatusView,
 } from '../ops/operations';
 import type { Plan } from '../ops/plan';
-import { storeConnector } from '../ops/connect.ssh';
 import { QDEVICE_FLAG_MEANINGS } from '../providers/qdevice-flags';
 import type { Result } from '../result';
-import { defaultHome, keyringSecrets } from '../store';
+import { cliHintOf } from '../result';
 import type { Check } from '../preflight/types';
 import type { CliIo } from './io';
-import { UsageError } from './io';
+import { cliError, printError, UsageError } from './io';
+import type { CliServiceOptions } from './service';
+import { withService } from './service';
 
-export interface ClusterCommandDeps {
-  /** Defaults to SSH through the machines in the state folder, secrets from the OS keyring. */
+export interface ClusterCommandDeps extends CliServiceOptions {
+  /** Replaces the service's context (tests); default: the service's, over the machines in the state folder. */
   readonly ctx?: OpsContext;
 }
 
-function contextFor(io: CliIo, json: boolean, deps: ClusterCommandDeps): OpsContext {
+/** Runs `fn` with the service's operations context: the machines as added, the journal in the state folder. */
+async function withContext<T>(
+  io: CliIo,
+  json: boolean,
+  deps: ClusterCommandDeps,
+  fn: (ctx: OpsContext) => Promise<T>,
+): Promise<T> {
   if (deps.ctx) {
-    return deps.ctx;
+    return fn(deps.ctx);
   }
-  const home = defaultHome();
-  return {
-    home,
-    journal: fileJournalStore(home),
-    connect: storeConnector(home, keyringSecrets()),
-    // Progress goes to stderr in both modes: stdout carries only the result.
-    onEvent: (e: StepEvent) => {
-      if (e.state === 'running' && !e.line) {
-        io.stderr(`… ${e.machine}: ${e.title}\n`);
-      } else if (e.state !== 'running') {
-        io.stderr(`${e.state.padEnd(11)} ${e.machine}: ${e.title}${e.line ? ` — ${e.line}` : ''}\n`);
-      } else if (!json) {
-        io.stderr(`            ${e.machine}: ${e.line}\n`);
-      }
-    },
+  return withService(deps, (service) => fn(service.opsContext(progressPrinter(io, json))));
+}
+
+function progressPrinter(io: CliIo, json: boolean): (e: StepEvent) => void {
+  return (e: StepEvent) => {
+    if (e.state === 'running' && !e.line) {
+      io.stderr(`… ${e.machine}: ${e.title}\n`);
+    } else if (e.state !== 'running') {
+      io.stderr(`${e.state.padEnd(11)} ${e.machine}: ${e.title}${e.line ? ` — ${e.line}` : ''}\n`);
+    } else if (!json) {
+      io.stderr(`            ${e.machine}: ${e.line}\n`);
+    }
   };
 }
 
@@ -126,7 +129,7 @@ function report(io: CliIo, json: boolean, r: Result<OpResult>, planOnly: boolean
     }
     if (json) {
       io.stdout(
-        `${JSON.stringify({ ok: false, error: { code: r.error.code, message: r.error.message, hint: r.error.hint }, ...(checks ? { checks } : {}) })}\n`,
+        `${JSON.stringify({ ok: false, error: { code: r.error.code, message: r.error.message, hint: cliHintOf(r.error) }, ...(checks ? { checks } : {}) })}\n`,
       );
     } else {
       if (Array.isArray(checks)) {
@@ -135,7 +138,7 @@ function report(io: CliIo, json: boolean, r: Result<OpResult>, planOnly: boolean
           (checks as Check[]).filter((c) => c.status !== 'pass'),
         );
       }
-      io.stderr(`error: ${r.error.message}\nhint: ${r.error.hint}\n`);
+      printError(io, r.error);
     }
     return 1;
   }
@@ -182,12 +185,12 @@ export async function runPreflightCommand(argv: string[], io: CliIo, deps: Clust
   if (positionals.length === 0) {
     throw new UsageError('preflight: expected one or more ADDR');
   }
-  const r = await preflightMachines(contextFor(io, values.json, deps), positionals, linksFrom(values));
+  const r = await withContext(io, values.json, deps, (ctx) => preflightMachines(ctx, positionals, linksFrom(values)));
   if (!r.ok) {
     if (values.json) {
-      io.stdout(`${JSON.stringify({ ok: false, checks: [], error: r.error })}\n`);
+      io.stdout(`${JSON.stringify({ ok: false, checks: [], error: cliError(r.error) })}\n`);
     } else {
-      io.stderr(`error: ${r.error.message}\nhint: ${r.error.hint}\n`);
+      printError(io, r.error);
     }
     return 1;
   }
@@ -220,13 +223,15 @@ export async function runCreateCommand(argv: string[], io: CliIo, deps: ClusterC
     throw new UsageError('create: pass --node ADDR for each machine (the first founds the cluster)');
   }
   const links = linksFrom(values);
-  const r = await createCluster(contextFor(io, values.json, deps), {
-    name,
-    machines: values.node,
-    ...(links ? { links } : {}),
-    planOnly: values.plan,
-    rollback: values.rollback,
-  });
+  const r = await withContext(io, values.json, deps, (ctx) =>
+    createCluster(ctx, {
+      name,
+      machines: values.node!,
+      ...(links ? { links } : {}),
+      planOnly: values.plan,
+      rollback: values.rollback,
+    }),
+  );
   return report(io, values.json, r, values.plan);
 }
 
@@ -244,13 +249,15 @@ export async function runJoinCommand(argv: string[], io: CliIo, deps: ClusterCom
     throw new UsageError('join: pass --node ADDR');
   }
   const links = linksFrom(values);
-  const r = await joinCluster(contextFor(io, values.json, deps), {
-    name,
-    machines: values.node,
-    ...(links ? { links } : {}),
-    planOnly: values.plan,
-    rollback: values.rollback,
-  });
+  const r = await withContext(io, values.json, deps, (ctx) =>
+    joinCluster(ctx, {
+      name,
+      machines: values.node!,
+      ...(links ? { links } : {}),
+      planOnly: values.plan,
+      rollback: values.rollback,
+    }),
+  );
   return report(io, values.json, r, values.plan);
 }
 
@@ -275,13 +282,15 @@ export async function runRemoveCommand(argv: string[], io: CliIo, deps: ClusterC
   if (values.force && values.confirm === undefined) {
     throw new UsageError(`remove --force: also type the cluster name: --confirm ${name}`);
   }
-  const r = await removeNode(contextFor(io, values.json, deps), {
-    name,
-    node: values.node,
-    ...(values.force ? { forceConfirm: values.confirm! } : {}),
-    planOnly: values.plan,
-    rollback: values.rollback,
-  });
+  const r = await withContext(io, values.json, deps, (ctx) =>
+    removeNode(ctx, {
+      name,
+      node: values.node!,
+      ...(values.force ? { forceConfirm: values.confirm! } : {}),
+      planOnly: values.plan,
+      rollback: values.rollback,
+    }),
+  );
   return report(io, values.json, r, values.plan);
 }
 
@@ -308,14 +317,16 @@ export async function runQdeviceCommand(argv: string[], io: CliIo, deps: Cluster
     if (values.algorithm !== undefined && values.algorithm !== 'ffsplit' && values.algorithm !== 'lms') {
       throw new UsageError('qdevice setup: --algorithm is ffsplit or lms');
     }
-    const r = await setupQdevice(contextFor(io, values.json, deps), {
-      name,
-      host: values.host,
-      ...(values.algorithm ? { algorithm: values.algorithm as 'ffsplit' | 'lms' } : {}),
-      consent: values.yes,
-      planOnly: values.plan,
-      rollback: values.rollback,
-    });
+    const r = await withContext(io, values.json, deps, (ctx) =>
+      setupQdevice(ctx, {
+        name,
+        host: values.host!,
+        ...(values.algorithm ? { algorithm: values.algorithm as 'ffsplit' | 'lms' } : {}),
+        consent: values.yes,
+        planOnly: values.plan,
+        rollback: values.rollback,
+      }),
+    );
     return report(io, values.json, r, values.plan);
   }
   if (sub === 'remove') {
@@ -324,11 +335,13 @@ export async function runQdeviceCommand(argv: string[], io: CliIo, deps: Cluster
     if (!name || positionals.length > 1) {
       throw new UsageError('qdevice remove: expected exactly one NAME');
     }
-    const r = await removeQdevice(contextFor(io, values.json, deps), {
-      name,
-      planOnly: values.plan,
-      rollback: values.rollback,
-    });
+    const r = await withContext(io, values.json, deps, (ctx) =>
+      removeQdevice(ctx, {
+        name,
+        planOnly: values.plan,
+        rollback: values.rollback,
+      }),
+    );
     return report(io, values.json, r, values.plan);
   }
   throw new UsageError('qdevice: expected "setup" or "remove"');
@@ -354,14 +367,16 @@ export async function runLinkCommand(argv: string[], io: CliIo, deps: ClusterCom
   if (priority !== undefined && (!Number.isInteger(priority) || priority < 0 || priority > 255)) {
     throw new UsageError('link: --priority is 0..255');
   }
-  const r = await changeLink(contextFor(io, values.json, deps), {
-    name,
-    link: Number(l) as LinkNumber,
-    cidr,
-    ...(priority !== undefined ? { priority } : {}),
-    planOnly: values.plan,
-    rollback: values.rollback,
-  });
+  const r = await withContext(io, values.json, deps, (ctx) =>
+    changeLink(ctx, {
+      name,
+      link: Number(l) as LinkNumber,
+      cidr,
+      ...(priority !== undefined ? { priority } : {}),
+      planOnly: values.plan,
+      rollback: values.rollback,
+    }),
+  );
   return report(io, values.json, r, values.plan);
 }
 
@@ -382,7 +397,9 @@ export async function runExpectedCommand(argv: string[], io: CliIo, deps: Cluste
   if (values.confirm === undefined) {
     throw new UsageError(`expected: type the cluster name to confirm: --confirm ${name}`);
   }
-  const r = await setExpected(contextFor(io, values.json, deps), { name, votes, confirm: values.confirm });
+  const r = await withContext(io, values.json, deps, (ctx) =>
+    setExpected(ctx, { name, votes, confirm: values.confirm! }),
+  );
   return report(
     io,
     values.json,
@@ -414,12 +431,12 @@ export async function runStatusCommand(argv: string[], io: CliIo, deps: ClusterC
   if (!name || positionals.length > 1) {
     throw new UsageError('status: expected exactly one NAME');
   }
-  const r = await clusterStatus(contextFor(io, values.json, deps), name);
+  const r = await withContext(io, values.json, deps, (ctx) => clusterStatus(ctx, name));
   if (!r.ok) {
     if (values.json) {
-      io.stdout(`${JSON.stringify({ ok: false, error: r.error })}\n`);
+      io.stdout(`${JSON.stringify({ ok: false, error: cliError(r.error) })}\n`);
     } else {
-      io.stderr(`error: ${r.error.message}\nhint: ${r.error.hint}\n`);
+      printError(io, r.error);
     }
     return 1;
   }

@@ -1,3 +1,6 @@
+import type { QuorateError } from '../result';
+import { cliHintOf } from '../result';
+
 /** What a CLI command may touch: injected so commands run in-process in tests. */
 export interface CliIo {
   stdout(text: string): void;
@@ -24,4 +27,17 @@ export class UsageError extends Error {
     super(message);
     this.name = 'UsageError';
   }
+}
+
+/** An error as the terminal shows it: the terminal's hint (`cliHint`) in place of the window's. */
+export function cliError(error: QuorateError): { code: string; message: string; hint: string; cause?: string } {
+  const hint = cliHintOf(error);
+  return error.cause === undefined
+    ? { code: error.code, message: error.message, hint }
+    : { code: error.code, message: error.message, hint, cause: error.cause };
+}
+
+/** `error: …` and `hint: …` on stderr. */
+export function printError(io: CliIo, error: QuorateError, prefix = 'error'): void {
+  io.stderr(`${prefix}: ${error.message}\nhint: ${cliHintOf(error)}\n`);
 }

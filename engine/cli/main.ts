@@ -58,10 +58,10 @@ const commands: Record<string, () => Promise<Handler>> = {
   conf: async () => (await import('./conf-commands')).runConfCommand,
   quorum: async () => (await import('./quorum-commands')).runQuorumCommand,
   hosts: async () => (await import('./hosts')).runHostsCommand,
-  bootstrap: async () => withAgentDeps((await import('./agent-commands')).runBootstrapCommand),
-  facts: async () => withAgentDeps((await import('./agent-commands')).runFactsCommand),
-  probe: async () => withAgentDeps((await import('./agent-commands')).runProbeCommand),
-  uninstall: async () => withAgentDeps((await import('./agent-commands')).runUninstallCommand),
+  bootstrap: async () => (await import('./agent-commands')).runBootstrapCommand,
+  facts: async () => (await import('./agent-commands')).runFactsCommand,
+  probe: async () => (await import('./agent-commands')).runProbeCommand,
+  uninstall: async () => (await import('./agent-commands')).runUninstallCommand,
   preflight: async () => (await import('./cluster-commands')).runPreflightCommand,
   create: async () => (await import('./cluster-commands')).runCreateCommand,
   join: async () => (await import('./cluster-commands')).runJoinCommand,
@@ -75,16 +75,6 @@ const commands: Record<string, () => Promise<Handler>> = {
   ui: async () => (await import('./ui')).runUiCommand,
   events: async () => (await import('./events-command')).runEventsCommand,
 };
-
-type AgentCommand = (argv: string[], io: CliIo, deps: import('./agent-commands').AgentCommandDeps) => Promise<number>;
-
-/** Agent commands reach machines as `quorate hosts add` recorded them: pinned key, secret from the keyring. */
-async function withAgentDeps(command: AgentCommand): Promise<Handler> {
-  const { storeConnector } = await import('../ops/connect.ssh');
-  const { defaultHome, keyringSecrets } = await import('../store');
-  const connect = storeConnector(defaultHome(), keyringSecrets());
-  return (argv, io) => command(argv, io, { connect });
-}
 
 export function registerCommand(name: string, load: () => Promise<Handler>): void {
   commands[name] = load;

@@ -50,6 +50,5 @@ export type {
   ClusterState,
 } from './operations';
 export { gatherPreflightInput, addressInCidr } from './preflight-gather.ssh';
-export { storeConnector, asRoot } from './connect.ssh';
 export { loadCluster, saveCluster, deleteCluster } from './registry.fs';
 export type { ClusterRecord as OpsClusterRecord } from './registry.fs';

@@ -114,6 +114,18 @@ export function classifyConnectFailure(
   );
 }
 
+/** `ssh_host_<stem>_key.pub` for an SSH host key algorithm: the file to check on the machine's console. */
+export function hostKeyFile(algorithm: string): string {
+  const stem = algorithm.startsWith('ecdsa')
+    ? 'ecdsa'
+    : algorithm.startsWith('rsa') || algorithm === 'ssh-rsa'
+      ? 'rsa'
+      : algorithm.includes('ed25519')
+        ? 'ed25519'
+        : '*';
+  return `/etc/ssh/ssh_host_${stem}_key.pub`;
+}
+
 /** The pinned key and the key the host presents differ: a hard refusal. */
 export function hostKeyChangedError(
   endpoint: SshEndpoint,
@@ -121,13 +133,18 @@ export function hostKeyChangedError(
   presented: string,
   algorithm: string,
 ): QuorateError {
-  return make(
-    'ssh.host-key-changed',
-    `the host key of ${endpoint.address}:${endpoint.port} has changed: pinned ${pinned}, the host now presents ${presented} (${algorithm}); refusing to connect`,
-    'if you reinstalled the machine or regenerated its SSH keys, verify the new fingerprint on its console ' +
-      `(ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) and re-trust it deliberately: quorate hosts trust ${endpoint.address} --fingerprint ${presented}. ` +
-      'Otherwise someone may be intercepting the connection: do not continue.',
-  );
+  const check =
+    'If you reinstalled the machine or regenerated its SSH keys, check the new fingerprint on its console ' +
+    `(ssh-keygen -lf ${hostKeyFile(algorithm)}) and re-trust it deliberately`;
+  const otherwise = 'Otherwise someone may be intercepting the connection: do not continue.';
+  return {
+    ...make(
+      'ssh.host-key-changed',
+      `the host key of ${endpoint.address}:${endpoint.port} has changed: pinned ${pinned}, the host now presents ${presented} (${algorithm}); refusing to connect`,
+      `${check} (Machines → Review the new key). ${otherwise}`,
+    ),
+    cliHint: `${check}: quorate hosts trust ${endpoint.address}${endpoint.port === 22 ? '' : ` --port ${endpoint.port}`} --fingerprint ${presented}. ${otherwise}`,
+  };
 }
 
 /** No key is pinned yet: the caller must show the fingerprint and ask. */
@@ -140,8 +157,9 @@ export function hostKeyUnknownError(
     ...make(
       'ssh.host-key-unknown',
       `${endpoint.address}:${endpoint.port} presents host key ${presented} (${algorithm}), which is not trusted yet`,
-      `compare it with the machine's own (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on its console), then trust it: quorate hosts trust ${endpoint.address} --fingerprint ${presented}`,
+      `compare it with the machine's own (ssh-keygen -lf ${hostKeyFile(algorithm)} on its console), then confirm it (Machines → Trust)`,
     ),
+    cliHint: `compare it with the machine's own (ssh-keygen -lf ${hostKeyFile(algorithm)} on its console), then trust it: quorate hosts trust ${endpoint.address}${endpoint.port === 22 ? '' : ` --port ${endpoint.port}`} --fingerprint ${presented}`,
     fingerprint: presented,
     algorithm,
   };

@@ -20,5 +20,7 @@ export {
   uploadTempPath,
 } from './commands';
 export type { SudoFailure, SudoMode } from './commands';
-export { classifyConnectFailure, endpointLabel, hostKeyChangedError, hostKeyUnknownError } from './errors';
+export { classifyConnectFailure, endpointLabel, hostKeyChangedError, hostKeyFile, hostKeyUnknownError } from './errors';
+export { asRoot, socketBridgeCommand } from './as-root';
+export type { RootSession } from './as-root';
 export type { SshEndpoint } from './errors';

@@ -5,8 +5,10 @@ export {
   findMachines,
   machineId,
   parseState,
+  passphraseAccount,
   removeMachines,
   secretAccount,
+  splitMachineName,
   upsertMachine,
 } from './state';
 export type { MachineAuthKind, MachineRecord, QuorateState } from './state';

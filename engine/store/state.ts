@@ -6,8 +6,13 @@
 import { err, ok } from '../result';
 import type { Result } from '../result';
 
-/** Bumped when the shape changes incompatibly; `parseState` migrates older files forward. */
-export const STATE_SCHEMA_VERSION = 1;
+/**
+ * Bumped when the shape changes incompatibly; `parseState` migrates older files forward.
+ * 2: each keyring entry has one meaning (`secretAccount`, `passphraseAccount`); a key machine says
+ * whether its key's passphrase is stored (`keyPassphrase`). Schema 1's window kept a key's passphrase
+ * under the password's account; such machines are marked `v1KeySecret` until first contact moves it.
+ */
+export const STATE_SCHEMA_VERSION = 2;
 
 export type MachineAuthKind = 'password' | 'key' | 'agent';
 
@@ -20,6 +25,13 @@ export interface MachineRecord {
   readonly auth: MachineAuthKind;
   /** Private key file for `auth: 'key'`. */
   readonly keyPath?: string;
+  /** `auth: 'key'`: the key's passphrase is in the keyring (`passphraseAccount`). Absent: the key has none. */
+  readonly keyPassphrase?: boolean;
+  /**
+   * Written by schema 1 for a key machine: the `secretAccount` entry may hold the key's passphrase
+   * (the window put it there). The first contact moves it to `passphraseAccount` and drops the mark.
+   */
+  readonly v1KeySecret?: boolean;
   /** The host key fingerprint (`SHA256:…`) seen when the machine was added; pinned once `trusted`. */
   readonly fingerprint: string;
   /** The user confirmed the fingerprint; only trusted machines are ever logged in to. */
@@ -47,13 +59,26 @@ export function machineId(machine: { readonly address: string; readonly port: nu
   return `${machine.address}:${machine.port}`;
 }
 
-/** The keyring account a machine's secret is stored under: `user@address:port`. */
+/**
+ * The keyring account of the login user's password on a machine: `user@address:port`. It holds that
+ * and only that — the SSH password for `auth: 'password'`, and what `sudo` asks for (its user's own
+ * password) for a non-root user with any auth. A key's passphrase is never stored here.
+ */
 export function secretAccount(machine: {
   readonly user: string;
   readonly address: string;
   readonly port: number;
 }): string {
   return `${machine.user}@${machine.address}:${machine.port}`;
+}
+
+/** The keyring account of a key machine's key passphrase: `user@address:port key-passphrase`. */
+export function passphraseAccount(machine: {
+  readonly user: string;
+  readonly address: string;
+  readonly port: number;
+}): string {
+  return `${secretAccount(machine)} key-passphrase`;
 }
 
 /** Parses and validates a state file's text; `file` names it in messages. Unknown fields are kept. */
@@ -105,7 +130,19 @@ export function parseState(text: string, file: string): Result<QuorateState> {
       );
     }
   }
-  return ok({ ...raw, schemaVersion: STATE_SCHEMA_VERSION, machines } as QuorateState);
+  const migrated = version === 1 ? (machines as MachineRecord[]).map(migrateMachineV1) : machines;
+  return ok({ ...raw, schemaVersion: STATE_SCHEMA_VERSION, machines: migrated } as QuorateState);
+}
+
+/**
+ * Schema 1 → 2. Only the window wrote a secret for a key machine, and it meant the passphrase; the
+ * CLI never stored one. Which key machines have one is known only to the keyring, so each is marked
+ * and its entry moved on first contact (`v1KeySecret`). Password machines mean what they meant.
+ */
+function migrateMachineV1(m: MachineRecord): MachineRecord {
+  return m.auth === 'key' && m.v1KeySecret === undefined && m.keyPassphrase === undefined
+    ? { ...m, v1KeySecret: true }
+    : m;
 }
 
 function machineProblem(m: unknown): string | null {
@@ -146,7 +183,27 @@ export function upsertMachine(state: QuorateState, machine: MachineRecord): Quor
 
 /** Machines at `address` (and `port` when given). Which clusters use a machine is engine/ops' registry. */
 export function findMachines(state: QuorateState, address: string, port?: number): MachineRecord[] {
+  if (port === undefined) {
+    const spelled = splitMachineName(address);
+    if (spelled.port !== undefined) {
+      return findMachines(state, spelled.address, spelled.port);
+    }
+  }
   return state.machines.filter((m) => m.address === address && (port === undefined || m.port === port));
+}
+
+/**
+ * A machine as the user names it: `198.18.0.11`, `pve2.lan`, or with its SSH port `198.18.0.11:2222`
+ * (how cluster records and `hosts` output spell a machine on a port other than 22). IPv6 literals
+ * (two colons or more) are never split.
+ */
+export function splitMachineName(name: string): { address: string; port?: number } {
+  const m = /^([^:]+):(\d{1,5})$/.exec(name);
+  if (!m) {
+    return { address: name };
+  }
+  const port = Number(m[2]);
+  return port >= 1 && port <= 65535 ? { address: m[1]!, port } : { address: name };
 }
 
 /** The state without the given machines. */

@@ -15,6 +15,8 @@ const machine = (over: Partial<Machine> = {}): Machine => ({
   authKind: 'password',
   keyPath: null,
   state: 'failed',
+  trusted: true,
+  addedAt: '2026-01-01T00:00:00.000Z',
   cluster: 'lab',
   hostKey: { algorithm: 'ssh-ed25519', fingerprint: OLD },
   changedHostKey: { algorithm: 'ssh-ed25519', fingerprint: NEW },

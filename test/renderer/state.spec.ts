@@ -14,6 +14,8 @@ const machine = (address: string, state: Machine['state'], cluster: string | nul
   authKind: 'password',
   keyPath: null,
   state,
+  trusted: true,
+  addedAt: '2026-01-01T00:00:00.000Z',
   cluster,
   lastError: null,
   hostKey: { algorithm: 'ssh-ed25519', fingerprint: `SHA256:${'A'.repeat(43)}` },

@@ -1,9 +1,10 @@
 /** The contract: machines and their bootstrap. */
+import type { InstallAction } from '../../bootstrap/scripts';
 import type { QuorateError, Result } from '../../result';
 import type { MethodTable } from './table';
 import type { Machine, MachineAuth } from './shared';
 import { address, addresses, fingerprint } from './shared';
-import { integer, literal, none, object, optional, pattern, string, variant } from '../validators';
+import { boolean, integer, literal, none, object, optional, pattern, string, variant } from '../validators';
 
 // Machines
 
@@ -13,10 +14,19 @@ export interface AddMachineParams {
   readonly port?: number;
   readonly user: string;
   readonly auth: MachineAuth;
+  /**
+   * The fingerprint the user already checked: confirm it at once (the key must be the one presented,
+   * else `ssh.host-key-mismatch`), log in, and record the machine trusted — or record nothing.
+   */
+  readonly trust?: string;
 }
 
 export interface TrustMachineParams {
   readonly address: string;
+  /** Which machine on `address`, when it is known on several SSH ports. */
+  readonly port?: number;
+  /** New credentials to log in with (kept once the login works); default the stored ones. */
+  readonly auth?: MachineAuth;
   /** The fingerprint the user saw and confirmed; refused (`ssh.host-key-mismatch`) if the machine now offers another. */
   readonly fingerprint: string;
   /**
@@ -30,12 +40,21 @@ export interface TrustMachineParams {
 
 export interface MachineRef {
   readonly address: string;
+  /** Which machine on `address`, when it is known on several SSH ports. */
+  readonly port?: number;
+}
+
+export interface RemoveMachineParams extends MachineRef {
+  /** Forget it even while it is a cluster node (its corosync keeps running). */
+  readonly force?: boolean;
 }
 
 // Bootstrap
 
 export interface BootstrapParams {
   readonly addresses: readonly string[];
+  /** Machines installed at once (default 4). */
+  readonly concurrency?: number;
 }
 
 export type BootstrapPhase = 'connect' | 'packages' | 'agent' | 'verify' | 'done' | 'failed';
@@ -53,8 +72,23 @@ export interface BootstrapProgress {
   readonly at: number;
 }
 
+/** What the installer did on one machine. */
+export interface AgentInstallResult {
+  readonly action: InstallAction;
+  readonly version: string;
+  readonly agentPid: number | null;
+  readonly message: string;
+  readonly durationMs: number;
+}
+
 export interface BootstrapOutcome {
-  readonly machines: readonly { readonly address: string; readonly ok: boolean; readonly error: QuorateError | null }[];
+  readonly machines: readonly {
+    readonly address: string;
+    readonly ok: boolean;
+    readonly error: QuorateError | null;
+    /** Set when `ok` (absent from engines before it existed). */
+    readonly result?: AgentInstallResult | null;
+  }[];
 }
 
 export interface MachinesApi {
@@ -73,8 +107,8 @@ export interface MachinesApi {
    * `ssh.auth-failed`, `ssh.sudo-failed`.
    */
   trustMachine(params: TrustMachineParams): Promise<Result<Machine>>;
-  /** Forgets a machine and its secret. Refused (`machines.in-cluster`) while it is a cluster node. */
-  removeMachine(params: MachineRef): Promise<Result<null>>;
+  /** Forgets a machine and its secrets. Refused (`machines.in-cluster`) while it is a cluster node, unless `force`. */
+  removeMachine(params: RemoveMachineParams): Promise<Result<null>>;
 
   /**
    * Installs corosync packages and the node agent on trusted machines, a few at a time; progress
@@ -91,26 +125,32 @@ export interface MachinesEvents {
 
 export const machinesEvents = ['onDidChangeMachine', 'onDidBootstrapProgress'] as const;
 
+const machineAuth = variant({
+  password: object({ kind: literal('password'), password: string({ max: 1024 }) }),
+  key: object({
+    kind: literal('key'),
+    keyPath: string({ max: 4096 }),
+    passphrase: optional(string({ min: 0, max: 1024 })),
+  }),
+  agent: object({ kind: literal('agent') }),
+});
+
 export const machinesMethods: MethodTable<MachinesApi> = {
   listMachines: none(),
   addMachine: object({
     address,
     port: optional(integer(1, 65535)),
     user: pattern(/^[a-z_][a-z0-9_.-]*$/i, 'a user name', 32),
-    auth: variant({
-      password: object({ kind: literal('password'), password: string({ max: 1024 }) }),
-      key: object({
-        kind: literal('key'),
-        keyPath: string({ max: 4096 }),
-        passphrase: optional(string({ min: 0, max: 1024 })),
-      }),
-    }),
+    auth: machineAuth,
+    trust: optional(fingerprint),
   }),
   trustMachine: object({
     address,
+    port: optional(integer(1, 65535)),
     fingerprint,
     replaceChangedKey: optional(object({ previousFingerprint: fingerprint })),
+    auth: optional(machineAuth),
   }),
-  removeMachine: object({ address }),
-  bootstrap: object({ addresses }),
+  removeMachine: object({ address, port: optional(integer(1, 65535)), force: optional(boolean()) }),
+  bootstrap: object({ addresses, concurrency: optional(integer(1, 32)) }),
 };

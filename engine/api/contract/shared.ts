@@ -7,10 +7,15 @@ import { array, integer, object, pattern } from '../validators';
 export type LinkNumberValue = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
 
 export type MachineAuth =
-  /** Password login; the engine stores it in the OS keyring, never in a file. Also used for sudo. */
+  /** Password login; the engine stores it in the OS keyring, never in a file. Also what sudo is given. */
   | { readonly kind: 'password'; readonly password: string }
-  /** A private key file on this computer (`~/.ssh/id_ed25519`); passphrase if it is encrypted. */
-  | { readonly kind: 'key'; readonly keyPath: string; readonly passphrase?: string };
+  /**
+   * A private key file on this computer (`~/.ssh/id_ed25519`); passphrase if it is encrypted (kept in
+   * the keyring). A key without one never needs the keyring. A sudo user needs NOPASSWD sudo here.
+   */
+  | { readonly kind: 'key'; readonly keyPath: string; readonly passphrase?: string }
+  /** The keys of the running ssh-agent (`$SSH_AUTH_SOCK`); nothing is stored. */
+  | { readonly kind: 'agent' };
 
 /**
  * Where a machine stands with Quorate:
@@ -31,7 +36,7 @@ export interface Machine {
   readonly address: string;
   readonly port: number;
   readonly user: string;
-  readonly authKind: 'password' | 'key';
+  readonly authKind: 'password' | 'key' | 'agent';
   /** For `key` auth: the key file path. Never the password. */
   readonly keyPath: string | null;
   /** The pinned host key once trusted; the offered one while `untrusted`. */
@@ -43,6 +48,10 @@ export interface Machine {
    */
   readonly changedHostKey: HostKey | null;
   readonly state: MachineState;
+  /** The user confirmed the host key: Quorate logs in to this machine (whatever `state` says now). */
+  readonly trusted: boolean;
+  /** When it was first added, ISO 8601. */
+  readonly addedAt: string;
   /** `hostname` as the machine reports it, once logged in. */
   readonly hostname: string | null;
   /** `PRETTY_NAME` from /etc/os-release, once logged in. */

@@ -88,6 +88,8 @@ export function createMemoryApi(demo: string): QuorateWindowApi {
     hostKey: { algorithm: 'ssh-ed25519', fingerprint: FP[i % FP.length]! },
     changedHostKey: null,
     state,
+    trusted: state !== 'untrusted',
+    addedAt: '2026-01-01T00:00:00.000Z',
     hostname: state === 'untrusted' ? null : `pve${i}`,
     os: state === 'untrusted' ? null : 'Debian GNU/Linux 12 (bookworm)',
     cluster,

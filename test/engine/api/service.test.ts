@@ -113,7 +113,28 @@ describe('the API service over an in-memory transport, against a real SSH server
     });
   });
 
+  it('keeps a trusted machine trusted when it is added again, refusing new credentials that do not log in', async () => {
+    const again = await api.addMachine({
+      address: '127.0.0.1',
+      port: ssh.port,
+      user: ssh.user,
+      auth: { kind: 'password', password: 'wrong' },
+    });
+    expect(again.ok ? 'ok' : again.error.code).toBe('ssh.auth-failed');
+    const list = await api.listMachines();
+    expect(list.ok && list.value[0]).toMatchObject({ state: 'failed', trusted: true });
+    expect([...secrets.entries.values()]).toEqual([ssh.password]);
+    const good = await api.addMachine({
+      address: '127.0.0.1',
+      port: ssh.port,
+      user: ssh.user,
+      auth: { kind: 'password', password: ssh.password },
+    });
+    expect(good.ok && good.value).toMatchObject({ state: 'trusted', trusted: true });
+  });
+
   it('reports a wrong password as ssh.auth-failed and the machine as failed', async () => {
+    expect((await api.removeMachine({ address: '127.0.0.1' })).ok).toBe(true);
     await api.addMachine({
       address: '127.0.0.1',
       port: ssh.port,
@@ -123,7 +144,7 @@ describe('the API service over an in-memory transport, against a real SSH server
     const r = await api.trustMachine({ address: '127.0.0.1', fingerprint: ssh.fingerprint });
     expect(r.ok ? 'ok' : r.error.code).toBe('ssh.auth-failed');
     const list = await api.listMachines();
-    expect(list.ok && list.value[0]?.state).toBe('failed');
+    expect(list.ok && list.value[0]).toMatchObject({ state: 'failed', trusted: false });
   });
 
   it('says what is missing when the agent bundle is not built, instead of pretending to bootstrap', async () => {

@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAgentBundle, type AgentBundle } from '../../../engine/bootstrap/bundle.fs';
 import {
   runBootstrapCommand,
   runFactsCommand,
@@ -15,10 +14,11 @@ import {
   type AgentCommandDeps,
 } from '../../../engine/cli/agent-commands';
 import type { CliIo } from '../../../engine/cli/io';
-import { ok, unwrap } from '../../../engine/result';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
 import { buildBundle } from '../agent/agent-process';
-import { sshTo } from './lab-sessions';
+import { addToQuorate } from './lab-sessions';
+import { withService } from '../../../engine/cli/service';
+import { memorySecrets } from '../../../engine/store';
 
 const support = labSupport();
 if (!support.ok) {
@@ -43,18 +43,19 @@ function capture(): CliIo & { out: string; err: string } {
 describe.skipIf(!support.ok)('quorate bootstrap / facts / probe / uninstall', () => {
   let lab: Lab;
   let dir: string;
-  let bundle: AgentBundle;
   let deps: AgentCommandDeps;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'quorate-agent-cli-lab-'));
     buildBundle(join(dir, 'quorate-agent.cjs'));
-    bundle = unwrap(await loadAgentBundle(join(dir, 'quorate-agent.cjs')));
     lab = await labUp({ hosts: 2 });
-    deps = {
-      bundle,
-      connect: async (address) => ok(await sshTo(lab.hosts.find((h) => h.address === address)!)),
-    };
+    // The machines are added as a user adds them; the commands then reach them as they were added.
+    deps = { home: join(dir, 'home'), secrets: memorySecrets(), agentBundlePath: join(dir, 'quorate-agent.cjs') };
+    await withService(deps, async (service) => {
+      for (const h of lab.hosts) {
+        await addToQuorate(service.handlers, h);
+      }
+    });
   });
 
   afterAll(async () => {

@@ -82,7 +82,7 @@ describe('quorate hosts', () => {
     ).toBe(0);
     await saveCluster({ name: 'lab', provider: 'corosync', nodes: { node1: `127.0.0.1:${server.port}` } }, t.home);
     expect(await t.run('remove', '127.0.0.1', '--json')).toBe(1);
-    expect(t.json().error).toMatchObject({ code: 'hosts.in-cluster' });
+    expect(t.json().error).toMatchObject({ code: 'machines.in-cluster' });
     expect(t.json().error.message).toContain('lab');
     const kept = await readState(t.home);
     expect(kept.ok && kept.value.machines.length).toBe(1);
@@ -155,7 +155,7 @@ describe('quorate hosts', () => {
     expect(await t.run('remove', '127.0.0.1', '--json')).toBe(0);
     expect(t.json()).toEqual({ removed: [{ address: '127.0.0.1', port: server.port, user: 'root' }] });
     expect(await t.run('remove', '127.0.0.1', '--json')).toBe(1);
-    expect(t.json().error.code).toBe('hosts.not-found');
+    expect(t.json().error.code).toBe('machines.unknown');
   });
 
   it('add --trust with a wrong password stores nothing and says which methods the server accepts', async () => {

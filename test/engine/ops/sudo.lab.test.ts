@@ -1,13 +1,13 @@
 /**
  * Operations through a sudo user (not root) over real SSH: every command and upload goes through
- * `sudo` with the login password (engine/ops/connect.ssh.ts `asRoot`).
+ * `sudo` with the login password (engine/ssh/as-root.ts `asRoot`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
-import { asRoot } from '../../../engine/ops/connect.ssh';
+import { asRoot } from '../../../engine/ssh';
 import { fileJournalStore } from '../../../engine/ops/journal.fs';
 import { clusterStatus, createCluster, type OpsContext } from '../../../engine/ops/operations';
 import { connectSsh, probeHostKey } from '../../../engine/ssh';

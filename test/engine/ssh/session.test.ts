@@ -70,7 +70,10 @@ describe('host keys', () => {
     }
     expect(result.error.code).toBe('ssh.host-key-unknown');
     expect((result.error as unknown as { fingerprint: string }).fingerprint).toBe(pinned);
-    expect(result.error.hint).toContain('quorate hosts trust 127.0.0.1');
+    // Each front door gets its own way out: the terminal a command, the window its dialog.
+    expect(result.error.cliHint).toContain('quorate hosts trust 127.0.0.1');
+    expect(result.error.hint).toContain('Machines → Trust');
+    expect(result.error.hint).not.toContain('quorate ');
     expect(server.authAttempts.length).toBe(before);
   });
 
@@ -84,7 +87,9 @@ describe('host keys', () => {
     expect(result.error.code).toBe('ssh.host-key-changed');
     expect(result.error.message).toContain(pinned);
     expect(result.error.message).toContain(presented);
-    expect(result.error.hint).toContain(`--fingerprint ${presented}`);
+    expect(result.error.cliHint).toContain(`--fingerprint ${presented}`);
+    expect(result.error.hint).toContain('Machines → Review the new key');
+    expect(result.error.hint).not.toContain('--fingerprint');
     expect(rotated.authAttempts).toEqual([]);
   });
 
