@@ -17,14 +17,7 @@ import { runPreflight as evaluatePreflight } from '../preflight/checks';
 import type { Result } from '../result';
 import { err, ok } from '../result';
 import type { RootSession } from '../ssh';
-import type {
-  LinkNetwork,
-  LinkNumberValue,
-  OperationKind,
-  OperationPlan,
-  QuorateApi,
-  StepState,
-} from './contract';
+import type { LinkNetwork, LinkNumberValue, OperationKind, OperationPlan, QuorateApi, StepState } from './contract';
 import type { EventHub } from './event-hub';
 import type { MachinesService } from './service-machines';
 

@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import type { QuorateError } from '../result';
 import type { MaintenanceService } from '../api/service-maintenance';
 import type { CliIo } from './io';
-import { UsageError } from './io';
+import { cliError, printError, UsageError } from './io';
+import { withService } from './service';
 
 export interface MaintenanceCommandDeps {
   /** Defaults to the service over SSH through the machines in the state folder. */
@@ -17,19 +18,11 @@ export interface MaintenanceCommandDeps {
 /** Errors that mean "you typed a name that is not there": exit 2, like a usage error. */
 const NAME_ERRORS = new Set(['whatif.unknown-node', 'whatif.no-qdevice', 'ops.unknown-cluster']);
 
-async function defaultService(): Promise<MaintenanceService> {
-  const { storeConnector } = await import('../ops/connect.ssh');
-  const { defaultHome, keyringSecrets } = await import('../store');
-  const { createMaintenanceService } = await import('../api/service-maintenance');
-  const home = defaultHome();
-  return createMaintenanceService({ home, connect: storeConnector(home, keyringSecrets()) });
-}
-
 function fail(io: CliIo, json: boolean, error: QuorateError): number {
   if (json) {
-    io.stdout(`${JSON.stringify({ ok: false, error })}\n`);
+    io.stdout(`${JSON.stringify({ ok: false, error: cliError(error) })}\n`);
   }
-  io.stderr(`error: ${error.message}\nhint: ${error.hint}\n`);
+  printError(io, error);
   return NAME_ERRORS.has(error.code) ? 2 : 1;
 }
 
@@ -50,8 +43,11 @@ export async function runWhatifCommand(argv: string[], io: CliIo, deps: Maintena
   }
   const qdevice = items.includes('qdevice');
   const down = [...new Set(items.filter((d) => d !== 'qdevice'))];
-  const service = deps.service ?? (await defaultService());
-  const r = await service.whatIf({ cluster: name, down, ...(qdevice ? { qdevice } : {}) });
+  const params = { cluster: name, down, ...(qdevice ? { qdevice } : {}) };
+  // The same handler the window calls, on the service the CLI builds for this command.
+  const r = deps.service
+    ? await deps.service.whatIf(params)
+    : await withService({}, (service) => service.handlers.whatIf(params));
   if (!r.ok) {
     return fail(io, values.json, r.error);
   }

@@ -8,7 +8,7 @@
 import type { Duplex } from 'node:stream';
 import type { Result } from '../result';
 import { ok } from '../result';
-import { shellQuote } from './commands';
+import { sh } from '../shell';
 import type { SshEndpoint } from './errors';
 import type { HostKeyFingerprint } from './fingerprint';
 import type { CommandRunner, RunOptions } from './runner';
@@ -34,7 +34,7 @@ export function socketBridgeCommand(remotePath: string): string {
     "s.on('connect',()=>{process.stdin.pipe(s);s.pipe(process.stdout);});" +
     "s.on('error',(e)=>{process.stderr.write(e.message+'\\n');process.exit(1);});" +
     "s.on('close',()=>process.exit(0));process.stdin.on('end',()=>s.end());";
-  return `node -e ${shellQuote(script)} ${shellQuote(remotePath)}`;
+  return sh`node -e ${script} ${remotePath}`;
 }
 
 /** Every command and upload as root: `sudo` for a non-root login (a no-op for root). */
