@@ -79,10 +79,14 @@ export async function runUiCommand(argv: string[], io: CliIo, deps: UiDeps = {})
     }
     return 1;
   }
-  io.stdout(`${host.value.url}\n`);
-  io.stderr('quorate ui: serving on 127.0.0.1 only; keep the URL to yourself (its token is the key). Ctrl-C stops.\n');
+  // Two links: the browser's command line is readable by every local user, so the opener gets a
+  // code of its own (used at once by the browser) and the printed one stays valid for the user.
+  io.stdout(`${host.value.loginUrl()}\n`);
+  io.stderr(
+    'quorate ui: serving on 127.0.0.1 only; the link signs one browser in, once, within 2 minutes (then a cookie keeps it signed in). Ctrl-C stops.\n',
+  );
   if (!values['no-open']) {
-    const opened = await (deps.open ?? openUrl)(host.value.url);
+    const opened = await (deps.open ?? openUrl)(host.value.loginUrl());
     if (!opened) {
       io.stderr('quorate ui: could not open a browser here; open the URL above yourself.\n');
     }

@@ -1,7 +1,8 @@
 /**
  * Where `window.quorate` comes from: the Electron preload sets it; in a browser tab opened by
- * `quorate ui` this module builds it over the host's WebSocket (`/api?token=…`, the token from the
- * page URL). Development without an engine gets an in-memory stand-in, never in a production build.
+ * `quorate ui` this module builds it over the host's WebSocket (`/api`), which the host accepts with
+ * the HttpOnly session cookie it set when the one-time sign-in link was opened. Development without
+ * an engine gets an in-memory stand-in, never in a production build.
  */
 import type { QuorateWindowApi } from '../../engine/api/contract';
 import { createQuorateApi } from '../../engine/api/contract';
@@ -21,26 +22,33 @@ export async function connectApi(): Promise<Result<Connection>> {
   if (window.quorate) {
     return ok({ api: window.quorate, onLost: () => {} });
   }
-  const token = new URLSearchParams(location.search).get('token');
-  if (token) {
-    return connectWebSocket(token);
+  forgetSignInCode();
+  if (!import.meta.env.DEV) {
+    return connectWebSocket();
   }
-  if (import.meta.env.DEV) {
-    const { createMemoryApi } = await import('./dev/memory-api');
-    const api = createMemoryApi(new URLSearchParams(location.search).get('demo') ?? 'cluster');
-    window.quorate = api;
-    return ok({ api, onLost: () => {} });
-  }
-  return err(
-    'ui.no-engine',
-    'This page is not connected to a Quorate engine.',
-    'Open Quorate from its window, or run `quorate ui` and open the URL it prints (it carries the access token).',
-  );
+  const { createMemoryApi } = await import('./dev/memory-api');
+  const api = createMemoryApi(new URLSearchParams(location.search).get('demo') ?? 'cluster');
+  window.quorate = api;
+  return ok({ api, onLost: () => {} });
 }
 
-async function connectWebSocket(token: string): Promise<Result<Connection>> {
+/**
+ * The host redirects a sign-in link to the bare path at once; should a code (or an old `token`)
+ * still be in the address bar, it leaves it and the history entry here.
+ */
+function forgetSignInCode(): void {
+  const params = new URLSearchParams(location.search);
+  if (params.has('code') || params.has('token')) {
+    params.delete('code');
+    params.delete('token');
+    const rest = params.toString();
+    history.replaceState(history.state, '', `${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
+  }
+}
+
+async function connectWebSocket(): Promise<Result<Connection>> {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const socket = new WebSocket(`${scheme}//${location.host}/api?token=${encodeURIComponent(token)}`);
+  const socket = new WebSocket(`${scheme}//${location.host}/api`);
   const opened = await new Promise<boolean>((resolve) => {
     socket.addEventListener('open', () => resolve(true), { once: true });
     socket.addEventListener('close', () => resolve(false), { once: true });
@@ -49,7 +57,7 @@ async function connectWebSocket(token: string): Promise<Result<Connection>> {
     return err(
       'ui.connect-failed',
       'Could not connect to the Quorate engine of this page.',
-      'The token may be stale or `quorate ui` may have stopped: start it again and open the new URL it prints.',
+      'This tab is not signed in, or `quorate ui` stopped: run `quorate ui` and open the new link it prints (each link works once, for 2 minutes).',
     );
   }
   const transport = createWebSocketTransport(socket);

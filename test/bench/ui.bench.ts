@@ -43,7 +43,7 @@ async function firstPaint(): Promise<BenchFigure[]> {
     for (let i = 0; i < RUNS; i++) {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       const page = await context.newPage();
-      await page.goto(host.value.url, { waitUntil: 'load' });
+      await page.goto(host.value.loginUrl(), { waitUntil: 'load' });
       const fcp = await page.evaluate(
         () =>
           new Promise<number>((resolve) => {
@@ -134,7 +134,7 @@ async function bannerDelay(): Promise<BenchFigure> {
     }
 
     const page = await browser.newPage();
-    await page.goto(host.value.url);
+    await page.goto(host.value.loginUrl());
     await page.getByTestId('nav-dashboard').click();
     await page.locator('[data-testid="quorum-card"][data-quorate="true"]').waitFor({ timeout: 60_000 });
     await page.evaluate(() => {

@@ -42,18 +42,29 @@ describe.skipIf(skipWhy !== undefined)('the browser host', () => {
 
   test('loads the renderer with no console errors and lists machines through the API', async ({ app, browserHost }) => {
     const { page } = app;
-    await page.goto(browserHost.host.url);
+    const link = browserHost.host.loginUrl();
+    await page.goto(link);
     await page.getByTestId('machines-empty').waitFor();
+    // The code left the address bar (303 to the bare path); the session is an HttpOnly cookie.
+    expect(new URL(page.url()).search).toBe('');
+    const cookies = await page.context().cookies();
+    expect(cookies.find((c) => c.name === browserHost.host.cookieName)).toMatchObject({
+      httpOnly: true,
+      sameSite: 'Strict',
+    });
+    expect(await page.evaluate(() => document.cookie)).toBe('');
     expect(resultOf(app, 'listMachines')).toMatchObject({ result: { ok: true, value: [] } });
     expect(browserHost.host.connections()).toBe(1);
     await app.screenshot('machines-empty');
     expect(app.problems).toEqual([]);
   });
 
-  test('refuses the page without its token: the API stays closed', async ({ app, browserHost }) => {
-    const url = new URL(browserHost.host.url);
-    url.searchParams.set('token', 'wrong');
-    await app.page.goto(url.toString());
+  test('refuses a wrong sign-in code: the API stays closed', async ({ app, browserHost }) => {
+    const url = new URL(browserHost.host.loginUrl());
+    url.searchParams.set('code', 'wrong');
+    const refused = await app.page.goto(url.toString());
+    expect(refused?.status()).toBe(401);
+    await app.page.goto(`http://127.0.0.1:${browserHost.host.port}/`);
     await app.page.waitForTimeout(500);
     expect(browserHost.host.connections()).toBe(0);
     expect(app.frames.filter((f) => f.direction === 'received')).toEqual([]);
@@ -66,7 +77,7 @@ describe.skipIf(skipWhy !== undefined)('the browser host', () => {
   }) => {
     const { page } = app;
     const server = ssh!;
-    await page.goto(browserHost.host.url);
+    await page.goto(browserHost.host.loginUrl());
     await page.getByTestId('add-machine').first().click();
     await page.getByTestId('machine-address').fill('127.0.0.1');
     await page.getByTestId('machine-port').fill(String(server.port));
@@ -98,7 +109,7 @@ describe.skipIf(skipWhy !== undefined)('the browser host', () => {
   test('a wrong password gives the SSH authentication message with what to do', async ({ app, browserHost }) => {
     const { page } = app;
     const server = ssh!;
-    await page.goto(browserHost.host.url);
+    await page.goto(browserHost.host.loginUrl());
     await page.getByTestId('add-machine').first().click();
     await page.getByTestId('machine-address').fill('127.0.0.1');
     await page.getByTestId('machine-port').fill(String(server.port));
@@ -139,7 +150,7 @@ describe.skipIf(skipWhy !== undefined)('the browser host', () => {
     await new Promise<void>((resolve) => forward.listen(0, '127.0.0.1', resolve));
     const port = (forward.address() as AddressInfo).port;
     try {
-      await page.goto(browserHost.host.url);
+      await page.goto(browserHost.host.loginUrl());
       const add = async (): Promise<void> => {
         await page.getByTestId('add-machine').first().click();
         await page.getByTestId('machine-address').fill('127.0.0.1');
@@ -215,7 +226,7 @@ describe.skipIf(skipWhy !== undefined)('the browser host', () => {
 
   test('opens the add-machine dialog with the keyboard alone', async ({ app, browserHost }) => {
     const { page } = app;
-    await page.goto(browserHost.host.url);
+    await page.goto(browserHost.host.loginUrl());
     await page.getByTestId('machines-empty').waitFor();
     let reached = false;
     for (let i = 0; i < 15 && !reached; i++) {

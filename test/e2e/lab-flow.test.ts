@@ -33,7 +33,7 @@ describe.skipIf(skipWhy !== undefined)('the app on the lab', () => {
 
   test('adds, bootstraps, creates a cluster, and shows quorum lost and regained', async ({ app, browserHost }) => {
     try {
-      await journey(app, browserHost.host.url);
+      await journey(app, browserHost.host.loginUrl());
     } finally {
       // What the engine told the page, kept beside the screenshots for when this fails.
       const events = app.frames.filter(

@@ -9,7 +9,7 @@ import { createRpcClient } from '../../../engine/api/rpc';
 import { createWebSocketTransport } from '../../../engine/api/transport.ws';
 import type { BrowserHost } from '../../../engine/host/browser-host.net';
 import { startBrowserHost } from '../../../engine/host/browser-host.net';
-import { tokensEqual } from '../../../engine/host/token';
+import { SessionKeeper, tokensEqual } from '../../../engine/host/token';
 import { err, ok } from '../../../engine/result';
 
 const root = mkdtempSync(join(tmpdir(), 'quorate-host-'));
@@ -64,10 +64,25 @@ function get(
   });
 }
 
+/** Opens a sign-in link; resolves with the session cookie (`name=value`) it set, or undefined. */
+async function signIn(
+  url = host.loginUrl(),
+): Promise<{ status: number; cookie?: string; setCookie?: string; location?: string }> {
+  const u = new URL(url);
+  const res = await get(`${u.pathname}${u.search}`, { host: `127.0.0.1:${host.port}` });
+  const set = res.headers['set-cookie']?.[0];
+  return {
+    status: res.status,
+    ...(set ? { setCookie: set, cookie: set.split(';')[0]! } : {}),
+    ...(typeof res.headers.location === 'string' ? { location: res.headers.location } : {}),
+  };
+}
+
 /** Opens a WebSocket; resolves with the socket, or with the HTTP status the upgrade was refused with. */
-function connect(query: string, origin: string | undefined): Promise<WebSocket | number> {
+function connect(cookie: string | undefined, origin: string | undefined): Promise<WebSocket | number> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api${query}`, origin ? { origin } : {});
+    const headers: Record<string, string> = cookie ? { cookie } : {};
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api`, { headers, ...(origin ? { origin } : {}) });
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => {
       resolve(res.statusCode ?? 0);
@@ -80,9 +95,24 @@ function connect(query: string, origin: string | undefined): Promise<WebSocket |
 const ownOrigin = (): string => `http://127.0.0.1:${host.port}`;
 
 describe('browser host', () => {
-  it('prints a loopback URL carrying the token', () => {
-    expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
-    expect(new URL(host.url).searchParams.get('token')).toBe(host.token);
+  it('gives loopback sign-in links, each with a fresh code', () => {
+    const a = host.loginUrl();
+    expect(a).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?code=[A-Za-z0-9_-]{43}$/);
+    expect(host.loginUrl()).not.toBe(a);
+  });
+
+  it('exchanges a code once for an HttpOnly, SameSite=Strict cookie and redirects the code away', async () => {
+    const url = host.loginUrl();
+    const first = await signIn(url);
+    expect(first.status).toBe(303);
+    expect(first.location).toBe('/');
+    expect(first.setCookie).toMatch(
+      new RegExp(`^${host.cookieName}=[A-Za-z0-9_-]{43}; Path=/; HttpOnly; SameSite=Strict$`),
+    );
+    const again = await signIn(url);
+    expect(again.status).toBe(401);
+    expect(again.setCookie).toBeUndefined();
+    expect((await signIn(`http://127.0.0.1:${host.port}/?code=made-up`)).status).toBe(401);
   });
 
   it('refuses to bind anything but 127.0.0.1', async () => {
@@ -126,17 +156,21 @@ describe('browser host', () => {
     expect((await get('/', { host: `evil.example:${host.port}` })).status).toBe(421);
   });
 
-  it('refuses a WebSocket without a token, with a wrong token, or from another origin', async () => {
-    expect(await connect('', ownOrigin())).toBe(401);
-    expect(await connect('?token=wrong', ownOrigin())).toBe(401);
-    expect(await connect(`?token=${host.token.slice(0, -1)}`, ownOrigin())).toBe(401);
-    expect(await connect(`?token=${host.token}`, 'http://evil.example')).toBe(403);
-    expect(await connect(`?token=${host.token}`, undefined)).toBe(403);
+  it('refuses a WebSocket without the session cookie, with a wrong one, or from another origin', async () => {
+    const { cookie } = await signIn();
+    expect(await connect(undefined, ownOrigin())).toBe(401);
+    expect(await connect(`${host.cookieName}=wrong`, ownOrigin())).toBe(401);
+    expect(await connect(cookie!.slice(0, -1), ownOrigin())).toBe(401);
+    // A code is not a session: the link itself does not open the API.
+    const code = new URL(host.loginUrl()).searchParams.get('code')!;
+    expect(await connect(`${host.cookieName}=${code}`, ownOrigin())).toBe(401);
+    expect(await connect(cookie, 'http://evil.example')).toBe(403);
+    expect(await connect(cookie, undefined)).toBe(403);
     expect(host.connections()).toBe(0);
   });
 
   it('serves the API to its own page with the right token: call, result and event', async () => {
-    const ws = await connect(`?token=${encodeURIComponent(host.token)}`, ownOrigin());
+    const ws = await connect((await signIn()).cookie, ownOrigin());
     expect(ws).toBeInstanceOf(WebSocket);
     const socket = ws as WebSocket;
     try {
@@ -150,6 +184,23 @@ describe('browser host', () => {
     } finally {
       socket.close();
     }
+  });
+});
+
+describe('sign-in codes', () => {
+  it('expire after their time to live and work once', () => {
+    let now = 1000;
+    const keeper = new SessionKeeper({ now: () => now, ttlMs: 100 });
+    const late = keeper.mint();
+    const used = keeper.mint();
+    const session = keeper.redeem(used);
+    expect(session).toBeDefined();
+    expect(keeper.isSession(session)).toBe(true);
+    expect(keeper.redeem(used)).toBeUndefined();
+    now += 100;
+    expect(keeper.redeem(late)).toBeUndefined();
+    expect(keeper.isSession(late)).toBe(false);
+    expect(keeper.isSession(undefined)).toBe(false);
   });
 });
 

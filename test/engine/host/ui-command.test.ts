@@ -27,7 +27,7 @@ function capture(): CliIo & { out: string[]; err: string[] } {
 }
 
 describe('quorate ui', () => {
-  it('prints the tokened loopback URL as its first stdout line, serves it, and stops on abort', async () => {
+  it('prints a sign-in link as its first stdout line, opens the browser with another one, serves it, and stops on abort', async () => {
     const io = capture();
     const controller = new AbortController();
     let opened: string | undefined;
@@ -41,11 +41,16 @@ describe('quorate ui', () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     const url = io.out[0]!.trimEnd();
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+$/);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?code=[A-Za-z0-9_-]+$/);
     expect(io.out[0]!.endsWith('\n')).toBe(true);
-    expect(opened).toBe(url);
-    const res = await fetch(url);
-    expect(res.status).toBe(200);
+    // The opener's command line is public (/proc/PID/cmdline): it gets its own single-use code.
+    expect(opened).toMatch(/\?code=/);
+    expect(opened).not.toBe(url);
+    const res = await fetch(url, { redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
+    expect((await fetch(opened!, { redirect: 'manual' })).status).toBe(303);
+    expect((await fetch(url, { redirect: 'manual' })).status).toBe(401);
     controller.abort();
     expect(await running).toBe(0);
     await expect(fetch(url)).rejects.toThrow();
