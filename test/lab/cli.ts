@@ -7,7 +7,9 @@ import { labAttach, labDownId, labDownStale, labList, labSupport, labUp, type La
 import { readState } from './state.fs';
 
 const USAGE = `usage: npm run lab -- <command>   (as root: sudo npm run lab -- …)
-  up N [--sudo-user 1,2]    start N hosts (1..20); prints addresses and passwords
+  up N [--sudo-user 1,2] [--pve | --pve-hosts 1,2]
+                            start N hosts (1..20); prints addresses and passwords;
+                            --pve: Proxmox VE stand-in nodes (test/lab/pve/)
   down [ID] [--all]         tear down lab ID, or every lab made here plus stale ones; --all: every lab
   status [--json]           list labs
   cut H | heal H            take host H (index or name) off the switch / back on
@@ -80,11 +82,15 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'up': {
       const sudo = takeOption(args, '--sudo-user');
-      const n = Number(args[0] ?? '3');
+      // --pve: every host a Proxmox VE stand-in node; --pve-hosts 1,2: only those.
+      const pveHosts = takeOption(args, '--pve-hosts');
+      const pve = args.includes('--pve');
+      const n = Number(args.filter((a) => a !== '--pve')[0] ?? '3');
       const lab = await labUp({
         hosts: n,
         persistent: true,
         ...(sudo ? { sudoUser: sudo.split(',').map(Number) } : {}),
+        ...(pveHosts ? { pve: pveHosts.split(',').map(Number) } : pve ? { pve: true as const } : {}),
       });
       console.log(describe(lab));
       return 0;

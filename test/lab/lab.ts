@@ -26,6 +26,7 @@ import {
 import { connect } from 'node:net';
 import type { CommandOutput, CommandRunner, RunOptions } from '../../engine/ssh/runner';
 import { err, ok, type Result } from '../../engine/result';
+import { installPveStandin, pveStoreDir, type PveHostOptions } from './pve/install';
 import {
   HOST_BINDS,
   HOST_OVERLAYS,
@@ -116,6 +117,13 @@ export interface LabOptions {
    * `npm run lab -- down` removes it.
    */
   persistent?: boolean;
+  /**
+   * Proxmox VE stand-in nodes (test/lab/pve/): `true` for every host, or host indexes. They get a
+   * shared-capable /etc/pve, pvecm/qm/pct/pveversion and a pmxcfs stand-in over the real corosync.
+   */
+  pve?: true | number[];
+  /** Per stand-in host: pveversion and guests. */
+  pveHost?: (index: number) => PveHostOptions;
 }
 
 export interface LabHost {
@@ -289,6 +297,9 @@ export async function labUp(opts: LabOptions): Promise<Lab> {
     await Promise.all(hosts.map((h) => lab.startAnchor(h)));
     await Promise.all(hosts.map((h) => lab.setupUsers(h)));
     await Promise.all(hosts.map((h) => lab.startSshd(h)));
+    if (opts.pve) {
+      await installPveStandin(lab, opts.pve === true ? hosts.map((h) => h.index) : opts.pve, opts.pveHost);
+    }
     return lab;
   } catch (e) {
     await lab.down();
@@ -883,6 +894,8 @@ async function teardown(state: LabState): Promise<void> {
   if (state.dir && state.dir.startsWith('/tmp/quorate-lab-')) {
     rmSync(state.dir, { recursive: true, force: true });
   }
+  // The Proxmox stand-in's /etc/pve store (its bind mounts died with the hosts' namespaces).
+  rmSync(pveStoreDir(state.id), { recursive: true, force: true });
   rmSync(stateDir(state.id), { recursive: true, force: true });
 }
 
