@@ -7,13 +7,18 @@
 import { liveQuorumFromStatus, parseConf, readConf, toVotequorumConfig } from '../corosync';
 import type { LiveQuorum, VotequorumConfig } from '../model';
 import { checkWhatIf, whatIf } from '../model';
+import { createPacemakerEngine } from '../ha/pacemaker.ssh';
 import { fileJournalStore } from '../ops/journal.fs';
+import { clearMark, loadMarks, setMark } from '../ops/maintenance-marks.fs';
+import type { DrainReport, MaintenanceEngine } from '../ops/maintenance-mode.ssh';
+import { pacemakerMaintenance, pveMaintenance } from '../ops/maintenance-mode.ssh';
 import type { OpsContext } from '../ops/operations';
 import { readClusterState } from '../ops/operations';
+import { loadCluster } from '../ops/registry.fs';
 import type { Result } from '../result';
 import { err, ok } from '../result';
 import type { CommandRunner } from '../ssh/runner';
-import type { ClusterStatus, QuorateApi, WhatIfResult } from './contract';
+import type { ClusterStatus, MaintenanceOutcome, QuorateApi, WhatIfResult } from './contract';
 
 export interface MaintenanceDeps {
   readonly home: string;
@@ -22,9 +27,13 @@ export interface MaintenanceDeps {
   /** The window's watch service: its latest status saves an SSH round trip per question. */
   readonly liveStatus?: (cluster: string) => Promise<Result<ClusterStatus>>;
   readonly now?: () => number;
+  /** How long to wait for HA to move a node's resources away (ms, default 5 minutes). */
+  readonly drainTimeoutMs?: number;
+  /** Progress lines of a long call (draining), for the window's log and the CLI's stderr. */
+  readonly log?: (line: string) => void;
 }
 
-export type MaintenanceService = Pick<QuorateApi, 'whatIf'>;
+export type MaintenanceService = Pick<QuorateApi, 'whatIf' | 'setMaintenance' | 'listMaintenance'>;
 
 /** How long corosync.conf read for a what-if is reused (ms): operations change it rarely. */
 const CONF_TTL_MS = 15_000;
@@ -72,36 +81,191 @@ export function createMaintenanceService(deps: MaintenanceDeps): MaintenanceServ
     return fresh;
   };
 
-  return {
-    async whatIf({ cluster, down, qdevice }) {
-      const snap = await snapshot(cluster);
-      if (!snap.ok) {
-        return snap;
+  const ask = async (cluster: string, down: readonly string[], qdevice: boolean): Promise<Result<WhatIfResult>> => {
+    const snap = await snapshot(cluster);
+    if (!snap.ok) {
+      return snap;
+    }
+    const { cfg, live, readFrom } = snap.value;
+    if (!live) {
+      return err(
+        'whatif.no-status',
+        `corosync on ${readFrom} did not answer corosync-quorumtool -s`,
+        'Check that corosync runs on the cluster nodes (quorate status NAME).',
+      );
+    }
+    const request = { nodes: down, qdevice };
+    const checked = checkWhatIf(cfg, live, request);
+    if (!checked.ok) {
+      return checked;
+    }
+    const answer = whatIf(cfg, live, request);
+    const result: WhatIfResult = {
+      now: answer.now,
+      after: answer.after,
+      reason: answer.reason,
+      remaining: answer.remaining,
+      readFrom,
+    };
+    return ok(result);
+  };
+
+  /** Runners for every node that answers, for the HA engines (Pacemaker reads from any of them). */
+  const withNodes = async <T>(
+    nodes: Readonly<Record<string, string>>,
+    fn: (runners: { node: string; runner: CommandRunner }[]) => Promise<T>,
+  ): Promise<T> => {
+    const runners: { node: string; runner: CommandRunner }[] = [];
+    try {
+      for (const [node, machine] of Object.entries(nodes)) {
+        const r = await deps.connect(machine);
+        if (r.ok) {
+          runners.push({ node, runner: r.value });
+        }
       }
-      const { cfg, live, readFrom } = snap.value;
-      if (!live) {
+      return await fn(runners);
+    } finally {
+      await Promise.all(runners.map((r) => r.runner.close()));
+    }
+  };
+
+  return {
+    whatIf: ({ cluster, down, qdevice }) => ask(cluster, down, qdevice ?? false),
+
+    async listMaintenance({ cluster }) {
+      return ok(await loadMarks(deps.home, cluster));
+    },
+
+    async setMaintenance({ cluster, node, enable, plan, confirm }) {
+      const record = await loadCluster(cluster, deps.home);
+      if (!record) {
         return err(
-          'whatif.no-status',
-          `corosync on ${readFrom} did not answer corosync-quorumtool -s`,
-          'Check that corosync runs on the cluster nodes (quorate status NAME).',
+          'ops.unknown-cluster',
+          `Quorate manages no cluster named ${cluster}`,
+          'Check the name (quorate clusters).',
         );
       }
-      const request = { nodes: down, qdevice: qdevice ?? false };
-      const checked = checkWhatIf(cfg, live, request);
-      if (!checked.ok) {
-        return checked;
+      const machine = record.nodes[node];
+      if (!machine) {
+        return err(
+          'whatif.unknown-node',
+          `no node named "${node}" in ${cluster}`,
+          `node names are those of the nodelist: ${Object.keys(record.nodes).join(', ')}`,
+        );
       }
-      const answer = whatIf(cfg, live, request);
-      const result: WhatIfResult = {
-        now: answer.now,
-        after: answer.after,
-        reason: answer.reason,
-        remaining: answer.remaining,
-        readFrom,
-      };
-      return ok(result);
+      const marks = await loadMarks(deps.home, cluster);
+      const already = marks.find((m) => m.node === node);
+      let gate: WhatIfResult | null = null;
+      let needsConfirm = false;
+      if (enable && !already) {
+        // Nodes already in maintenance count as gone: the user is about to take them down too.
+        const others = marks.map((m) => m.node).filter((n) => n !== node);
+        const w = await ask(cluster, [node, ...others], false);
+        if (!w.ok) {
+          return w;
+        }
+        gate = w.value;
+        if (!gate.after.quorate) {
+          return err(
+            'maintenance.would-lose-quorum',
+            `${cluster} would lose quorum without ${[node, ...others].join(', ')}: ${gate.reason}`,
+            others.length > 0
+              ? `Take ${others.join(', ')} out of maintenance first, or bring back the missing nodes.`
+              : 'Bring back the missing nodes first (or add a QDevice), then try again.',
+          );
+        }
+        needsConfirm = gate.after.canLose === 0;
+      }
+      const engine: MaintenanceEngine =
+        already?.engine ??
+        (record.provider === 'pve'
+          ? 'pve-ha'
+          : await withNodes(record.nodes, async (runners) =>
+              (await createPacemakerEngine(runners).status()).ok ? 'pacemaker' : 'corosync',
+            ));
+      const words = stepsInWords(engine, node, enable);
+      if (plan || (enable && already) || (!enable && !already)) {
+        return ok({
+          node,
+          inMaintenance: enable,
+          planned: Boolean(plan),
+          engine,
+          whatIf: gate,
+          needsConfirm,
+          steps:
+            enable && already
+              ? [`${node} is already in maintenance`]
+              : !enable && !already
+                ? [`${node} is not in maintenance`]
+                : words,
+          moved: [],
+          stuck: [],
+        } satisfies MaintenanceOutcome);
+      }
+      if (needsConfirm && confirm !== cluster) {
+        return err(
+          'maintenance.confirm-needed',
+          `Without ${node}, ${cluster} stays quorate but could lose no further node: ${gate?.reason ?? ''}`,
+          `Type the cluster name (${cluster}) to confirm.`,
+        );
+      }
+      let drained: DrainReport = { moved: [], stuck: [] };
+      if (engine !== 'corosync') {
+        const r = await withNodes(record.nodes, async (runners) => {
+          const opts = { timeoutMs: deps.drainTimeoutMs ?? 300_000, ...(deps.log ? { log: deps.log } : {}) };
+          if (engine === 'pacemaker') {
+            return pacemakerMaintenance(createPacemakerEngine(runners), node, enable, opts);
+          }
+          const own = runners.find((x) => x.node === node) ?? runners[0];
+          return own
+            ? pveMaintenance(own.runner, node, enable, opts)
+            : err('ops.cluster-unreachable', `no node of ${cluster} answers`, 'Check the nodes are up.');
+        });
+        if (!r.ok) {
+          return r;
+        }
+        drained = r.value;
+      }
+      if (enable) {
+        await setMark(deps.home, cluster, { node, since: now(), by: 'maintenance', engine });
+      } else {
+        await clearMark(deps.home, cluster, node);
+      }
+      return ok({
+        node,
+        inMaintenance: enable,
+        planned: false,
+        engine,
+        whatIf: gate,
+        needsConfirm,
+        steps: words,
+        moved: drained.moved,
+        stuck: drained.stuck,
+      } satisfies MaintenanceOutcome);
     },
   };
+}
+
+function stepsInWords(engine: MaintenanceEngine, node: string, enable: boolean): string[] {
+  const mark = enable
+    ? `mark ${node} as in maintenance (the monitor then reports it as down for maintenance, not as lost)`
+    : `clear the maintenance mark of ${node}`;
+  switch (engine) {
+    case 'pve-ha':
+      return enable
+        ? [
+            `ha-manager crm-command node-maintenance enable ${node}`,
+            `wait until HA has moved ${node}'s services away`,
+            mark,
+          ]
+        : [`ha-manager crm-command node-maintenance disable ${node}`, mark];
+    case 'pacemaker':
+      return enable
+        ? [`put ${node} in Pacemaker standby`, `wait until its resources run elsewhere`, mark]
+        : [`take ${node} out of Pacemaker standby`, mark];
+    case 'corosync':
+      return enable ? [mark, `nothing is stopped: shut ${node} down yourself when you are ready`] : [mark];
+  }
 }
 
 /** The watch service's status as the model's live view. */

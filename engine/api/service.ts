@@ -133,6 +133,8 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     listNotices: () => history.listNotices(),
     listEvents: (p) => history.listEvents(p),
     readOperationJournal: (p) => history.readOperationJournal(p),
+    setMaintenance: (p) => maintenance.setMaintenance(p),
+    listMaintenance: (p) => maintenance.listMaintenance(p),
   };
   return {
     handlers,

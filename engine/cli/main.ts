@@ -41,6 +41,7 @@ cluster
   expected NAME --votes N --confirm NAME [--json]
   status NAME [--json]
   whatif NAME --down NODE[,NODE…][,qdevice] [--json]   would the rest stay quorate? (changes nothing)
+  maintenance enable|disable NAME --node NODE [--confirm NAME] [--plan] [--json]
   clusters [--json]                   the clusters Quorate manages
   events NAME [--since ISO] [--local] [--json]   history: notices, operations, the agents' journals
   Operations are journaled: re-running an interrupted command resumes it; add --rollback to undo it.
@@ -71,6 +72,7 @@ const commands: Record<string, () => Promise<Handler>> = {
   status: async () => (await import('./cluster-commands')).runStatusCommand,
   link: async () => (await import('./cluster-commands')).runLinkCommand,
   whatif: async () => (await import('./maintenance-commands')).runWhatifCommand,
+  maintenance: async () => (await import('./maintenance-commands')).runMaintenanceCommand,
   clusters: async () => (await import('./clusters-command')).runClustersCommand,
   ui: async () => (await import('./ui')).runUiCommand,
   events: async () => (await import('./events-command')).runEventsCommand,

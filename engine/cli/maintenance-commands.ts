@@ -1,5 +1,5 @@
 /**
- * `quorate whatif`: parse flags → the maintenance service's handler → text or `--json`. The JSON
+ * `quorate whatif` and `quorate maintenance`: parse flags → the maintenance service's handler → text or `--json`. The JSON
  * shape of `whatif` is fixed (issue 12 §1): scripts depend on it. Exit 0 when answered (whether
  * the rest stays quorate is in the output), 2 on usage errors and unknown names, 1 otherwise.
  */
@@ -17,6 +17,7 @@ export interface MaintenanceCommandDeps {
 
 /** Errors that mean "you typed a name that is not there": exit 2, like a usage error. */
 const NAME_ERRORS = new Set(['whatif.unknown-node', 'whatif.no-qdevice', 'ops.unknown-cluster']);
+// maintenance.would-lose-quorum and maintenance.confirm-needed are refusals: exit 1.
 
 function fail(io: CliIo, json: boolean, error: QuorateError): number {
   if (json) {
@@ -59,5 +60,71 @@ export async function runWhatifCommand(argv: string[], io: CliIo, deps: Maintena
   const line = (label: string, f: typeof now): string =>
     `${label} ${f.quorate ? 'quorate' : 'NOT quorate'}: ${f.votes} of ${f.expectedVotes} votes, quorum ${f.quorum}, can lose ${f.canLose} more\n`;
   io.stdout(`${line('now:  ', now)}${line('after:', after)}${reason}\n(read from ${r.value.readFrom})\n`);
+  return 0;
+}
+
+/** `quorate maintenance enable|disable NAME --node NODE [--plan] [--confirm NAME] [--json]`. */
+export async function runMaintenanceCommand(
+  argv: string[],
+  io: CliIo,
+  deps: MaintenanceCommandDeps = {},
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      node: { type: 'string' },
+      plan: { type: 'boolean', default: false },
+      confirm: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const [action, name, ...extra] = positionals;
+  if ((action !== 'enable' && action !== 'disable') || !name || extra.length > 0) {
+    throw new UsageError('maintenance: expected enable|disable NAME --node NODE');
+  }
+  if (!values.node) {
+    throw new UsageError('maintenance: --node NODE names the node (as in the nodelist)');
+  }
+  const params = {
+    cluster: name,
+    node: values.node,
+    enable: action === 'enable',
+    ...(values.plan ? { plan: true } : {}),
+    ...(values.confirm !== undefined ? { confirm: values.confirm } : {}),
+  };
+  const r = deps.service
+    ? await deps.service.setMaintenance(params)
+    : await withService({}, (service) => service.handlers.setMaintenance(params));
+  if (!r.ok) {
+    const hint =
+      r.error.code === 'maintenance.confirm-needed'
+        ? `run again with --confirm ${name} if the other nodes will stay up meanwhile`
+        : r.error.hint;
+    return fail(io, values.json, { ...r.error, hint });
+  }
+  const v = r.value;
+  if (values.json) {
+    io.stdout(`${JSON.stringify(v)}\n`);
+    return 0;
+  }
+  io.stdout(
+    `${v.planned ? 'Plan: ' : ''}${v.node} ${v.inMaintenance ? 'in maintenance' : 'out of maintenance'} (${v.engine})\n`,
+  );
+  if (v.whatIf) {
+    io.stdout(`without it: ${v.whatIf.reason}\n`);
+  }
+  for (const s of v.steps) {
+    io.stdout(`  - ${s}\n`);
+  }
+  for (const m of v.moved) {
+    io.stdout(`  moved: ${m}\n`);
+  }
+  for (const s of v.stuck) {
+    io.stdout(`  could not move ${s.id}: ${s.why}\n`);
+  }
+  if (v.planned && v.needsConfirm) {
+    io.stdout(`It could then lose no further node: running it needs --confirm ${name}.\n`);
+  }
   return 0;
 }

@@ -10,6 +10,7 @@
 import type { ClusterHealth, QuorumView, WatchedCluster } from './health';
 import { clusterHealth, sameHealth } from './health';
 import type { Notice } from './notices';
+import { maintenanceNotices } from './maintenance-notices';
 import { noticesBetween } from './notices';
 
 /**
@@ -36,6 +37,8 @@ export interface ClusterMonitorOptions {
   readonly settleMs?: number;
   /** How long "no reachable node is quorate" must hold before quorum lost; default `corosyncSettleMs`. */
   readonly lossSettleMs?: number;
+  /** Nodes the user took down on purpose: their departure is reported as maintenance, not an alarm. */
+  readonly inMaintenance?: (node: string) => boolean;
 }
 
 export interface ClusterMonitor {
@@ -95,7 +98,8 @@ export function createClusterMonitor(options: ClusterMonitorOptions): ClusterMon
     if (t - candidate.since < waitFor(candidate.health)) {
       return [];
     }
-    const notices = noticesBetween(settled, candidate.health, t, candidate.firstSeen, (n) => everMember.has(n));
+    const between = noticesBetween(settled, candidate.health, t, candidate.firstSeen, (n) => everMember.has(n));
+    const notices = options.inMaintenance ? maintenanceNotices(between, options.inMaintenance) : between;
     settled = candidate.health;
     for (const n of settled.members) {
       everMember.add(n);

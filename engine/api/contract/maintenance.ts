@@ -1,8 +1,9 @@
 /** The contract: what-if on the live cluster, maintenance mode, rolling updates. */
 import type { Result } from '../../result';
 import type { MethodTable } from './table';
+import type { ClusterRef } from './shared';
 import { clusterName, nodeName } from './shared';
-import { array, boolean, object, optional } from '../validators';
+import { array, boolean, object, optional, string } from '../validators';
 
 // Maintenance
 
@@ -35,6 +36,47 @@ export interface WhatIfResult {
   readonly readFrom: string;
 }
 
+export interface MaintenanceParams {
+  readonly cluster: string;
+  /** Nodelist name. */
+  readonly node: string;
+  readonly enable: boolean;
+  /** Only say what would happen (the what-if gate included); nothing changes. */
+  readonly plan?: boolean;
+  /**
+   * The cluster name typed by the user; needed when the rest could then lose no further node
+   * (`maintenance.confirm-needed` otherwise).
+   */
+  readonly confirm?: string;
+}
+
+export type MaintenanceEngineName = 'corosync' | 'pve-ha' | 'pacemaker';
+
+export interface MaintenanceOutcome {
+  readonly node: string;
+  /** In maintenance after this call (or, with `plan`, after it would run). */
+  readonly inMaintenance: boolean;
+  readonly planned: boolean;
+  /** Who moves the node's resources away: ha-manager, Pacemaker, or nobody (bare corosync). */
+  readonly engine: MaintenanceEngineName;
+  /** The gate: the cluster without this node (and the other nodes in maintenance); null for disable. */
+  readonly whatIf: WhatIfResult | null;
+  /** The typed confirmation is needed: the rest could then lose no further node. */
+  readonly needsConfirm: boolean;
+  /** What it does / did, one line each. */
+  readonly steps: readonly string[];
+  readonly moved: readonly string[];
+  /** Guests / resources that could not move, and why. */
+  readonly stuck: readonly { readonly id: string; readonly why: string }[];
+}
+
+export interface MaintenanceMarkView {
+  readonly node: string;
+  readonly since: number;
+  readonly by: 'maintenance' | 'rolling';
+  readonly engine: MaintenanceEngineName;
+}
+
 export interface MaintenanceApi {
   /**
    * "If these nodes (and/or the QDevice) go away, is the rest quorate, and how many more can it
@@ -42,6 +84,15 @@ export interface MaintenanceApi {
    * Errors: `whatif.unknown-node`, `whatif.no-qdevice`, `ops.unknown-cluster`, `ops.cluster-unreachable`.
    */
   whatIf(params: WhatIfParams): Promise<Result<WhatIfResult>>;
+  /**
+   * Maintenance mode on/off for one node. Enable refuses (`maintenance.would-lose-quorum`) when the
+   * rest would be inquorate, and needs `confirm` when the rest could then lose no further node.
+   * Proxmox: ha-manager node-maintenance and waits for HA to move the node's services; Pacemaker:
+   * standby and waits for its resources to leave; bare corosync: the mark only (nothing is stopped).
+   */
+  setMaintenance(params: MaintenanceParams): Promise<Result<MaintenanceOutcome>>;
+  /** Nodes in maintenance (the state folder's marks). */
+  listMaintenance(params: ClusterRef): Promise<Result<MaintenanceMarkView[]>>;
 }
 
 export const maintenanceMethods: MethodTable<MaintenanceApi> = {
@@ -50,4 +101,12 @@ export const maintenanceMethods: MethodTable<MaintenanceApi> = {
     down: array(nodeName, { max: 64, unique: true }),
     qdevice: optional(boolean()),
   }),
+  setMaintenance: object({
+    cluster: clusterName,
+    node: nodeName,
+    enable: boolean(),
+    plan: optional(boolean()),
+    confirm: optional(string({ max: 64 })),
+  }),
+  listMaintenance: object({ cluster: clusterName }),
 };

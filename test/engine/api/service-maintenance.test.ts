@@ -82,6 +82,55 @@ describe('maintenance service: whatIf', () => {
   });
 });
 
+describe('maintenance service: setMaintenance on bare corosync', () => {
+  it('asks for the typed name when the rest could lose no further node, then records the mark', async () => {
+    const s = await service(conf(3), sample('quorumtool-s-three-nodes-quorate'));
+    const planned = await s.setMaintenance({ cluster: 'lab', node: 'node3', enable: true, plan: true });
+    expect(planned.ok && [planned.value.planned, planned.value.needsConfirm, planned.value.engine]).toEqual([
+      true,
+      true,
+      'corosync',
+    ]);
+    const none = await s.listMaintenance({ cluster: 'lab' });
+    expect(none.ok && none.value).toEqual([]);
+    const refused = await s.setMaintenance({ cluster: 'lab', node: 'node3', enable: true });
+    expect(!refused.ok && refused.error.code).toBe('maintenance.confirm-needed');
+    const wrong = await s.setMaintenance({ cluster: 'lab', node: 'node3', enable: true, confirm: 'other' });
+    expect(!wrong.ok && wrong.error.code).toBe('maintenance.confirm-needed');
+    const done = await s.setMaintenance({ cluster: 'lab', node: 'node3', enable: true, confirm: 'lab' });
+    expect(done.ok && done.value.inMaintenance).toBe(true);
+    const marks = await s.listMaintenance({ cluster: 'lab' });
+    expect(marks.ok && marks.value.map((m) => [m.node, m.by, m.engine])).toEqual([
+      ['node3', 'maintenance', 'corosync'],
+    ]);
+  });
+
+  it('refuses a second node when the rest would be inquorate (the first one counts as gone)', async () => {
+    const s = await service(conf(3), sample('quorumtool-s-three-nodes-quorate'));
+    await s.setMaintenance({ cluster: 'lab', node: 'node3', enable: true, confirm: 'lab' });
+    const r = await s.setMaintenance({ cluster: 'lab', node: 'node2', enable: true, confirm: 'lab' });
+    expect(!r.ok && r.error.code).toBe('maintenance.would-lose-quorum');
+    expect(!r.ok && r.error.hint).toContain('node3');
+  });
+
+  it('disables: clears the mark; disabling again is harmless', async () => {
+    const s = await service(conf(3), sample('quorumtool-s-three-nodes-quorate'));
+    await s.setMaintenance({ cluster: 'lab', node: 'node1', enable: true, confirm: 'lab' });
+    const off = await s.setMaintenance({ cluster: 'lab', node: 'node1', enable: false });
+    expect(off.ok && off.value.inMaintenance).toBe(false);
+    const marks = await s.listMaintenance({ cluster: 'lab' });
+    expect(marks.ok && marks.value).toEqual([]);
+    const again = await s.setMaintenance({ cluster: 'lab', node: 'node1', enable: false });
+    expect(again.ok && again.value.steps).toEqual(['node1 is not in maintenance']);
+  });
+
+  it('refuses an unknown node', async () => {
+    const s = await service(conf(3), sample('quorumtool-s-three-nodes-quorate'));
+    const r = await s.setMaintenance({ cluster: 'lab', node: 'node7', enable: true });
+    expect(!r.ok && r.error.code).toBe('whatif.unknown-node');
+  });
+});
+
 describe('quorate whatif', () => {
   it('prints the fixed JSON shape', async () => {
     const s = await service(conf(3), sample('quorumtool-s-three-nodes-quorate'));
