@@ -19,6 +19,7 @@ import type { Result } from '../result';
 import { err, ok } from '../result';
 import type { CommandRunner } from '../ssh/runner';
 import type { ClusterStatus, MaintenanceOutcome, QuorateApi, WhatIfResult } from './contract';
+import type { EventHub } from './event-hub';
 
 export interface MaintenanceDeps {
   readonly home: string;
@@ -29,6 +30,8 @@ export interface MaintenanceDeps {
   readonly now?: () => number;
   /** How long to wait for HA to move a node's resources away (ms, default 5 minutes). */
   readonly drainTimeoutMs?: number;
+  /** The window's event hub: a changed mark re-sends the cluster status, so the dashboard shows it. */
+  readonly events?: EventHub;
   /** Progress lines of a long call (draining), for the window's log and the CLI's stderr. */
   readonly log?: (line: string) => void;
 }
@@ -126,6 +129,13 @@ export function createMaintenanceService(deps: MaintenanceDeps): MaintenanceServ
       return await fn(runners);
     } finally {
       await Promise.all(runners.map((r) => r.runner.close()));
+    }
+  };
+
+  const publish = async (cluster: string): Promise<void> => {
+    const s = deps.events && deps.liveStatus ? await deps.liveStatus(cluster) : undefined;
+    if (s?.ok) {
+      deps.events?.emit('onDidChangeQuorum', { cluster, status: s.value });
     }
   };
 
@@ -231,6 +241,7 @@ export function createMaintenanceService(deps: MaintenanceDeps): MaintenanceServ
       } else {
         await clearMark(deps.home, cluster, node);
       }
+      await publish(cluster);
       return ok({
         node,
         inMaintenance: enable,

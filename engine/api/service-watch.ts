@@ -23,6 +23,7 @@ import {
   viewFromQuorumEvent,
   type ClusterModel,
 } from '../monitor';
+import { loadMarksSync } from '../ops/maintenance-marks.fs';
 import type { ClusterRecord } from '../ops/registry.fs';
 import { clustersUsingMachine, listClusters } from '../ops/registry.fs';
 import type { Result } from '../result';
@@ -119,7 +120,11 @@ export function createWatchService(deps: WatchDeps): WatchService {
     return machineAddresses.find((m) => addresses.includes(m.replace(/:\d+$/, ''))) ?? null;
   };
 
-  const statusOf = (w: Watched): ClusterStatus => buildStatus(w, deps.now(), (n) => machineOf(w, n));
+  const statusOf = (w: Watched): ClusterStatus =>
+    withMaintenance(
+      buildStatus(w, deps.now(), (n) => machineOf(w, n)),
+      loadMarksSync(deps.home, w.record.name),
+    );
 
   /** Streams for exactly the nodes of the cluster that have a machine. */
   const reconcile = (w: Watched): void => {
@@ -270,6 +275,7 @@ export function createWatchService(deps: WatchDeps): WatchService {
           now: deps.now,
           ...(deps.settleMs !== undefined ? { settleMs: deps.settleMs } : {}),
           lossSettleMs: lossSettle({ record, model: null }),
+          inMaintenance: (node) => loadMarksSync(deps.home, record.name).some((m) => m.node === node),
         }),
         latest: new Map(),
         known: new Map(),
@@ -365,6 +371,15 @@ function trackActive(active: Map<string, Notice>, n: Notice): void {
       active.delete(key('qdevice'));
       break;
   }
+}
+
+/** Nodes the user put in maintenance (issue 12 §2), as the dashboard shows them. */
+function withMaintenance(status: ClusterStatus, marks: readonly { node: string }[]): ClusterStatus {
+  if (marks.length === 0) {
+    return status;
+  }
+  const inMaintenance = new Set(marks.map((m) => m.node));
+  return { ...status, nodes: status.nodes.map((n) => (inMaintenance.has(n.name) ? { ...n, maintenance: true } : n)) };
 }
 
 function buildStatus(w: Watched, now: number, machineOf: (node: string) => string | null): ClusterStatus {

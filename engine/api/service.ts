@@ -102,6 +102,7 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     home,
     connect: (machine) => machines.connect(machine),
     liveStatus: (cluster) => watch.clusterStatus({ cluster }),
+    events,
     now,
   });
   if (options.watchOnStart ?? true) {

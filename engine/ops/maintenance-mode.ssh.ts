@@ -12,7 +12,7 @@ import type { HaStatus } from '../ha/types';
 import type { Result } from '../result';
 import { err, ok } from '../result';
 import type { CommandRunner } from '../ssh/runner';
-import { sh } from './scripts';
+import { sh } from '../shell';
 
 export type MaintenanceEngine = 'corosync' | 'pve-ha' | 'pacemaker';
 
@@ -38,7 +38,7 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 // ---- Proxmox VE -------------------------------------------------------------------------------
 
 export function pveMaintenanceCommand(node: string, on: boolean): string {
-  return `ha-manager crm-command node-maintenance ${on ? 'enable' : 'disable'} ${sh(node)}`;
+  return sh`ha-manager crm-command node-maintenance ${on ? 'enable' : 'disable'} ${node}`;
 }
 
 export interface PveHaService {

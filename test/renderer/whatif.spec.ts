@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { WhatIfParams, WhatIfResult } from '../../engine/api/contract';
+import type { MaintenanceOutcome, MaintenanceParams, WhatIfParams, WhatIfResult } from '../../engine/api/contract';
 import { err, ok } from '../../engine/result';
+import { MaintenanceToggle } from '../../renderer/src/state/maintenance.svelte';
 import { WhatIf } from '../../renderer/src/state/whatif.svelte';
 import { fakeApi } from './fake-api';
 
@@ -57,5 +58,34 @@ describe('WhatIf (dashboard)', () => {
     const w = new WhatIf('lab', f.api);
     await w.toggle('x');
     expect([w.answer, w.error?.code]).toEqual([null, 'whatif.unknown-node']);
+  });
+});
+
+describe('MaintenanceToggle (dashboard)', () => {
+  const outcome = (needsConfirm: boolean, planned: boolean): MaintenanceOutcome => ({
+    node: 'n3',
+    inMaintenance: true,
+    planned,
+    engine: 'corosync',
+    whatIf: null,
+    needsConfirm,
+    steps: ['mark n3'],
+    moved: [],
+    stuck: [],
+  });
+
+  it('runs only once the cluster name is typed when the plan needs it, and sends it', async () => {
+    const f = fakeApi({ setMaintenance: (p: MaintenanceParams) => ok(outcome(true, p.plan === true)) });
+    const m = new MaintenanceToggle('lab', 'n3', true, f.api);
+    await m.makePlan();
+    expect(m.canRun).toBe(false);
+    m.typed = 'lab';
+    expect(m.canRun).toBe(true);
+    await m.run();
+    expect(f.calls.map((c) => c.params)).toEqual([
+      { cluster: 'lab', node: 'n3', enable: true, plan: true },
+      { cluster: 'lab', node: 'n3', enable: true, confirm: 'lab' },
+    ]);
+    expect(m.outcome?.planned).toBe(false);
   });
 });

@@ -25,6 +25,8 @@ export interface NodeStatus {
   readonly online: boolean;
   /** The machine (address as added) behind this node. */
   readonly machine: string | null;
+  /** Put in maintenance by the user (`setMaintenance`, a rolling update); absent otherwise. */
+  readonly maintenance?: boolean;
 }
 
 export interface QdeviceStatus {

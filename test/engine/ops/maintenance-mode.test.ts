@@ -6,6 +6,7 @@ import {
   pveMaintenanceCommand,
 } from '../../../engine/ops/maintenance-mode.ssh';
 import { ok } from '../../../engine/result';
+import { quote } from '../../../engine/shell';
 import type { CommandRunner } from '../../../engine/ssh/runner';
 
 // `ha-manager status` as pve-ha-manager prints it (not captured from a real Proxmox: see README).
@@ -20,8 +21,10 @@ service vm:102 (pve2, error)
 
 describe('Proxmox node-maintenance', () => {
   it('builds the ha-manager command with the node quoted', () => {
-    expect(pveMaintenanceCommand('pve2', true)).toBe("ha-manager crm-command node-maintenance enable 'pve2'");
-    expect(pveMaintenanceCommand("x'y", false)).toBe("ha-manager crm-command node-maintenance disable 'x'\\''y'");
+    expect(pveMaintenanceCommand('pve2', true)).toBe('ha-manager crm-command node-maintenance enable pve2');
+    expect(pveMaintenanceCommand("x'y; rm", false)).toBe(
+      `ha-manager crm-command node-maintenance disable ${quote("x'y; rm")}`,
+    );
   });
 
   it('parses the service lines of ha-manager status', () => {
@@ -63,7 +66,7 @@ describe('Proxmox node-maintenance', () => {
       now: () => t,
       sleep: async (ms) => void (t += ms),
     });
-    expect(commands[0]).toBe("ha-manager crm-command node-maintenance enable 'pve2'");
+    expect(commands[0]).toBe('ha-manager crm-command node-maintenance enable pve2');
     expect(r.ok && r.value.moved).toEqual(['vm:100']);
     expect(r.ok && r.value.stuck.map((s) => s.id)).toEqual(['vm:102', 'vm:104']);
   });
