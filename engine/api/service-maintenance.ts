@@ -16,7 +16,7 @@ import type { OpsContext } from '../ops/operations';
 import { readClusterState } from '../ops/operations';
 import { loadCluster } from '../ops/registry.fs';
 import type { Result } from '../result';
-import { err, ok } from '../result';
+import { err, ok, withCliHint } from '../result';
 import type { CommandRunner } from '../ssh/runner';
 import type { ClusterStatus, MaintenanceOutcome, QuorateApi, WhatIfResult } from './contract';
 import type { EventHub } from './event-hub';
@@ -213,11 +213,18 @@ export function createMaintenanceService(deps: MaintenanceDeps): MaintenanceServ
         } satisfies MaintenanceOutcome);
       }
       if (needsConfirm && confirm !== cluster) {
-        return err(
+        const refused = err(
           'maintenance.confirm-needed',
           `Without ${node}, ${cluster} stays quorate but could lose no further node: ${gate?.reason ?? ''}`,
           `Type the cluster name (${cluster}) to confirm.`,
         );
+        return {
+          ok: false,
+          error: withCliHint(
+            refused.error,
+            `Run again with --confirm ${cluster} if the other nodes stay up meanwhile.`,
+          ),
+        };
       }
       let drained: DrainReport = { moved: [], stuck: [] };
       if (engine !== 'corosync') {

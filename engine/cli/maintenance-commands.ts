@@ -97,11 +97,7 @@ export async function runMaintenanceCommand(
     ? await deps.service.setMaintenance(params)
     : await withService({}, (service) => service.handlers.setMaintenance(params));
   if (!r.ok) {
-    const hint =
-      r.error.code === 'maintenance.confirm-needed'
-        ? `run again with --confirm ${name} if the other nodes will stay up meanwhile`
-        : r.error.hint;
-    return fail(io, values.json, { ...r.error, hint });
+    return fail(io, values.json, r.error);
   }
   const v = r.value;
   if (values.json) {
