@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { LinkNumber } from '../model/cluster';
 import type { ExecuteOutcome, StepEvent } from '../ops/executor';
 import { fileJournalStore } from '../ops/journal.fs';
+import { isUnfinished, opIdOf } from '../ops/journal';
 import type { OpResult, OpsContext } from '../ops/operations';
 import { createCluster, joinCluster, removeNode, removeQdevice, setExpected, setupQdevice } from '../ops/operations';
 import type { Plan } from '../ops/plan';
@@ -17,7 +18,15 @@ import { runPreflight as evaluatePreflight } from '../preflight/checks';
 import type { Result } from '../result';
 import { err, ok } from '../result';
 import type { RootSession } from '../ssh';
-import type { LinkNetwork, LinkNumberValue, OperationKind, OperationPlan, QuorateApi, StepState } from './contract';
+import type {
+  LinkNetwork,
+  LinkNumberValue,
+  OperationKind,
+  OperationPlan,
+  QuorateApi,
+  RunOutcome,
+  StepState,
+} from './contract';
 import type { EventHub } from './event-hub';
 import type { MachinesService } from './service-machines';
 
@@ -42,10 +51,15 @@ export type OperationsService = Pick<
   | 'planRemoveQdevice'
   | 'planSetExpected'
   | 'runPlan'
+  | 'resumePlan'
+  | 'rollBackPlan'
 >;
 
-/** Runs the operation; `planOnly` asks for the plan without changing anything. */
-type Runner = (ctx: OpsContext, planOnly: boolean) => Promise<Result<OpResult>>;
+/**
+ * Runs the operation; `planOnly` asks for the plan without changing anything; `rollback` undoes the
+ * finished steps of its unfinished journal instead (ops resumes an unfinished journal by default).
+ */
+type Runner = (ctx: OpsContext, planOnly: boolean, rollback?: boolean) => Promise<Result<OpResult>>;
 
 interface Pending {
   readonly kind: OperationKind;
@@ -56,6 +70,8 @@ interface Pending {
 
 export function createOperationsService(deps: OperationsDeps): OperationsService {
   const pending = new Map<string, Pending>();
+  /** Runs that stopped with their journal unfinished, by plan id: the window offers Resume and Roll back. */
+  const unfinished = new Map<string, Pending>();
   const journal = fileJournalStore(deps.home);
   const context = (onEvent?: (e: StepEvent) => void): OpsContext => ({
     connect: (machine) => deps.machines.connect(machine),
@@ -211,21 +227,27 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
       const links = Object.fromEntries(p.links.map((l) => [l.linknumber, l.network])) as Partial<
         Record<LinkNumber, string>
       >;
-      return plan('cluster.create', p.name, (ctx, planOnly) =>
-        createCluster(ctx, { name: p.name, machines: p.nodes.map((n) => n.address), links, planOnly }),
+      return plan('cluster.create', p.name, (ctx, planOnly, rollback) =>
+        createCluster(ctx, { name: p.name, machines: p.nodes.map((n) => n.address), links, planOnly, rollback }),
       );
     },
     planJoinCluster(p) {
-      return plan('cluster.join', p.cluster, (ctx, planOnly) =>
-        joinCluster(ctx, { name: p.cluster, machines: p.addresses, planOnly }),
+      return plan('cluster.join', p.cluster, (ctx, planOnly, rollback) =>
+        joinCluster(ctx, { name: p.cluster, machines: p.addresses, planOnly, rollback }),
       );
     },
     planRemoveNode(p) {
       return plan(
         'cluster.remove',
         p.cluster,
-        (ctx, planOnly) =>
-          removeNode(ctx, { name: p.cluster, node: p.node, ...(p.force ? { forceConfirm: p.cluster } : {}), planOnly }),
+        (ctx, planOnly, rollback) =>
+          removeNode(ctx, {
+            name: p.cluster,
+            node: p.node,
+            ...(p.force ? { forceConfirm: p.cluster } : {}),
+            planOnly,
+            rollback,
+          }),
         [
           `Power off ${p.node}, or stop corosync on it (systemctl stop corosync), before running this plan.`,
           `Do not start ${p.node} again with its old cluster configuration: reinstall it or remove /etc/corosync/corosync.conf and /etc/corosync/authkey first.`,
@@ -233,18 +255,21 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
       );
     },
     planSetupQdevice(p) {
-      return plan('qdevice.setup', p.cluster, (ctx, planOnly) =>
+      return plan('qdevice.setup', p.cluster, (ctx, planOnly, rollback) =>
         setupQdevice(ctx, {
           name: p.cluster,
           host: p.host,
           algorithm: p.algorithm,
           consent: p.consentOddCount,
           planOnly,
+          rollback,
         }),
       );
     },
     planRemoveQdevice(p) {
-      return plan('qdevice.remove', p.cluster, (ctx, planOnly) => removeQdevice(ctx, { name: p.cluster, planOnly }));
+      return plan('qdevice.remove', p.cluster, (ctx, planOnly, rollback) =>
+        removeQdevice(ctx, { name: p.cluster, planOnly, rollback }),
+      );
     },
     async planSetExpected(p) {
       if (p.confirm !== p.cluster) {
@@ -304,43 +329,81 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
         );
       }
       pending.delete(planId);
-      const ids = p.plan.steps.map((s) => s.id);
-      const states = new Map<string, StepState>(ids.map((id) => [id, 'pending']));
-      const onEvent = (e: StepEvent): void => {
-        states.set(e.stepId, e.state);
-        const index = Math.max(0, ids.indexOf(e.stepId));
-        deps.events.emit('onDidUpdateStep', {
-          planId,
-          stepId: e.stepId,
-          index,
-          total: ids.length,
-          state: e.state,
-          line: e.line ?? null,
-          error: null,
-          at: deps.now(),
-        });
-      };
-      const r = await p.run(context(onEvent), false);
-      await deps.onClustersChanged();
-      if (!r.ok) {
-        return ok({ planId, ok: false, steps: ids.map((id) => ({ id, state: states.get(id)! })), error: r.error });
-      }
-      const outcome: ExecuteOutcome | undefined = r.value.outcome;
-      const done = outcome?.journal.state === 'done';
-      return ok({
-        planId,
-        ok: done,
-        steps: ids.map((id) => ({ id, state: states.get(id)! })),
-        error: done
-          ? null
-          : {
-              code: 'ops.incomplete',
-              message: `The ${p.kind} of ${p.cluster} did not complete (journal: ${outcome?.journal.state ?? 'none'}).`,
-              hint: 'Run the same operation again: it resumes where it stopped, or rolls back.',
-            },
-      });
+      return execute(planId, p, false);
+    },
+    resumePlan({ planId }) {
+      return again(planId, false);
+    },
+    rollBackPlan({ planId }) {
+      return again(planId, true);
     },
   };
+
+  async function again(planId: string, rollback: boolean): Promise<Result<RunOutcome>> {
+    const p = unfinished.get(planId);
+    if (!p || !(await hasUnfinishedJournal(p))) {
+      unfinished.delete(planId);
+      return err(
+        'ops.nothing-to-resume',
+        'That operation has nothing left to resume or roll back (it finished, was rolled back, or Quorate restarted).',
+        'Close this dialog and look at the cluster: plan the operation again if it is still needed.',
+      );
+    }
+    unfinished.delete(planId);
+    return execute(planId, p, rollback);
+  }
+
+  async function hasUnfinishedJournal(p: Pending): Promise<boolean> {
+    return isUnfinished(await journal.load(opIdOf({ op: p.plan.op, cluster: p.plan.cluster })));
+  }
+
+  /** Runs (or resumes, or rolls back) `p`, following its steps as `onDidUpdateStep` under `planId`. */
+  async function execute(planId: string, p: Pending, rollback: boolean): Promise<Result<RunOutcome>> {
+    const ids = p.plan.steps.map((s) => s.id);
+    const states = new Map<string, StepState>(ids.map((id) => [id, 'pending']));
+    const onEvent = (e: StepEvent): void => {
+      states.set(e.stepId, e.state);
+      const index = Math.max(0, ids.indexOf(e.stepId));
+      deps.events.emit('onDidUpdateStep', {
+        planId,
+        stepId: e.stepId,
+        index,
+        total: ids.length,
+        state: e.state,
+        line: e.line ?? null,
+        error: null,
+        at: deps.now(),
+      });
+    };
+    const r = await p.run(context(onEvent), false, rollback);
+    await deps.onClustersChanged();
+    // A journaled run that stopped half-way can be resumed or rolled back from the window.
+    const left = p.kind !== 'expected' && (await hasUnfinishedJournal(p));
+    if (left) {
+      unfinished.set(planId, p);
+    }
+    const steps = ids.map((id) => ({ id, state: states.get(id)! }));
+    if (!r.ok) {
+      return ok({ planId, ok: false, unfinished: left, steps, error: r.error });
+    }
+    const outcome: ExecuteOutcome | undefined = r.value.outcome;
+    const done = outcome?.journal.state === 'done' || (rollback && outcome?.journal.state === 'rolled-back');
+    return ok({
+      planId,
+      ok: done,
+      unfinished: left,
+      steps,
+      error: done
+        ? null
+        : {
+            code: 'ops.incomplete',
+            message: `The ${p.kind} of ${p.cluster} did not complete (journal: ${outcome?.journal.state ?? 'none'}).`,
+            hint: left
+              ? 'Resume continues where it stopped; Roll back undoes the steps already done.'
+              : 'Plan the operation again: nothing of it is left half-done.',
+          },
+    });
+  }
 }
 
 export function toOperationPlan(

@@ -5,6 +5,7 @@ import { formatRtt, heat, latencyMatrix } from '../../renderer/src/lib/latency';
 import { explainQdeviceFlags, qdeviceVoting } from '../../renderer/src/lib/qdevice-flags';
 import { canLoseText, gaugeModel, presentVotes } from '../../renderer/src/lib/quorum';
 import type { LinkPairLatency } from '../../engine/api/contract';
+import { windowError, windowWording } from '../../renderer/src/lib/window-error';
 
 const pair = (
   from: string,
@@ -104,5 +105,38 @@ describe('text helpers', () => {
     const older = clockTime(now - 3 * 86_400_000, now);
     expect(older.endsWith(clockTime(now - 3 * 86_400_000, now - 3 * 86_400_000))).toBe(true);
     expect(older.length).toBeGreaterThan(today.length);
+  });
+});
+
+describe('engine errors in window words', () => {
+  const cliHints = [
+    'Fix the cause shown, then run the same command again: it continues where it stopped (or add --rollback to undo).',
+    'Finish it first (run that command again) or undo it (the same command with --rollback); nothing was changed now.',
+    'Check that the machine is up and reachable over SSH, then run the command again.',
+    'could not reach x. Nothing more was changed; run the same command again to continue.',
+    'Run the same operation again: it resumes where it stopped, or rolls back.',
+    'The Proxmox docs discourage this. If you accept the trade-off, run again with --yes.',
+    'Bring the other nodes back first. To remove anyway, pass --force and type the cluster name (lab) to confirm.',
+  ];
+
+  it.each(cliHints)('rephrases %j without command lines or flags', (hint) => {
+    for (const resumable of [false, true]) {
+      const out = windowWording(hint, { resumable });
+      expect(out).not.toMatch(/same command|command again|--[a-z]/);
+    }
+  });
+
+  it('names the Resume and Roll back buttons only where the dialog shows them', () => {
+    const hint = cliHints[0]!;
+    expect(windowWording(hint, { resumable: true })).toContain('press Resume');
+    expect(windowWording(hint, { resumable: true })).toContain('Roll back');
+    expect(windowWording(hint)).not.toMatch(/Resume|Roll back/);
+  });
+
+  it('never leaves a raw code as the only text', () => {
+    const e = windowError({ code: 'ops.step-failed', message: 'ops.step-failed', hint: '' });
+    expect(e.message).not.toContain('ops.step-failed');
+    expect(e.hint).not.toBe('');
+    expect(e.code).toBe('ops.step-failed');
   });
 });

@@ -200,6 +200,7 @@ describe('OperationRun', () => {
         return ok({
           planId: 'p1',
           ok: true,
+          unfinished: false,
           steps: [
             { id: 'a', state: 'done' },
             { id: 'b', state: 'skipped' },
@@ -224,6 +225,77 @@ describe('OperationRun', () => {
     expect(run.steps.map((s) => s.state)).toEqual(['done', 'skipped']);
     expect(run.percent).toBe(100);
     expect(f.listeners('onDidUpdateStep')).toBe(0);
+  });
+
+  it('offers Resume and Roll back after a journaled run stopped half-way, and calls them for the same plan', async () => {
+    const failed = {
+      code: 'ssh.timeout',
+      message: 'could not reach n2',
+      hint: 'Fix the cause shown, then run the same command again: it continues where it stopped (or add --rollback to undo).',
+    };
+    const f = fakeApi({
+      planCreateCluster: () => ok(plan),
+      runPlan: () =>
+        ok({
+          planId: 'p1',
+          ok: false,
+          unfinished: true,
+          steps: [
+            { id: 'a', state: 'done' },
+            { id: 'b', state: 'failed' },
+          ],
+          error: failed,
+        }),
+      resumePlan: () =>
+        ok({
+          planId: 'p1',
+          ok: true,
+          unfinished: false,
+          steps: [
+            { id: 'a', state: 'skipped' },
+            { id: 'b', state: 'done' },
+          ],
+          error: null,
+        }),
+      rollBackPlan: () =>
+        ok({
+          planId: 'p1',
+          ok: true,
+          unfinished: false,
+          steps: [
+            { id: 'a', state: 'rolled-back' },
+            { id: 'b', state: 'rolled-back' },
+          ],
+          error: null,
+        }),
+    });
+    const run = new OperationRun(f.api);
+    await run.makePlan((api) =>
+      api.planCreateCluster({
+        name: 'lab',
+        nodes: [{ address: 'x' }],
+        links: [{ linknumber: 0, network: '198.18.0.0/24' }],
+      }),
+    );
+    expect(await run.resume()).toBe(false);
+    expect(await run.run()).toBe(false);
+    expect(run).toMatchObject({ phase: 'failed', unfinished: true, failedStep: 'b' });
+    expect(await run.resume()).toBe(true);
+    expect(run).toMatchObject({ phase: 'done', unfinished: false });
+    expect(run.steps.map((s) => s.state)).toEqual(['skipped', 'done']);
+    expect(f.calls.filter((c) => c.method === 'resumePlan').map((c) => c.params)).toEqual([{ planId: 'p1' }]);
+
+    const again = new OperationRun(f.api);
+    await again.makePlan((api) =>
+      api.planCreateCluster({
+        name: 'lab',
+        nodes: [{ address: 'x' }],
+        links: [{ linknumber: 0, network: '198.18.0.0/24' }],
+      }),
+    );
+    await again.run();
+    expect(await again.rollBack()).toBe(true);
+    expect(again.steps.map((s) => s.state)).toEqual(['rolled-back', 'rolled-back']);
   });
 
   it('stays on the form with the engine’s error when planning is refused', async () => {

@@ -103,8 +103,13 @@ export interface StepUpdate {
 
 export interface RunOutcome {
   readonly planId: string;
-  /** Every step done or skipped. When false the engine rolled back what it could; `error` says where it stopped. */
+  /** Every step done or skipped (or, for `rollBackPlan`, every finished step undone); `error` says where it stopped. */
   readonly ok: boolean;
+  /**
+   * The run stopped with its journal unfinished: `resumePlan` continues it, `rollBackPlan` undoes the
+   * steps already done. False when nothing is left half-done.
+   */
+  readonly unfinished: boolean;
   readonly steps: readonly { readonly id: string; readonly state: StepState }[];
   readonly error: QuorateError | null;
 }
@@ -121,6 +126,10 @@ export interface OperationsApi {
   planSetExpected(params: SetExpectedParams): Promise<Result<OperationPlan>>;
   /** Runs a plan returned by a `plan*` method; steps report through `onDidUpdateStep`. */
   runPlan(params: RunPlanParams): Promise<Result<RunOutcome>>;
+  /** Continues a run whose outcome said `unfinished`, skipping the steps already done. Errors: `ops.nothing-to-resume`. */
+  resumePlan(params: RunPlanParams): Promise<Result<RunOutcome>>;
+  /** Undoes the finished steps of a run whose outcome said `unfinished`, newest first. Errors: `ops.nothing-to-resume`. */
+  rollBackPlan(params: RunPlanParams): Promise<Result<RunOutcome>>;
 }
 
 export interface OperationsEvents {
@@ -146,4 +155,6 @@ export const operationsMethods: MethodTable<OperationsApi> = {
   planRemoveQdevice: object({ cluster: clusterName }),
   planSetExpected: object({ cluster: clusterName, votes: integer(1, 1024), confirm: string({ max: 64 }) }),
   runPlan: object({ planId: string({ max: 128 }) }),
+  resumePlan: object({ planId: string({ max: 128 }) }),
+  rollBackPlan: object({ planId: string({ max: 128 }) }),
 };

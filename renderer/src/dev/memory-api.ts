@@ -710,6 +710,7 @@ export function createMemoryApi(demo: string): QuorateWindowApi {
       return ok({
         planId: p.planId,
         ok: true,
+        unfinished: false,
         steps: steps.map((s) => ({ id: s.id, state: 'done' as const })),
         error: null,
       });

@@ -26,6 +26,11 @@ export class OperationRun {
   outcome = $state.raw<RunOutcome | null>(null);
   steps = $state.raw<readonly StepView[]>([]);
 
+  /** The failed run left its journal unfinished: the dialog offers Resume and Roll back. */
+  readonly unfinished = $derived(this.phase === 'failed' && this.outcome?.unfinished === true);
+  /** The step that failed, for scrolling it into view. */
+  readonly failedStep = $derived(this.steps.find((s) => s.state === 'failed')?.id ?? null);
+
   readonly finished = $derived(this.steps.filter((s) => s.state === 'done' || s.state === 'skipped').length);
   readonly percent = $derived(this.steps.length === 0 ? 0 : Math.round((this.finished / this.steps.length) * 100));
 
@@ -52,12 +57,37 @@ export class OperationRun {
 
   /** Runs the reviewed plan; resolves when the engine reports the outcome. */
   async run(): Promise<boolean> {
+    if (!this.plan || this.phase !== 'review') {
+      return false;
+    }
+    return this.#follow((api, planId) => api.runPlan({ planId }));
+  }
+
+  /** Continues a failed run whose journal is unfinished (the steps already done are skipped). */
+  async resume(): Promise<boolean> {
+    if (!this.unfinished) {
+      return false;
+    }
+    return this.#follow((api, planId) => api.resumePlan({ planId }));
+  }
+
+  /** Undoes the finished steps of a failed run whose journal is unfinished. */
+  async rollBack(): Promise<boolean> {
+    if (!this.unfinished) {
+      return false;
+    }
+    return this.#follow((api, planId) => api.rollBackPlan({ planId }));
+  }
+
+  async #follow(call: (api: QuorateWindowApi, planId: string) => Promise<Result<RunOutcome>>): Promise<boolean> {
     const plan = this.plan;
-    if (!plan || this.phase !== 'review') {
+    if (!plan) {
       return false;
     }
     this.phase = 'running';
     this.error = null;
+    // Steps keep what they showed; a resumed or rolled-back step says so when the engine reports it.
+    this.steps = this.steps.map((s) => ({ ...s, error: null }));
     const stop = new AbortController();
     listen(
       this.#api,
@@ -80,9 +110,10 @@ export class OperationRun {
       stop.signal,
     );
     try {
-      const r = await this.#api.runPlan({ planId: plan.id });
+      const r = await call(this.#api, plan.id);
       if (!r.ok) {
         this.error = r.error;
+        this.outcome = null;
         this.phase = 'failed';
         return false;
       }

@@ -167,6 +167,11 @@ describe('the API service over an in-memory transport, against a real SSH server
     expect(status.ok ? 'ok' : status.error.code).toBe('clusters.unknown');
     const run = await api.runPlan({ planId: 'never-planned' });
     expect(run.ok ? 'ok' : run.error.code).toBe('ops.plan-unknown');
+    // Resume / Roll back only for a run that stopped with its journal unfinished.
+    for (const again of [api.resumePlan({ planId: 'never-planned' }), api.rollBackPlan({ planId: 'never-planned' })]) {
+      const r = await again;
+      expect(r.ok ? 'ok' : r.error.code).toBe('ops.nothing-to-resume');
+    }
   });
 
   it('forgets a machine and its secret', async () => {
