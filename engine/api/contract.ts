@@ -14,6 +14,8 @@
  * - A machine is named by the address it was added with (`198.18.0.11`); a node by its nodelist name.
  */
 import type { Result } from '../result';
+import type { AdoptApi } from './contract/adopt';
+import { adoptMethods } from './contract/adopt';
 import type { HistoryApi } from './contract/history';
 import { historyMethods } from './contract/history';
 import type { MachinesApi, MachinesEvents } from './contract/machines';
@@ -28,6 +30,7 @@ import type { MethodTable } from './contract/table';
 import type { WatchApi, WatchEvents } from './contract/watch';
 import { watchEvents, watchMethods } from './contract/watch';
 
+export * from './contract/adopt';
 export * from './contract/history';
 export * from './contract/machines';
 export * from './contract/maintenance';
@@ -37,7 +40,8 @@ export * from './contract/shared';
 export * from './contract/watch';
 
 /** Everything the window (and the CLI) can ask of the engine. */
-export interface QuorateApi extends MachinesApi, PreflightApi, OperationsApi, WatchApi, MaintenanceApi, HistoryApi {}
+export interface QuorateApi
+  extends MachinesApi, PreflightApi, OperationsApi, WatchApi, MaintenanceApi, HistoryApi, AdoptApi {}
 
 /** Event name → payload. */
 export interface QuorateEvents extends MachinesEvents, OperationsEvents, WatchEvents {}
@@ -75,6 +79,7 @@ export const apiMethods: MethodTable<QuorateApi> = {
   ...watchMethods,
   ...maintenanceMethods,
   ...historyMethods,
+  ...adoptMethods,
 };
 
 /** Every event the engine may push; transports forward these and drop anything else. */

@@ -17,6 +17,7 @@ import type { RpcHandler } from './rpc';
 import type { MachinesService } from './service-machines';
 import { createMachinesService } from './service-machines';
 import { createMaintenanceService } from './service-maintenance';
+import { createAdoptService } from './service-adopt';
 import type { AgentsService } from './service-agents';
 import { createAgentsService } from './service-agents';
 import type { StepEvent } from '../ops/executor';
@@ -105,6 +106,7 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     events,
     now,
   });
+  const adopt = createAdoptService({ home, machines, now, onClustersChanged: () => watch.refresh() });
   if (options.watchOnStart ?? true) {
     // Start watching the clusters already known, so notifications work before any window asks.
     void watch.refresh();
@@ -138,6 +140,8 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     readOperationJournal: (p) => history.readOperationJournal(p),
     setMaintenance: (p) => maintenance.setMaintenance(p),
     listMaintenance: (p) => maintenance.listMaintenance(p),
+    adoptCluster: (p) => adopt.adoptCluster(p),
+    forgetCluster: (p) => adopt.forgetCluster(p),
   };
   return {
     handlers,

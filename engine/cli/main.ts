@@ -42,7 +42,9 @@ cluster
   status NAME [--json]
   whatif NAME --down NODE[,NODE…][,qdevice] [--json]   would the rest stay quorate? (changes nothing)
   maintenance enable|disable NAME --node NODE [--confirm NAME] [--plan] [--json]
-  clusters [--json]                   the clusters Quorate manages
+  clusters [list] [--json]            the clusters Quorate manages
+  clusters adopt --from ADDR [--json] register a running cluster (pcs, crmsh, Proxmox VE, by hand)
+  clusters forget NAME                stop managing a cluster (no machine is touched)
   events NAME [--since ISO] [--local] [--json]   history: notices, operations, the agents' journals
   Operations are journaled: re-running an interrupted command resumes it; add --rollback to undo it.
 

@@ -17,6 +17,8 @@ export interface ClusterRecord {
   readonly qnetd?: { readonly machine: string; readonly host: string };
   /** Nodes removed while unreachable (name → machine): their old cluster files still wait to be moved aside. */
   readonly removed?: Readonly<Record<string, string>>;
+  /** Set for a cluster Quorate did not create (engine/api/service-adopt.ts): read from which machine, when (ISO 8601). */
+  readonly adopted?: { readonly from: string; readonly at: string };
 }
 
 export async function loadCluster(name: string, home = defaultHome()): Promise<ClusterRecord | null> {

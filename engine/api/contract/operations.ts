@@ -3,7 +3,7 @@ import type { QuorateError, Result } from '../../result';
 import type { MethodTable } from './table';
 import type { LinkNetwork } from './preflight';
 import type { ClusterRef, QuorumSummary } from './shared';
-import { address, addresses, clusterName, links, nodeName } from './shared';
+import { address, addresses, clusterName, links, newClusterName, nodeName } from './shared';
 import { array, boolean, integer, literal, object, optional, string } from '../validators';
 
 // Operations (plan first, then run exactly the reviewed plan)
@@ -140,7 +140,7 @@ export const operationsEvents = ['onDidUpdateStep'] as const;
 
 export const operationsMethods: MethodTable<OperationsApi> = {
   planCreateCluster: object({
-    name: clusterName,
+    name: newClusterName,
     nodes: array(object({ address, name: optional(nodeName), votes: optional(integer(1, 255)) }), { min: 1, max: 32 }),
     links,
   }),

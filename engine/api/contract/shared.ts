@@ -70,7 +70,15 @@ export interface ClusterRef {
 
 export const address = pattern(/^[A-Za-z0-9][A-Za-z0-9.:-]*$/, 'a host name or IP address', 253);
 export const addresses = array(address, { min: 1, max: 32, unique: true });
+// Adopted clusters keep the totem.cluster_name they run with (pcs allows "ha_cluster"): the names
+// engine/corosync/names.ts calls safe. New clusters get the stricter Proxmox rule in engine/ops/plans.ts.
 export const clusterName = pattern(
+  /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/,
+  'a cluster name: up to 64 letters, digits, "_", "." or "-"',
+  64,
+);
+/** The name of a cluster Quorate is to create (pvecm's rule, also safe for corosync and qnetd). */
+export const newClusterName = pattern(
   /^[A-Za-z][A-Za-z0-9-]{0,14}$/,
   'a cluster name: a letter, then letters, digits or "-", at most 15 characters',
 );

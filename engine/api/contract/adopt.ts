@@ -1,0 +1,61 @@
+/** The contract: adopting a cluster Quorate did not create, and forgetting one. */
+import type { Result } from '../../result';
+import type { MethodTable } from './table';
+import { address, clusterName } from './shared';
+import { object } from '../validators';
+
+export interface AdoptParams {
+  /** A trusted machine that is a member of the running cluster. */
+  readonly from: string;
+}
+
+export interface AdoptedNode {
+  /** nodelist name. */
+  readonly name: string;
+  readonly nodeid: number;
+  /** Link addresses, link 0 first. */
+  readonly addresses: readonly string[];
+  /** The machine (as added to Quorate) this node is, null when none is known. */
+  readonly machine: string | null;
+  /** A member of the partition the machine read from is in. */
+  readonly online: boolean;
+}
+
+export interface AdoptFinding {
+  /** Stable: `conf-same`, `authkey-same`, `corosync-running`, `qdevice`, `expected-votes`, `nodes-joined`, `machines-known`, `conf-check`. */
+  readonly id: string;
+  readonly status: 'pass' | 'warn' | 'fail';
+  readonly message: string;
+  readonly hint: string;
+}
+
+/** `quorate clusters adopt --from ADDR --json` prints exactly this (fixed shape). */
+export interface AdoptResult {
+  readonly name: string;
+  readonly provider: 'corosync' | 'pve';
+  readonly configVersion: number;
+  readonly nodes: readonly AdoptedNode[];
+  readonly findings: readonly AdoptFinding[];
+}
+
+export interface ForgetClusterParams {
+  readonly cluster: string;
+}
+
+export interface AdoptApi {
+  /**
+   * Reads corosync.conf, membership and quorum from `from` (and every known member), checks what a
+   * careful admin would, and registers the cluster under its totem.cluster_name (again: updates).
+   * Changes nothing on any machine. Errors: `machines.unknown`, `machines.untrusted`,
+   * `ssh.host-key-changed`, `adopt.not-in-cluster`, `adopt.unreadable-conf`, `adopt.invalid-conf`,
+   * `adopt.unnamed-node`, `adopt.name-taken`.
+   */
+  adoptCluster(params: AdoptParams): Promise<Result<AdoptResult>>;
+  /** Quorate stops managing the cluster; no machine is touched. Error: `ops.unknown-cluster`. */
+  forgetCluster(params: ForgetClusterParams): Promise<Result<null>>;
+}
+
+export const adoptMethods: MethodTable<AdoptApi> = {
+  adoptCluster: object({ from: address }),
+  forgetCluster: object({ cluster: clusterName }),
+};
