@@ -1,8 +1,10 @@
 /**
  * `npm run lab -- up N [--sudo-user I,J] | down [ID] [--all] | cut H | heal H | block H | unblock H |
  * skew H SECONDS | exec H CMDâ€¦ | status [--json]` (as root). Labs made here persist until `down`;
- * `--lab ID` picks one when several exist.
+ * `--lab ID` (before the command or among its arguments) picks one; with several up and no `--lab`,
+ * commands that act on a lab refuse and list them instead of guessing.
  */
+import { chooseLab, parseLabArgs } from './cli-args';
 import { labAttach, labDownId, labDownStale, labList, labSupport, labUp, type Lab } from './lab';
 import { readState } from './state.fs';
 
@@ -16,7 +18,7 @@ const USAGE = `usage: npm run lab -- <command>   (as root: sudo npm run lab -- â
   block H | unblock H       drop / allow UDP 5405-5412 inside host H
   skew H SECONDS            libfaketime offset for host H's SSH sessions (0: real clock)
   exec H CMD...             run CMD as root inside host H
-  options: --lab ID         which lab (default: the only one, else the newest)`;
+  options: --lab ID         which lab (before the command or after it; needed when several are up)`;
 
 function takeOption(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -28,17 +30,15 @@ function takeOption(args: string[], name: string): string | undefined {
   return v;
 }
 
-function pickLab(args: string[]): Lab {
-  const explicit = takeOption(args, '--lab');
-  if (explicit !== undefined) {
-    return labAttach(Number(explicit));
+function pickLab(asked: number | undefined): Lab {
+  const up = labList()
+    .filter((l) => readState(l.id) !== undefined)
+    .map((l) => l.id);
+  const chosen = chooseLab(asked, up);
+  if (!chosen.ok) {
+    throw new Error(chosen.message);
   }
-  const labs = labList().filter((l) => readState(l.id) !== undefined);
-  const last = labs[labs.length - 1];
-  if (!last) {
-    throw new Error('no lab is up (npm run lab -- up 3)');
-  }
-  return labAttach(last.id);
+  return labAttach(chosen.id);
 }
 
 function hostArg(v: string | undefined): string | number {
@@ -66,8 +66,9 @@ function describe(lab: Lab): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const args = [...argv];
-  const cmd = args.shift();
+  const parsed = parseLabArgs(argv);
+  const args = [...parsed.args];
+  const cmd = parsed.command;
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     console.log(USAGE);
     return cmd === undefined ? 2 : 0;
@@ -97,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'down': {
       const all = args.includes('--all');
-      const id = args.find((a) => /^\d+$/.test(a));
+      const id = parsed.lab !== undefined ? String(parsed.lab) : args.find((a) => /^\d+$/.test(a));
       if (id !== undefined) {
         await labDownId(Number(id));
         console.log(`lab ${id} down`);
@@ -140,7 +141,7 @@ async function main(argv: string[]): Promise<number> {
     case 'heal':
     case 'block':
     case 'unblock': {
-      const lab = pickLab(args);
+      const lab = pickLab(parsed.lab);
       const h = hostArg(args[0]);
       if (cmd === 'cut') {
         await lab.cut(h);
@@ -155,12 +156,12 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'skew': {
-      const lab = pickLab(args);
+      const lab = pickLab(parsed.lab);
       await lab.skewClock(hostArg(args[0]), Number(args[1] ?? '0'));
       return 0;
     }
     case 'exec': {
-      const lab = pickLab(args);
+      const lab = pickLab(parsed.lab);
       const r = await lab.exec(hostArg(args[0]), args.slice(1).join(' '));
       process.stdout.write(r.stdout);
       process.stderr.write(r.stderr);
