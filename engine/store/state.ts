@@ -174,11 +174,19 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The state with `machine` added, replacing any machine with the same `machineId`. */
+/**
+ * The state with `machine` added at the end, or replacing the machine with the same `machineId` in
+ * its place: the machines list keeps the order they were added in (bootstrap, trust and re-add
+ * update a machine; they must not move it to the bottom of the list).
+ */
 export function upsertMachine(state: QuorateState, machine: MachineRecord): QuorateState {
   const id = machineId(machine);
-  const others = state.machines.filter((m) => machineId(m) !== id);
-  return { ...state, machines: [...others, machine] };
+  const at = state.machines.findIndex((m) => machineId(m) === id);
+  if (at < 0) {
+    return { ...state, machines: [...state.machines, machine] };
+  }
+  const others = state.machines.filter((m, i) => i === at || machineId(m) !== id);
+  return { ...state, machines: others.map((m, i) => (i === at ? machine : m)) };
 }
 
 /** Machines at `address` (and `port` when given). Which clusters use a machine is engine/ops' registry. */

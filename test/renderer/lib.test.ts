@@ -6,6 +6,9 @@ import { explainQdeviceFlags, qdeviceVoting } from '../../renderer/src/lib/qdevi
 import { canLoseText, gaugeModel, presentVotes } from '../../renderer/src/lib/quorum';
 import type { LinkPairLatency } from '../../engine/api/contract';
 import { windowError, windowWording } from '../../renderer/src/lib/window-error';
+import { tabTitle } from '../../renderer/src/lib/tab-title';
+import { machineRole, roleLabel } from '../../renderer/src/lib/machine-role';
+import type { ClusterStatus } from '../../engine/api/contract';
 
 const pair = (
   from: string,
@@ -138,5 +141,55 @@ describe('engine errors in window words', () => {
     expect(e.message).not.toContain('ops.step-failed');
     expect(e.hint).not.toBe('');
     expect(e.code).toBe('ops.step-failed');
+  });
+});
+
+describe('the tab title', () => {
+  it('shows the worst cluster state, and only the product name without clusters', () => {
+    expect(tabTitle([])).toBe('Quorate');
+    expect(tabTitle([{ name: 'homelab', state: 'quorate' }])).toBe('homelab: quorate — Quorate');
+    expect(
+      tabTitle([
+        { name: 'homelab', state: 'quorate' },
+        { name: 'lab', state: 'inquorate' },
+      ]),
+    ).toBe('⚠ lab: NOT quorate (+1) — Quorate');
+    expect(tabTitle([{ name: 'homelab', state: 'degraded' }])).toBe('homelab: degraded — Quorate');
+  });
+});
+
+describe('machine roles on the Machines page', () => {
+  const status: ClusterStatus = {
+    name: 'homelab',
+    state: 'degraded',
+    quorate: true,
+    expectedVotes: 5,
+    totalVotes: 4,
+    quorum: 3,
+    canLose: 0,
+    nodes: [
+      { name: 'pve1', nodeid: 1, votes: 1, online: true, machine: '198.18.0.11' },
+      { name: 'pve2', nodeid: 2, votes: 1, online: false, machine: '198.18.0.12' },
+    ],
+    qdevice: { host: '198.18.0.15', algorithm: 'ffsplit', votes: 1, flags: 'A,V,NMW' },
+    links: [],
+    reporter: 'pve1',
+    updatedAt: 0,
+  };
+  const m = (address: string, cluster: string | null = 'homelab') => ({ address, hostname: null, cluster });
+
+  it('names the node and says when corosync has lost it; the qnetd host is the QDevice, not a node', () => {
+    expect(machineRole(m('198.18.0.11'), { homelab: status })).toEqual({
+      role: 'node',
+      cluster: 'homelab',
+      node: 'pve1',
+      online: true,
+    });
+    expect(machineRole(m('198.18.0.12'), { homelab: status })).toMatchObject({ online: false });
+    const q = machineRole(m('198.18.0.15'), { homelab: status });
+    expect(roleLabel(m('198.18.0.15'), q)).toBe('QDevice of homelab');
+    expect(roleLabel(m('198.18.0.11'), machineRole(m('198.18.0.11'), { homelab: status }))).toBe('pve1 in homelab');
+    expect(machineRole(m('198.18.0.12'), { homelab: { ...status, reporter: null } })).toMatchObject({ online: null });
+    expect(roleLabel(m('198.18.0.99', null), null)).toBeNull();
   });
 });

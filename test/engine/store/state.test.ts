@@ -67,6 +67,15 @@ describe('state', () => {
     ]);
   });
 
+  it('keeps a replaced machine in its place (the list does not reorder after bootstrap or trust)', () => {
+    let s = emptyState();
+    for (const a of ['198.18.0.1', '198.18.0.2', '198.18.0.3']) {
+      s = upsertMachine(s, machine(a));
+    }
+    s = upsertMachine(s, machine('198.18.0.1', { trusted: false }));
+    expect(s.machines.map((m) => m.address)).toEqual(['198.18.0.1', '198.18.0.2', '198.18.0.3']);
+  });
+
   it('names secrets user@address:port and finds machines by address and port', () => {
     const m = machine('198.18.0.1', { port: 2222 });
     expect(secretAccount(m)).toBe('root@198.18.0.1:2222');
