@@ -4,7 +4,8 @@
  * cleaned at start; what the daemon created is removed on stop.
  */
 import { createConnection as connectSocket, createServer, type Server } from 'node:net';
-import { chmod, mkdir, rmdir, stat, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, rmdir, unlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { err, ok, type Result } from '../result';
 import { createWallClock } from './clock';
@@ -64,17 +65,30 @@ export async function serve(
   socketPath: string,
   handlers: AgentHandlers = createHandlers(),
 ): Promise<Result<RunningAgent>> {
+  // Only ever touch what the agent made: a directory it creates (0700), the socket it binds. An
+  // existing directory keeps its mode; an existing path that is not a stale socket of ours is refused.
   const dir = dirname(socketPath);
   let createdDir = false;
-  try {
-    await stat(dir);
-  } catch {
+  const dirStat = await lstatOrNull(dir);
+  if (!dirStat) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     createdDir = true;
+  } else if (!dirStat.isDirectory()) {
+    return err(
+      'agent.socket-dir',
+      `${dir} is not a directory`,
+      'choose a --socket path inside a directory (the agent creates a missing one itself, mode 0700)',
+    );
   }
-  await chmod(dir, 0o700);
-  try {
-    await stat(socketPath);
+  const existing = await lstatOrNull(socketPath);
+  if (existing) {
+    if (!existing.isSocket() || existing.uid !== process.getuid?.()) {
+      return err(
+        'agent.socket-path-taken',
+        `${socketPath} exists and is not a socket this user left behind; the agent does not replace it`,
+        'choose another --socket path, or remove that file yourself if you are sure it is not needed',
+      );
+    }
     if (await socketAlive(socketPath)) {
       return err(
         'agent.already-running',
@@ -82,11 +96,8 @@ export async function serve(
         'stop it first (uninstall, or the service manager), or use another --socket',
       );
     }
+    // A socket nobody answers on, of this user: what a killed agent leaves.
     await unlink(socketPath);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw e;
-    }
   }
 
   const connections = new Set<{ destroy(): void }>();
@@ -130,6 +141,7 @@ export async function serve(
     process.umask(oldUmask);
   }
   await chmod(socketPath, 0o600);
+  const made = await lstat(socketPath);
 
   let stopped = false;
   return ok({
@@ -145,12 +157,28 @@ export async function serve(
         c.destroy();
       }
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await unlink(socketPath).catch(() => undefined);
+      // Remove the socket only if it still is the one this agent bound (same inode). (libuv itself
+      // unlinks the bound path when the server closes; this covers the case where it did not.)
+      const now = await lstatOrNull(socketPath);
+      if (now && now.isSocket() && now.ino === made.ino && now.dev === made.dev) {
+        await unlink(socketPath).catch(() => undefined);
+      }
       if (createdDir) {
         await rmdir(dir).catch(() => undefined);
       }
     },
   });
+}
+
+async function lstatOrNull(path: string): Promise<Stats | null> {
+  try {
+    return await lstat(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      return null;
+    }
+    throw e;
+  }
 }
 
 /** One request over the socket, for `quorate-agent call` (bootstrap's health check, scripts). */

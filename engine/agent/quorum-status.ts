@@ -6,6 +6,7 @@
  * unchanged so agents and apps of different versions still understand each other).
  */
 import { parseQuorumtoolStatus, type QuorumtoolStatus } from '../corosync/tool-quorumtool';
+import { MAX_TOOL_OUTPUT } from '../corosync/tool-text';
 import type { QuorumStatusFact } from './protocol';
 
 /**
@@ -69,8 +70,13 @@ const MEMBER_ROW = /^\s*(0x[0-9a-f]+|\d+)\s+\d+\s/i;
  */
 export class QuorumWatchParser {
   readonly #onChange: (o: QuorumObservation) => void;
-  #pending = '';
+  /** The unfinished last line, in pieces (joined once its newline arrives: linear in the input). */
+  #pending: string[] = [];
+  #pendingLength = 0;
   #block: string[] = [];
+  #blockLength = 0;
+  #blockHasText = false;
+  #sawMembershipTitle = false;
   #sawMembers = false;
   #last: string | null = null;
 
@@ -79,50 +85,81 @@ export class QuorumWatchParser {
   }
 
   push(chunk: string): void {
-    this.#pending += chunk;
-    let nl = this.#pending.indexOf('\n');
+    let from = 0;
+    let nl = chunk.indexOf('\n');
     while (nl !== -1) {
-      const line = this.#pending.slice(0, nl).replace(/\r$/, '');
-      this.#pending = this.#pending.slice(nl + 1);
-      if (BLOCK_END.test(line)) {
-        this.#finish();
-      } else if (line.trim() === '' && this.#sawMembers) {
-        // The blank line after the member rows ends an `-m` event, so it is reported at once.
-        this.#finish();
-      } else {
-        if (BLOCK_START.test(line) && this.#block.some((l) => l.trim() !== '')) {
-          this.#finish();
-        }
-        this.#block.push(line);
-        if (MEMBER_ROW.test(line) && this.#block.some((l) => /^Membership information/i.test(l))) {
-          this.#sawMembers = true;
-        }
-      }
-      nl = this.#pending.indexOf('\n');
+      const head = chunk.slice(from, nl);
+      const line = (this.#pending.length === 0 ? head : this.#pending.join('') + head).replace(/\r$/, '');
+      this.#pending = [];
+      this.#pendingLength = 0;
+      this.#line(line);
+      from = nl + 1;
+      nl = chunk.indexOf('\n', from);
     }
+    if (from < chunk.length) {
+      this.#pending.push(chunk.slice(from));
+      this.#pendingLength += chunk.length - from;
+      if (this.#pendingLength > MAX_TOOL_OUTPUT) {
+        // No real status has such a line: drop it (the block it was in can no longer parse either).
+        this.#pending = [];
+        this.#pendingLength = 0;
+        this.#reset();
+      }
+    }
+  }
+
+  #line(line: string): void {
+    if (BLOCK_END.test(line)) {
+      this.#finish();
+    } else if (line.trim() === '' && this.#sawMembers) {
+      // The blank line after the member rows ends an `-m` event, so it is reported at once.
+      this.#finish();
+    } else {
+      if (BLOCK_START.test(line) && this.#blockHasText) {
+        this.#finish();
+      }
+      this.#block.push(line);
+      this.#blockLength += line.length + 1;
+      this.#blockHasText ||= line.trim() !== '';
+      this.#sawMembershipTitle ||= /^Membership information/i.test(line);
+      if (MEMBER_ROW.test(line) && this.#sawMembershipTitle) {
+        this.#sawMembers = true;
+      }
+      if (this.#blockLength > MAX_TOOL_OUTPUT) {
+        this.#reset();
+      }
+    }
+  }
+
+  #reset(): void {
+    this.#block = [];
+    this.#blockLength = 0;
+    this.#blockHasText = false;
+    this.#sawMembershipTitle = false;
+    this.#sawMembers = false;
   }
 
   /** The text pushed so far is one complete block (poll mode). */
   endBlock(): void {
-    if (this.#pending !== '') {
-      this.#block.push(this.#pending);
-      this.#pending = '';
+    if (this.#pending.length > 0) {
+      this.#block.push(this.#pending.join(''));
+      this.#pending = [];
+      this.#pendingLength = 0;
     }
     this.#finish();
   }
 
   /** corosync did not answer (not running, or not installed). */
   observeDown(): void {
-    this.#pending = '';
-    this.#block = [];
-    this.#sawMembers = false;
+    this.#pending = [];
+    this.#pendingLength = 0;
+    this.#reset();
     this.#emit({ running: false, status: null });
   }
 
   #finish(): void {
     const text = this.#block.join('\n');
-    this.#block = [];
-    this.#sawMembers = false;
+    this.#reset();
     if (text.trim() === '') {
       return;
     }

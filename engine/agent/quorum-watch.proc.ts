@@ -15,7 +15,7 @@
  * corosync.conf is read again and sent, so the desktop's model follows corosync (issue 9 §1).
  */
 import { readFile } from 'node:fs/promises';
-import { execCommand } from './exec.proc';
+import { execCommand, type ExecOutcome } from './exec.proc';
 import type { QuorumWatchEvent, QuorumWatchParams } from './protocol';
 import { parseConfigVersion, parseLinkStatus, WatchChangeFilter } from './link-status';
 import { QuorumWatchParser } from './quorum-status';
@@ -31,12 +31,24 @@ async function readConf(): Promise<string | null> {
   }
 }
 
-/** Run until `signal` aborts; the first event is the state at subscription. */
+/** How a poll runs a tool (the real `execCommand`; tests count polls with their own). */
+export type PollExec = (
+  file: string,
+  args: readonly string[],
+  timeoutMs: number,
+  signal: AbortSignal,
+) => Promise<ExecOutcome>;
+
+/**
+ * Run until `signal` aborts; the first event is the state at subscription. It runs for months: every
+ * listener it adds per poll is removed in the same poll (a watch holds at most one on `signal`).
+ */
 export async function watchQuorum(
   p: QuorumWatchParams,
   emit: (e: QuorumWatchEvent) => void,
   signal: AbortSignal,
   now: () => number = Date.now,
+  exec: PollExec = execCommand,
 ): Promise<void> {
   const interval = p.intervalMs ?? DEFAULT_WATCH_INTERVAL_MS;
   const filter = new WatchChangeFilter((o) =>
@@ -60,18 +72,18 @@ export async function watchQuorum(
   while (!signal.aborted) {
     const started = Date.now();
     const [out, cfg, ver] = await Promise.all([
-      execCommand('corosync-quorumtool', ['-s'], timeout, signal),
-      execCommand('corosync-cfgtool', ['-s'], timeout, signal),
+      exec('corosync-quorumtool', ['-s'], timeout, signal),
+      exec('corosync-cfgtool', ['-s'], timeout, signal),
       execCommand('corosync-cmapctl', ['-g', 'totem.config_version'], timeout, signal),
     ]);
     if (signal.aborted) {
       break;
     }
-    // A timed-out cfgtool keeps the last link view, like a timed-out quorumtool keeps the last status.
-    if (!cfg.timedOut) {
+    // A timed-out (or runaway, cut-off) cfgtool keeps the last link view, like quorumtool's status.
+    if (!cfg.timedOut && !cfg.tooLarge) {
       filter.links(cfg.notFound ? null : parseLinkStatus(cfg.stdout));
     }
-    if (!out.timedOut) {
+    if (!out.timedOut && !out.tooLarge) {
       if (out.notFound || (out.stdout.trim() === '' && out.exitCode !== 0)) {
         parser.observeDown();
       } else {
@@ -90,16 +102,19 @@ export async function watchQuorum(
     }
     filter.flush();
     const wait = Math.max(0, interval - (Date.now() - started));
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, wait);
-      signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(t);
-          resolve();
-        },
-        { once: true },
-      );
-    });
+    await sleep(wait, signal);
   }
+}
+
+/** Waits `ms` or until `signal` aborts, leaving no listener and no timer behind either way. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -140,15 +140,24 @@ export function statusFromSections(all: readonly ToolSection[], lines: readonly 
   }
   const date = kv.get('Date')?.value;
   const votequorum = vqSection ? votequorumFrom(vqSection) : undefined;
+  const nodeCount = parseCount(nodes.value, 'Nodes', nodes.line);
+  const members = membershipFrom(membership);
+  // A cut-off output (a pipe closed early, a truncated capture) must not read as a smaller, healthy cluster.
+  if (members.members.length !== nodeCount) {
+    fail(
+      lines[lines.length - 1],
+      `"Nodes: ${nodeCount}" but ${members.members.length} member line(s) in "Membership information": the output is cut off`,
+    );
+  }
   return {
     ...(date !== undefined ? { date } : {}),
     quorumProvider: provider,
-    nodes: parseCount(nodes.value, 'Nodes', nodes.line),
+    nodes: nodeCount,
     nodeId: toNodeId(nodeIdLine.value, nodeIdLine.line),
     ringId: parseRingId(ring.value, ring.line),
     quorate: quorate.value === 'Yes',
     ...(votequorum ? { votequorum } : {}),
-    ...membershipFrom(membership),
+    ...members,
   };
 }
 

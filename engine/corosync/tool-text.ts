@@ -16,6 +16,14 @@ export interface ToolSection {
   readonly lines: readonly ToolLine[];
 }
 
+/**
+ * What Quorate reads from a machine's tool: far above any real corosync output (a 64-node
+ * `corosync-quorumtool -s` is a few KiB). Beyond it, or beyond the line cap, the output is refused
+ * unparsed, so a hostile or broken machine cannot make a parse slow or large.
+ */
+export const MAX_TOOL_OUTPUT = 1024 * 1024;
+export const MAX_TOOL_LINE = 4096;
+
 /** Thrown inside a parser, turned into a Result at its edge (`parseWith`). */
 class ToolOutputFailure extends Error {
   constructor(
@@ -36,6 +44,12 @@ export function fail(line: ToolLine | number | undefined, reason: string): never
  */
 export function parseWith<T>(command: string, text: string, parse: (lines: ToolLine[]) => T): Result<T> {
   try {
+    if (text.length > MAX_TOOL_OUTPUT) {
+      fail(
+        undefined,
+        `the output is ${text.length} characters, more than the ${MAX_TOOL_OUTPUT} Quorate reads from a machine; it was not parsed`,
+      );
+    }
     if (text.trim() === '') {
       fail(undefined, 'the output is empty');
     }
@@ -54,11 +68,18 @@ export function parseWith<T>(command: string, text: string, parse: (lines: ToolL
   }
 }
 
+/**
+ * Lines with trailing white space (and CR) removed. `trimEnd`, not `/\s+$/`: that regex retries
+ * from every position of a long blank run and is quadratic (40 KB of blanks: seconds per parse).
+ * A line over MAX_TOOL_LINE fails.
+ */
 export function splitToolLines(text: string): ToolLine[] {
-  return text
-    .replace(/\r\n/g, '\n')
-    .split('\n')
-    .map((t, i) => ({ n: i + 1, text: t.replace(/\s+$/, '') }));
+  return text.split('\n').map((t, i) => {
+    if (t.length > MAX_TOOL_LINE) {
+      fail(i + 1, `the line is ${t.length} characters long, more than the ${MAX_TOOL_LINE} a corosync tool prints`);
+    }
+    return { n: i + 1, text: t.trimEnd() };
+  });
 }
 
 const UNDERLINE = /^[-~]{3,}$/;

@@ -3,6 +3,7 @@
  * (engine/preflight/types). Pure, so the mapping is table-tested without a machine.
  */
 import type { Fact, FactsResult, ProbeMeasureResult } from '../agent/protocol';
+import { parseConf, readConf } from '../corosync';
 import type { LinkNumber } from '../model/cluster';
 import { summariseProbe } from '../preflight/probe';
 import type { LinkMeasurement, MachineFacts } from '../preflight/types';
@@ -12,9 +13,14 @@ export const PROBE_PORT = 5412;
 
 const value = <T>(f: Fact<T> | undefined, fallback: T): T => (f && f.ok ? f.value : fallback);
 
-/** `totem.cluster_name` of a corosync.conf text, if it names one. */
+/**
+ * `totem.cluster_name` of a corosync.conf text, read with the real parser (a regex also matched
+ * `cluster_name:` inside other sections and comments, and was quadratic on long blank runs);
+ * undefined when the file names none or does not parse.
+ */
 export function clusterNameOf(conf: string): string | undefined {
-  return /^\s*cluster_name:\s*(\S+)\s*$/m.exec(conf)?.[1];
+  const doc = parseConf(conf);
+  return doc.ok ? readConf(doc.value).totem.clusterName : undefined;
 }
 
 /**

@@ -39,3 +39,40 @@ describe('LineDecoder', () => {
     expect(encodeLine({ text: 'a\nb' }).split('\n')).toHaveLength(2);
   });
 });
+
+describe('LineDecoder is linear in its input', () => {
+  it('examines each character once for 4 MiB without a newline in 1 KiB chunks', () => {
+    const errors: string[] = [];
+    const d = new LineDecoder({ onMessage: () => {}, onError: (e) => errors.push(e) }, { maxLine: 8 * 1024 * 1024 });
+    const chunk = 'x'.repeat(1024);
+    for (let i = 0; i < 4096; i++) {
+      d.push(chunk);
+    }
+    d.push('\n');
+    expect(d.scanned).toBe(4 * 1024 * 1024 + 1);
+    expect(errors).toHaveLength(1); // 4 MiB of x is not JSON: one error, for the one line
+  });
+
+  it('examines each character once for many short lines in one big chunk', () => {
+    const messages: unknown[] = [];
+    const d = new LineDecoder({ onMessage: (m) => messages.push(m), onError: () => {} });
+    const text = encodeLine({ id: 1 }).repeat(100_000);
+    d.push(text);
+    expect(messages).toHaveLength(100_000);
+    expect(d.scanned).toBe(text.length);
+  });
+
+  it('says clearly that a line was too long, once, and keeps no memory of it', () => {
+    const errors: string[] = [];
+    const messages: unknown[] = [];
+    const d = new LineDecoder({ onMessage: (m) => messages.push(m), onError: (e) => errors.push(e) }, { maxLine: 100 });
+    for (let i = 0; i < 50; i++) {
+      d.push('y'.repeat(10));
+    }
+    d.push('\n{"id":5}\n');
+    expect(errors).toEqual([
+      'a line longer than 100 characters arrived without a newline; it was dropped up to the next newline',
+    ]);
+    expect(messages).toEqual([{ id: 5 }]);
+  });
+});

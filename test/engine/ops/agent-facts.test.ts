@@ -120,10 +120,18 @@ describe('agent facts as pre-flight input', () => {
   });
 
   it.each([
-    ['totem {\n  cluster_name: beta\n}', 'beta'],
-    ['totem {\n\tcluster_name:   with-dash  \n}', 'with-dash'],
-    ['totem {\n  version: 2\n}', undefined],
-  ])('cluster name of %j is %j', (conf, name) => {
+    ['plain', 'totem {\n  cluster_name: beta\n}', 'beta'],
+    ['tabs and trailing blanks', 'totem {\n\tcluster_name:   with-dash  \n}', 'with-dash'],
+    ['none', 'totem {\n  version: 2\n}', undefined],
+    // Only totem's key counts (the regex took the first `cluster_name:` anywhere, comments included).
+    [
+      'elsewhere too',
+      '# cluster_name: old\nlogging {\n  cluster_name: nope\n}\ntotem {\n  cluster_name: real\n}',
+      'real',
+    ],
+    // 40 000 blank lines first: linear with the parser (the multiline regex retried from each).
+    ['after 40 000 blank lines', `${' \n'.repeat(40_000)}totem {\n  cluster_name: spaced\n}`, 'spaced'],
+  ])('cluster name (%s)', (_what, conf, name) => {
     expect(clusterNameOf(conf)).toBe(name);
   });
 
