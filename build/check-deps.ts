@@ -21,6 +21,7 @@ const allowed: Record<string, { rooms: string[]; packages: RegExp }> = {
   bootstrap: { rooms: ['bootstrap', 'agent', 'ssh', 'result', 'shell'], packages: /^node:/ },
   ha: { rooms: ['ha', 'ssh', 'corosync', 'model', 'result', 'shell'], packages: /^$/ },
   host: { rooms: ['host', 'api', 'result', 'shell'], packages: /^(node:|ws$)/ },
+  alerts: { rooms: ['alerts', 'agent', 'store', 'result', 'shell'], packages: /^(node:|nodemailer$)/ },
 };
 
 function* files(dir: string): Generator<string> {

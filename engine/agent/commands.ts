@@ -26,6 +26,7 @@ export interface AgentHandlers {
   'probe.listen': Plain<'probe.listen'>;
   'probe.measure': Plain<'probe.measure'>;
   'journal.read': Plain<'journal.read'>;
+  'alerts.configure': Plain<'alerts.configure'>;
   /** Runs until `signal` aborts; calls `emit` for each event. */
   'quorum.watch': (
     params: ParamsOf<'quorum.watch'>,

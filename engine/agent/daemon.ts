@@ -16,9 +16,10 @@ import { probeListen, probeMeasure, stopAllResponders } from './probe.net';
 import { AGENT_METHODS, AGENT_PROTOCOL_VERSION, AGENT_VERSION } from './protocol';
 import { watchQuorum } from './quorum-watch.proc';
 import type { AgentJournal } from './journal-watch.proc';
+import type { AlertStore } from './alert-config.fs';
 
 /** The real handlers, over this machine; `journal` is the always-on watch `serve` runs (main.ts). */
-export function createHandlers(deps: { journal?: AgentJournal } = {}): AgentHandlers {
+export function createHandlers(deps: { journal?: AgentJournal; alerts?: AlertStore } = {}): AgentHandlers {
   const wall = createWallClock();
   return {
     hello: () =>
@@ -38,6 +39,10 @@ export function createHandlers(deps: { journal?: AgentJournal } = {}): AgentHand
       deps.journal
         ? ok(await deps.journal.read(p.since))
         : err('agent.no-journal', 'this agent runs without its journal', 'restart the agent (quorate bootstrap ADDR)'),
+    'alerts.configure': (p) =>
+      deps.alerts
+        ? deps.alerts.configure(p)
+        : err('agent.no-alerts', 'this agent runs without alert sending', 'restart the agent (quorate bootstrap ADDR)'),
   };
 }
 

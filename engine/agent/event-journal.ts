@@ -47,6 +47,8 @@ export interface JournalView {
   /** Lowest nodeid in this partition's membership, and this node's: who sends an alert. */
   readonly lowestNodeId: number | null;
   readonly localNodeId: number | null;
+  /** name → nodeid of the members (absent in views saved by agent 0.4.0 before alerts). */
+  readonly ids?: Readonly<Record<string, number>>;
 }
 
 export function journalViewOf(e: Pick<QuorumWatchEvent, 'running' | 'status'>): JournalView {
@@ -76,6 +78,7 @@ export function journalViewOf(e: Pick<QuorumWatchEvent, 'running' | 'status'>): 
     quorum: s.quorum,
     lowestNodeId: ids.length > 0 ? Math.min(...ids) : null,
     localNodeId: local?.nodeid ?? null,
+    ids: Object.fromEntries(s.members.map((m) => [m.name, m.nodeid])),
   };
 }
 

@@ -17,7 +17,11 @@ export const JOURNAL_LIMIT = 500;
 /** Slower than a desktop's watch: a journal needs seconds, not tenths (the alert delay budget is 2 s). */
 export const JOURNAL_INTERVAL_MS = 500;
 
-export type JournalListener = (entries: readonly AgentJournalEntry[], view: JournalView) => void;
+export type JournalListener = (
+  entries: readonly AgentJournalEntry[],
+  view: JournalView,
+  before: JournalView | null,
+) => void;
 
 export interface AgentJournal {
   /** Entries with `at` ≥ since (all when absent), oldest first. */
@@ -77,13 +81,14 @@ export async function startAgentJournal(options: JournalOptions = {}): Promise<A
     const next = journalViewOf(e);
     const drafts = journalChanges(view, next, now());
     const added = numbered(drafts, entries.at(-1)?.seq ?? 0);
+    const before = view;
     view = next;
     entries = bounded([...entries, ...added], JOURNAL_LIMIT);
     persist(added, next);
     if (added.length > 0) {
       for (const l of [...listeners]) {
         try {
-          l(added, next);
+          l(added, next, before);
         } catch (err) {
           log(`quorate-agent: journal listener failed: ${(err as Error).message}`);
         }

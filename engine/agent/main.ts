@@ -4,6 +4,9 @@
  */
 import { callOnce, createHandlers, serve } from './daemon';
 import { startAgentJournal } from './journal-watch.proc';
+import { openAlertStore } from './alert-config.fs';
+import { createAgentAlertSender } from './alert-sender';
+import { sendHttpAlert } from './alert-send.net';
 import { AGENT_USAGE, parseAgentArgs } from './commands';
 import { AGENT_PROTOCOL_VERSION, AGENT_VERSION } from './protocol';
 
@@ -36,7 +39,26 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`quorate-agent: journal disabled: ${(e as Error).message}\n`);
         return undefined;
       });
-      const running = await serve(inv.socket, createHandlers(journal ? { journal } : {}));
+      const alerts = await openAlertStore().catch((e: unknown) => {
+        process.stderr.write(`quorate-agent: alerts disabled: ${(e as Error).message}\n`);
+        return undefined;
+      });
+      if (journal && alerts) {
+        const sender = createAgentAlertSender({
+          config: () => alerts.config(),
+          sent: alerts.sent,
+          saveSent: () => alerts.saveSent(),
+          send: (url, headers, body) => sendHttpAlert({ url, headers, body }),
+          now: Date.now,
+          setTimer: (fn, ms) => void setTimeout(fn, ms),
+          log: (line) => process.stderr.write(`quorate-agent: ${line}\n`),
+        });
+        journal.onChange((entries, after, before) => sender.observe(entries, after, before));
+      }
+      const running = await serve(
+        inv.socket,
+        createHandlers({ ...(journal ? { journal } : {}), ...(alerts ? { alerts } : {}) }),
+      );
       if (!running.ok) {
         await journal?.stop();
         process.stderr.write(`quorate-agent: ${running.error.message}\nhint: ${running.error.hint}\n`);

@@ -11,6 +11,7 @@
  * (e.g. `config.read` / `config.write`) without a bump — clients ask `hello` for `methods`.
  */
 import type { QuorateError, Result } from '../result';
+import type { AgentAlertConfig } from './alert-sender';
 import type { AgentJournalEntry } from './event-journal';
 
 /** Breaking wire changes bump this. */
@@ -286,6 +287,8 @@ export interface AgentMethods {
   cancel: { params: CancelParams; result: { cancelled: boolean } };
   /** This node's journal of quorum and membership changes (since agent 0.4.0). */
   'journal.read': { params: JournalReadParams; result: JournalReadResult };
+  /** Replace this node's alert channels (secrets included; stored root-only 0600). Since agent 0.4.0. */
+  'alerts.configure': { params: AgentAlertConfig; result: { channels: number } };
 }
 
 export type AgentMethod = keyof AgentMethods;
@@ -407,6 +410,27 @@ const validateJournalRead: Validator<JournalReadParams> = (v) => {
   return withProblems(v, [v.since === undefined ? null : intIn('params.since', v.since, 0, Number.MAX_SAFE_INTEGER)]);
 };
 
+const CHANNEL_KINDS = ['webhook', 'ntfy', 'gotify', 'email'];
+const validateAlertsConfigure: Validator<AgentAlertConfig> = (v) => {
+  if (!isObject(v) || typeof v.cluster !== 'string' || !Array.isArray(v.channels)) {
+    return { ok: false, problem: 'params: expected an object {cluster, channels: [...]}' };
+  }
+  if (v.channels.length > 32) {
+    return { ok: false, problem: 'params.channels: at most 32 channels' };
+  }
+  const problems = v.channels.map((c, i) =>
+    isObject(c) &&
+    typeof c.id === 'string' &&
+    typeof c.url === 'string' &&
+    typeof c.kind === 'string' &&
+    CHANNEL_KINDS.includes(c.kind) &&
+    Array.isArray(c.events)
+      ? null
+      : `params.channels[${i}]: expected {id, kind, url, events, fromAgents, cluster, secret}`,
+  );
+  return withProblems(v, problems);
+};
+
 const validateCancel: Validator<CancelParams> = (v) => {
   if (!isObject(v)) {
     return { ok: false, problem: 'params: expected an object {id}' };
@@ -449,6 +473,11 @@ export const AGENT_METHODS: { readonly [M in AgentMethod]: MethodSpec<M> } = {
     validate: validateQuorumWatch,
   },
   cancel: { summary: 'stop a streaming request', stream: false, validate: validateCancel },
+  'alerts.configure': {
+    summary: 'store the alert channels this node sends from (root-only file)',
+    stream: false,
+    validate: validateAlertsConfigure,
+  },
   'journal.read': {
     summary: "this node's journal of quorum and membership changes, with the agent clock",
     stream: false,

@@ -16,6 +16,8 @@
 import type { Result } from '../result';
 import type { AdoptApi } from './contract/adopt';
 import { adoptMethods } from './contract/adopt';
+import type { AlertsApi } from './contract/alerts';
+import { alertsMethods } from './contract/alerts';
 import type { HistoryApi } from './contract/history';
 import { historyMethods } from './contract/history';
 import type { MachinesApi, MachinesEvents } from './contract/machines';
@@ -31,6 +33,7 @@ import type { WatchApi, WatchEvents } from './contract/watch';
 import { watchEvents, watchMethods } from './contract/watch';
 
 export * from './contract/adopt';
+export * from './contract/alerts';
 export * from './contract/history';
 export * from './contract/machines';
 export * from './contract/maintenance';
@@ -41,7 +44,7 @@ export * from './contract/watch';
 
 /** Everything the window (and the CLI) can ask of the engine. */
 export interface QuorateApi
-  extends MachinesApi, PreflightApi, OperationsApi, WatchApi, MaintenanceApi, HistoryApi, AdoptApi {}
+  extends MachinesApi, PreflightApi, OperationsApi, WatchApi, MaintenanceApi, HistoryApi, AdoptApi, AlertsApi {}
 
 /** Event name → payload. */
 export interface QuorateEvents extends MachinesEvents, OperationsEvents, WatchEvents {}
@@ -80,6 +83,7 @@ export const apiMethods: MethodTable<QuorateApi> = {
   ...maintenanceMethods,
   ...historyMethods,
   ...adoptMethods,
+  ...alertsMethods,
 };
 
 /** Every event the engine may push; transports forward these and drop anything else. */

@@ -13,6 +13,7 @@ import type { ApiEndpoint } from './endpoint';
 import type { EventHub } from './event-hub';
 import { createEventHub } from './event-hub';
 import { createHistoryService } from './history';
+import { createAlertsService } from './service-alerts';
 import type { RpcHandler } from './rpc';
 import type { MachinesService } from './service-machines';
 import { createMachinesService } from './service-machines';
@@ -83,6 +84,8 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
   });
   // History subscribes before the watch starts, so it records the very first notices.
   const history = createHistoryService({ home, events, now, machines });
+  // Push alerts for monitor notices (channels not sent by the agents), and channel settings for the agents.
+  const alerts = createAlertsService({ home, secrets, events, now, machines });
   const watch = createWatchService({
     home,
     events,
@@ -142,6 +145,10 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     listMaintenance: (p) => maintenance.listMaintenance(p),
     adoptCluster: (p) => adopt.adoptCluster(p),
     forgetCluster: (p) => adopt.forgetCluster(p),
+    addAlertChannel: (p) => alerts.addAlertChannel(p),
+    listAlertChannels: () => alerts.listAlertChannels(),
+    removeAlertChannel: (p) => alerts.removeAlertChannel(p),
+    testAlertChannel: (p) => alerts.testAlertChannel(p),
   };
   return {
     handlers,
@@ -157,6 +164,7 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     async dispose() {
       watch.dispose();
       history.dispose();
+      alerts.dispose();
       await history.flushed();
     },
   };

@@ -46,6 +46,12 @@ cluster
   clusters adopt --from ADDR [--json] register a running cluster (pcs, crmsh, Proxmox VE, by hand)
   clusters forget NAME                stop managing a cluster (no machine is touched)
   events NAME [--since ISO] [--local] [--json]   history: notices, operations, the agents' journals
+
+alerts (push: ntfy, Gotify, JSON webhook, e-mail)
+  alerts add (webhook --url URL | ntfy --url URL --topic T | gotify --url URL --token-stdin |
+              email --smtp URL --from ADDR --to ADDR [--password-stdin])
+             [--events LIST] [--from-agents] [--cluster NAME] [--json]     → {"id":…}
+  alerts list [--json] | alerts remove ID | alerts test ID
   Operations are journaled: re-running an interrupted command resumes it; add --rollback to undo it.
 
 app
@@ -78,6 +84,7 @@ const commands: Record<string, () => Promise<Handler>> = {
   clusters: async () => (await import('./clusters-command')).runClustersCommand,
   ui: async () => (await import('./ui')).runUiCommand,
   events: async () => (await import('./events-command')).runEventsCommand,
+  alerts: async () => (await import('./alerts-command')).runAlertsCommand,
 };
 
 export function registerCommand(name: string, load: () => Promise<Handler>): void {

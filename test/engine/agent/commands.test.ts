@@ -13,6 +13,7 @@ function handlers(over: Partial<AgentHandlers> = {}): AgentHandlers {
       throw new Error('boom');
     },
     'journal.read': () => ok({ wallMs: 1, entries: [] }),
+    'alerts.configure': (p) => ok({ channels: p.channels.length }),
     'quorum.watch': async (_p, emit, signal) => {
       emit({ kind: 'quorum', at: 1, running: false, status: null });
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
