@@ -184,7 +184,6 @@ export function httpRequestFor(
 }
 
 function asciiHeader(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return /^[\x20-\x7e]*$/.test(s) ? s : `=?UTF-8?B?${Buffer.from(s, 'utf8').toString('base64')}?=`;
 }
 

@@ -292,7 +292,7 @@ describe('the desktop delivers monitor notices', () => {
       fromAgents: true,
       cluster: 'web',
     });
-    expect(r.ok && r.value.push?.pushed.sort()).toEqual(['db1', 'node1', 'node2']);
+    expect(r.ok && [...(r.value.push?.pushed ?? [])].sort()).toEqual(['db1', 'node1', 'node2']);
     expect(pushed.filter((p) => p.cluster === 'web').map((p) => p.secrets)).toEqual([['tok'], ['tok']]);
     expect(pushed.find((p) => p.cluster === 'db')!.secrets).toEqual([]);
   });
