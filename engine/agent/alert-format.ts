@@ -184,7 +184,7 @@ export function httpRequestFor(
 }
 
 function asciiHeader(s: string): string {
-  return /^[\x20-\x7e]*$/.test(s) ? s : `=?UTF-8?B?${Buffer.from(s, 'utf8').toString('base64')}?=`;
+  return /^[\x20-\x7e]*$/.test(s) ? s : `=?UTF-8?B?${btoa(String.fromCharCode(...new TextEncoder().encode(s)))}?=`;
 }
 
 /** A channel URL problem, or null: only http(s) for HTTP kinds, smtp(s) for e-mail. */
