@@ -12,12 +12,8 @@ import type { AlertEventKind } from '../agent/alert-format';
 import { ALERT_EVENT_KINDS } from '../agent/alert-format';
 import type { AddAlertChannelParams, AlertPushReport } from '../api/contract';
 import { alertsMethods } from '../api/contract/alerts';
-import { createEventHub } from '../api/event-hub';
-import type { AlertsService } from '../api/service-alerts';
-import { createAlertsService } from '../api/service-alerts';
-import { createMachinesService } from '../api/service-machines';
+import type { ApiHandlers } from '../api/contract';
 import type { Result } from '../result';
-import { defaultHome, keyringSecrets } from '../store';
 import type { CliIo } from './io';
 import { UsageError } from './io';
 
@@ -29,22 +25,14 @@ export const ALERTS_USAGE = `usage: quorate alerts add (webhook --url URL | ntfy
        quorate alerts test ID
 events: ${ALERT_EVENT_KINDS.join(', ')}`;
 
-export interface AlertsCliDeps {
-  readonly service?: AlertsService;
-}
+type AlertsHandlers = Pick<
+  ApiHandlers,
+  'addAlertChannel' | 'listAlertChannels' | 'removeAlertChannel' | 'testAlertChannel'
+>;
 
-function defaultService(): AlertsService {
-  const home = defaultHome();
-  const events = createEventHub();
-  const secrets = keyringSecrets();
-  return createAlertsService({
-    home,
-    secrets,
-    events,
-    now: Date.now,
-    dispatch: false,
-    machines: createMachinesService({ home, secrets, events, sshTimeoutMs: 15_000, clusterOf: async () => null }),
-  });
+export interface AlertsCliDeps {
+  /** The handlers to call; by default the service the window uses, built for this command. */
+  readonly service?: AlertsHandlers;
 }
 
 function fail(io: CliIo, r: Result<unknown> & { ok: false }): number {
@@ -88,8 +76,33 @@ export async function runAlertsCommand(argv: string[], io: CliIo, deps: AlertsCl
     io.stdout(`${ALERTS_USAGE}\n`);
     return sub ? 0 : 2;
   }
-  const service = deps.service ?? defaultService();
-  try {
+  if (deps.service) {
+    return runAlerts(sub, positionals, values, io, deps.service);
+  }
+  const { withService } = await import('./service');
+  return withService({}, (service) => runAlerts(sub, positionals, values, io, service.handlers));
+}
+
+async function runAlerts(
+  sub: string,
+  positionals: string[],
+  values: {
+    url?: string | undefined;
+    smtp?: string | undefined;
+    topic?: string | undefined;
+    from?: string | undefined;
+    to?: string | undefined;
+    'token-stdin'?: boolean | undefined;
+    'password-stdin'?: boolean | undefined;
+    events?: string | undefined;
+    'from-agents'?: boolean | undefined;
+    cluster?: string | undefined;
+    json?: boolean | undefined;
+  },
+  io: CliIo,
+  service: AlertsHandlers,
+): Promise<number> {
+  {
     switch (sub) {
       case 'add': {
         const kind = positionals[0];
@@ -181,10 +194,6 @@ export async function runAlertsCommand(argv: string[], io: CliIo, deps: AlertsCl
       }
       default:
         throw new UsageError(`alerts: unknown subcommand ${sub}\n${ALERTS_USAGE}`);
-    }
-  } finally {
-    if (!deps.service) {
-      service.dispose();
     }
   }
 }

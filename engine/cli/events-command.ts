@@ -5,18 +5,15 @@
  * `--json` prints the fixed shape `{"events":[{"at":ISO,"kind":…,"node":…|null,"message":…}]}`.
  */
 import { parseArgs } from 'node:util';
-import { createEventHub } from '../api/event-hub';
-import type { HistoryService } from '../api/history';
-import { createHistoryService } from '../api/history';
-import { createMachinesService } from '../api/service-machines';
-import { defaultHome, keyringSecrets } from '../store';
+import type { ApiHandlers } from '../api/contract';
 import type { CliIo } from './io';
 import { UsageError } from './io';
 
 export const EVENTS_USAGE = 'usage: quorate events NAME [--since ISO] [--local] [--json]';
 
 export interface EventsDeps {
-  readonly history?: HistoryService;
+  /** The handler to call; by default the service the window uses, built for this command. */
+  readonly history?: Pick<ApiHandlers, 'listEvents'>;
 }
 
 export async function runEventsCommand(argv: string[], io: CliIo, deps: EventsDeps = {}): Promise<number> {
@@ -38,24 +35,20 @@ export async function runEventsCommand(argv: string[], io: CliIo, deps: EventsDe
     throw new UsageError(`events: expected one cluster NAME\n${EVENTS_USAGE}`);
   }
   const cluster = positionals[0]!;
-  const home = defaultHome();
-  const events = createEventHub();
-  const history =
-    deps.history ??
-    createHistoryService({
-      home,
-      events,
-      now: Date.now,
-      mergeOnConnect: false,
-      machines: createMachinesService({
-        home,
-        secrets: keyringSecrets(),
-        events,
-        sshTimeoutMs: 15_000,
-        clusterOf: async () => null,
-      }),
-    });
-  try {
+  if (deps.history) {
+    return printEvents(deps.history, cluster, values, io);
+  }
+  const { withService } = await import('./service');
+  return withService({}, (service) => printEvents(service.handlers, cluster, values, io));
+}
+
+async function printEvents(
+  history: Pick<ApiHandlers, 'listEvents'>,
+  cluster: string,
+  values: { since?: string | undefined; local?: boolean | undefined; json?: boolean | undefined },
+  io: CliIo,
+): Promise<number> {
+  {
     const r = await history.listEvents({
       cluster,
       ...(values.since !== undefined ? { since: values.since } : {}),
@@ -82,8 +75,5 @@ export async function runEventsCommand(argv: string[], io: CliIo, deps: EventsDe
       }
     }
     return 0;
-  } finally {
-    history.dispose();
-    await history.flushed();
   }
 }
