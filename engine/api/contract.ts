@@ -21,8 +21,8 @@ import { alertsMethods } from './contract/alerts';
 import type { HistoryApi } from './contract/history';
 import { historyMethods } from './contract/history';
 import type { MachinesApi, MachinesEvents } from './contract/machines';
-import type { MaintenanceApi } from './contract/maintenance';
-import { maintenanceMethods } from './contract/maintenance';
+import type { MaintenanceApi, MaintenanceEvents } from './contract/maintenance';
+import { maintenanceEvents, maintenanceMethods } from './contract/maintenance';
 import { machinesEvents, machinesMethods } from './contract/machines';
 import type { OperationsApi, OperationsEvents } from './contract/operations';
 import { operationsEvents, operationsMethods } from './contract/operations';
@@ -47,7 +47,7 @@ export interface QuorateApi
   extends MachinesApi, PreflightApi, OperationsApi, WatchApi, MaintenanceApi, HistoryApi, AdoptApi, AlertsApi {}
 
 /** Event name → payload. */
-export interface QuorateEvents extends MachinesEvents, OperationsEvents, WatchEvents {}
+export interface QuorateEvents extends MachinesEvents, OperationsEvents, WatchEvents, MaintenanceEvents {}
 
 export type ApiMethodName = keyof QuorateApi;
 export type ApiEventName = keyof QuorateEvents;
@@ -91,6 +91,7 @@ export const apiEvents = [
   ...machinesEvents,
   ...operationsEvents,
   ...watchEvents,
+  ...maintenanceEvents,
 ] as const satisfies readonly ApiEventName[];
 
 // Compile-time check that `apiEvents` lists every event of `QuorateEvents`.

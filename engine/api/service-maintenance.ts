@@ -15,10 +15,21 @@ import { pacemakerMaintenance, pveMaintenance } from '../ops/maintenance-mode.ss
 import type { OpsContext } from '../ops/operations';
 import { readClusterState } from '../ops/operations';
 import { loadCluster } from '../ops/registry.fs';
+import type { RollingRequest, RollingStep } from '../ops/rolling';
+import { loadRollingJournal, rollingSteps, runRolling } from '../ops/rolling';
 import type { Result } from '../result';
 import { err, ok, withCliHint } from '../result';
 import type { CommandRunner } from '../ssh/runner';
-import type { ClusterStatus, MaintenanceOutcome, QuorateApi, WhatIfResult } from './contract';
+import type {
+  ClusterStatus,
+  MaintenanceOutcome,
+  MaintenanceParams,
+  QuorateApi,
+  RollingOutcome,
+  RollingParams,
+  RollingStepView,
+  WhatIfResult,
+} from './contract';
 import type { EventHub } from './event-hub';
 
 export interface MaintenanceDeps {
@@ -36,7 +47,7 @@ export interface MaintenanceDeps {
   readonly log?: (line: string) => void;
 }
 
-export type MaintenanceService = Pick<QuorateApi, 'whatIf' | 'setMaintenance' | 'listMaintenance'>;
+export type MaintenanceService = Pick<QuorateApi, 'whatIf' | 'setMaintenance' | 'listMaintenance' | 'rolling'>;
 
 /** How long corosync.conf read for a what-if is reused (ms): operations change it rarely. */
 const CONF_TTL_MS = 15_000;
@@ -139,128 +150,220 @@ export function createMaintenanceService(deps: MaintenanceDeps): MaintenanceServ
     }
   };
 
-  return {
-    whatIf: ({ cluster, down, qdevice }) => ask(cluster, down, qdevice ?? false),
-
-    async listMaintenance({ cluster }) {
-      return ok(await loadMarks(deps.home, cluster));
-    },
-
-    async setMaintenance({ cluster, node, enable, plan, confirm }) {
-      const record = await loadCluster(cluster, deps.home);
-      if (!record) {
+  const switchMaintenance = async (
+    { cluster, node, enable, plan, confirm }: MaintenanceParams,
+    how: { readonly by: 'maintenance' | 'rolling'; readonly gated: boolean } = { by: 'maintenance', gated: false },
+  ): Promise<Result<MaintenanceOutcome>> => {
+    const record = await loadCluster(cluster, deps.home);
+    if (!record) {
+      return err(
+        'ops.unknown-cluster',
+        `Quorate manages no cluster named ${cluster}`,
+        'Check the name (quorate clusters).',
+      );
+    }
+    const machine = record.nodes[node];
+    if (!machine) {
+      return err(
+        'whatif.unknown-node',
+        `no node named "${node}" in ${cluster}`,
+        `node names are those of the nodelist: ${Object.keys(record.nodes).join(', ')}`,
+      );
+    }
+    const marks = await loadMarks(deps.home, cluster);
+    const already = marks.find((m) => m.node === node);
+    let gate: WhatIfResult | null = null;
+    let needsConfirm = false;
+    if (enable && !already && !how.gated) {
+      // Nodes already in maintenance count as gone: the user is about to take them down too.
+      const others = marks.map((m) => m.node).filter((n) => n !== node);
+      const w = await ask(cluster, [node, ...others], false);
+      if (!w.ok) {
+        return w;
+      }
+      gate = w.value;
+      if (!gate.after.quorate) {
         return err(
-          'ops.unknown-cluster',
-          `Quorate manages no cluster named ${cluster}`,
-          'Check the name (quorate clusters).',
+          'maintenance.would-lose-quorum',
+          `${cluster} would lose quorum without ${[node, ...others].join(', ')}: ${gate.reason}`,
+          others.length > 0
+            ? `Take ${others.join(', ')} out of maintenance first, or bring back the missing nodes.`
+            : 'Bring back the missing nodes first (or add a QDevice), then try again.',
         );
       }
-      const machine = record.nodes[node];
-      if (!machine) {
-        return err(
-          'whatif.unknown-node',
-          `no node named "${node}" in ${cluster}`,
-          `node names are those of the nodelist: ${Object.keys(record.nodes).join(', ')}`,
-        );
-      }
-      const marks = await loadMarks(deps.home, cluster);
-      const already = marks.find((m) => m.node === node);
-      let gate: WhatIfResult | null = null;
-      let needsConfirm = false;
-      if (enable && !already) {
-        // Nodes already in maintenance count as gone: the user is about to take them down too.
-        const others = marks.map((m) => m.node).filter((n) => n !== node);
-        const w = await ask(cluster, [node, ...others], false);
-        if (!w.ok) {
-          return w;
-        }
-        gate = w.value;
-        if (!gate.after.quorate) {
-          return err(
-            'maintenance.would-lose-quorum',
-            `${cluster} would lose quorum without ${[node, ...others].join(', ')}: ${gate.reason}`,
-            others.length > 0
-              ? `Take ${others.join(', ')} out of maintenance first, or bring back the missing nodes.`
-              : 'Bring back the missing nodes first (or add a QDevice), then try again.',
-          );
-        }
-        needsConfirm = gate.after.canLose === 0;
-      }
-      const engine: MaintenanceEngine =
-        already?.engine ??
-        (record.provider === 'pve'
-          ? 'pve-ha'
-          : await withNodes(record.nodes, async (runners) =>
-              (await createPacemakerEngine(runners).status()).ok ? 'pacemaker' : 'corosync',
-            ));
-      const words = stepsInWords(engine, node, enable);
-      if (plan || (enable && already) || (!enable && !already)) {
-        return ok({
-          node,
-          inMaintenance: enable,
-          planned: Boolean(plan),
-          engine,
-          whatIf: gate,
-          needsConfirm,
-          steps:
-            enable && already
-              ? [`${node} is already in maintenance`]
-              : !enable && !already
-                ? [`${node} is not in maintenance`]
-                : words,
-          moved: [],
-          stuck: [],
-        } satisfies MaintenanceOutcome);
-      }
-      if (needsConfirm && confirm !== cluster) {
-        const refused = err(
-          'maintenance.confirm-needed',
-          `Without ${node}, ${cluster} stays quorate but could lose no further node: ${gate?.reason ?? ''}`,
-          `Type the cluster name (${cluster}) to confirm.`,
-        );
-        return {
-          ok: false,
-          error: withCliHint(
-            refused.error,
-            `Run again with --confirm ${cluster} if the other nodes stay up meanwhile.`,
-          ),
-        };
-      }
-      let drained: DrainReport = { moved: [], stuck: [] };
-      if (engine !== 'corosync') {
-        const r = await withNodes(record.nodes, async (runners) => {
-          const opts = { timeoutMs: deps.drainTimeoutMs ?? 300_000, ...(deps.log ? { log: deps.log } : {}) };
-          if (engine === 'pacemaker') {
-            return pacemakerMaintenance(createPacemakerEngine(runners), node, enable, opts);
-          }
-          const own = runners.find((x) => x.node === node) ?? runners[0];
-          return own
-            ? pveMaintenance(own.runner, node, enable, opts)
-            : err('ops.cluster-unreachable', `no node of ${cluster} answers`, 'Check the nodes are up.');
-        });
-        if (!r.ok) {
-          return r;
-        }
-        drained = r.value;
-      }
-      if (enable) {
-        await setMark(deps.home, cluster, { node, since: now(), by: 'maintenance', engine });
-      } else {
-        await clearMark(deps.home, cluster, node);
-      }
-      await publish(cluster);
+      needsConfirm = gate.after.canLose === 0;
+    }
+    const engine: MaintenanceEngine =
+      already?.engine ??
+      (record.provider === 'pve'
+        ? 'pve-ha'
+        : await withNodes(record.nodes, async (runners) =>
+            (await createPacemakerEngine(runners).status()).ok ? 'pacemaker' : 'corosync',
+          ));
+    const words = stepsInWords(engine, node, enable);
+    if (plan || (enable && already) || (!enable && !already)) {
       return ok({
         node,
         inMaintenance: enable,
-        planned: false,
+        planned: Boolean(plan),
         engine,
         whatIf: gate,
         needsConfirm,
-        steps: words,
-        moved: drained.moved,
-        stuck: drained.stuck,
+        steps:
+          enable && already
+            ? [`${node} is already in maintenance`]
+            : !enable && !already
+              ? [`${node} is not in maintenance`]
+              : words,
+        moved: [],
+        stuck: [],
       } satisfies MaintenanceOutcome);
-    },
+    }
+    if (needsConfirm && confirm !== cluster && how.by === 'maintenance') {
+      const refused = err(
+        'maintenance.confirm-needed',
+        `Without ${node}, ${cluster} stays quorate but could lose no further node: ${gate?.reason ?? ''}`,
+        `Type the cluster name (${cluster}) to confirm.`,
+      );
+      return {
+        ok: false,
+        error: withCliHint(refused.error, `Run again with --confirm ${cluster} if the other nodes stay up meanwhile.`),
+      };
+    }
+    let drained: DrainReport = { moved: [], stuck: [] };
+    if (engine !== 'corosync') {
+      const r = await withNodes(record.nodes, async (runners) => {
+        const opts = { timeoutMs: deps.drainTimeoutMs ?? 300_000, ...(deps.log ? { log: deps.log } : {}) };
+        if (engine === 'pacemaker') {
+          return pacemakerMaintenance(createPacemakerEngine(runners), node, enable, opts);
+        }
+        const own = runners.find((x) => x.node === node) ?? runners[0];
+        return own
+          ? pveMaintenance(own.runner, node, enable, opts)
+          : err('ops.cluster-unreachable', `no node of ${cluster} answers`, 'Check the nodes are up.');
+      });
+      if (!r.ok) {
+        return r;
+      }
+      drained = r.value;
+    }
+    if (enable) {
+      await setMark(deps.home, cluster, { node, since: now(), by: how.by, engine });
+    } else {
+      await clearMark(deps.home, cluster, node);
+    }
+    await publish(cluster);
+    return ok({
+      node,
+      inMaintenance: enable,
+      planned: false,
+      engine,
+      whatIf: gate,
+      needsConfirm,
+      steps: words,
+      moved: drained.moved,
+      stuck: drained.stuck,
+    } satisfies MaintenanceOutcome);
+  };
+
+  const rolling = async ({ cluster, run, restart, plan }: RollingParams): Promise<Result<RollingOutcome>> => {
+    const record = await loadCluster(cluster, deps.home);
+    if (!record) {
+      return err(
+        'ops.unknown-cluster',
+        `Quorate manages no cluster named ${cluster}`,
+        'Check the name (quorate clusters).',
+      );
+    }
+    const snap = await read(cluster);
+    if (!snap.ok) {
+      return snap;
+    }
+    // Nodelist order (corosync.conf), each with the machine Quorate reaches it through.
+    const nodes = snap.value.cfg.nodes.flatMap((n): [string, string][] =>
+      record.nodes[n.name] ? [[n.name, record.nodes[n.name]!]] : [],
+    );
+    const request: RollingRequest = { cluster, command: run, restart: restart ?? 'none' };
+    const others = async (node: string): Promise<string[]> =>
+      (await loadMarks(deps.home, cluster)).filter((m) => m.node !== node && m.by === 'maintenance').map((m) => m.node);
+    const gate = async (node: string): Promise<Result<{ quorate: boolean; reason: string }>> => {
+      const w = await ask(cluster, [node, ...(await others(node))], false);
+      return w.ok ? ok({ quorate: w.value.after.quorate, reason: w.value.reason }) : w;
+    };
+    const views = (steps: readonly RollingStep[], done: readonly string[], failed?: string): RollingStepView[] =>
+      steps.map((st) => ({
+        id: st.id,
+        node: st.node,
+        kind: st.kind,
+        title: st.title,
+        state: done.includes(st.id) ? 'done' : st.id === failed ? 'failed' : 'pending',
+      }));
+    if (plan) {
+      const previous = await loadRollingJournal(deps.home, cluster);
+      const steps = previous && previous.state !== 'done' ? previous.steps : rollingSteps(request, nodes);
+      const gates = [];
+      for (const [node] of nodes) {
+        const g = await gate(node);
+        gates.push(g.ok ? { node, ...g.value } : { node, quorate: false, reason: g.error.message });
+      }
+      return ok({
+        cluster,
+        state: 'planned',
+        resumed: Boolean(previous && previous.state !== 'done'),
+        steps: views(steps, previous && previous.state !== 'done' ? previous.done : [], previous?.error?.stepId),
+        gates,
+        error: null,
+      });
+    }
+    const before = await loadRollingJournal(deps.home, cluster);
+    const nodeOf = new Map<string, string>();
+    const r = await runRolling(request, nodes, {
+      home: deps.home,
+      connect: deps.connect,
+      gate,
+      maintenance: (node, on) => switchMaintenance({ cluster, node, enable: on }, { by: 'rolling', gated: true }),
+      qdevice: snap.value.cfg.qdevice !== undefined,
+      members: nodes.length,
+      now,
+      onEvent: (e) => {
+        const node = nodeOf.get(e.stepId) ?? e.stepId.split('@')[1] ?? e.machine;
+        nodeOf.set(e.stepId, node);
+        deps.log?.(`${e.state.padEnd(8)} ${node}: ${e.title}${e.line ? ` — ${e.line}` : ''}`);
+        deps.events?.emit('onDidUpdateRolling', {
+          cluster,
+          stepId: e.stepId,
+          node,
+          state: e.state === 'skipped' ? 'done' : e.state === 'rolled-back' ? 'failed' : e.state,
+          line: e.line ?? null,
+          at: now(),
+        });
+      },
+    });
+    const resumed = Boolean(
+      before && before.state !== 'done' && JSON.stringify(before.request) === JSON.stringify(request),
+    );
+    if (r.ok) {
+      return ok({ cluster, state: 'done', resumed, steps: views(r.value.steps, r.value.done), gates: [], error: null });
+    }
+    const journal = await loadRollingJournal(deps.home, cluster);
+    if (!journal || r.error.code === 'rolling.locked' || r.error.code === 'rolling.unfinished') {
+      return r;
+    }
+    return ok({
+      cluster,
+      state: 'failed',
+      resumed,
+      steps: views(journal.steps, journal.done, journal.error?.stepId),
+      gates: [],
+      error: r.error,
+    });
+  };
+
+  return {
+    whatIf: ({ cluster, down, qdevice }) => ask(cluster, down, qdevice ?? false),
+    listMaintenance: async ({ cluster }) => ok(await loadMarks(deps.home, cluster)),
+    setMaintenance: (params) => switchMaintenance(params),
+    rolling: (params) => rolling(params),
   };
 }
 

@@ -149,6 +149,7 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     listAlertChannels: () => alerts.listAlertChannels(),
     removeAlertChannel: (p) => alerts.removeAlertChannel(p),
     testAlertChannel: (p) => alerts.testAlertChannel(p),
+    rolling: (p) => maintenance.rolling(p),
   };
   return {
     handlers,

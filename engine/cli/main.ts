@@ -42,6 +42,7 @@ cluster
   status NAME [--json]
   whatif NAME --down NODE[,NODE…][,qdevice] [--json]   would the rest stay quorate? (changes nothing)
   maintenance enable|disable NAME --node NODE [--confirm NAME] [--plan] [--json]
+  rolling NAME --run CMD [--restart-services|--reboot] [--plan] [--json]   one node at a time; re-run resumes
   clusters [list] [--json]            the clusters Quorate manages
   clusters adopt --from ADDR [--json] register a running cluster (pcs, crmsh, Proxmox VE, by hand)
   clusters forget NAME                stop managing a cluster (no machine is touched)
@@ -81,6 +82,7 @@ const commands: Record<string, () => Promise<Handler>> = {
   link: async () => (await import('./cluster-commands')).runLinkCommand,
   whatif: async () => (await import('./maintenance-commands')).runWhatifCommand,
   maintenance: async () => (await import('./maintenance-commands')).runMaintenanceCommand,
+  rolling: async () => (await import('./maintenance-commands')).runRollingCommand,
   clusters: async () => (await import('./clusters-command')).runClustersCommand,
   ui: async () => (await import('./ui')).runUiCommand,
   events: async () => (await import('./events-command')).runEventsCommand,

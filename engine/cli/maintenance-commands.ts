@@ -1,10 +1,11 @@
 /**
- * `quorate whatif` and `quorate maintenance`: parse flags → the maintenance service's handler → text or `--json`. The JSON
+ * `quorate whatif`, `quorate maintenance` and `quorate rolling`: parse flags → the maintenance service's handler → text or `--json`. The JSON
  * shape of `whatif` is fixed (issue 12 §1): scripts depend on it. Exit 0 when answered (whether
  * the rest stays quorate is in the output), 2 on usage errors and unknown names, 1 otherwise.
  */
 import { parseArgs } from 'node:util';
 import type { QuorateError } from '../result';
+import type { RollingUpdate } from '../api/contract';
 import type { MaintenanceService } from '../api/service-maintenance';
 import type { CliIo } from './io';
 import { cliError, printError, UsageError } from './io';
@@ -121,6 +122,74 @@ export async function runMaintenanceCommand(
   }
   if (v.planned && v.needsConfirm) {
     io.stdout(`It could then lose no further node: running it needs --confirm ${name}.\n`);
+  }
+  return 0;
+}
+
+/** `quorate rolling NAME --run CMD [--restart-services|--reboot] [--plan] [--json]`. */
+export async function runRollingCommand(argv: string[], io: CliIo, deps: MaintenanceCommandDeps = {}): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      run: { type: 'string' },
+      'restart-services': { type: 'boolean', default: false },
+      reboot: { type: 'boolean', default: false },
+      plan: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const name = positionals[0];
+  if (!name || positionals.length > 1) {
+    throw new UsageError('rolling: expected exactly one cluster NAME');
+  }
+  if (!values.run) {
+    throw new UsageError('rolling: --run CMD is the command to run on each node (use --run true to only restart)');
+  }
+  if (values['restart-services'] && values.reboot) {
+    throw new UsageError('rolling: --restart-services and --reboot exclude each other');
+  }
+  const params = {
+    cluster: name,
+    run: values.run,
+    restart: values.reboot
+      ? ('reboot' as const)
+      : values['restart-services']
+        ? ('services' as const)
+        : ('none' as const),
+    ...(values.plan ? { plan: true } : {}),
+  };
+  // Live progress on stderr (stdout carries only the result).
+  const onUpdate = (u: RollingUpdate): void =>
+    io.stderr(u.line ? `            ${u.node}: ${u.line}\n` : `${u.state.padEnd(11)} ${u.node}: ${u.stepId}\n`);
+  const r = deps.service
+    ? await deps.service.rolling(params)
+    : await withService({}, (service) => {
+        const off = service.events.subscribe((event, payload) => {
+          if (event === 'onDidUpdateRolling') {
+            onUpdate(payload as RollingUpdate);
+          }
+        });
+        return service.handlers.rolling(params).finally(off);
+      });
+  if (!r.ok) {
+    return fail(io, values.json, r.error);
+  }
+  const v = r.value;
+  if (values.json) {
+    io.stdout(`${JSON.stringify(v)}\n`);
+  } else {
+    for (const g of v.gates) {
+      io.stdout(`without ${g.node}: ${g.quorate ? 'quorate' : 'NOT quorate'} — ${g.reason}\n`);
+    }
+    for (const s of v.steps) {
+      io.stdout(`${s.state.padEnd(8)} ${s.node.padEnd(12)} ${s.title}\n`);
+    }
+    io.stdout(`${v.state}${v.resumed ? ' (resumed)' : ''}\n`);
+  }
+  if (v.state === 'failed' && v.error) {
+    printError(io, v.error);
+    return 1;
   }
   return 0;
 }

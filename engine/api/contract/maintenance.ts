@@ -1,9 +1,9 @@
 /** The contract: what-if on the live cluster, maintenance mode, rolling updates. */
-import type { Result } from '../../result';
+import type { QuorateError, Result } from '../../result';
 import type { MethodTable } from './table';
 import type { ClusterRef } from './shared';
 import { clusterName, nodeName } from './shared';
-import { array, boolean, object, optional, string } from '../validators';
+import { array, boolean, literal, object, optional, string } from '../validators';
 
 // Maintenance
 
@@ -77,6 +77,59 @@ export interface MaintenanceMarkView {
   readonly engine: MaintenanceEngineName;
 }
 
+export type RollingRestart = 'none' | 'services' | 'reboot';
+
+export interface RollingParams {
+  readonly cluster: string;
+  /** The shell command run as root on each node in turn (e.g. `apt-get -y full-upgrade`). */
+  readonly run: string;
+  /** After the command: restart corosync (`services`) or reboot the machine; default `none`. */
+  readonly restart?: RollingRestart;
+  /** Only show the steps and each node's what-if gate now; nothing changes. */
+  readonly plan?: boolean;
+}
+
+export type RollingStepState = 'pending' | 'running' | 'done' | 'failed';
+
+export interface RollingStepView {
+  /** `command@node2`. */
+  readonly id: string;
+  readonly node: string;
+  readonly kind: 'gate' | 'maintenance-on' | 'command' | 'restart' | 'wait-back' | 'maintenance-off';
+  readonly title: string;
+  readonly state: RollingStepState;
+}
+
+export interface RollingOutcome {
+  readonly cluster: string;
+  /** `planned` (with `plan`), `done`, or `failed` (stopped at a step; run the same request again to resume). */
+  readonly state: 'planned' | 'done' | 'failed';
+  /** An earlier unfinished run of the same request was continued. */
+  readonly resumed: boolean;
+  readonly steps: readonly RollingStepView[];
+  /** With `plan`: each node's what-if gate as the cluster is now. */
+  readonly gates: readonly { readonly node: string; readonly quorate: boolean; readonly reason: string }[];
+  /** Why it stopped, and what to do (`failed` only). */
+  readonly error: QuorateError | null;
+}
+
+/** Payload of `onDidUpdateRolling`: a step changed state, or printed a line of output. */
+export interface RollingUpdate {
+  readonly cluster: string;
+  readonly stepId: string;
+  readonly node: string;
+  readonly state: RollingStepState;
+  /** One line of live output (the user's command, waits), else null. */
+  readonly line: string | null;
+  readonly at: number;
+}
+
+export interface MaintenanceEvents {
+  onDidUpdateRolling: RollingUpdate;
+}
+
+export const maintenanceEvents = ['onDidUpdateRolling'] as const;
+
 export interface MaintenanceApi {
   /**
    * "If these nodes (and/or the QDevice) go away, is the rest quorate, and how many more can it
@@ -93,6 +146,14 @@ export interface MaintenanceApi {
   setMaintenance(params: MaintenanceParams): Promise<Result<MaintenanceOutcome>>;
   /** Nodes in maintenance (the state folder's marks). */
   listMaintenance(params: ClusterRef): Promise<Result<MaintenanceMarkView[]>>;
+  /**
+   * A rolling update: for each node in turn, what-if gate → maintenance on → `run` → restart or
+   * reboot when asked → back in the quorate membership with its links up → maintenance off.
+   * Progress and live output as `onDidUpdateRolling`. Stops at the first failure (`state: 'failed'`)
+   * with that node left in maintenance; the same request again resumes. Errors: `rolling.locked`
+   * (another run holds the cluster), `rolling.unfinished` (a different request is unfinished).
+   */
+  rolling(params: RollingParams): Promise<Result<RollingOutcome>>;
 }
 
 export const maintenanceMethods: MethodTable<MaintenanceApi> = {
@@ -109,4 +170,10 @@ export const maintenanceMethods: MethodTable<MaintenanceApi> = {
     confirm: optional(string({ max: 64 })),
   }),
   listMaintenance: object({ cluster: clusterName }),
+  rolling: object({
+    cluster: clusterName,
+    run: string({ max: 4096 }),
+    restart: optional(literal('none', 'services', 'reboot')),
+    plan: optional(boolean()),
+  }),
 };

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { MaintenanceOutcome, MaintenanceParams, WhatIfParams, WhatIfResult } from '../../engine/api/contract';
+import type {
+  MaintenanceOutcome,
+  MaintenanceParams,
+  RollingOutcome,
+  RollingStepView,
+  WhatIfParams,
+  WhatIfResult,
+} from '../../engine/api/contract';
 import { err, ok } from '../../engine/result';
 import { MaintenanceToggle } from '../../renderer/src/state/maintenance.svelte';
+import { RollingRun } from '../../renderer/src/state/rolling.svelte';
 import { WhatIf } from '../../renderer/src/state/whatif.svelte';
 import { fakeApi } from './fake-api';
 
@@ -87,5 +95,69 @@ describe('MaintenanceToggle (dashboard)', () => {
       { cluster: 'lab', node: 'n3', enable: true, confirm: 'lab' },
     ]);
     expect(m.outcome?.planned).toBe(false);
+  });
+});
+
+describe('RollingRun (Rolling update dialog)', () => {
+  const step = (node: string, kind: RollingStepView['kind'], state: RollingStepView['state'] = 'pending') => ({
+    id: `${kind}@${node}`,
+    node,
+    kind,
+    title: kind,
+    state,
+  });
+  const planned: RollingOutcome = {
+    cluster: 'lab',
+    state: 'planned',
+    resumed: false,
+    steps: ['n1', 'n2'].flatMap((n) => [step(n, 'gate'), step(n, 'command'), step(n, 'maintenance-off')]),
+    gates: [],
+    error: null,
+  };
+
+  it('shows one progress row per node, fed by the live updates', async () => {
+    const f = fakeApi({ rolling: () => ok(planned) });
+    const r = new RollingRun('lab', f.api);
+    r.command = 'apt-get -y full-upgrade';
+    await r.makePlan();
+    expect(f.calls[0]?.params).toEqual({
+      cluster: 'lab',
+      run: 'apt-get -y full-upgrade',
+      restart: 'services',
+      plan: true,
+    });
+    const at = 0;
+    r.update({ cluster: 'lab', stepId: 'gate@n1', node: 'n1', state: 'done', line: null, at });
+    r.update({ cluster: 'lab', stepId: 'command@n1', node: 'n1', state: 'running', line: null, at });
+    r.update({ cluster: 'lab', stepId: 'command@n1', node: 'n1', state: 'running', line: 'Unpacking …', at });
+    r.update({ cluster: 'other', stepId: 'gate@n2', node: 'n2', state: 'done', line: null, at });
+    expect(r.rows).toEqual([
+      { node: 'n1', step: 'command', state: 'running', done: 1, total: 3, line: 'Unpacking …' },
+      { node: 'n2', step: 'gate', state: 'pending', done: 0, total: 3, line: null },
+    ]);
+  });
+
+  it('a failed run shows the failed step and why; the button resumes', async () => {
+    const failed: RollingOutcome = {
+      ...planned,
+      state: 'failed',
+      steps: planned.steps.map((s) =>
+        s.node === 'n1'
+          ? { ...s, state: 'done' }
+          : s.kind === 'gate'
+            ? { ...s, state: 'done' }
+            : s.kind === 'command'
+              ? { ...s, state: 'failed' }
+              : s,
+      ),
+      error: { code: 'rolling.step-failed', message: 'n2: run failed', hint: 'run the same rolling command again' },
+    };
+    const f = fakeApi({ rolling: () => ok(failed) });
+    const r = new RollingRun('lab', f.api);
+    r.command = 'false';
+    await r.run();
+    expect(r.phase).toBe('failed');
+    expect(r.rows.map((x) => x.state)).toEqual(['done', 'failed']);
+    expect(r.error?.code).toBe('rolling.step-failed');
   });
 });

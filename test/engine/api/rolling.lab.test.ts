@@ -1,0 +1,242 @@
+/**
+ * Maintenance mode and rolling updates through the API service on the lab: real sshd, the real
+ * agent, real corosync, a 3-node cluster made by the product. Maintenance: refused when the rest
+ * would be inquorate, typed confirmation when it could lose no further node, and the monitor says
+ * "down for maintenance" instead of raising an alarm. Rolling: a restart of every node keeps the
+ * cluster quorate throughout (corosync-quorumtool polled every second on every host) and ends with
+ * every node back; a command failing on node 2 stops there (node 2 in maintenance, node 3
+ * untouched) and the same request resumes; a second run at the same time is refused.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Notice, QuorateEvents } from '../../../engine/api/contract';
+import type { QuorateService } from '../../../engine/api/service';
+import { createQuorateService } from '../../../engine/api/service';
+import { parseQuorumtoolStatus } from '../../../engine/corosync/tool-quorumtool';
+import { memorySecrets } from '../../../engine/store';
+import type { Lab } from '../../lab/lab';
+import { labSupport, labUp } from '../../lab/lab';
+
+const support = labSupport();
+if (!support.ok) {
+  console.log(`rolling lab test skipped: ${support.reason}`);
+}
+
+let lab: Lab;
+let home: string;
+let service: QuorateService;
+let names: string[] = [];
+const notices: Notice[] = [];
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) {
+      return v;
+    }
+    if (Date.now() > end) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Every host's own corosync view: members and quorate (null when corosync does not answer). */
+async function views(): Promise<({ nodes: number; quorate: boolean } | null)[]> {
+  return Promise.all(
+    lab.hosts.map(async (_, i) => {
+      const r = await lab.exec(i + 1, 'corosync-quorumtool -s', { timeoutMs: 5000 }).catch(() => null);
+      const p = r ? parseQuorumtoolStatus(r.stdout) : null;
+      return p?.ok ? { nodes: p.value.nodes, quorate: p.value.quorate } : null;
+    }),
+  );
+}
+
+async function allBack(): Promise<true | undefined> {
+  const v = await views();
+  return v.every((x) => x?.nodes === 3 && x.quorate) ? true : undefined;
+}
+
+describe.skipIf(!support.ok)('maintenance and rolling updates on the lab', () => {
+  beforeAll(async () => {
+    lab = await labUp({ hosts: 3 });
+    home = mkdtempSync(join(tmpdir(), 'quorate-rolling-lab-'));
+    service = createQuorateService({ home, secrets: memorySecrets(), sshTimeoutMs: 10_000 });
+    service.events.subscribe((event, payload) => {
+      if (event === 'onDidNotify') {
+        notices.push(payload as QuorateEvents['onDidNotify']);
+      }
+    });
+    const h = service.handlers;
+    for (const host of lab.hosts) {
+      const added = await h.addMachine({
+        address: host.address,
+        user: 'root',
+        auth: { kind: 'password', password: host.rootPassword },
+      });
+      if (!added.ok) {
+        throw new Error(added.error.message);
+      }
+      const t = await h.trustMachine({ address: host.address, fingerprint: added.value.hostKey!.fingerprint });
+      if (!t.ok) {
+        throw new Error(t.error.message);
+      }
+    }
+    const boot = await h.bootstrap({ addresses: lab.hosts.map((x) => x.address) });
+    if (!boot.ok || boot.value.machines.some((m) => !m.ok)) {
+      throw new Error(`bootstrap failed: ${JSON.stringify(boot)}`);
+    }
+    const network = `198.18.${lab.id}.0/24`;
+    const plan = await h.planCreateCluster({
+      name: 'lab',
+      nodes: lab.hosts.map((x) => ({ address: x.address })),
+      links: [{ linknumber: 0, network }],
+    });
+    if (!plan.ok) {
+      throw new Error(plan.error.message);
+    }
+    const run = await h.runPlan({ planId: plan.value.id });
+    if (!run.ok || !run.value.ok) {
+      throw new Error(`create failed: ${JSON.stringify(run)}`);
+    }
+    const status = await until(
+      'quorate status',
+      async () => {
+        const s = await h.clusterStatus({ cluster: 'lab' });
+        return s.ok && s.value.state === 'quorate' && s.value.nodes.every((n) => n.online) ? s.value : undefined;
+      },
+      60_000,
+    );
+    names = status.nodes.map((n) => n.name);
+  }, 300_000);
+
+  afterAll(async () => {
+    await service?.dispose();
+    await lab?.down();
+    if (home) {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('what-if through the service answers from the live cluster', async () => {
+    const r = await service.handlers.whatIf({ cluster: 'lab', down: [names[2]!] });
+    expect(r.ok ? r.value.after : r.error).toEqual({
+      quorate: true,
+      votes: 2,
+      expectedVotes: 3,
+      quorum: 2,
+      canLose: 0,
+    });
+    const bad = await service.handlers.whatIf({ cluster: 'lab', down: ['nosuchnode'] });
+    expect(!bad.ok && bad.error.code).toBe('whatif.unknown-node');
+  });
+
+  it('maintenance: typed confirmation for the third node, refused for a second, and no alarm when it goes down', async () => {
+    const h = service.handlers;
+    const [, n2, n3] = names as [string, string, string];
+    const plan = await h.setMaintenance({ cluster: 'lab', node: n3, enable: true, plan: true });
+    expect(plan.ok && [plan.value.needsConfirm, plan.value.engine]).toEqual([true, 'corosync']);
+    const refused = await h.setMaintenance({ cluster: 'lab', node: n3, enable: true });
+    expect(!refused.ok && refused.error.code).toBe('maintenance.confirm-needed');
+    const on = await h.setMaintenance({ cluster: 'lab', node: n3, enable: true, confirm: 'lab' });
+    expect(on.ok ? on.value.inMaintenance : on.error).toBe(true);
+    const second = await h.setMaintenance({ cluster: 'lab', node: n2, enable: true, confirm: 'lab' });
+    expect(!second.ok && second.error.code).toBe('maintenance.would-lose-quorum');
+
+    // The user takes node3 down: the monitor says so, and raises no "lost" alarm.
+    const before = notices.length;
+    await lab.exec(3, 'p=$(cat /run/quorate/corosync.pid 2>/dev/null); [ -n "$p" ] && kill -9 "$p"', {
+      timeoutMs: 10_000,
+    });
+    const down = await until(
+      'a notice for node3',
+      async () => notices.slice(before).find((n) => n.node === n3),
+      60_000,
+    );
+    expect([down.severity, down.title]).toEqual(['info', `lab: ${n3} is down for maintenance`]);
+    const s = await h.clusterStatus({ cluster: 'lab' });
+    expect(s.ok && s.value.nodes.find((n) => n.name === n3)?.maintenance).toBe(true);
+    await lab.exec(
+      3,
+      'rm -f /run/quorate/corosync.pid; setsid nohup corosync -f </dev/null >>/var/log/quorate/corosync.log 2>&1 & echo $! > /run/quorate/corosync.pid',
+      { timeoutMs: 10_000 },
+    );
+    await until('node3 back', allBack, 60_000);
+    const off = await h.setMaintenance({ cluster: 'lab', node: n3, enable: false });
+    expect(off.ok && off.value.inMaintenance).toBe(false);
+    expect(notices.slice(before).filter((n) => n.severity !== 'info')).toEqual([]);
+  });
+
+  it('a rolling restart of the 3 nodes stays quorate throughout and ends with every node back', async () => {
+    const samples: ({ nodes: number; quorate: boolean } | null)[][] = [];
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        samples.push(await views());
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })();
+    const t0 = Date.now();
+    const r = await service.handlers.rolling({ cluster: 'lab', run: 'true', restart: 'services' });
+    watching = false;
+    await watcher;
+    console.log(`rolling restart of 3 nodes: ${Date.now() - t0} ms, ${samples.length} samples`);
+    expect(r.ok ? [r.value.state, r.value.error] : r.error).toEqual(['done', null]);
+    // Every second: some node is quorate, and no node that sees another member is inquorate.
+    const bad = samples.filter(
+      (v) => !v.some((x) => x?.quorate) || v.some((x) => x !== null && x.nodes >= 2 && !x.quorate),
+    );
+    expect(bad).toEqual([]);
+    // And a restart did happen: at some sample a node was out of the membership.
+    expect(samples.some((v) => v.some((x) => x === null || x.nodes < 3))).toBe(true);
+    expect(await allBack()).toBe(true);
+    const marks = await service.handlers.listMaintenance({ cluster: 'lab' });
+    expect(marks.ok && marks.value).toEqual([]);
+  }, 300_000);
+
+  it('a command failing on node 2 stops there with node 2 in maintenance and node 3 untouched; the same run resumes', async () => {
+    const h = service.handlers;
+    for (let i = 1; i <= 3; i++) {
+      await lab.exec(i, 'rm -f /tmp/quorate-ran /tmp/quorate-fail', { timeoutMs: 5000 });
+    }
+    await lab.exec(2, 'touch /tmp/quorate-fail', { timeoutMs: 5000 });
+    const request = { cluster: 'lab', run: 'touch /tmp/quorate-ran && test ! -e /tmp/quorate-fail' } as const;
+    const first = await h.rolling(request);
+    expect(first.ok && first.value.state).toBe('failed');
+    if (!first.ok) {
+      return;
+    }
+    expect(first.value.steps.find((s) => s.state === 'failed')?.id).toBe(`command@${names[1]}`);
+    expect(first.value.error?.hint).toContain('run the same rolling command again');
+    const marks = await h.listMaintenance({ cluster: 'lab' });
+    expect(marks.ok && marks.value.map((m) => [m.node, m.by])).toEqual([[names[1], 'rolling']]);
+    expect(first.value.steps.filter((s) => s.node === names[2]).every((s) => s.state === 'pending')).toBe(true);
+    const ran = async (i: number) =>
+      (await lab.exec(i, 'test -e /tmp/quorate-ran', { timeoutMs: 5000 })).exitCode === 0;
+    expect([await ran(1), await ran(2), await ran(3)]).toEqual([true, true, false]);
+
+    // A different request waits until this one is done.
+    const other = await h.rolling({ cluster: 'lab', run: 'echo other' });
+    expect(!other.ok && other.error.code).toBe('rolling.unfinished');
+
+    await lab.exec(2, 'rm -f /tmp/quorate-fail', { timeoutMs: 5000 });
+    const again = await h.rolling(request);
+    expect(again.ok ? [again.value.state, again.value.resumed] : again.error).toEqual(['done', true]);
+    expect(await ran(3)).toBe(true);
+    const after = await h.listMaintenance({ cluster: 'lab' });
+    expect(after.ok && after.value).toEqual([]);
+  }, 300_000);
+
+  it('refuses a second rolling run on the same cluster while one runs', async () => {
+    const h = service.handlers;
+    const first = h.rolling({ cluster: 'lab', run: 'sleep 2' });
+    await new Promise((r) => setTimeout(r, 300));
+    const second = await h.rolling({ cluster: 'lab', run: 'sleep 2' });
+    expect(!second.ok && second.error.code).toBe('rolling.locked');
+    const done = await first;
+    expect(done.ok && done.value.state).toBe('done');
+  }, 300_000);
+});
