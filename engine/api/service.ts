@@ -5,8 +5,9 @@
  * process and calls the same handlers, plus the terminal-only members (`agents`, `opsContext`).
  */
 import type { Result } from '../result';
+import { ok } from '../result';
 import type { SecretStore } from '../store';
-import { defaultHome, keyringSecrets } from '../store';
+import { defaultHome, keyringSecrets, withSessionSecrets } from '../store';
 import type { ApiHandlers } from './contract';
 import { apiEvents, apiMethods } from './contract';
 import type { ApiEndpoint } from './endpoint';
@@ -66,7 +67,8 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
   const home = options.home ?? defaultHome();
   const now = options.now ?? Date.now;
   const events = createEventHub((e) => console.error('quorate: an event listener failed:', e));
-  const secrets = options.secrets ?? keyringSecrets();
+  // Switchable to memory when the desktop has no Secret Service and the user chose "this session only".
+  const secrets = withSessionSecrets(options.secrets ?? keyringSecrets());
   const machines = createMachinesService({
     home,
     secrets,
@@ -121,6 +123,10 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     addMachine: (p) => machines.addMachine(p),
     trustMachine: (p) => machines.trustMachine(p),
     removeMachine: (p) => machines.removeMachine(p),
+    rememberSecretsForSession: async () => {
+      secrets.keepInMemory();
+      return ok(null);
+    },
     bootstrap: (p) => agents.bootstrap(p),
     listNetworks: (p) => ops.listNetworks(p),
     runPreflight: (p) => ops.runPreflight(p),

@@ -15,6 +15,8 @@ export type { MachineAuthKind, MachineRecord, QuorateState } from './state';
 export { defaultHome, ensureHome, readState, statePath, updateState, writeFileAtomic } from './state.fs';
 export { KEYRING_SERVICE, keyringHint, keyringSecrets, memorySecrets } from './secrets.keyring';
 export type { SecretStore } from './secrets.keyring';
+export { withSessionSecrets } from './secrets-session';
+export type { SessionSecretStore } from './secrets-session';
 export {
   HISTORY_LIMIT,
   appendHistory,

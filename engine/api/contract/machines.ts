@@ -109,6 +109,12 @@ export interface MachinesApi {
   trustMachine(params: TrustMachineParams): Promise<Result<Machine>>;
   /** Forgets a machine and its secrets. Refused (`machines.in-cluster`) while it is a cluster node, unless `force`. */
   removeMachine(params: RemoveMachineParams): Promise<Result<null>>;
+  /**
+   * Keeps secrets (passwords, key passphrases) in memory for the rest of this run instead of the OS
+   * keyring: the way forward after `store.keyring-unavailable` on a desktop without a Secret Service.
+   * They are gone when Quorate quits.
+   */
+  rememberSecretsForSession(): Promise<Result<null>>;
 
   /**
    * Installs corosync packages and the node agent on trusted machines, a few at a time; progress
@@ -152,5 +158,6 @@ export const machinesMethods: MethodTable<MachinesApi> = {
     auth: optional(machineAuth),
   }),
   removeMachine: object({ address, port: optional(integer(1, 65535)), force: optional(boolean()) }),
+  rememberSecretsForSession: none(),
   bootstrap: object({ addresses, concurrency: optional(integer(1, 32)) }),
 };

@@ -8,6 +8,7 @@ import { createRpcClient, createRpcServer } from '../../../engine/api/rpc';
 import type { QuorateService } from '../../../engine/api/service';
 import { createQuorateService, endpointFor } from '../../../engine/api/service';
 import { createTransportPair } from '../../../engine/api/transport';
+import { err } from '../../../engine/result';
 import { memorySecrets } from '../../../engine/store';
 import type { TestSshServer } from '../../e2e/ssh-server';
 import { startSshServer } from '../../e2e/ssh-server';
@@ -178,5 +179,39 @@ describe('the API service over an in-memory transport, against a real SSH server
     expect(await api.removeMachine({ address: '127.0.0.1' })).toEqual({ ok: true, value: null });
     expect(await api.listMachines()).toEqual({ ok: true, value: [] });
     expect(secrets.entries.size).toBe(0);
+  });
+});
+
+describe('a desktop without a Secret Service', () => {
+  it('fails to keep the password, then, once the user chose this session only, connects with it in memory', async () => {
+    const noKeyring = {
+      get: async () => err('store.keyring-unavailable', 'no Secret Service', 'install gnome-keyring'),
+      set: async () => err('store.keyring-unavailable', 'no Secret Service', 'install gnome-keyring'),
+      delete: async () => err('store.keyring-unavailable', 'no Secret Service', 'install gnome-keyring'),
+    };
+    const home2 = mkdtempSync(join(tmpdir(), 'quorate-service-nokeyring-'));
+    const s = createQuorateService({ home: home2, secrets: noKeyring, sshTimeoutMs: 5_000 });
+    try {
+      const params = {
+        address: '127.0.0.1',
+        port: ssh.port,
+        user: ssh.user,
+        auth: { kind: 'password' as const, password: ssh.password },
+      };
+      const first = await s.handlers.addMachine(params);
+      expect(first.ok ? 'ok' : first.error.code).toBe('store.keyring-unavailable');
+      expect(await s.handlers.rememberSecretsForSession()).toEqual({ ok: true, value: null });
+      const added = await s.handlers.addMachine(params);
+      expect(added.ok ? added.value.state : added.error).toBe('untrusted');
+      const trusted = await s.handlers.trustMachine({
+        address: '127.0.0.1',
+        port: ssh.port,
+        fingerprint: ssh.fingerprint,
+      });
+      expect(trusted.ok ? trusted.value.state : trusted.error).toBe('trusted');
+    } finally {
+      await s.dispose();
+      rmSync(home2, { recursive: true, force: true });
+    }
   });
 });
