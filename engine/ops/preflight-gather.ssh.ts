@@ -13,6 +13,7 @@ import { openAgent, type AgentCaller } from '../bootstrap/agents';
 import { defaultBundlePath, loadAgentBundle } from '../bootstrap/bundle.fs';
 import { installAgent, type AgentHost } from '../bootstrap/executor';
 import { compareVersions } from '../bootstrap/scripts';
+import { splitMachineName } from '../store';
 import { err, ok, type Result } from '../result';
 import type { LinkNumber } from '../model/cluster';
 import type { ExistingCluster, LinkMeasurement, MachineFacts, PreflightInput } from '../preflight/types';
@@ -230,9 +231,10 @@ export async function gatherPreflightInput(
           }
         }
       }
-      // link0 defaults to the address the machine was added with (pvecm's default too).
+      // link0 defaults to the address the machine was added with (pvecm's default too) — the
+      // address alone: a machine on another SSH port is named `address:port`.
       if (addrs[0] === undefined && cidrs[0] === undefined) {
-        addrs[0] = t.machine;
+        addrs[0] = splitMachineName(t.machine).address;
       }
       linkAddresses[t.machine] = addrs;
     }

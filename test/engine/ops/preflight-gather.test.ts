@@ -93,6 +93,27 @@ describe('pre-flight gathering through the agent', () => {
     }
   });
 
+  it('takes the default link0 of a machine on another SSH port from its address alone', async () => {
+    const g = await gatherPreflightInput({
+      mode: 'create',
+      machines: [
+        { machine: '127.0.0.1:2222', runner: host('a', socket) },
+        { machine: '127.0.0.2', runner: host('b', socket) },
+      ],
+      probeCount: 5,
+      probeGapMs: 2,
+      probePort: 5407,
+    });
+    if (!g.ok) {
+      throw new Error(JSON.stringify(g.error));
+    }
+    expect(g.value.input.linkAddresses).toEqual({
+      '127.0.0.1:2222': { 0: '127.0.0.1' },
+      '127.0.0.2': { 0: '127.0.0.2' },
+    });
+    expect(g.value.input.measurements.every((m) => m.udpReachable)).toBe(true);
+  });
+
   it('refuses a machine without the agent when it cannot be installed, saying to bootstrap it first', async () => {
     const progress: AgentProgress[] = [];
     const g = await gatherPreflightInput({
