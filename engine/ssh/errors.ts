@@ -164,3 +164,32 @@ export function hostKeyUnknownError(
     algorithm,
   };
 }
+
+/** sudo refused (see `classifySudoFailure`): what to do about it, for `user` on the machine `label` names. */
+export function sudoFailureError(
+  failure: 'password-required' | 'not-allowed' | 'wrong-password',
+  user: string,
+  label: string,
+): QuorateError {
+  const who = `${user} on ${label}`;
+  switch (failure) {
+    case 'password-required':
+      return make(
+        'ssh.sudo-password-required',
+        `sudo needs a password for ${who}, and none was given`,
+        'give the sudo password (for a password login it is the login password), or allow this user NOPASSWD in /etc/sudoers.d',
+      );
+    case 'not-allowed':
+      return make(
+        'ssh.sudo-not-allowed',
+        `${who} may not use sudo`,
+        `add the user to the sudo group (usermod -aG sudo ${user}) or a file in /etc/sudoers.d, or log in as root`,
+      );
+    case 'wrong-password':
+      return make(
+        'ssh.sudo-wrong-password',
+        `sudo refused the password for ${who}`,
+        "give the password of this user on that machine (sudo asks for the user's own password, not root's)",
+      );
+  }
+}

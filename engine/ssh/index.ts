@@ -1,5 +1,5 @@
 export type { CommandOutput, CommandRunner, RunOptions } from './runner';
-export { connectSsh } from './session.ssh';
+export { connectSsh } from './connect.ssh';
 export type { ConnectOptions, SshAuth, SshSession, SshTarget, UploadOptions } from './session.ssh';
 export { probeHostKey } from './probe.ssh';
 export {

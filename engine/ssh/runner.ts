@@ -1,7 +1,9 @@
 /**
  * The seam every remote action goes through (k3sup's operator, with its holes fixed: host keys are
- * always verified, exit codes are never dropped). `runner.ssh.ts` implements it over ssh2; tests and
- * the CLI on a local machine may use `runner.local.ts`.
+ * always verified, exit codes are never dropped). `session.ssh.ts` implements it over ssh2
+ * (`connectSsh`), `as-root.ts` makes any session root on its machine (sudo for a non-root user), and
+ * the lab's `test/lab/lab.ts` implements it with nsenter for test set-up. Everything that acts on a
+ * machine takes a `CommandRunner`, so it runs the same over each.
  */
 import type { Result } from '../result';
 
