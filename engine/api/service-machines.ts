@@ -79,6 +79,14 @@ function credentialsOf(auth: MachineAuth): Credentials {
   }
 }
 
+/** The keyring accounts a stored record uses (none for a key without passphrase, or the agent). */
+function accountsOf(rec: MachineRecord): string[] {
+  return [
+    ...(rec.auth === 'password' || rec.v1KeySecret ? [secretAccount(rec)] : []),
+    ...(rec.keyPassphrase ? [passphraseAccount(rec)] : []),
+  ];
+}
+
 /** [account, secret] pairs a record with `auth` keeps in the keyring. */
 function secretsOf(rec: MachineRecord, auth: MachineAuth): [string, string][] {
   if (auth.kind === 'password') {
@@ -225,7 +233,8 @@ export function createMachinesService(deps: MachinesDeps): MachinesService {
       }
     }
     const kept = new Set(keep.map(([account]) => account));
-    const stale = new Set([rec, ...previous].flatMap((m) => [secretAccount(m), passphraseAccount(m)]));
+    // Only entries an old record used: a machine whose auth needs no secret never touches the keyring.
+    const stale = new Set(previous.flatMap(accountsOf));
     for (const account of stale) {
       if (!kept.has(account)) {
         await deps.secrets.delete(account);
@@ -428,7 +437,7 @@ export function createMachinesService(deps: MachinesDeps): MachinesService {
       if (!saved.ok) {
         return saved;
       }
-      for (const account of [secretAccount(rec), passphraseAccount(rec)]) {
+      for (const account of accountsOf(rec)) {
         await deps.secrets.delete(account);
       }
       runtime.delete(rec.address);
