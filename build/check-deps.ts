@@ -29,6 +29,7 @@ const allowed: Record<string, { rooms: string[]; packages: RegExp }> = {
     rooms: [
       'ops',
       'providers',
+      'ha',
       'preflight',
       'bootstrap',
       'agent',
