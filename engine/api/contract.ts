@@ -20,6 +20,8 @@ import type { AlertsApi } from './contract/alerts';
 import { alertsMethods } from './contract/alerts';
 import type { HistoryApi } from './contract/history';
 import { historyMethods } from './contract/history';
+import type { HaApi, HaEvents } from './contract/ha';
+import { haEvents, haMethods } from './contract/ha';
 import type { MachinesApi, MachinesEvents } from './contract/machines';
 import type { MaintenanceApi, MaintenanceEvents } from './contract/maintenance';
 import { maintenanceEvents, maintenanceMethods } from './contract/maintenance';
@@ -35,6 +37,7 @@ import { watchEvents, watchMethods } from './contract/watch';
 export * from './contract/adopt';
 export * from './contract/alerts';
 export * from './contract/history';
+export * from './contract/ha';
 export * from './contract/machines';
 export * from './contract/maintenance';
 export * from './contract/operations';
@@ -44,10 +47,11 @@ export * from './contract/watch';
 
 /** Everything the window (and the CLI) can ask of the engine. */
 export interface QuorateApi
-  extends MachinesApi, PreflightApi, OperationsApi, WatchApi, MaintenanceApi, HistoryApi, AdoptApi, AlertsApi {}
+  extends MachinesApi, PreflightApi, OperationsApi, WatchApi, MaintenanceApi, HistoryApi, AdoptApi, AlertsApi, HaApi {}
 
 /** Event name → payload. */
 export interface QuorateEvents extends MachinesEvents, OperationsEvents, WatchEvents, MaintenanceEvents {}
+export interface QuorateEvents extends MachinesEvents, OperationsEvents, WatchEvents, HaEvents {}
 
 export type ApiMethodName = keyof QuorateApi;
 export type ApiEventName = keyof QuorateEvents;
@@ -84,6 +88,7 @@ export const apiMethods: MethodTable<QuorateApi> = {
   ...historyMethods,
   ...adoptMethods,
   ...alertsMethods,
+  ...haMethods,
 };
 
 /** Every event the engine may push; transports forward these and drop anything else. */
@@ -92,6 +97,7 @@ export const apiEvents = [
   ...operationsEvents,
   ...watchEvents,
   ...maintenanceEvents,
+  ...haEvents,
 ] as const satisfies readonly ApiEventName[];
 
 // Compile-time check that `apiEvents` lists every event of `QuorateEvents`.

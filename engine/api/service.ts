@@ -17,6 +17,7 @@ import { createHistoryService } from './history';
 import { createAlertsService } from './service-alerts';
 import type { RpcHandler } from './rpc';
 import type { MachinesService } from './service-machines';
+import { createHaService } from './service-ha';
 import { createMachinesService } from './service-machines';
 import { createMaintenanceService } from './service-maintenance';
 import { createAdoptService } from './service-adopt';
@@ -41,6 +42,8 @@ export interface ServiceOptions {
   readonly settleMs?: number;
   /** Replaces the agent quorum streams (tests). */
   readonly openQuorumStream?: OpenQuorumStream;
+  /** How often the HA engine of a followed cluster is read, ms (default 500). */
+  readonly haPollMs?: number;
   /** The agent bundle to install (default: dist/agent/quorate-agent.cjs as engine/bootstrap finds it). */
   readonly agentBundlePath?: string;
   /**
@@ -112,9 +115,19 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     now,
   });
   const adopt = createAdoptService({ home, machines, now, onClustersChanged: () => watch.refresh() });
+  const ha = createHaService({
+    home,
+    events,
+    now,
+    connect: (machine) => machines.connect(machine),
+    watch: options.watchOnStart ?? true,
+    ...(options.haPollMs !== undefined ? { pollMs: options.haPollMs } : {}),
+  });
+  // HA notices go on the hub like the quorum ones: history records them, windows show them.
   if (options.watchOnStart ?? true) {
     // Start watching the clusters already known, so notifications work before any window asks.
     void watch.refresh();
+    void ha.refresh();
   }
   const journal = fileJournalStore(home);
 
@@ -156,6 +169,12 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     removeAlertChannel: (p) => alerts.removeAlertChannel(p),
     testAlertChannel: (p) => alerts.testAlertChannel(p),
     rolling: (p) => maintenance.rolling(p),
+    haStatus: (p) => ha.haStatus(p),
+    haEnable: (p) => ha.haEnable(p),
+    haAdd: (p) => ha.haAdd(p),
+    haRemove: (p) => ha.haRemove(p),
+    haMove: (p) => ha.haMove(p),
+    haStandby: (p) => ha.haStandby(p),
   };
   return {
     handlers,
@@ -173,6 +192,7 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
       history.dispose();
       alerts.dispose();
       await history.flushed();
+      await ha.dispose();
     },
   };
 }

@@ -55,6 +55,12 @@ alerts (push: ntfy, Gotify, JSON webhook, e-mail)
   alerts list [--json] | alerts remove ID | alerts test ID
   Operations are journaled: re-running an interrupted command resumes it; add --rollback to undo it.
 
+high availability (Pacemaker on plain Debian)
+  ha status NAME [--json]             where each resource runs, failed actions, the DC
+  ha enable NAME [--no-fencing --confirm NAME] [--json]
+  ha add NAME (--ip CIDR | --service UNIT) [--with ID] [--json]
+  ha remove NAME ID | ha move NAME ID --to NODE | ha standby|unstandby NAME --node NODE
+
 app
   ui [--port N] [--no-open]           serve the app on 127.0.0.1 for a browser tab
 
@@ -84,6 +90,7 @@ const commands: Record<string, () => Promise<Handler>> = {
   maintenance: async () => (await import('./maintenance-commands')).runMaintenanceCommand,
   rolling: async () => (await import('./maintenance-commands')).runRollingCommand,
   clusters: async () => (await import('./clusters-command')).runClustersCommand,
+  ha: async () => (await import('./ha-commands')).runHaCommand,
   ui: async () => (await import('./ui')).runUiCommand,
   events: async () => (await import('./events-command')).runEventsCommand,
   alerts: async () => (await import('./alerts-command')).runAlertsCommand,

@@ -38,7 +38,10 @@ export interface HaEngine {
   configure(opts: { readonly fencing: boolean }): Promise<Result<string[]>>;
   add(spec: HaResourceSpec, follow: string | null): Promise<Result<void>>;
   remove(id: string): Promise<Result<void>>;
+  /** Ask for `id` to run on `node` (a location preference). */
   move(id: string, node: string): Promise<Result<void>>;
+  /** Forget that preference once it moved, so it can fail over and does not move back later. */
+  clearMove(id: string): Promise<Result<void>>;
   standby(node: string, on: boolean): Promise<Result<void>>;
   /** Whether a systemd unit / LSB script exists on `node`. */
   unitOn(node: string, unit: string): Promise<Result<'systemd' | 'lsb' | null>>;

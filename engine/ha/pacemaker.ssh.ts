@@ -13,6 +13,7 @@ import type { HaEngine, HaNodeFacts } from './engine';
 import {
   cibCreateCommand,
   cibDeleteCommand,
+  clearMoveCommand,
   crmMonCommand,
   haFactsScript,
   installPackagesScript,
@@ -314,6 +315,15 @@ export function createPacemakerEngine(nodes: readonly HaNodeRunner[]): HaEngine 
         return node;
       }
       const r = await must(node.value, moveResourceCommand(id, to), `moving ${id} to ${to}`);
+      return r.ok ? ok(undefined) : r;
+    },
+
+    async clearMove(id) {
+      const node = await anyNode();
+      if (!node.ok) {
+        return node;
+      }
+      const r = await must(node.value, clearMoveCommand(id), `clearing the move constraint of ${id}`);
       return r.ok ? ok(undefined) : r;
     },
 

@@ -36,7 +36,7 @@ export function haFactsScript(): string {
     'if command -v virsh >/dev/null 2>&1 && [ -x /usr/lib/ocf/resource.d/heartbeat/VirtualDomain ]; then echo libvirt=yes; else echo libvirt=no; fi',
     `if ${cibAnswers}; then echo running=yes; else echo running=no; fi`,
     'echo "hostname=$(hostname)"',
-    'exit 0',
+    'true',
   ].join('\n');
 }
 
@@ -122,6 +122,11 @@ export function startResourceCommand(id: string): string {
 /** Move a resource to a node (a location constraint `cli-prefer-ID`, as crm_resource makes it). */
 export function moveResourceCommand(id: string, node: string): string {
   return `${PATH_LINE}; crm_resource --resource ${sh(id)} --move --node ${sh(node)}`;
+}
+
+/** Drop the location constraint `--move` made: the resource stays by stickiness, free to fail over (pcs 0.11 does the same). */
+export function clearMoveCommand(id: string): string {
+  return `${PATH_LINE}; crm_resource --resource ${sh(id)} --clear`;
 }
 
 /** Put a node in standby (`on`) or take it out. */

@@ -9,6 +9,7 @@
  * present, the same detached-foreground supervisor as corosync where not): `stopPacemaker` also
  * stops a pacemakerd the product started, through the product's own stop script.
  */
+import { execFile } from 'node:child_process';
 import { stopPacemakerScript } from '../../engine/ha/scripts';
 import type { Lab } from './lab';
 
@@ -88,4 +89,11 @@ export async function stopPacemaker(lab: Lab, hosts?: readonly (string | number)
       await lab.exec(i, stopPacemakerScript(), { timeoutMs: 60_000 });
     }),
   );
+}
+
+/** One ping from the root namespace (the lab's "LAN side", where a user's machine would be). */
+export function pingFromRoot(ip: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile('ping', ['-n', '-q', '-c', '1', '-W', '1', ip], (e) => resolve(!e));
+  });
 }

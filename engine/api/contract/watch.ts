@@ -77,7 +77,12 @@ export type NoticeKind =
   | 'node-lost'
   | 'node-joined'
   | 'qdevice-unreachable'
-  | 'qdevice-reachable';
+  | 'qdevice-reachable'
+  // HA (engine/ha/notices.ts): a resource moved or failed; fencing off or a node waiting to be fenced.
+  | 'ha-resource-moved'
+  | 'ha-resource-failed'
+  | 'ha-fencing-disabled'
+  | 'ha-fencing-pending';
 
 /** Payload of `onDidNotify`: what a native notification and the in-app banner show. */
 export interface Notice {

@@ -1,0 +1,166 @@
+/**
+ * The contract: high availability on a cluster — Pacemaker on plain Debian (`corosync` provider);
+ * Proxmox's ha-manager (`pve-ha`) later behind the same members. Floating IPs, services and libvirt
+ * guests that the HA engine restarts on a healthy node when theirs fails.
+ */
+import type { Result } from '../../result';
+import type { HaEngineName, HaFailure, HaNode, HaResource } from '../../ha/types';
+import type { MethodTable } from './table';
+import type { ClusterRef } from './shared';
+import { clusterName, nodeName } from './shared';
+import { boolean, object, optional, pattern, string } from '../validators';
+
+// High availability
+
+export type { HaEngineName, HaFailure, HaNode, HaResource, HaResourceState } from '../../ha/types';
+
+export interface HaStatusView {
+  readonly cluster: string;
+  /** null: no HA engine runs on this cluster. */
+  readonly engine: HaEngineName | null;
+  /** Designated Controller (Pacemaker); null while none is elected or without an engine. */
+  readonly dc: string | null;
+  readonly quorate: boolean | null;
+  /** false: fencing is off (stonith-enabled=false). */
+  readonly fencing: boolean | null;
+  readonly nodes: readonly HaNode[];
+  readonly resources: readonly HaResource[];
+  readonly failures: readonly HaFailure[];
+  /** The node whose engine answered. */
+  readonly readFrom: string | null;
+  readonly updatedAt: number;
+}
+
+export interface HaEnableParams {
+  readonly cluster: string;
+  /**
+   * Run without fencing (stonith-enabled=false). Only with `confirm` equal to the cluster name:
+   * without fencing a split cannot be recovered safely.
+   */
+  readonly noFencing?: boolean;
+  readonly confirm?: string;
+}
+
+export interface HaEnableOutcome {
+  readonly cluster: string;
+  readonly engine: HaEngineName;
+  /** Pacemaker was already running on every node with these settings: nothing changed. */
+  readonly alreadyEnabled: boolean;
+  /** Nodes on which the packages were installed now. */
+  readonly installed: readonly string[];
+  /** Nodes on which pacemakerd was started now. */
+  readonly started: readonly string[];
+  readonly dc: string;
+  /** Each property set, with why, in words. */
+  readonly properties: readonly string[];
+  readonly fencing: { readonly enabled: boolean; readonly explanation: string; readonly options: readonly string[] };
+  readonly notes: readonly string[];
+}
+
+export interface HaAddParams {
+  readonly cluster: string;
+  /** A floating IP, `198.18.0.100/24` (the prefix may be left out: the nodes' own is used). */
+  readonly ip?: string;
+  /** A systemd unit (or LSB init script) that exists on every node. */
+  readonly service?: string;
+  /** A libvirt guest's XML file (ocf:heartbeat:VirtualDomain), where libvirt is installed on every node. */
+  readonly vm?: string;
+  /** Run where this resource runs, and start after it (colocation + ordering). */
+  readonly with?: string;
+  /** Resource id; default made from the IP / unit / file name. */
+  readonly id?: string;
+}
+
+export interface HaAddOutcome {
+  readonly id: string;
+  readonly kind: 'ip' | 'service' | 'vm';
+  readonly state: HaResource['state'];
+  readonly node: string | null;
+  readonly with: string | null;
+}
+
+export interface HaResourceRef {
+  readonly cluster: string;
+  readonly id: string;
+}
+
+export interface HaMoveParams {
+  readonly cluster: string;
+  readonly id: string;
+  /** Node name; it must be online, not in standby and not in maintenance. */
+  readonly to: string;
+}
+
+export interface HaStandbyParams {
+  readonly cluster: string;
+  readonly node: string;
+  /** true: standby (its resources move away); false: back in service. */
+  readonly standby: boolean;
+}
+
+export interface HaStandbyOutcome {
+  readonly node: string;
+  readonly standby: boolean;
+  /** Where each resource runs afterwards. */
+  readonly resources: readonly HaResource[];
+}
+
+/** Payload of `onDidChangeHa`: the whole HA status, replacing the previous one. */
+export interface HaChange {
+  readonly cluster: string;
+  readonly status: HaStatusView;
+}
+
+/** Payload of `onDidHaProgress`: one line of `haEnable`'s progress (apt output, daemon start). */
+export interface HaProgressLine {
+  readonly cluster: string;
+  readonly node: string;
+  readonly line: string;
+  readonly at: number;
+}
+
+export interface HaApi {
+  /** The HA engine's own view (crm_mon); `engine: null` when none runs. Starts live updates (`onDidChangeHa`). */
+  haStatus(params: ClusterRef): Promise<Result<HaStatusView>>;
+  /**
+   * Install and start Pacemaker on every node, wait for one DC, set the properties a homelab needs.
+   * Idempotent. Errors: `ha.no-quorum`, `ha.fencing-required`, `ha.confirm-mismatch`,
+   * `ha.packages-missing`, `ha.node-unreachable`, `ha.no-dc`.
+   */
+  haEnable(params: HaEnableParams): Promise<Result<HaEnableOutcome>>;
+  /** Errors: `ha.ip-in-use`, `ha.ip-outside-subnets`, `ha.unit-missing`, `ha.resource-exists`, `ha.unknown-resource`, … */
+  haAdd(params: HaAddParams): Promise<Result<HaAddOutcome>>;
+  haRemove(params: HaResourceRef): Promise<Result<{ readonly id: string }>>;
+  /** Errors: `ha.node-unavailable` (offline, standby or maintenance), `ha.unknown-resource`. */
+  haMove(params: HaMoveParams): Promise<Result<HaResource>>;
+  haStandby(params: HaStandbyParams): Promise<Result<HaStandbyOutcome>>;
+}
+
+export interface HaEvents {
+  onDidChangeHa: HaChange;
+  onDidHaProgress: HaProgressLine;
+}
+
+export const haEvents = ['onDidChangeHa', 'onDidHaProgress'] as const;
+
+const resourceId = pattern(
+  /^[A-Za-z_][A-Za-z0-9_.-]*$/,
+  'a resource id: a letter or "_", then letters, digits, "_", "." or "-"',
+  64,
+);
+
+export const haMethods: MethodTable<HaApi> = {
+  haStatus: object({ cluster: clusterName }),
+  haEnable: object({ cluster: clusterName, noFencing: optional(boolean()), confirm: optional(string({ max: 64 })) }),
+  haAdd: object({
+    cluster: clusterName,
+    ip: optional(pattern(/^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?$/, 'an IPv4 address like 198.18.0.100/24', 18)),
+    service: optional(pattern(/^[A-Za-z0-9][A-Za-z0-9@._:-]*$/, 'a systemd unit or init script name', 128)),
+    vm: optional(pattern(/^\/[A-Za-z0-9@._/-]+$/, 'an absolute path to a libvirt domain XML file', 255)),
+    with: optional(resourceId),
+    id: optional(resourceId),
+  }),
+  haRemove: object({ cluster: clusterName, id: resourceId }),
+  haMove: object({ cluster: clusterName, id: resourceId, to: nodeName }),
+  haStandby: object({ cluster: clusterName, node: nodeName, standby: boolean() }),
+};
