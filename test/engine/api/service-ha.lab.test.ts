@@ -223,8 +223,15 @@ describe.skipIf(skip !== null)('HA with Pacemaker on a 3-node lab cluster', () =
       },
       30_000,
     );
-    const fencingOff = notices.filter((n) => n.kind === 'ha-fencing-disabled');
-    expect(fencingOff).toHaveLength(1);
+    // The watcher's first read is its baseline: only "fencing disabled" is news then, once.
+    await until(
+      'the fencing-disabled notice',
+      async () => notices.find((n) => n.kind === 'ha-fencing-disabled'),
+      20_000,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(notices.filter((n) => n.kind === 'ha-fencing-disabled')).toHaveLength(1);
+    expect(notices.filter((n) => n.kind === 'ha-resource-moved')).toEqual([]);
     await lab.cut(1);
     await until(
       'the floating IP to answer from a survivor',

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import type { HaHandlers } from '../../../engine/cli/ha-commands';
+import { runHaCommand } from '../../../engine/cli/ha-commands';
+import { main } from '../../../engine/cli/main';
+import { err, ok } from '../../../engine/result';
+
+function io() {
+  const out = { stdout: '', stderr: '' };
+  return {
+    out,
+    io: {
+      stdout: (t: string) => void (out.stdout += t),
+      stderr: (t: string) => void (out.stderr += t),
+      readStdin: async () => '',
+    },
+  };
+}
+
+const calls: unknown[] = [];
+const handlers: HaHandlers = {
+  haStatus: async ({ cluster }) =>
+    ok({
+      cluster,
+      engine: 'pacemaker',
+      dc: 'node2',
+      quorate: true,
+      fencing: false,
+      nodes: [],
+      resources: [
+        { id: 'ip-198.18.0.100', agent: 'ocf:heartbeat:IPaddr2', state: 'started', node: 'node1', group: null },
+        { id: 'svc-nginx', agent: 'systemd:nginx', state: 'stopped', node: null, group: null },
+      ],
+      failures: [],
+      readFrom: 'node1',
+      updatedAt: 1,
+    }),
+  haEnable: async (p) => {
+    calls.push(p);
+    return err('ha.fencing-required', 'no fence device', 'use --no-fencing --confirm lab');
+  },
+  haAdd: async (p) => {
+    calls.push(p);
+    return ok({ id: 'ip-198.18.0.100', kind: 'ip', state: 'started', node: 'node1', with: null });
+  },
+  haRemove: async ({ id }) => ok({ id }),
+  haMove: async (p) => {
+    calls.push(p);
+    return ok({ id: p.id, agent: 'x', state: 'started', node: p.to, group: null });
+  },
+  haStandby: async (p) => {
+    calls.push(p);
+    return ok({ node: p.node, standby: p.standby, resources: [] });
+  },
+};
+
+describe('quorate ha (CLI shapes)', () => {
+  it('status --json is exactly {engine, resources:[{id,state,node}]}', async () => {
+    const t = io();
+    expect(await runHaCommand(['status', 'lab', '--json'], t.io, { handlers })).toBe(0);
+    expect(JSON.parse(t.out.stdout)).toEqual({
+      engine: 'pacemaker',
+      resources: [
+        { id: 'ip-198.18.0.100', state: 'started', node: 'node1' },
+        { id: 'svc-nginx', state: 'stopped', node: null },
+      ],
+    });
+  });
+
+  it('passes the typed consent through, and prints refusals as {ok:false,error} with exit 1', async () => {
+    const t = io();
+    calls.length = 0;
+    expect(
+      await runHaCommand(['enable', 'lab', '--no-fencing', '--confirm', 'lab', '--json'], t.io, { handlers }),
+    ).toBe(1);
+    expect(calls).toEqual([{ cluster: 'lab', noFencing: true, confirm: 'lab' }]);
+    expect(JSON.parse(t.out.stdout)).toMatchObject({ ok: false, error: { code: 'ha.fencing-required' } });
+  });
+
+  it('add --ip … --with ID, move --to, standby/unstandby map to the use cases', async () => {
+    calls.length = 0;
+    const t = io();
+    await runHaCommand(['add', 'lab', '--ip', '198.18.0.100/24', '--with', 'web', '--json'], t.io, { handlers });
+    expect(JSON.parse(t.out.stdout)).toEqual({
+      ok: true,
+      id: 'ip-198.18.0.100',
+      kind: 'ip',
+      state: 'started',
+      node: 'node1',
+      with: null,
+    });
+    await runHaCommand(['move', 'lab', 'vip', '--to', 'node3'], io().io, { handlers });
+    await runHaCommand(['standby', 'lab', '--node', 'node2'], io().io, { handlers });
+    await runHaCommand(['unstandby', 'lab', '--node', 'node2'], io().io, { handlers });
+    expect(calls).toEqual([
+      { cluster: 'lab', ip: '198.18.0.100/24', with: 'web' },
+      { cluster: 'lab', id: 'vip', to: 'node3' },
+      { cluster: 'lab', node: 'node2', standby: true },
+      { cluster: 'lab', node: 'node2', standby: false },
+    ]);
+  });
+
+  it('usage errors exit 2 with a hint', async () => {
+    for (const argv of [
+      ['ha', 'enable', 'lab', '--confirm', 'lab'],
+      ['ha', 'move', 'lab', 'vip'],
+      ['ha', 'standby', 'lab'],
+      ['ha', 'frobnicate', 'lab'],
+      ['ha'],
+    ]) {
+      const t = io();
+      expect(await main(argv, t.io), argv.join(' ')).toBe(2);
+      expect(t.out.stderr).toMatch(/hint:/);
+    }
+  });
+});
