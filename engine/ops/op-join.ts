@@ -1,0 +1,124 @@
+/** join: new machines into a running cluster (around its QDevice when there is one). */
+import { ok, type Result } from '../result';
+import type { LinkNumber } from '../model/cluster';
+import { runPreflight } from '../preflight/checks';
+import type { ExistingCluster } from '../preflight/types';
+import { planJoin, type NewNode } from './plans';
+import { gatherPreflightInput } from './preflight-gather.ssh';
+import { specLinks } from './spec';
+import {
+  agentOptions,
+  connectAll,
+  execute,
+  finishMembership,
+  onlineNames,
+  preflightFailed,
+  readClusterState,
+  resumeIfUnfinished,
+  splitLinks,
+  withRunners,
+  type OpResult,
+  type OpsContext,
+} from './run';
+export interface JoinRequest {
+  readonly name: string;
+  readonly machines: readonly string[];
+  readonly links?: Partial<Record<LinkNumber, string>>;
+  readonly planOnly?: boolean;
+  readonly rollback?: boolean;
+}
+
+export async function joinCluster(ctx: OpsContext, req: JoinRequest): Promise<Result<OpResult>> {
+  return withRunners(ctx, async (runners) => {
+    if (!req.planOnly) {
+      const resumed = await resumeIfUnfinished(
+        ctx,
+        runners,
+        'join',
+        req.name,
+        req.rollback ?? false,
+        `join ${req.machines.join(' ')}`,
+      );
+      if (resumed) {
+        return finishMembership(ctx, resumed, req.name);
+      }
+    }
+    const state = await readClusterState(ctx, runners, req.name);
+    if (!state.ok) {
+      return state;
+    }
+    const conn = await connectAll(runners, req.machines);
+    if (!conn.ok) {
+      return conn;
+    }
+    const online = onlineNames(state.value);
+    const members = state.value.spec.nodes
+      .filter((n) => online.includes(n.name) && n.machine)
+      .map((n) => ({ machine: n.machine!, runner: runners.peek(n.machine!) }));
+    for (const m of members) {
+      if (!m.runner) {
+        await runners.get(m.machine);
+      }
+    }
+    const cluster: ExistingCluster = {
+      name: req.name,
+      quorate: state.value.status?.quorate ?? false,
+      nodes: state.value.spec.nodes.map((n) => ({ name: n.name, addresses: n.addresses })),
+      links: specLinks(state.value.spec),
+      hasQdevice: state.value.spec.qdevice !== undefined,
+    };
+    const { cidrs, explicit } = splitLinks(req.links, req.machines);
+    const g = await gatherPreflightInput({
+      mode: 'join',
+      cluster,
+      machines: req.machines.map((m) => ({
+        machine: m,
+        runner: conn.value.get(m)!,
+        ...(explicit.has(m) ? { linkAddresses: explicit.get(m)! } : {}),
+      })),
+      members: members.flatMap((m) => {
+        const r = runners.peek(m.machine);
+        return r
+          ? [
+              {
+                machine: m.machine,
+                runner: r,
+                linkAddresses: state.value.spec.nodes.find((n) => n.machine === m.machine)!.addresses,
+              },
+            ]
+          : [];
+      }),
+      ...(cidrs ? { linkCidrs: cidrs } : {}),
+      ...agentOptions(ctx),
+    });
+    if (!g.ok) {
+      return g;
+    }
+    const report = runPreflight(g.value.input);
+    const nodes: NewNode[] = g.value.input.machines.map((f) => ({
+      machine: f.machine,
+      hostname: f.hostname,
+      addresses: g.value.input.linkAddresses[f.machine] ?? {},
+    }));
+    const plan = planJoin({
+      before: state.value.spec,
+      nodes,
+      provider: state.value.record.provider,
+      ...(state.value.record.qnetd ? { qnetdMachine: state.value.record.qnetd.machine } : {}),
+    });
+    if (!plan.ok) {
+      return plan;
+    }
+    if (req.planOnly) {
+      return ok({ plan: plan.value, preflight: report });
+    }
+    if (!report.ok) {
+      return preflightFailed(report);
+    }
+    const r = await execute(ctx, runners, { ...plan.value, request: `join ${req.machines.join(' ')}` }, false);
+    if (!r.ok) {
+      return r;
+    }
+    return finishMembership(ctx, ok({ plan: plan.value, outcome: r.value, preflight: report }), req.name);
+  });
+}
