@@ -13,6 +13,8 @@ import type { OpResult, OpsContext } from '../ops/operations';
 import { createCluster, joinCluster, removeNode, removeQdevice, setExpected, setupQdevice } from '../ops/operations';
 import type { Plan } from '../ops/plan';
 import { gatherPreflightInput } from '../ops/preflight-gather.ssh';
+import { runReviewed } from '../ops/run';
+import type { PreflightInput } from '../preflight/types';
 import { loweredExpectedSummary } from '../model';
 import { runPreflight as evaluatePreflight } from '../preflight/checks';
 import type { Result } from '../result';
@@ -64,9 +66,16 @@ type Runner = (ctx: OpsContext, planOnly: boolean, rollback?: boolean) => Promis
 interface Pending {
   readonly kind: OperationKind;
   readonly cluster: string;
+  /**
+   * Runs the reviewed plan itself (ops re-checks only that the cluster did not move meanwhile, and
+   * resumes its own unfinished journal); with `rollback`, undoes that journal instead.
+   */
   readonly run: Runner;
   readonly plan: Plan;
 }
+
+/** How long a pre-flight measured in the wizard is reused by the plan that follows it. */
+const PREFLIGHT_REUSE_MS = 10 * 60_000;
 
 export function createOperationsService(deps: OperationsDeps): OperationsService {
   const pending = new Map<string, Pending>();
@@ -80,6 +89,20 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
     ...(onEvent ? { onEvent } : {}),
   });
 
+  // The pre-flight input measured by runPreflight, per machines + links: the create plan of the same
+  // wizard pass is made from it (measured once), and it is used once.
+  const measured = new Map<string, { input: PreflightInput; at: number }>();
+  const measuredKey = (addresses: readonly string[], links: readonly LinkNetwork[]): string =>
+    JSON.stringify([
+      addresses,
+      [...links].sort((a, b) => a.linknumber - b.linknumber).map((l) => [l.linknumber, l.network]),
+    ]);
+  const takeMeasured = (key: string): PreflightInput | undefined => {
+    const m = measured.get(key);
+    measured.delete(key);
+    return m && deps.now() - m.at <= PREFLIGHT_REUSE_MS ? m.input : undefined;
+  };
+
   const plan = async (
     kind: OperationKind,
     cluster: string,
@@ -90,9 +113,18 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
     if (!r.ok) {
       return r;
     }
+    const reviewed = r.value.reviewed;
+    if (!reviewed) {
+      return err('ops.bug', `ops returned no reviewable plan for ${kind}`, 'Report this as a bug.');
+    }
     const id = randomUUID();
-    pending.set(id, { kind, cluster, run, plan: r.value.plan });
-    return ok(toOperationPlan(id, kind, r.value.plan, instructions));
+    pending.set(id, {
+      kind,
+      cluster,
+      run: (ctx, _planOnly, rollback) => (rollback ? run(ctx, false, true) : runReviewed(ctx, reviewed)),
+      plan: reviewed.plan,
+    });
+    return ok(toOperationPlan(id, kind, reviewed.plan, instructions));
   };
 
   /** Opens sessions to the machines, closes them all afterwards. */
@@ -174,6 +206,7 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
         }
         const report = evaluatePreflight(g.value.input);
         const input = g.value.input;
+        measured.set(measuredKey(p.addresses, p.links), { input, at: deps.now() });
         return ok({
           ok: report.ok,
           checks: report.checks.map((c) => ({ ...c })),
@@ -227,8 +260,17 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
       const links = Object.fromEntries(p.links.map((l) => [l.linknumber, l.network])) as Partial<
         Record<LinkNumber, string>
       >;
+      const machines = p.nodes.map((n) => n.address);
+      const preflightInput = takeMeasured(measuredKey(machines, p.links));
       return plan('cluster.create', p.name, (ctx, planOnly, rollback) =>
-        createCluster(ctx, { name: p.name, machines: p.nodes.map((n) => n.address), links, planOnly, rollback }),
+        createCluster(ctx, {
+          name: p.name,
+          machines,
+          links,
+          planOnly,
+          rollback,
+          ...(preflightInput ? { preflightInput } : {}),
+        }),
       );
     },
     planJoinCluster(p) {
@@ -245,6 +287,7 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
             name: p.cluster,
             node: p.node,
             ...(p.force ? { forceConfirm: p.cluster } : {}),
+            ...(p.qdevice ? { qdevice: p.qdevice } : {}),
             planOnly,
             rollback,
           }),
@@ -417,14 +460,9 @@ export function toOperationPlan(
     kind,
     cluster: plan.cluster,
     summary: `${plan.op} ${plan.cluster}: ${plan.steps.length} steps on ${new Set(plan.steps.map((s) => s.machine)).size} machines (${plan.provider}).`,
-    // ops lists the paths a plan writes, not whether they exist: on a new cluster (no `before`)
-    // they are all new; otherwise they are changed in place (corosync.conf keeps a backup).
     files: Object.entries(plan.files).map(([machine, paths]) => ({
       machine,
-      changes: paths.map((path) => ({
-        path,
-        action: plan.before === null ? ('create' as const) : ('modify' as const),
-      })),
+      changes: paths.map((path) => ({ path, action: plan.fileActions?.[machine]?.[path] ?? ('modify' as const) })),
     })),
     steps: plan.steps.map((s) => ({ id: s.id, machine: s.machine, title: s.title })),
     before: plan.before,

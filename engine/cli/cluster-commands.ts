@@ -268,6 +268,7 @@ export async function runRemoveCommand(argv: string[], io: CliIo, deps: ClusterC
     options: {
       ...opFlags,
       node: { type: 'string' },
+      qdevice: { type: 'string' },
       force: { type: 'boolean', default: false },
       confirm: { type: 'string' },
     },
@@ -279,14 +280,17 @@ export async function runRemoveCommand(argv: string[], io: CliIo, deps: ClusterC
   if (!values.node) {
     throw new UsageError('remove: pass --node NODENAME');
   }
-  if (values.force && values.confirm === undefined) {
-    throw new UsageError(`remove --force: also type the cluster name: --confirm ${name}`);
+  const qdevice = values.qdevice;
+  if (qdevice !== undefined && qdevice !== 'keep-lms' && qdevice !== 'remove') {
+    throw new UsageError(`remove --qdevice: expected keep-lms or remove, got "${qdevice}"`);
   }
+  // --force is the consent (as the window's checkbox); --confirm NAME, when given, must match.
   const r = await withContext(io, values.json, deps, (ctx) =>
     removeNode(ctx, {
       name,
       node: values.node!,
-      ...(values.force ? { forceConfirm: values.confirm! } : {}),
+      ...(values.force ? { forceConfirm: values.confirm ?? name } : {}),
+      ...(qdevice ? { qdevice } : {}),
       planOnly: values.plan,
       rollback: values.rollback,
     }),

@@ -34,7 +34,7 @@ cluster
   preflight ADDR… [--link0 CIDR] [--json]
   create NAME --node ADDR… [--link0 IP] [--link1 IP] [--plan] [--json]
   join NAME --node ADDR [--link0 IP] [--link1 IP] [--plan] [--json]
-  remove NAME --node NODENAME [--force --confirm NAME] [--plan] [--json]
+  remove NAME --node NODE [--qdevice keep-lms|remove] [--force] [--plan] [--json]
   link NAME --linkN CIDR|IP [--priority P] [--plan] [--json]   add or change a redundant link
   qdevice setup NAME --host ADDR [--algorithm ffsplit|lms] [--yes] [--plan] [--json]
   qdevice remove NAME [--json]

@@ -285,7 +285,7 @@ export async function runStep(
       }
       const r = await must(
         runner,
-        installConfScript(),
+        installConfScript(action.from),
         p,
         `installing corosync.conf (config_version ${action.configVersion})`,
       );

@@ -1,5 +1,5 @@
 /** Journals as JSON files in `$QUORATE_HOME/journal/<op-id>.json`, written temp + fsync + rename. */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { recordOperation } from '../store/history.fs';
 import { defaultHome, writeFileAtomic } from '../store/state.fs';
@@ -28,6 +28,26 @@ export function fileJournalStore(home: string = defaultHome()): JournalStore {
         }
         throw e;
       }
+    },
+    async list() {
+      let names: string[];
+      try {
+        names = (await readdir(dir)).filter((f) => f.endsWith('.json'));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+          return [];
+        }
+        throw e;
+      }
+      const out: Journal[] = [];
+      for (const f of names) {
+        try {
+          out.push(JSON.parse(await readFile(join(dir, f), 'utf8')) as Journal);
+        } catch {
+          // A torn or foreign file is no journal of ours; the op that owns it reports it.
+        }
+      }
+      return out;
     },
     async save(journal) {
       await mkdir(dir, { recursive: true, mode: 0o700 });

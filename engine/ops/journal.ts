@@ -22,6 +22,8 @@ export interface JournalStore {
   load(opId: string): Promise<Journal | null>;
   /** Atomic: a reader sees the old or the new journal, never a torn one. */
   save(journal: Journal): Promise<void>;
+  /** Every journal kept (any op, any cluster); a store that cannot list returns []. */
+  list?(): Promise<Journal[]>;
 }
 
 export function opIdOf(plan: Pick<Plan, 'op' | 'cluster'>): string {

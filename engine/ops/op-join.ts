@@ -8,18 +8,19 @@ import { gatherPreflightInput } from './preflight-gather.ssh';
 import { specLinks } from './spec';
 import {
   agentOptions,
+  basisOf,
   connectAll,
-  execute,
   finishMembership,
   onlineNames,
-  preflightFailed,
+  planOrRun,
   readClusterState,
-  resumeIfUnfinished,
   splitLinks,
-  withRunners,
   type OpResult,
   type OpsContext,
+  type Reviewed,
+  type Runners,
 } from './run';
+
 export interface JoinRequest {
   readonly name: string;
   readonly machines: readonly string[];
@@ -28,21 +29,27 @@ export interface JoinRequest {
   readonly rollback?: boolean;
 }
 
+const requestOf = (req: JoinRequest): string => `join ${req.machines.join(' ')}`;
+
 export async function joinCluster(ctx: OpsContext, req: JoinRequest): Promise<Result<OpResult>> {
-  return withRunners(ctx, async (runners) => {
-    if (!req.planOnly) {
-      const resumed = await resumeIfUnfinished(
-        ctx,
-        runners,
-        'join',
-        req.name,
-        req.rollback ?? false,
-        `join ${req.machines.join(' ')}`,
-      );
-      if (resumed) {
-        return finishMembership(ctx, resumed, req.name);
-      }
-    }
+  const finish: Reviewed['finish'] = (c, r) => finishMembership(c, r, req.name);
+  return planOrRun(
+    ctx,
+    req.name,
+    requestOf(req),
+    { op: 'join', ...req },
+    (runners) => planJoinOn(ctx, runners, req, finish),
+    finish,
+  );
+}
+
+async function planJoinOn(
+  ctx: OpsContext,
+  runners: Runners,
+  req: JoinRequest,
+  finish: Reviewed['finish'],
+): Promise<Result<Reviewed>> {
+  {
     const state = await readClusterState(ctx, runners, req.name);
     if (!state.ok) {
       return state;
@@ -103,22 +110,19 @@ export async function joinCluster(ctx: OpsContext, req: JoinRequest): Promise<Re
     const plan = planJoin({
       before: state.value.spec,
       nodes,
+      joinersWithConfig: g.value.input.machines.filter((f) => f.hasCorosyncConf).map((f) => f.hostname),
       provider: state.value.record.provider,
       ...(state.value.record.qnetd ? { qnetdMachine: state.value.record.qnetd.machine } : {}),
     });
     if (!plan.ok) {
       return plan;
     }
-    if (req.planOnly) {
-      return ok({ plan: plan.value, preflight: report });
+    const confPath = state.value.record.provider === 'pve' ? '/etc/pve/corosync.conf' : '/etc/corosync/corosync.conf';
+    const memberMachines = members.map((m) => m.machine);
+    const basis = await basisOf(runners, [...memberMachines, ...req.machines], confPath, memberMachines);
+    if (!basis.ok) {
+      return basis;
     }
-    if (!report.ok) {
-      return preflightFailed(report);
-    }
-    const r = await execute(ctx, runners, { ...plan.value, request: `join ${req.machines.join(' ')}` }, false);
-    if (!r.ok) {
-      return r;
-    }
-    return finishMembership(ctx, ok({ plan: plan.value, outcome: r.value, preflight: report }), req.name);
-  });
+    return ok({ plan: { ...plan.value, request: requestOf(req) }, preflight: report, basis: basis.value, finish });
+  }
 }

@@ -2,15 +2,15 @@
 import { err, ok, type Result } from '../result';
 import type { QdeviceAlgorithm } from '../model/cluster';
 import { planQdeviceRemove, planQdeviceSetup } from './plans';
-import { loadCluster, saveCluster } from './registry.fs';
+import { updateCluster } from './registry.fs';
 import {
-  execute,
+  basisOf,
   onlineNames,
+  planOrRun,
   readClusterState,
-  resumeIfUnfinished,
-  withRunners,
   type OpResult,
   type OpsContext,
+  type Reviewed,
 } from './run';
 export interface QdeviceSetupRequest {
   readonly name: string;
@@ -22,85 +22,79 @@ export interface QdeviceSetupRequest {
 }
 
 export async function setupQdevice(ctx: OpsContext, req: QdeviceSetupRequest): Promise<Result<OpResult>> {
-  return withRunners(ctx, async (runners) => {
-    if (!req.planOnly) {
-      const resumed = await resumeIfUnfinished(
-        ctx,
-        runners,
-        'qdevice-setup',
-        req.name,
-        req.rollback ?? false,
-        `qdevice setup ${req.host}`,
-      );
-      if (resumed) {
-        return finishQdevice(ctx, resumed, req.name, req.host);
+  const request = `qdevice setup ${req.host}`;
+  const finish: Reviewed['finish'] = (c, r) => finishQdevice(c, r, req.name, req.host);
+  return planOrRun(
+    ctx,
+    req.name,
+    request,
+    { op: 'qdevice-setup', ...req },
+    async (runners): Promise<Result<Reviewed>> => {
+      const state = await readClusterState(ctx, runners, req.name);
+      if (!state.ok) {
+        return state;
       }
-    }
-    const state = await readClusterState(ctx, runners, req.name);
-    if (!state.ok) {
-      return state;
-    }
-    const online = onlineNames(state.value);
-    // Check before changing anything (pvecm does not, and fails half-way).
-    const offline = state.value.spec.nodes.filter((n) => !online.includes(n.name)).map((n) => n.name);
-    if (offline.length) {
-      return err(
-        'ops.qdevice-nodes-offline',
-        `node(s) ${offline.join(', ')} of ${req.name} are not online`,
-        'Every node must be up to receive the QDevice certificates; start them and retry.',
-      );
-    }
-    const q = await runners.get(req.host);
-    if (!q.ok) {
-      return err(q.error.code, `could not reach the qnetd host ${req.host}: ${q.error.message}`, q.error.hint);
-    }
-    const missing: string[] = [];
-    const hasQnetd = await q.value.run(
-      'command -v corosync-qnetd >/dev/null && command -v corosync-qnetd-certutil >/dev/null',
-      { timeoutMs: 10_000 },
-    );
-    if (!hasQnetd.ok || hasQnetd.value.exitCode !== 0) {
-      missing.push(`${req.host}: corosync-qnetd (apt install corosync-qnetd)`);
-    }
-    for (const n of state.value.spec.nodes) {
-      const r = await runners.get(n.machine!);
-      const has = r.ok
-        ? await r.value.run(
-            'command -v corosync-qdevice >/dev/null && command -v corosync-qdevice-net-certutil >/dev/null',
-            { timeoutMs: 10_000 },
-          )
-        : null;
-      if (!has || !has.ok || has.value.exitCode !== 0) {
-        missing.push(`${n.name}: corosync-qdevice (apt install corosync-qdevice)`);
+      const online = onlineNames(state.value);
+      // Check before changing anything (pvecm does not, and fails half-way).
+      const offline = state.value.spec.nodes.filter((n) => !online.includes(n.name)).map((n) => n.name);
+      if (offline.length) {
+        return err(
+          'ops.qdevice-nodes-offline',
+          `node(s) ${offline.join(', ')} of ${req.name} are not online`,
+          'Every node must be up to receive the QDevice certificates; start them and retry.',
+        );
       }
-    }
-    if (missing.length) {
-      return err(
-        'ops.qdevice-missing-packages',
-        `missing packages: ${missing.join('; ')}`,
-        'Install them first; nothing was changed.',
+      const q = await runners.get(req.host);
+      if (!q.ok) {
+        return err(q.error.code, `could not reach the qnetd host ${req.host}: ${q.error.message}`, q.error.hint);
+      }
+      const missing: string[] = [];
+      const hasQnetd = await q.value.run(
+        'command -v corosync-qnetd >/dev/null && command -v corosync-qnetd-certutil >/dev/null',
+        { timeoutMs: 10_000 },
       );
-    }
-    const plan = planQdeviceSetup({
-      before: state.value.spec,
-      host: req.host,
-      qnetdMachine: req.host,
-      provider: state.value.record.provider,
-      ...(req.algorithm ? { algorithm: req.algorithm } : {}),
-      ...(req.consent ? { consent: true } : {}),
-    });
-    if (!plan.ok) {
-      return plan;
-    }
-    if (req.planOnly) {
-      return ok({ plan: plan.value });
-    }
-    const r = await execute(ctx, runners, { ...plan.value, request: `qdevice setup ${req.host}` }, false);
-    if (!r.ok) {
-      return r;
-    }
-    return finishQdevice(ctx, ok({ plan: plan.value, outcome: r.value }), req.name, req.host);
-  });
+      if (!hasQnetd.ok || hasQnetd.value.exitCode !== 0) {
+        missing.push(`${req.host}: corosync-qnetd (apt install corosync-qnetd)`);
+      }
+      for (const n of state.value.spec.nodes) {
+        const r = await runners.get(n.machine!);
+        const has = r.ok
+          ? await r.value.run(
+              'command -v corosync-qdevice >/dev/null && command -v corosync-qdevice-net-certutil >/dev/null',
+              { timeoutMs: 10_000 },
+            )
+          : null;
+        if (!has || !has.ok || has.value.exitCode !== 0) {
+          missing.push(`${n.name}: corosync-qdevice (apt install corosync-qdevice)`);
+        }
+      }
+      if (missing.length) {
+        return err(
+          'ops.qdevice-missing-packages',
+          `missing packages: ${missing.join('; ')}`,
+          'Install them first; nothing was changed.',
+        );
+      }
+      const plan = planQdeviceSetup({
+        before: state.value.spec,
+        host: req.host,
+        qnetdMachine: req.host,
+        provider: state.value.record.provider,
+        ...(req.algorithm ? { algorithm: req.algorithm } : {}),
+        ...(req.consent ? { consent: true } : {}),
+      });
+      if (!plan.ok) {
+        return plan;
+      }
+      const machines = state.value.spec.nodes.map((n) => n.machine ?? n.name);
+      const basis = await basisOf(runners, machines, confPathOf(state.value.record.provider), machines);
+      if (!basis.ok) {
+        return basis;
+      }
+      return ok({ plan: { ...plan.value, request }, basis: basis.value, finish });
+    },
+    finish,
+  );
 }
 
 async function finishQdevice(
@@ -112,48 +106,54 @@ async function finishQdevice(
   if (!r.ok || r.value.outcome?.journal.state !== 'done') {
     return r;
   }
-  const record = await loadCluster(name, ctx.home);
-  if (!record) {
-    return r;
-  }
-  const { qnetd: _q, ...rest } = record;
-  await saveCluster(host ? { ...rest, qnetd: { machine: host, host } } : rest, ctx.home);
+  await updateCluster(name, ctx.home, (record) => {
+    if (!record) {
+      return null;
+    }
+    const { qnetd: _q, ...rest } = record;
+    return host ? { ...rest, qnetd: { machine: host, host } } : rest;
+  });
   return r;
 }
 
+/** qdevice remove: on the nodes that are online; the qnetd host may be gone (it is not touched). */
 export async function removeQdevice(
   ctx: OpsContext,
   req: { name: string; planOnly?: boolean; rollback?: boolean },
 ): Promise<Result<OpResult>> {
-  return withRunners(ctx, async (runners) => {
-    if (!req.planOnly) {
-      const resumed = await resumeIfUnfinished(
-        ctx,
-        runners,
-        'qdevice-remove',
-        req.name,
-        req.rollback ?? false,
-        'qdevice remove',
-      );
-      if (resumed) {
-        return finishQdevice(ctx, resumed, req.name, null);
+  const request = 'qdevice remove';
+  const finish: Reviewed['finish'] = (c, r) => finishQdevice(c, r, req.name, null);
+  return planOrRun(
+    ctx,
+    req.name,
+    request,
+    { op: 'qdevice-remove', ...req },
+    async (runners): Promise<Result<Reviewed>> => {
+      const state = await readClusterState(ctx, runners, req.name);
+      if (!state.ok) {
+        return state;
       }
-    }
-    const state = await readClusterState(ctx, runners, req.name);
-    if (!state.ok) {
-      return state;
-    }
-    const plan = planQdeviceRemove({ before: state.value.spec, provider: state.value.record.provider });
-    if (!plan.ok) {
-      return plan;
-    }
-    if (req.planOnly) {
-      return ok({ plan: plan.value });
-    }
-    const r = await execute(ctx, runners, { ...plan.value, request: 'qdevice remove' }, false);
-    if (!r.ok) {
-      return r;
-    }
-    return finishQdevice(ctx, ok({ plan: plan.value, outcome: r.value }), req.name, null);
-  });
+      const online = onlineNames(state.value);
+      const plan = planQdeviceRemove({
+        before: state.value.spec,
+        provider: state.value.record.provider,
+        ...(state.value.status ? { onlineMembers: online } : {}),
+      });
+      if (!plan.ok) {
+        return plan;
+      }
+      const acting = state.value.spec.nodes
+        .filter((n) => !state.value.status || online.includes(n.name))
+        .map((n) => n.machine ?? n.name);
+      const basis = await basisOf(runners, acting, confPathOf(state.value.record.provider), acting);
+      if (!basis.ok) {
+        return basis;
+      }
+      return ok({ plan: { ...plan.value, request, dropsQdevice: true }, basis: basis.value, finish });
+    },
+    finish,
+  );
 }
+
+const confPathOf = (provider: string): string =>
+  provider === 'pve' ? '/etc/pve/corosync.conf' : '/etc/corosync/corosync.conf';

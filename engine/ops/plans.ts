@@ -9,9 +9,10 @@ import type { LinkNumber, QdeviceAlgorithm } from '../model/cluster';
 import { loweredExpectedSummary, nodelistVotes, qdeviceVotesFor, type QuorumSummary } from '../model';
 import * as corosync from '../providers/corosync';
 import * as pve from '../providers/pve';
-import { filesOf, type Plan, type Step } from './plan';
+import { fileActionsOf, filesOf, type Plan, type Step } from './plan';
 import {
   newSpec,
+  oneBump,
   quorumSummary,
   withLink,
   withNodes,
@@ -40,6 +41,7 @@ function plan(
   afterSummary: QuorumSummary = quorumSummary(after),
 ): Plan {
   const files = provider === 'pve' ? {} : filesOf(steps);
+  const fileActions = provider === 'pve' ? {} : fileActionsOf(steps);
   const machines = Object.fromEntries(after.nodes.map((n) => [n.name, n.machine ?? n.name]));
   return {
     op,
@@ -47,6 +49,7 @@ function plan(
     provider,
     steps,
     files,
+    fileActions,
     before: before ? quorumSummary(before) : null,
     after: afterSummary,
     warnings,
@@ -180,6 +183,8 @@ function aroundQdevice(
 export function planJoin(input: {
   before: ClusterSpec;
   nodes: readonly NewNode[];
+  /** Hostnames of joiners that already have a corosync.conf (it is overwritten): the warning names them. */
+  joinersWithConfig?: readonly string[];
   provider: ProviderName;
   qnetdMachine?: string;
 }): Result<Plan> {
@@ -215,16 +220,39 @@ export function planJoin(input: {
   if (!r.ok) {
     return r;
   }
+  const overwritten = input.joinersWithConfig ?? [];
   const warnings = [
     ...r.value.warnings,
-    `The joining node(s) get a new /etc/corosync (their cluster configuration is overwritten): ${input.nodes.map((n) => n.hostname).join(', ')}.`,
+    ...(overwritten.length
+      ? [
+          `${overwritten.join(', ')} already ${overwritten.length === 1 ? 'has' : 'have'} a corosync.conf: it is replaced by the cluster's (the old one is kept as corosync.conf.bak.<version>).`,
+        ]
+      : []),
   ];
-  return checked(plan('join', input.provider, before, r.value.after, r.value.steps, warnings));
+  const p = plan('join', input.provider, before, r.value.after, r.value.steps, warnings);
+  // A joiner that had a corosync.conf gets it replaced, not created.
+  const replaced = new Set(input.nodes.filter((n) => overwritten.includes(n.hostname)).map((n) => n.machine));
+  const fileActions = Object.fromEntries(
+    Object.entries(p.fileActions ?? {}).map(([m, files]) => [
+      m,
+      replaced.has(m) && files['/etc/corosync/corosync.conf'] === 'create'
+        ? { ...files, '/etc/corosync/corosync.conf': 'modify' as const }
+        : files,
+    ]),
+  );
+  return checked({ ...p, fileActions });
 }
 
+/** What becomes of a QDevice when a remove leaves an odd node count. */
+export type RemoveQdeviceChoice = 'keep-lms' | 'remove';
+
 /**
- * remove: only a node that is not a member any more (stopped / powered off); refused when the rest
- * would be inquorate unless `force` carries the cluster name typed by the user.
+ * remove: only a node that is not a member any more (powered off, cut, or corosync stopped). The
+ * plan acts on the nodes that remain and are online — never on the removed node (beyond cleaning
+ * it when it can be reached) nor on a node that is down — and verifies with those. With a QDevice,
+ * the new file drops the node (and the QDevice, or switches it to lms) in one config_version, and
+ * the qdevice daemons are stopped only after corosync runs it: quorum never needs the QDevice vote
+ * while the daemons change. An ffsplit QDevice on an odd result needs the user's choice.
  */
 export function planRemove(input: {
   before: ClusterSpec;
@@ -234,6 +262,7 @@ export function planRemove(input: {
   force?: { confirm: string };
   provider: ProviderName;
   qnetdMachine?: string;
+  qdevice?: RemoveQdeviceChoice;
 }): Result<Plan> {
   const { before } = input;
   const node = before.nodes.find((n) => n.name === input.name);
@@ -251,38 +280,79 @@ export function planRemove(input: {
       `Power it off or stop corosync on it first (\`systemctl stop corosync\`), then remove it; it must not come back with the old configuration.`,
     );
   }
-  const r = aroundQdevice(
-    before,
-    (s) => {
-      const after = withoutNode(s, input.name);
-      if (!after.ok) {
-        return after;
-      }
-      return ok({
-        after: after.value,
-        steps:
-          input.provider === 'pve'
-            ? pve.pveRemoveSteps(after.value, input.name)
-            : corosync.removeSteps(s, after.value, {
-                name: input.name,
-                ...(node.machine ? { machine: node.machine } : {}),
-                reachable: input.removedReachable,
-              }),
-      });
-    },
-    input.provider,
-    input.qnetdMachine,
-  );
-  if (!r.ok) {
-    return r;
+  const withoutIt = withoutNode(before, input.name);
+  if (!withoutIt.ok) {
+    return withoutIt;
   }
-  const after = r.value.after;
-  const rest = after.nodes.filter((n) => input.onlineMembers.includes(n.name));
+  const rest = withoutIt.value.nodes.length;
+  const q = before.qdevice;
+  let after = withoutIt.value;
+  const warnings: string[] = [];
+  let dropsQdevice = false;
+  if (q) {
+    const odd = rest % 2 === 1;
+    let choice = input.qdevice;
+    if (choice === undefined && odd && q.algorithm === 'ffsplit') {
+      const drop = quorumSummary(unwrapSpec(withoutQdevice(withoutIt.value)) ?? withoutIt.value);
+      return err(
+        'ops.remove-qdevice-choice',
+        `removing ${input.name} leaves ${before.name} with ${rest} nodes, an odd count, and its QDevice uses ffsplit (for even counts)`,
+        `Choose: --qdevice remove (also remove the QDevice: ${rest} nodes, can lose ${drop.canLose}), or --qdevice keep-lms (keep it, switched to lms with ${qdeviceVotesFor('lms', withoutIt.value.votequorum.nodes)} votes).`,
+      );
+    }
+    choice ??= 'keep-lms';
+    if (choice === 'remove') {
+      const noQ = withoutQdevice(withoutIt.value);
+      if (!noQ.ok) {
+        return noQ;
+      }
+      after = noQ.value;
+      dropsQdevice = true;
+    } else {
+      if (!input.qnetdMachine && input.provider === 'corosync') {
+        return err(
+          'ops.qnetd-unknown',
+          `cluster ${before.name} has a QDevice on ${q.host}, but Quorate does not know that machine`,
+          'Add the qnetd host with `quorate hosts add`, or pass --qdevice remove.',
+        );
+      }
+      const algorithm = odd ? 'lms' : q.algorithm;
+      const votes = qdeviceVotesFor(algorithm, withoutIt.value.votequorum.nodes);
+      if (algorithm !== q.algorithm || votes !== q.votes) {
+        const kept = withQdevice(withoutIt.value, { ...q, algorithm, votes });
+        if (!kept.ok) {
+          return kept;
+        }
+        after = kept.value.spec;
+        warnings.push(
+          `The QDevice is kept with ${algorithm} and ${votes} vote(s) for ${rest} nodes; its daemons restart after the reload (its vote is missing for a few seconds).`,
+        );
+      }
+    }
+  }
+  // One file for the whole remove: the node and the QDevice change under one config_version.
+  const once = oneBump(before, ok(after));
+  if (!once.ok) {
+    return once;
+  }
+  after = once.value;
+  const acting = after.nodes.filter((n) => input.onlineMembers.includes(n.name));
+  const down = after.nodes.filter((n) => !input.onlineMembers.includes(n.name));
+  if (acting.length === 0) {
+    return err(
+      'ops.no-member-left',
+      `no remaining node of ${before.name} is online`,
+      'Start at least one of the other nodes first; the new configuration is written on the nodes that are up.',
+    );
+  }
+  if (down.length) {
+    warnings.push(
+      `${down.map((n) => n.name).join(', ')} ${down.length === 1 ? 'is' : 'are'} down: the new corosync.conf is written on the online nodes only; copy it to ${down.length === 1 ? 'it' : 'them'} before starting corosync there.`,
+    );
+  }
   const aq = quorumSummary(after);
-  // The QDevice is set up again at the end: the online rest plus its vote, against the new quorum.
   const restVotes =
-    rest.reduce((a, n) => a + (n.votes ?? 1), 0) + aq.totalVotes - nodelistVotes(after.votequorum.nodes);
-  const warnings = [...r.value.warnings];
+    acting.reduce((a, n) => a + (n.votes ?? 1), 0) + aq.totalVotes - nodelistVotes(after.votequorum.nodes);
   if (restVotes < aq.quorum && !after.twoNode) {
     if (input.force?.confirm !== before.name) {
       return err(
@@ -295,8 +365,20 @@ export function planRemove(input: {
       `Forced: the remaining online nodes hold ${restVotes} of ${aq.quorum} votes and will not be quorate.`,
     );
   }
-  return checked(plan('remove', input.provider, before, after, r.value.steps, warnings));
+  const machines = acting.map((n) => n.machine ?? n.name);
+  const steps =
+    input.provider === 'pve'
+      ? pve.pveRemoveSteps(after, input.name)
+      : corosync.removeSteps(before, after, machines, {
+          name: input.name,
+          ...(node.machine ? { machine: node.machine } : {}),
+          reachable: input.removedReachable,
+        });
+  const p = plan('remove', input.provider, before, after, steps, warnings);
+  return checked(dropsQdevice ? { ...p, dropsQdevice } : p);
 }
+
+const unwrapSpec = (r: Result<ClusterSpec>): ClusterSpec | undefined => (r.ok ? r.value : undefined);
 
 /** link: add or change link N on every node (addresses keyed by node name). */
 export function planLink(input: {
@@ -385,7 +467,12 @@ export function planQdeviceSetup(input: {
   return checked(plan('qdevice-setup', input.provider, input.before, after, steps, warnings));
 }
 
-export function planQdeviceRemove(input: { before: ClusterSpec; provider: ProviderName }): Result<Plan> {
+export function planQdeviceRemove(input: {
+  before: ClusterSpec;
+  provider: ProviderName;
+  /** Nodes that are members now (default: all): the plan acts on these only. */
+  onlineMembers?: readonly string[];
+}): Result<Plan> {
   if (!input.before.qdevice) {
     return err('ops.no-qdevice', `cluster ${input.before.name} has no QDevice`, 'Nothing to remove.');
   }
@@ -394,8 +481,15 @@ export function planQdeviceRemove(input: { before: ClusterSpec; provider: Provid
     return edited;
   }
   const after = edited.value;
+  const online = input.onlineMembers;
+  const acting = after.nodes.filter((n) => !online || online.includes(n.name)).map((n) => n.machine ?? n.name);
+  if (acting.length === 0) {
+    return err('ops.no-member-left', `no node of ${input.before.name} is online`, 'Start the nodes first.');
+  }
   const steps =
-    input.provider === 'pve' ? pve.pveQdeviceRemoveSteps(after) : corosync.qdeviceRemoveSteps(input.before, after);
+    input.provider === 'pve'
+      ? pve.pveQdeviceRemoveSteps(after)
+      : corosync.qdeviceRemoveSteps(input.before, after, acting);
   return checked(
     plan(
       'qdevice-remove',

@@ -7,6 +7,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultHome } from '../store/state.fs';
 import { writeFileAtomicOrThrow } from './journal.fs';
+import { acquireLock } from './lock.fs';
 import type { ProviderName } from './plans';
 
 export interface ClusterRecord {
@@ -36,6 +37,38 @@ export async function saveCluster(record: ClusterRecord, home = defaultHome()): 
   const dir = join(home, 'clusters');
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFileAtomicOrThrow(join(dir, `${record.name}.json`), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+/**
+ * A locked read-modify-write of one record: `change` sees the record as it is on disk now (null when
+ * absent) and returns the new one (null: delete it). Two writers never lose each other's change.
+ */
+export async function updateCluster(
+  name: string,
+  home: string,
+  change: (current: ClusterRecord | null) => ClusterRecord | null,
+): Promise<ClusterRecord | null> {
+  for (let attempt = 0; ; attempt++) {
+    const lock = await acquireLock(home, `registry-${name}`, `registry update of ${name}`);
+    if (lock.ok) {
+      try {
+        const next = change(await loadCluster(name, home));
+        if (next) {
+          await saveCluster(next, home);
+        } else {
+          await deleteCluster(name, home);
+        }
+        return next;
+      } finally {
+        await lock.value.release();
+      }
+    }
+    // Registry writes take milliseconds: wait for the other writer rather than fail.
+    if (attempt >= 100) {
+      throw new Error(lock.error.message);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 export async function deleteCluster(name: string, home = defaultHome()): Promise<void> {

@@ -12,7 +12,8 @@ import { executePlan, type ExecuteOutcome, type StepEvent } from './executor';
 import { isUnfinished, opIdOf, type JournalStore } from './journal';
 import type { Plan } from './plan';
 import type { AgentOptions } from './preflight-gather.ssh';
-import { loadCluster, saveCluster, type ClusterRecord } from './registry.fs';
+import { loadCluster, updateCluster, type ClusterRecord } from './registry.fs';
+import { withLock } from './lock.fs';
 import { specFromConf, type ClusterSpec } from './spec';
 export interface OpsContext {
   /** A root-capable runner for a machine added to Quorate (SSH in the product). */
@@ -29,6 +30,44 @@ export interface OpResult {
   /** Absent with `planOnly`. */
   readonly outcome?: ExecuteOutcome;
   readonly preflight?: PreflightReport;
+  /** With `planOnly`: the plan as reviewed, for `runReviewed` to run later without planning again. */
+  readonly reviewed?: Reviewed;
+}
+
+/** An op's entry point: plan only (no lock: nothing changes), or plan and run under the cluster's lock. */
+export async function planOrRun(
+  ctx: OpsContext,
+  cluster: string,
+  request: string,
+  opts: { planOnly?: boolean; rollback?: boolean; op: string },
+  planOn: (runners: Runners) => Promise<Result<Reviewed>>,
+  finish: Reviewed['finish'],
+): Promise<Result<OpResult>> {
+  if (opts.planOnly) {
+    return withRunners(ctx, async (runners) => {
+      const p = await planOn(runners);
+      return p.ok
+        ? ok({ plan: p.value.plan, ...(p.value.preflight ? { preflight: p.value.preflight } : {}), reviewed: p.value })
+        : p;
+    });
+  }
+  return withLock(ctx.home, cluster, `${request} (${cluster})`, () =>
+    withRunners(ctx, async (runners) => {
+      const resumed = await resumeIfUnfinished(ctx, runners, opts.op, cluster, opts.rollback ?? false, request);
+      if (resumed) {
+        return finish(ctx, resumed);
+      }
+      if (opts.rollback) {
+        return err(
+          'ops.nothing-to-roll-back',
+          `no unfinished "${opts.op}" of ${cluster} to roll back`,
+          'Nothing was changed. Look at the cluster; plan the operation again if it is still needed.',
+        );
+      }
+      const p = await planOn(runners);
+      return p.ok ? runOn(ctx, runners, p.value) : p;
+    }),
+  );
 }
 
 const TRANSIENT = new Set(['ssh.timeout', 'ssh.unreachable', 'ssh.refused']);
@@ -141,6 +180,10 @@ export async function resumeIfUnfinished(
   rollback: boolean,
   request: string,
 ): Promise<Result<OpResult> | null> {
+  const other = await otherUnfinished(ctx, op, cluster);
+  if (other) {
+    return other;
+  }
   const j = await ctx.journal.load(opIdOf({ op, cluster }));
   if (!isUnfinished(j)) {
     return null;
@@ -154,6 +197,24 @@ export async function resumeIfUnfinished(
   }
   const r = await execute(ctx, runners, j.plan, rollback);
   return r.ok ? ok({ plan: j.plan, outcome: r.value }) : r;
+}
+
+/**
+ * An unfinished journal of another operation on `cluster` (a failed join blocks a remove): refused,
+ * because the new one would be planned on a half-changed cluster.
+ */
+export async function otherUnfinished(ctx: OpsContext, op: string, cluster: string): Promise<Result<never> | null> {
+  const mine = opIdOf({ op, cluster });
+  for (const j of (await ctx.journal.list?.()) ?? []) {
+    if (j.plan?.cluster === cluster && j.opId !== mine && isUnfinished(j)) {
+      return err(
+        'ops.unfinished-other',
+        `an interrupted "${j.plan.request ?? j.plan.op}" on ${cluster} is not finished (state ${j.state})`,
+        `Finish it first (run "${j.plan.request ?? j.plan.op}" again) or undo it (the same command with --rollback); nothing was changed now.`,
+      );
+    }
+  }
+  return null;
 }
 
 /**
@@ -201,11 +262,16 @@ export interface ClusterState {
   readonly readFrom: string;
 }
 
-/** Read the cluster's corosync.conf and quorum status from the first member that answers. */
+/**
+ * Read the cluster's corosync.conf and quorum status from a member: the first whose corosync answers
+ * `corosync-quorumtool -s`, else the first whose file could be read (a node with corosync stopped
+ * still has it). `skip` lists nodes not to ask first (the node being removed).
+ */
 export async function readClusterState(
   ctx: OpsContext,
   runners: Runners | null,
   name: string,
+  opts: { skip?: readonly string[] } = {},
 ): Promise<Result<ClusterState>> {
   const record = await loadCluster(name, ctx.home);
   if (!record) {
@@ -217,7 +283,13 @@ export async function readClusterState(
   }
   const confPath = record.provider === 'pve' ? '/etc/pve/corosync.conf' : '/etc/corosync/corosync.conf';
   let lastError = 'no member answered';
-  for (const machine of Object.values(record.nodes)) {
+  let fallback: ClusterState | undefined;
+  const skip = new Set(opts.skip ?? []);
+  const order = [
+    ...Object.entries(record.nodes).filter(([n]) => !skip.has(n)),
+    ...Object.entries(record.nodes).filter(([n]) => skip.has(n)),
+  ].map(([, m]) => m);
+  for (const machine of order) {
     const r = runners ? await runners.get(machine) : await ctx.connect(machine);
     if (!r.ok) {
       lastError = r.error.message;
@@ -243,12 +315,19 @@ export async function readClusterState(
           ? { qdevice: { ...spec.value.qdevice, ...(record.qnetd ? { machine: record.qnetd.machine } : {}) } }
           : {}),
       };
-      return ok({ record, spec: withMachines, status, readFrom: machine });
+      const state: ClusterState = { record, spec: withMachines, status, readFrom: machine };
+      if (status) {
+        return ok(state);
+      }
+      fallback ??= state;
     } finally {
       if (!runners) {
         await r.value.close();
       }
     }
+  }
+  if (fallback) {
+    return ok(fallback);
   }
   return err(
     'ops.cluster-unreachable',
@@ -273,21 +352,178 @@ export async function finishMembership(ctx: OpsContext, r: Result<OpResult>, nam
   if (!r.ok || r.value.outcome?.journal.state !== 'done') {
     return r;
   }
-  const record = await loadCluster(name, ctx.home);
-  if (!record) {
-    return r;
+  const plan = r.value.plan;
+  await updateCluster(name, ctx.home, (record) => {
+    if (!record) {
+      return null;
+    }
+    const nodes = { ...plan.machines };
+    const removed: Record<string, string> = { ...(record.removed ?? {}) };
+    for (const [n, m] of Object.entries(record.nodes)) {
+      if (!(n in nodes) && !plan.steps.some((s) => s.id === `clean@${m}`)) {
+        removed[n] = m;
+      }
+    }
+    for (const n of Object.keys(nodes)) {
+      delete removed[n];
+    }
+    const { removed: _old, qnetd, ...rest } = record;
+    // A plan that took the QDevice away (remove --qdevice remove) ends with no qnetd in the registry.
+    const keepQnetd = qnetd && !plan.dropsQdevice;
+    return {
+      ...rest,
+      ...(keepQnetd ? { qnetd } : {}),
+      nodes,
+      ...(Object.keys(removed).length ? { removed } : {}),
+    };
+  });
+  return r;
+}
+
+/** What a plan was based on, checked again (cheaply) before the reviewed plan runs. */
+export interface PlanBasis {
+  readonly confPath: string;
+  /** config_version per machine when the plan was made; null: it had no corosync.conf. */
+  readonly versions: Readonly<Record<string, number | null>>;
+  /** nodeids in the membership when the plan was made (read from `membersFrom`); null for create. */
+  readonly members: readonly number[] | null;
+  readonly membersFrom: readonly string[];
+}
+
+/** A plan as the user reviewed it: what runs, what it was based on, and how the registry follows. */
+export interface Reviewed {
+  /** With `request` set: the journal and a resumed run know it by that. */
+  readonly plan: Plan;
+  readonly preflight?: PreflightReport;
+  readonly basis: PlanBasis;
+  readonly finish: (ctx: OpsContext, r: Result<OpResult>) => Promise<Result<OpResult>>;
+}
+
+const versionOf = (conf: string): number | null => {
+  const m = /^\s*config_version\s*:\s*(\d+)/m.exec(conf);
+  return m ? Number(m[1]) : 0;
+};
+
+/** config_version of corosync.conf on each machine (null where there is none). */
+export async function readVersions(
+  runners: Runners,
+  machines: readonly string[],
+  confPath: string,
+): Promise<Result<Record<string, number | null>>> {
+  const out: Record<string, number | null> = {};
+  for (const m of machines) {
+    const r = await runners.get(m);
+    if (!r.ok) {
+      return err(r.error.code, `could not reach ${m}: ${r.error.message}`, r.error.hint, r.error.cause);
+    }
+    const c = await r.value.run(`cat ${confPath} 2>/dev/null || echo __quorate_no_conf__`, { timeoutMs: 10_000 });
+    if (!c.ok) {
+      return err(c.error.code, `could not read ${confPath} on ${m}: ${c.error.message}`, c.error.hint);
+    }
+    out[m] = c.value.stdout.includes('__quorate_no_conf__') ? null : versionOf(c.value.stdout);
   }
-  const nodes = { ...r.value.plan.machines };
-  const removed: Record<string, string> = { ...(record.removed ?? {}) };
-  for (const [n, m] of Object.entries(record.nodes)) {
-    if (!(n in nodes) && !r.value.plan.steps.some((s) => s.id === `clean@${m}`)) {
-      removed[n] = m;
+  return ok(out);
+}
+
+/** Membership nodeids as `corosync-quorumtool -s` reports them on the first of `from` that answers. */
+export async function readMembers(runners: Runners, from: readonly string[]): Promise<number[] | null> {
+  for (const m of from) {
+    const r = await runners.get(m);
+    if (!r.ok) {
+      continue;
+    }
+    const q = await r.value.run('corosync-quorumtool -s', { timeoutMs: 10_000 });
+    const parsed = q.ok ? parseQuorumtoolStatus(q.value.stdout) : null;
+    if (parsed?.ok) {
+      return parsed.value.members.map((x) => x.nodeid as number).sort((a, b) => a - b);
     }
   }
-  for (const n of Object.keys(nodes)) {
-    delete removed[n];
+  return null;
+}
+
+export async function basisOf(
+  runners: Runners,
+  machines: readonly string[],
+  confPath: string,
+  membersFrom: readonly string[] | null,
+): Promise<Result<PlanBasis>> {
+  const versions = await readVersions(runners, machines, confPath);
+  if (!versions.ok) {
+    return versions;
   }
-  const { removed: _old, ...rest } = record;
-  await saveCluster({ ...rest, nodes, ...(Object.keys(removed).length ? { removed } : {}) }, ctx.home);
-  return r;
+  const members = membersFrom ? await readMembers(runners, membersFrom) : null;
+  return ok({ confPath, versions: versions.value, members, membersFrom: membersFrom ?? [] });
+}
+
+const vText = (v: number | null): string => (v === null ? 'no corosync.conf' : `config_version ${v}`);
+
+/**
+ * The cheap re-check before a reviewed plan runs: every machine's corosync.conf still at the
+ * config_version the plan was made from, and the same membership. Host keys are pinned by the
+ * connect path itself (a changed key refuses the session). Nothing is written here.
+ */
+export async function checkBasis(runners: Runners, plan: Plan, basis: PlanBasis): Promise<Result<void>> {
+  const now = await readVersions(runners, Object.keys(basis.versions), basis.confPath);
+  if (!now.ok) {
+    return now;
+  }
+  for (const [m, was] of Object.entries(basis.versions)) {
+    const is = now.value[m] ?? null;
+    if (is !== was) {
+      return err(
+        'ops.plan-stale',
+        `${m} changed since the plan was reviewed: its corosync.conf is at ${vText(is)}, the plan was made from ${vText(was)}`,
+        `Nothing was written. Review a new plan for "${plan.request ?? plan.op} ${plan.cluster}" (the cluster changed underneath).`,
+      );
+    }
+  }
+  if (basis.members) {
+    const members = await readMembers(runners, basis.membersFrom);
+    const same = members !== null && members.join(',') === basis.members.join(',');
+    if (!same) {
+      return err(
+        'ops.plan-stale',
+        `the membership of ${plan.cluster} changed since the plan was reviewed: nodeids ${basis.members.join(', ')} then, ${members ? members.join(', ') || 'none' : 'unreadable'} now`,
+        `Nothing was written. Review a new plan for "${plan.request ?? plan.op} ${plan.cluster}".`,
+      );
+    }
+  }
+  return ok(undefined);
+}
+
+/** Execute a reviewed plan on open runners and let the registry follow. */
+export async function runOn(ctx: OpsContext, runners: Runners, reviewed: Reviewed): Promise<Result<OpResult>> {
+  if (reviewed.preflight && !reviewed.preflight.ok) {
+    return preflightFailed(reviewed.preflight);
+  }
+  const r = await execute(ctx, runners, reviewed.plan, false);
+  if (!r.ok) {
+    return r;
+  }
+  return reviewed.finish(
+    ctx,
+    ok({ plan: reviewed.plan, outcome: r.value, ...(reviewed.preflight ? { preflight: reviewed.preflight } : {}) }),
+  );
+}
+
+/**
+ * Run the plan the user reviewed — not a new one: under the cluster's lock, refused while another
+ * operation's journal on the cluster is unfinished, and only when the basis still holds. A journal of
+ * this same request left unfinished is resumed instead (its steps changed the versions on purpose).
+ */
+export async function runReviewed(ctx: OpsContext, reviewed: Reviewed): Promise<Result<OpResult>> {
+  const { plan } = reviewed;
+  return withLock(ctx.home, plan.cluster, `${plan.request ?? plan.op} (${plan.cluster})`, () =>
+    withRunners(ctx, async (runners) => {
+      const resumed = await resumeIfUnfinished(ctx, runners, plan.op, plan.cluster, false, plan.request ?? plan.op);
+      if (resumed) {
+        return reviewed.finish(ctx, resumed);
+      }
+      const basis = await checkBasis(runners, plan, reviewed.basis);
+      if (!basis.ok) {
+        return basis;
+      }
+      return runOn(ctx, runners, reviewed);
+    }),
+  );
 }

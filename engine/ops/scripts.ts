@@ -71,11 +71,21 @@ export function stopServiceScript(service: ServiceName): string {
  * also checks that this host is in the nodelist), back up the current file, rename over it.
  * The rename is the commit: a kill before it leaves the old file, after it the new one.
  */
-export function installConfScript(): string {
+export function installConfScript(from?: number): string {
+  // Compare-and-swap (`from`): a node whose file moved on since the plan (another tool, a hand
+  // edit, a concurrent operation) is refused with exit 4 and keeps its file.
+  const cas =
+    from === undefined
+      ? []
+      : [
+          sh`if [ "\${v:-0}" != ${String(from)} ]; then echo "corosync.conf is at config_version \${v:-0}, not "${String(from)}" as planned: refusing to overwrite it" >&2; rm -f ${CONF_NEW}; exit 4; fi`,
+        ];
   return [
     'set -e',
     sh`out=$(corosync -c ${CONF_NEW} -t 2>&1) || { echo "corosync -t refused the new corosync.conf: $out" >&2; rm -f ${CONF_NEW}; exit 3; }`,
-    sh`if [ -f ${CONF} ]; then v=$(sed -n ${CONFIG_VERSION_SED} ${CONF} | head -n1); cp -p ${CONF} ${CONF}.bak.\${v:-0}; fi`,
+    sh`v=''; if [ -f ${CONF} ]; then v=$(sed -n ${CONFIG_VERSION_SED} ${CONF} | head -n1); fi`,
+    ...cas,
+    sh`if [ -f ${CONF} ]; then cp -p ${CONF} ${CONF}.bak.\${v:-0}; fi`,
     sh`mv -f ${CONF_NEW} ${CONF}`,
     'sync',
   ].join('\n');

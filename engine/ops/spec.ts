@@ -184,6 +184,24 @@ function edit(
   return fromDoc(changed.value, { nodes: new Map([...m.nodes, ...(more.nodes ?? [])]), ...(qnetd ? { qnetd } : {}) });
 }
 
+/**
+ * One operation, one config_version: engine/corosync bumps config_version on every edit, so an
+ * operation made of several edits (two joiners, a node and the QDevice) would skip versions. The
+ * result gets `before`'s version + 1, however many edits made it.
+ */
+export function oneBump(before: ClusterSpec, r: Result<ClusterSpec>): Result<ClusterSpec> {
+  if (!r.ok || r.value.configVersion <= before.configVersion + 1) {
+    return r;
+  }
+  const want = before.configVersion + 1;
+  const text = r.value.conf.replace(/^(\s*config_version\s*:\s*)\d+/m, `$1${want}`);
+  const doc = parseConf(text);
+  if (!doc.ok) {
+    return doc;
+  }
+  return fromDoc(doc.value, machinesOf(r.value));
+}
+
 /** Links the cluster uses: those every node has an address for (link0 at least). */
 export function specLinks(spec: ClusterSpec): LinkNumber[] {
   const first = spec.nodes[0];
@@ -269,11 +287,11 @@ export function withNodes(spec: ClusterSpec, add: readonly Omit<SpecNode, 'nodei
       { nodes: new Map(n.machine ? [[n.name, n.machine]] : []) },
     );
   }
-  return normaliseTwoNode(s);
+  return oneBump(spec, normaliseTwoNode(s));
 }
 
 export function withoutNode(spec: ClusterSpec, name: string): Result<ClusterSpec> {
-  return normaliseTwoNode(edit(spec, (doc) => removeNode(doc, name)));
+  return oneBump(spec, normaliseTwoNode(edit(spec, (doc) => removeNode(doc, name))));
 }
 
 /**
@@ -308,7 +326,7 @@ export function withQdevice(
 }
 
 export function withoutQdevice(spec: ClusterSpec): Result<ClusterSpec> {
-  return normaliseTwoNode(edit(spec, removeQdevice));
+  return oneBump(spec, normaliseTwoNode(edit(spec, removeQdevice)));
 }
 
 /**
@@ -335,10 +353,13 @@ export function withLink(
         'Priorities choose between links; add a second link first (it can carry its own priority).',
       );
     }
-    return edit(spec, (doc) => {
-      const removed = removeLink(doc, link);
-      return removed.ok ? addLink(removed.value, link, { addresses: all, knetLinkPriority: priority }) : removed;
-    });
+    return oneBump(
+      spec,
+      edit(spec, (doc) => {
+        const removed = removeLink(doc, link);
+        return removed.ok ? addLink(removed.value, link, { addresses: all, knetLinkPriority: priority }) : removed;
+      }),
+    );
   }
   let s: Result<ClusterSpec> = ok(spec);
   for (const n of spec.nodes) {
@@ -350,7 +371,7 @@ export function withLink(
       s = edit(s.value, (doc) => setNodeLinkAddress(doc, n.name, link, a));
     }
   }
-  return s;
+  return oneBump(spec, s);
 }
 
 /** engine/model's summary of the spec's configuration (every node up, the QDevice voting). */

@@ -28,7 +28,12 @@ export function installConfSteps(
     id: `install-conf-v${spec.configVersion}@${m}`,
     machine: m,
     title: `write corosync.conf (config_version ${spec.configVersion}), tested with corosync -t, previous kept as .bak`,
-    action: { kind: 'install-conf', content, configVersion: spec.configVersion },
+    action: {
+      kind: 'install-conf',
+      content,
+      configVersion: spec.configVersion,
+      ...(previousVersion !== null ? { from: previousVersion } : {}),
+    },
     rollback: { kind: 'restore-conf', version: previousVersion },
   }));
 }
@@ -47,6 +52,7 @@ export function createSteps(spec: ClusterSpec): Step[] {
         doneIf: sh`test -s ${AUTHKEY}`,
       },
       rollback: { kind: 'run', command: sh`rm -f ${AUTHKEY}` },
+      files: [{ path: AUTHKEY, action: 'create' }],
     },
   ];
   for (const m of machines.slice(1)) {
@@ -73,7 +79,11 @@ export function createSteps(spec: ClusterSpec): Step[] {
 }
 
 /** Every node reports the full membership, quorate (and the QDevice vote when there is one). */
-export function verifySteps(spec: ClusterSpec, machines = machinesOf(spec), timeoutMs = 60_000): Step[] {
+export function verifySteps(
+  spec: ClusterSpec,
+  machines: readonly string[] = machinesOf(spec),
+  timeoutMs = 60_000,
+): Step[] {
   return machines.map((m) => ({
     id: `verify-v${spec.configVersion}@${m}`,
     machine: m,
@@ -133,22 +143,72 @@ export function joinSteps(before: ClusterSpec, after: ClusterSpec, joiners: read
   return steps;
 }
 
+/**
+ * Remove a node on the machines that remain online (`acting`): the new file (which may also drop
+ * or change the QDevice) everywhere first, one reload, then the qdevice daemons follow the running
+ * config — stopped when it has no QDevice any more, restarted when its algorithm or votes changed.
+ */
 export function removeSteps(
   before: ClusterSpec,
   after: ClusterSpec,
+  acting: readonly string[],
   removed: { name: string; machine?: string; reachable: boolean },
 ): Step[] {
-  const rest = machinesOf(after);
-  const first = rest[0]!;
-  const steps: Step[] = [reloadOnUndo(first, after.configVersion)];
-  steps.push(...installConfSteps(after, rest, before.configVersion));
+  const first = acting[0]!;
+  const v = after.configVersion;
+  const steps: Step[] = [reloadOnUndo(first, v)];
+  steps.push(...installConfSteps(after, acting, before.configVersion));
   steps.push({
-    id: `reload-v${after.configVersion}@${first}`,
+    id: `reload-v${v}@${first}`,
     machine: first,
     title: `reload corosync.conf without ${removed.name}`,
     action: { kind: 'reload-corosync' },
   });
-  steps.push(...verifySteps(after));
+  const bq = before.qdevice;
+  const aq = after.qdevice;
+  if (bq && !aq) {
+    for (const m of acting) {
+      steps.push({
+        id: `stop-qdevice-v${v}@${m}`,
+        machine: m,
+        title: 'stop corosync-qdevice (the running config has no QDevice any more)',
+        action: { kind: 'stop-service', service: 'corosync-qdevice' },
+        rollback: { kind: 'start-service', service: 'corosync-qdevice' },
+      });
+    }
+  } else if (bq && aq && (bq.algorithm !== aq.algorithm || bq.votes !== aq.votes)) {
+    for (const m of acting) {
+      steps.push(
+        {
+          id: `stop-qdevice-v${v}@${m}`,
+          machine: m,
+          title: `stop corosync-qdevice (${bq.algorithm}) to restart it with ${aq.algorithm}`,
+          action: { kind: 'stop-service', service: 'corosync-qdevice' },
+        },
+        {
+          id: `start-qdevice-v${v}@${m}`,
+          machine: m,
+          title: `start corosync-qdevice (${aq.algorithm}, ${aq.votes} vote(s))`,
+          action: { kind: 'start-service', service: 'corosync-qdevice' },
+        },
+      );
+    }
+  }
+  steps.push(...verifySteps(after, acting, aq ? 90_000 : 60_000));
+  if (bq && !aq) {
+    for (const m of acting) {
+      steps.push({
+        id: `qdevice-db-clean-v${v}@${m}`,
+        machine: m,
+        title: 'remove the qdevice certificate database',
+        files: [{ path: QDEVICE_DB, action: 'delete' }],
+        action: {
+          kind: 'run',
+          command: sh`rm -rf ${QDEVICE_DB} ${`${QDEVICE_DIR}/qnetd-cacert.crt.installed`} ${`${QDEVICE_DIR}/qdevice-net-node.p12`}`,
+        },
+      });
+    }
+  }
   if (removed.reachable && removed.machine) {
     steps.push(cleanRemovedStep(after.name, removed.machine));
   }
@@ -165,6 +225,10 @@ export function cleanRemovedStep(cluster: string, machine: string): Step {
     id: `clean@${machine}`,
     machine,
     title: 'move the old cluster files aside (it must not rejoin with them)',
+    files: [
+      { path: '/etc/corosync/corosync.conf', action: 'delete' },
+      { path: '/etc/corosync/authkey', action: 'delete' },
+    ],
     action: {
       kind: 'run',
       command: sh`corosync-cfgtool -s >/dev/null 2>&1 && { echo "corosync is still running on this node: stop it first" >&2; exit 1; }; cd /etc/corosync && for f in corosync.conf authkey; do [ -f "$f" ] && mv -f -- "$f" "$f"${suffix}; done; true`,
@@ -186,6 +250,7 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
     id: `qnetd-ca@${qnetdMachine}`,
     machine: qnetdMachine,
     title: 'create the qnetd certificate authority (corosync-qnetd-certutil -i)',
+    files: [{ path: `${QNETD_DB}/qnetd-cacert.crt`, action: 'create' }],
     action: {
       kind: 'run',
       command: sh`corosync-qnetd-certutil -i >/dev/null && chown -R coroqnetd:coroqnetd /etc/corosync/qnetd 2>/dev/null; test -f ${`${QNETD_DB}/qnetd-cacert.crt`}`,
@@ -209,6 +274,7 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
       id: `qdevice-db@${m}`,
       machine: m,
       title: 'initialise the qdevice certificate database with that CA',
+      files: [{ path: QDEVICE_DB, action: 'create' }],
       action: {
         kind: 'run',
         command: sh`rm -rf ${QDEVICE_DB} && corosync-qdevice-net-certutil -i -c ${ca} >/dev/null && cp ${ca} ${`${ca}.installed`}`,
@@ -242,6 +308,7 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
     id: `qnetd-sign@${qnetdMachine}`,
     machine: qnetdMachine,
     title: `sign the cluster certificate for "${name}"`,
+    files: [{ path: `${QNETD_DB}/cluster-${name}.crt`, action: 'create' }],
     action: {
       kind: 'run',
       command: sh`cd ${QNETD_DB} && rm -f -- ${clusterCrt} && corosync-qnetd-certutil -s -c ${nodeCrq} -n ${name} >/dev/null && chown -R coroqnetd:coroqnetd /etc/corosync/qnetd 2>/dev/null; test -f ${clusterCrt}`,
@@ -317,29 +384,38 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
   return steps;
 }
 
-export function qdeviceRemoveSteps(before: ClusterSpec, after: ClusterSpec): Step[] {
-  const nodes = machinesOf(after);
-  const first = nodes[0]!;
-  const steps: Step[] = [reloadOnUndo(first, after.configVersion)];
-  for (const m of nodes) {
+/**
+ * Remove the QDevice on the online nodes (`acting`): the file without it first, one reload (expected
+ * votes drop with the QDevice's votes, so quorum never waits for a vote that is going away), then
+ * the daemons stop. The qnetd host is not touched: it may be gone.
+ */
+export function qdeviceRemoveSteps(
+  before: ClusterSpec,
+  after: ClusterSpec,
+  acting: readonly string[] = machinesOf(after),
+): Step[] {
+  const first = acting[0]!;
+  const v = after.configVersion;
+  const steps: Step[] = [reloadOnUndo(first, v)];
+  steps.push(...installConfSteps(after, acting, before.configVersion));
+  steps.push({
+    id: `reload-v${v}@${first}`,
+    machine: first,
+    title: 'reload corosync.conf without quorum.device',
+    action: { kind: 'reload-corosync' },
+  });
+  for (const m of acting) {
     steps.push({
-      id: `stop-qdevice-v${after.configVersion}@${m}`,
+      id: `stop-qdevice-v${v}@${m}`,
       machine: m,
       title: 'stop corosync-qdevice',
       action: { kind: 'stop-service', service: 'corosync-qdevice' },
       rollback: { kind: 'start-service', service: 'corosync-qdevice' },
     });
   }
-  steps.push(...installConfSteps(after, nodes, before.configVersion));
-  steps.push({
-    id: `reload-v${after.configVersion}@${first}`,
-    machine: first,
-    title: 'reload corosync.conf without quorum.device',
-    action: { kind: 'reload-corosync' },
-  });
-  for (const m of nodes) {
+  for (const m of acting) {
     steps.push({
-      id: `qdevice-db-clean-v${after.configVersion}@${m}`,
+      id: `qdevice-db-clean-v${v}@${m}`,
       machine: m,
       title: 'remove the qdevice certificate database',
       action: {
@@ -348,7 +424,7 @@ export function qdeviceRemoveSteps(before: ClusterSpec, after: ClusterSpec): Ste
       },
     });
   }
-  steps.push(...verifySteps(after));
+  steps.push(...verifySteps(after, acting));
   return steps;
 }
 

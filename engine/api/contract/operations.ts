@@ -30,6 +30,11 @@ export interface RemoveNodeParams {
   readonly node: string;
   /** Remove even though the node is still a member (it will be fenced out); otherwise it must be off. */
   readonly force: boolean;
+  /**
+   * With a QDevice and an odd node count afterwards: keep it switched to lms, or remove it too.
+   * Without it, such a remove is refused with `ops.remove-qdevice-choice` naming both.
+   */
+  readonly qdevice?: 'keep-lms' | 'remove';
 }
 
 export interface SetupQdeviceParams {
@@ -145,7 +150,12 @@ export const operationsMethods: MethodTable<OperationsApi> = {
     links,
   }),
   planJoinCluster: object({ cluster: clusterName, addresses }),
-  planRemoveNode: object({ cluster: clusterName, node: nodeName, force: boolean() }),
+  planRemoveNode: object({
+    cluster: clusterName,
+    node: nodeName,
+    force: boolean(),
+    qdevice: optional(literal('keep-lms', 'remove')),
+  }),
   planSetupQdevice: object({
     cluster: clusterName,
     host: address,

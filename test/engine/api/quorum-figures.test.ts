@@ -45,28 +45,34 @@ describe('the plan review shows the model’s figures', () => {
     expect(shown.after.nodes).toBe(4);
   });
 
-  it('remove 4 → 3 around an ffsplit QDevice', () => {
+  it('remove 4 → 3 around an ffsplit QDevice: refused without a choice, then both choices', () => {
     const before = unwrap(
       withQdevice(spec(4), { host: '198.18.9.9', algorithm: 'ffsplit', votes: 1, machine: '198.18.9.9' }),
     ).spec;
-    const plan = unwrap(
-      planRemove({
-        before,
-        name: 'node4',
-        onlineMembers: ['node1', 'node2', 'node3'],
-        removedReachable: false,
-        provider: 'corosync',
-        qnetdMachine: '198.18.9.9',
-      }),
-    );
-    const shown = toOperationPlan('p', 'cluster.remove', plan, []);
-    expect(shown.before).toEqual(quorumSummary(before.votequorum));
-    expect(shown.before?.nodes).toBe(4);
-    expect(shown.after.nodes).toBe(3);
+    const input = {
+      before,
+      name: 'node4',
+      onlineMembers: ['node1', 'node2', 'node3'],
+      removedReachable: false,
+      provider: 'corosync' as const,
+      qnetdMachine: '198.18.9.9',
+    };
+    const refused = planRemove(input);
+    expect(!refused.ok && refused.error.code).toBe('ops.remove-qdevice-choice');
+    expect(!refused.ok && refused.error.hint).toMatch(/--qdevice remove.*--qdevice keep-lms/);
+
+    const dropped = toOperationPlan('p', 'cluster.remove', unwrap(planRemove({ ...input, qdevice: 'remove' })), []);
+    expect(dropped.before).toEqual(quorumSummary(before.votequorum));
+    expect(dropped.before?.nodes).toBe(4);
+    expect(dropped.after).toEqual(quorumSummary(spec(3).votequorum));
+    expect(dropped.after).toMatchObject({ nodes: 3, expectedVotes: 3, quorum: 2, canLose: 1 });
+
+    const lms = toOperationPlan('p', 'cluster.remove', unwrap(planRemove({ ...input, qdevice: 'keep-lms' })), []);
     const expected = unwrap(
-      withQdevice(spec(3), { host: '198.18.9.9', algorithm: 'ffsplit', votes: 1, machine: '198.18.9.9' }),
+      withQdevice(spec(3), { host: '198.18.9.9', algorithm: 'lms', votes: 2, machine: '198.18.9.9' }),
     ).spec;
-    expect(shown.after).toEqual(quorumSummary(expected.votequorum));
+    expect(lms.after).toEqual(quorumSummary(expected.votequorum));
+    expect(lms.after).toMatchObject({ nodes: 3, expectedVotes: 5, quorum: 3, canLose: 2 });
   });
 
   it('QDevice setup on 4 nodes: 5 expected, can lose 2', () => {

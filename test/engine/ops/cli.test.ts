@@ -21,8 +21,10 @@ describe('cluster CLI', () => {
   it('requires the typed cluster name for expected votes', async () => {
     await expect(runExpectedCommand(['lab', '--votes', '1', '--json'], io, { ctx })).rejects.toThrow(UsageError);
   });
-  it('requires --confirm NAME with remove --force', async () => {
-    await expect(runRemoveCommand(['lab', '--node', 'n3', '--force'], io, { ctx })).rejects.toThrow(/--confirm lab/);
+  it('refuses an unknown remove --qdevice choice, naming both', async () => {
+    await expect(runRemoveCommand(['lab', '--node', 'n3', '--qdevice', 'lms'], io, { ctx })).rejects.toThrow(
+      /keep-lms or remove/,
+    );
   });
   it('refuses an unknown QDevice algorithm', async () => {
     await expect(

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { joinCluster, type OpsContext } from '../../../engine/ops/operations';
 import type { Journal } from '../../../engine/ops/journal';
@@ -25,8 +28,9 @@ describe('operations', () => {
       },
     };
     let connects = 0;
+    const home = mkdtempSync(join(tmpdir(), 'quorate-ops-'));
     const ctx: OpsContext = {
-      home: '/nonexistent',
+      home,
       journal: { load: async () => journal, save: async () => {} },
       connect: async () => {
         connects++;
@@ -37,5 +41,6 @@ describe('operations', () => {
     expect(!r.ok && r.error.code).toBe('ops.unfinished-other');
     expect(!r.ok && r.error.message).toContain('join 198.18.9.4');
     expect(connects).toBe(0);
+    rmSync(home, { recursive: true, force: true });
   });
 });

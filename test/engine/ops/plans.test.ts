@@ -278,3 +278,67 @@ describe('plans', () => {
     });
   });
 });
+
+describe('plans tell the truth', () => {
+  it('create lists the founder’s authkey, and every file of a new cluster is created', () => {
+    const p = unwrap(planCreate({ name: 'lab', nodes: [node(1), node(2), node(3)], provider: 'corosync' }));
+    expect(p.files['198.18.9.1']).toContain('/etc/corosync/authkey');
+    for (const files of Object.values(p.fileActions!)) {
+      expect(new Set(Object.values(files))).toEqual(new Set(['create']));
+    }
+  });
+
+  it('join 3 → 4: members’ corosync.conf modified, the joiner’s created; counts 3 → 4', () => {
+    const p = unwrap(planJoin({ before: spec(3), nodes: [node(4)], provider: 'corosync' }));
+    expect(p.fileActions!['198.18.9.1']!['/etc/corosync/corosync.conf']).toBe('modify');
+    expect(p.fileActions!['198.18.9.4']).toEqual({
+      '/etc/corosync/authkey': 'create',
+      '/etc/corosync/corosync.conf': 'create',
+    });
+    expect([p.before?.nodes, p.after.nodes]).toEqual([3, 4]);
+  });
+
+  it('warns that a joiner’s configuration is overwritten only when it has one', () => {
+    const clean = unwrap(planJoin({ before: spec(3), nodes: [node(4)], provider: 'corosync' }));
+    expect(clean.warnings.join(' ')).not.toMatch(/corosync\.conf/);
+    const dirty = unwrap(
+      planJoin({ before: spec(3), nodes: [node(4)], joinersWithConfig: ['node4'], provider: 'corosync' }),
+    );
+    expect(dirty.warnings.join(' ')).toMatch(/node4 already has a corosync\.conf/);
+    expect(dirty.fileActions!['198.18.9.4']!['/etc/corosync/corosync.conf']).toBe('modify');
+  });
+
+  it('remove 4 → 3 acts on the remaining online nodes only, and deletes the removed node’s files when reachable', () => {
+    const p = unwrap(
+      planRemove({
+        before: spec(4),
+        name: 'node4',
+        onlineMembers: ['node1', 'node2', 'node3'],
+        removedReachable: true,
+        provider: 'corosync',
+      }),
+    );
+    expect([p.before?.nodes, p.after.nodes]).toEqual([4, 3]);
+    expect(new Set(p.steps.filter((s) => s.id !== 'clean@198.18.9.4').map((s) => s.machine))).not.toContain(
+      '198.18.9.4',
+    );
+    expect(p.fileActions!['198.18.9.4']).toEqual({
+      '/etc/corosync/corosync.conf': 'delete',
+      '/etc/corosync/authkey': 'delete',
+    });
+  });
+
+  it('remove with another node down: acts on the online ones, and says which node needs the file', () => {
+    const p = unwrap(
+      planRemove({
+        before: spec(5),
+        name: 'node5',
+        onlineMembers: ['node1', 'node2', 'node3'],
+        removedReachable: false,
+        provider: 'corosync',
+      }),
+    );
+    expect(new Set(p.steps.map((s) => s.machine))).toEqual(new Set(['198.18.9.1', '198.18.9.2', '198.18.9.3']));
+    expect(p.warnings.join(' ')).toMatch(/node4 is down/);
+  });
+});
