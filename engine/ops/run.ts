@@ -4,6 +4,7 @@
  * and the registry updates a membership change ends with. One file per operation sits beside it (op-*.ts).
  */
 import { err, ok, type Result } from '../result';
+import { sh } from '../shell';
 import type { LinkNumber } from '../model/cluster';
 import type { PreflightReport } from '../preflight/types';
 import { parseQuorumtoolStatus, type QuorumtoolStatus } from '../corosync';
@@ -296,7 +297,7 @@ export async function readClusterState(
       continue;
     }
     try {
-      const conf = await r.value.run(`cat ${confPath}`, { timeoutMs: 10_000 });
+      const conf = await r.value.run(sh`cat -- ${confPath}`, { timeoutMs: 10_000 });
       if (!conf.ok || conf.value.exitCode !== 0) {
         lastError = conf.ok ? conf.value.stderr : conf.error.message;
         continue;
@@ -416,7 +417,7 @@ export async function readVersions(
     if (!r.ok) {
       return err(r.error.code, `could not reach ${m}: ${r.error.message}`, r.error.hint, r.error.cause);
     }
-    const c = await r.value.run(`cat ${confPath} 2>/dev/null || echo __quorate_no_conf__`, { timeoutMs: 10_000 });
+    const c = await r.value.run(sh`cat -- ${confPath} 2>/dev/null || echo __quorate_no_conf__`, { timeoutMs: 10_000 });
     if (!c.ok) {
       return err(c.error.code, `could not read ${confPath} on ${m}: ${c.error.message}`, c.error.hint);
     }

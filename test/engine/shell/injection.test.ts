@@ -28,6 +28,7 @@ import {
   cleanRemovedStep,
   createSteps,
   joinSteps,
+  machinesOf,
   qdeviceRemoveSteps,
   qdeviceSetupSteps,
   removeSteps,
@@ -175,7 +176,11 @@ describe.skipIf(why !== null)('command builders run every value as data (sandbox
       const steps = [
         ...createSteps(s),
         ...joinSteps(s, spec(p, [p, 'n2', 'n3', 'n4']), ['n4']),
-        ...removeSteps(s, spec(p, [p, 'n2']), { name: 'n3', machine: 'n3', reachable: true }),
+        ...removeSteps(s, spec(p, [p, 'n2']), machinesOf(spec(p, [p, 'n2'])), {
+          name: 'n3',
+          machine: 'n3',
+          reachable: true,
+        }),
         ...qdeviceRemoveSteps(spec(p, ['n1', 'n2'], 'q'), spec(p, ['n1', 'n2'])),
       ];
       box.runAll(commandsOf(steps));
