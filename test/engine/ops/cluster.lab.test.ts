@@ -123,7 +123,10 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
       };
     };
     expect(json.ok).toBe(true);
-    expect(json.plan.quorum).toEqual({ before: null, after: { expectedVotes: 3, quorum: 2, canLose: 1 } });
+    expect(json.plan.quorum).toEqual({
+      before: null,
+      after: { nodes: 3, expectedVotes: 3, totalVotes: 3, quorum: 2, canLose: 1 },
+    });
     expect(json.plan.files[addr(2)]).toEqual(['/etc/corosync/authkey', '/etc/corosync/corosync.conf']);
     for (const i of [1, 2, 3]) {
       expect((await lab.exec(i, 'ls /etc/corosync')).stdout).not.toMatch(/authkey|corosync\.conf/);
