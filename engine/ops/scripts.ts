@@ -82,6 +82,9 @@ export function installConfScript(from?: number): string {
         ];
   return [
     'set -e',
+    // An adopted file may log to a directory this node's packages never made (pcs: /var/log/cluster);
+    // corosync refuses to start without it ("Can't open logfile"), so make it as the packages would.
+    sh`lf=$(sed -n ${LOGFILE_SED} ${CONF_NEW} | head -n1); case "$lf" in /*) mkdir -p "$(dirname "$lf")";; esac`,
     sh`out=$(corosync -c ${CONF_NEW} -t 2>&1) || { echo "corosync -t refused the new corosync.conf: $out" >&2; rm -f ${CONF_NEW}; exit 3; }`,
     sh`v=''; if [ -f ${CONF} ]; then v=$(sed -n ${CONFIG_VERSION_SED} ${CONF} | head -n1); fi`,
     ...cas,
@@ -90,6 +93,9 @@ export function installConfScript(from?: number): string {
     'sync',
   ].join('\n');
 }
+
+/** Prints the value of the first `logfile:` line of a corosync.conf (sed script). */
+const LOGFILE_SED = 's/^[[:space:]]*logfile:[[:space:]]*\\([^[:space:]]*\\).*/\\1/p';
 
 /** Prints the first config_version of a corosync.conf (sed script, one word). */
 const CONFIG_VERSION_SED = 's/^[[:space:]]*config_version:[[:space:]]*\\([0-9]*\\).*/\\1/p';

@@ -744,6 +744,13 @@ export function createMemoryApi(demo: string): QuorateWindowApi {
       }),
     readOperationJournal: async (p: { opId: string }) =>
       err('history.no-journal', `The dev API keeps no journal ${p.opId}.`, 'Run against the real engine.'),
+    adoptCluster: async (p: { from: string }) =>
+      err(
+        'adopt.not-in-cluster',
+        `${p.from} is in no cluster (the dev API has none to adopt).`,
+        'Run against the real engine.',
+      ),
+    forgetCluster: async () => ok(null),
   };
   return createQuorateApi(
     async (method, params) => {
