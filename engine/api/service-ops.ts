@@ -16,7 +16,7 @@ import { gatherPreflightInput } from '../ops/preflight-gather.ssh';
 import { runReviewed } from '../ops/run';
 import type { PreflightInput } from '../preflight/types';
 import { loweredExpectedSummary } from '../model';
-import { runPreflight as evaluatePreflight } from '../preflight/checks';
+import { clockOffsetsFromMedian, runPreflight as evaluatePreflight } from '../preflight/checks';
 import type { Result } from '../result';
 import { err, ok } from '../result';
 import type { RootSession } from '../ssh';
@@ -207,6 +207,7 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
         const report = evaluatePreflight(g.value.input);
         const input = g.value.input;
         measured.set(measuredKey(p.addresses, p.links), { input, at: deps.now() });
+        const fromMedian = clockOffsetsFromMedian(input);
         return ok({
           ok: report.ok,
           checks: report.checks.map((c) => ({ ...c })),
@@ -233,14 +234,15 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
                   }) as const,
               ),
           })),
+          // The same figures as the checks: offsets against the median node, NTP in the check's words.
           clocks: input.machines.map((f) => {
-            const offsetMs = input.clockOffsetsMs[f.machine] ?? 0;
-            const abs = Math.abs(offsetMs);
+            const check = (id: string) => report.checks.find((c) => c.id === id && c.subject === f.machine);
             return {
               machine: f.machine,
-              offsetMs,
+              offsetMs: fromMedian[f.machine] ?? 0,
               ntpSynchronized: f.ntpSynchronized,
-              status: abs > 1000 ? 'fail' : abs > 100 ? 'warn' : 'pass',
+              ntp: check('preflight.ntp')?.measured ?? 'unknown',
+              status: check('preflight.clock-offset')?.status ?? 'warn',
             } as const;
           }),
           versions: input.machines.map((f) => ({

@@ -130,17 +130,31 @@ export function networkChecks(input: PreflightInput): Check[] {
   return out;
 }
 
+/**
+ * Each machine's clock against the median machine's, ms, signed (undefined: not read). Offsets
+ * between nodes matter, not against the desktop; the check and the report's clock table both use this.
+ */
+export function clockOffsetsFromMedian(input: PreflightInput): Record<string, number | undefined> {
+  const known = input.machines
+    .map((m) => input.clockOffsetsMs[m.machine])
+    .filter((o): o is number => o !== undefined)
+    .sort((x, y) => x - y);
+  const median = known.length ? known[Math.floor(known.length / 2)]! : 0;
+  return Object.fromEntries(
+    input.machines.map((m) => {
+      const o = input.clockOffsetsMs[m.machine];
+      return [m.machine, o === undefined ? undefined : o - median];
+    }),
+  );
+}
+
 /** Clock offset of every machine against the reference, plus NTP state. */
 export function clockChecks(input: PreflightInput): Check[] {
   const out: Check[] = [];
-  const offsets = input.machines.map((m) => input.clockOffsetsMs[m.machine]);
-  const known = offsets.filter((o): o is number => o !== undefined);
-  // Offsets between nodes matter, not against the desktop: compare each to the median node.
-  const sorted = [...known].sort((x, y) => x - y);
-  const median = sorted.length ? sorted[Math.floor(sorted.length / 2)]! : 0;
+  const fromMedian = clockOffsetsFromMedian(input);
   for (const m of input.machines) {
-    const o = input.clockOffsetsMs[m.machine];
-    if (o === undefined) {
+    const rel = fromMedian[m.machine];
+    if (rel === undefined) {
       out.push(
         check(
           'clock-offset',
@@ -152,7 +166,7 @@ export function clockChecks(input: PreflightInput): Check[] {
         ),
       );
     } else {
-      const d = Math.abs(o - median);
+      const d = Math.abs(rel);
       out.push(
         check(
           'clock-offset',

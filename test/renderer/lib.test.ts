@@ -101,7 +101,7 @@ describe('text helpers', () => {
   });
 
   it('signs offsets and adds the date for entries from another day', () => {
-    expect(signedMs(-3.44)).toBe('−3.4 ms');
+    expect(signedMs(-3.444)).toBe('−3.44 ms');
     expect(signedMs(212)).toBe('+212 ms');
     const now = Date.UTC(2026, 10, 22, 12);
     const today = clockTime(now - 60_000, now);

@@ -343,6 +343,32 @@ describe('CreateWizard', () => {
     expect(w.canPreflight).toBe(false);
   });
 
+  it('says nothing about shared networks and allows no pre-flight while the facts load', async () => {
+    let answer: (() => void) | undefined;
+    const f = fakeApi({
+      listNetworks: (p: { addresses: string[] }) =>
+        new Promise((resolve) => {
+          answer = () =>
+            resolve(ok([{ network: '198.18.0.0/24', addresses: Object.fromEntries(p.addresses.map((a) => [a, a])) }]));
+        }),
+    });
+    const w = new CreateWizard(f.api);
+    w.name = 'lab';
+    w.links = [{ linknumber: 0, network: '198.18.0.0/24' }];
+    w.toggleMachine('198.18.0.11');
+    w.toggleMachine('198.18.0.12');
+    await Promise.resolve();
+    expect(w.networksLoading).toBe(true);
+    expect(w.noSharedNetwork).toBe(false);
+    expect(w.canPreflight).toBe(false);
+    // Two requests in flight (one per toggle); the newest answers for the selection.
+    answer?.();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(w.networksLoading).toBe(false);
+    expect(w.noSharedNetwork).toBe(false);
+    expect(w.canPreflight).toBe(true);
+  });
+
   it('moves to the plan only after pre-flight and a successful plan', async () => {
     const f = fakeApi({
       runPreflight: () =>

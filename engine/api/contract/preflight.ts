@@ -56,9 +56,15 @@ export interface LinkLatency {
 
 export interface ClockOffset {
   readonly machine: string;
-  /** Signed, against this computer's clock. */
+  /**
+   * Signed, against the median machine's clock: the figure the `preflight.clock-offset` check judges
+   * (its measured text is this value's size). 0 when the clock could not be read.
+   */
   readonly offsetMs: number;
   readonly ntpSynchronized: boolean | null;
+  /** What the `preflight.ntp` check measured, in its words: `synchronised`, `no NTP daemon`, `unknown`. */
+  readonly ntp: string;
+  /** The `preflight.clock-offset` check's status. */
   readonly status: CheckStatus;
 }
 

@@ -428,6 +428,7 @@ export function createMemoryApi(demo: string): QuorateWindowApi {
         machine: m,
         offsetMs: i === 2 ? 212 : 3 - i * 4.5,
         ntpSynchronized: i !== 2,
+        ntp: i === 2 ? 'not synchronised' : 'synchronised',
         status: i === 2 ? ('warn' as const) : ('pass' as const),
       })),
       versions: names.map((m) => ({

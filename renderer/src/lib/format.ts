@@ -11,6 +11,7 @@ export function clockTime(epochMs: number, now = Date.now()): string {
 /** Signed milliseconds as "+12 ms" / "−3.4 ms". */
 export function signedMs(ms: number): string {
   const abs = Math.abs(ms);
-  const text = abs < 10 ? abs.toFixed(1) : String(Math.round(abs));
+  // Two decimals under 10 ms, as the pre-flight checks print them, so table and check say the same.
+  const text = abs < 10 ? abs.toFixed(2) : String(Math.round(abs));
   return `${ms < 0 ? '−' : '+'}${text} ms`;
 }

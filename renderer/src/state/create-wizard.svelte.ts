@@ -35,6 +35,9 @@ export class CreateWizard {
   links = $state.raw<readonly LinkNetwork[]>([]);
   networks = $state.raw<readonly CandidateNetwork[]>([]);
   networksError = $state.raw<QuorateError | null>(null);
+  /** The selected machines' networks are being read: nothing can be said about them yet. */
+  networksLoading = $state(false);
+  #networksRequest = 0;
   report = $state.raw<PreflightReport | null>(null);
   preflightError = $state.raw<QuorateError | null>(null);
   busy = $state(false);
@@ -48,7 +51,16 @@ export class CreateWizard {
   );
   /** Networks every selected machine has an address in. */
   readonly usableNetworks = $derived(this.networks.filter((n) => this.selected.every((a) => a in n.addresses)));
-  readonly canPreflight = $derived(this.nameProblem === null && this.selected.length >= 2 && this.links.length >= 1);
+  readonly canPreflight = $derived(
+    this.nameProblem === null && this.selected.length >= 2 && this.links.length >= 1 && !this.networksLoading,
+  );
+  /** Facts are in and the selected machines have no network in common (not said while loading). */
+  readonly noSharedNetwork = $derived(
+    !this.networksLoading &&
+      this.networksError === null &&
+      this.selected.length > 0 &&
+      this.usableNetworks.length === 0,
+  );
   readonly failures = $derived(this.report?.checks.filter((c) => c.status === 'fail') ?? []);
 
   constructor(api: QuorateWindowApi = defaultApi()) {
@@ -65,11 +77,19 @@ export class CreateWizard {
   }
 
   async loadNetworks(): Promise<void> {
+    const request = ++this.#networksRequest;
     if (this.selected.length === 0) {
       this.networks = [];
+      this.networksLoading = false;
       return;
     }
+    this.networksLoading = true;
     const r = await this.#api.listNetworks({ addresses: this.selected });
+    if (request !== this.#networksRequest) {
+      // The selection changed meanwhile: a newer request answers for it.
+      return;
+    }
+    this.networksLoading = false;
     if (r.ok) {
       this.networks = r.value;
       this.networksError = null;

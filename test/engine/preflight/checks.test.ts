@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runPreflight, summariseProbe } from '../../../engine/preflight';
+import { clockOffsetsFromMedian } from '../../../engine/preflight/checks';
 import type { Check, LinkMeasurement, MachineFacts, PreflightInput } from '../../../engine/preflight';
 
 function machine(i: number, over: Partial<MachineFacts> = {}): MachineFacts {
@@ -145,6 +146,19 @@ describe('pre-flight', () => {
     const r = runPreflight({ ...base, clockOffsetsMs: { ...base.clockOffsetsMs, '198.18.9.3': 3 + skew } });
     expect(find(r.checks, 'clock-offset', '198.18.9.3')[0]!.status).toBe(status);
     expect(find(r.checks, 'clock-offset', '198.18.9.1')[0]!.status).toBe('pass');
+  });
+
+  it('judges each clock against the median node, the figure the report table shows too', () => {
+    const base = input(3);
+    const skewed = { ...base, clockOffsetsMs: { '198.18.9.1': 10, '198.18.9.2': 12.04, '198.18.9.3': 7.7 } };
+    const rel = clockOffsetsFromMedian(skewed);
+    expect(rel).toEqual({
+      '198.18.9.1': 0,
+      '198.18.9.2': expect.closeTo(2.04, 6),
+      '198.18.9.3': expect.closeTo(-2.3, 6),
+    });
+    const measured = find(runPreflight(skewed).checks, 'clock-offset').map((c) => c.measured);
+    expect(measured).toEqual(['0.00 ms from the others', '2.04 ms from the others', '2.30 ms from the others']);
   });
 
   it('warns when NTP is not synchronised', () => {
