@@ -23,11 +23,14 @@ const allowed: Record<string, { rooms: string[]; packages: RegExp }> = {
   ha: { rooms: ['ha', 'ssh', 'corosync', 'model', 'result', 'shell'], packages: /^$/ },
   host: { rooms: ['host', 'api', 'result', 'shell'], packages: /^(node:|ws$)/ },
   alerts: { rooms: ['alerts', 'agent', 'store', 'result', 'shell'], packages: /^(node:|nodemailer$)/ },
-  // Operations: the rooms below them, over the providers that say how each kind of cluster is changed.
-  providers: { rooms: ['providers', 'ops', 'corosync', 'model', 'result', 'shell'], packages: /^$/ },
+  // Operations: the rooms below them, over the providers that say how each kind of cluster is changed;
+  // `plan` (steps, plans, the cluster spec) is the room below both.
+  plan: { rooms: ['plan', 'corosync', 'model', 'result', 'shell'], packages: /^$/ },
+  providers: { rooms: ['providers', 'plan', 'corosync', 'model', 'result', 'shell'], packages: /^$/ },
   ops: {
     rooms: [
       'ops',
+      'plan',
       'providers',
       'ha',
       'preflight',
@@ -47,6 +50,7 @@ const allowed: Record<string, { rooms: string[]; packages: RegExp }> = {
     rooms: [
       'api',
       'ops',
+      'plan',
       'providers',
       'ha',
       'alerts',

@@ -5,11 +5,11 @@
  * /run/quorate and its output in /var/log/quorate/<service>.log.
  */
 import { raw, sh } from '../shell';
-import type { ServiceName } from './plan';
+import type { ServiceName } from '../plan/plan';
 
-export const CONF = '/etc/corosync/corosync.conf';
-export const CONF_NEW = '/etc/corosync/corosync.conf.quorate-new';
-export const AUTHKEY = '/etc/corosync/authkey';
+import { CONF, CONF_NEW } from '../plan/paths';
+
+export { AUTHKEY, CONF, CONF_NEW } from '../plan/paths';
 
 const hasSystemd = raw('[ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1');
 

@@ -3,10 +3,10 @@
  * certificates itself, as pcs does. The file is the spec's (`ClusterSpec.conf`: pvecm's layout when
  * created, then engine/corosync's lossless edits). Pure step builders; the executor runs them.
  */
-import type { Step } from '../ops/plan';
-import { AUTHKEY } from '../ops/scripts';
+import type { Step } from '../plan/plan';
+import { AUTHKEY } from '../plan/paths';
 import { sh } from '../shell';
-import type { ClusterSpec } from '../ops/spec';
+import type { ClusterSpec } from '../plan/spec';
 
 const QNETD_DB = '/etc/corosync/qnetd/nssdb';
 const QDEVICE_DIR = '/etc/corosync/qdevice/net';

@@ -5,9 +5,9 @@
  * tested against the documented pvecm outputs (shared/seeds/004) only.
  */
 import type { LinkNumber, QdeviceAlgorithm } from '../model/cluster';
-import type { Step } from '../ops/plan';
+import type { Step } from '../plan/plan';
 import { sh } from '../shell';
-import type { ClusterSpec } from '../ops/spec';
+import type { ClusterSpec } from '../plan/spec';
 
 /** `--link0 ADDR --link1 ADDR …` as argv words, in link order. */
 const linkArgs = (addresses: Partial<Record<LinkNumber, string>>): string[] =>
