@@ -6,7 +6,7 @@
  */
 import { liveQuorumFromStatus, parseConf, readConf, toVotequorumConfig } from '../corosync';
 import type { LiveQuorum, VotequorumConfig } from '../model';
-import { checkWhatIf, whatIf } from '../model';
+import { checkWhatIf, quorumWait, whatIf } from '../model';
 import { createPacemakerEngine } from '../ha/pacemaker.ssh';
 import { fileJournalStore } from '../ops/journal.fs';
 import { clearMark, loadMarks, setMark } from '../ops/maintenance-marks.fs';
@@ -47,7 +47,10 @@ export interface MaintenanceDeps {
   readonly log?: (line: string) => void;
 }
 
-export type MaintenanceService = Pick<QuorateApi, 'whatIf' | 'setMaintenance' | 'listMaintenance' | 'rolling'>;
+export type MaintenanceService = Pick<
+  QuorateApi,
+  'whatIf' | 'setMaintenance' | 'listMaintenance' | 'rolling' | 'quorumWait'
+>;
 
 /** How long corosync.conf read for a what-if is reused (ms): operations change it rarely. */
 const CONF_TTL_MS = 15_000;
@@ -364,6 +367,21 @@ export function createMaintenanceService(deps: MaintenanceDeps): MaintenanceServ
     listMaintenance: async ({ cluster }) => ok(await loadMarks(deps.home, cluster)),
     setMaintenance: (params) => switchMaintenance(params),
     rolling: (params) => rolling(params),
+    async quorumWait({ cluster }) {
+      const snap = await snapshot(cluster);
+      if (!snap.ok) {
+        return snap;
+      }
+      const { cfg, live, readFrom } = snap.value;
+      if (!live) {
+        return err(
+          'whatif.no-status',
+          `corosync on ${readFrom} did not answer corosync-quorumtool -s`,
+          'Check that corosync runs on the cluster nodes (quorate status NAME).',
+        );
+      }
+      return ok({ ...quorumWait(cfg, live), readFrom });
+    },
   };
 }
 

@@ -12,11 +12,12 @@
 import { AgentClient } from '../agent/client';
 import type { QuorumStatusFact, QuorumWatchEvent } from '../agent/protocol';
 import { AGENT_SOCKET_PATH } from '../bootstrap/scripts';
-import type { ClusterMonitor, Notice as MonitorNotice, WatchedCluster } from '../monitor';
+import type { ClusterMonitor, ExpectedSeen, Notice as MonitorNotice, WatchedCluster } from '../monitor';
 import { canLoseNow } from '../model';
 import {
   corosyncSettleMs,
   createClusterMonitor,
+  expectedRestoredNotice,
   linkPairsFromEvents,
   modelFromConfig,
   supersedes,
@@ -100,6 +101,7 @@ export function createWatchService(deps: WatchDeps): WatchService {
   const watched = new Map<string, Watched>();
   const timeline: TimelineEntry[] = [];
   const active = new Map<string, Notice>();
+  const expectedSeen = new Map<string, ExpectedSeen>();
   const setTimer =
     deps.setTimer ??
     ((fn, ms) => {
@@ -160,7 +162,10 @@ export function createWatchService(deps: WatchDeps): WatchService {
     reconcile(w);
   };
 
-  const publish = (w: Watched, notices: MonitorNotice[]): void => {
+  const publish = (w: Watched, monitorNotices: MonitorNotice[]): void => {
+    const status = statusOf(w);
+    const restored = trackExpected(expectedSeen, status, deps.now());
+    const notices = restored ? [...monitorNotices, restored] : monitorNotices;
     for (const n of notices) {
       const notice: Notice = {
         kind: n.kind,
@@ -181,7 +186,7 @@ export function createWatchService(deps: WatchDeps): WatchService {
       deps.events.emit('onDidNotify', notice);
       deps.events.emit('onDidAddTimelineEntry', entry);
     }
-    deps.events.emit('onDidChangeQuorum', { cluster: w.record.name, status: statusOf(w) });
+    deps.events.emit('onDidChangeQuorum', { cluster: w.record.name, status });
     schedule(w);
   };
 
@@ -371,6 +376,17 @@ function trackActive(active: Map<string, Notice>, n: Notice): void {
       active.delete(key('qdevice'));
       break;
   }
+}
+
+/** Expected votes per cluster as last reported: a lowered figure raised back by corosync is news (issue 12 §4). */
+function trackExpected(seen: Map<string, ExpectedSeen>, status: ClusterStatus, at: number): MonitorNotice | null {
+  if (status.quorate === null || status.expectedVotes === 0) {
+    return null;
+  }
+  const now = { expected: status.expectedVotes, nodeVotes: status.nodes.reduce((sum, n) => sum + n.votes, 0) };
+  const notice = expectedRestoredNotice(status.name, seen.get(status.name), now, at);
+  seen.set(status.name, now);
+  return notice;
 }
 
 /** Nodes the user put in maintenance (issue 12 §2), as the dashboard shows them. */

@@ -175,6 +175,7 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     haRemove: (p) => ha.haRemove(p),
     haMove: (p) => ha.haMove(p),
     haStandby: (p) => ha.haStandby(p),
+    quorumWait: (p) => maintenance.quorumWait(p),
   };
   return {
     handlers,

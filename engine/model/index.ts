@@ -21,3 +21,5 @@ export { qnetdDecision } from './qnetd';
 export type { QnetdDecision, QnetdPartition } from './qnetd';
 export { checkWhatIf, whatIf } from './whatif';
 export type { LiveQuorum, QuorumFigures, WhatIfAnswer, WhatIfDown } from './whatif';
+export { quorumWait } from './cold-start';
+export type { QuorumWait } from './cold-start';

@@ -9,3 +9,5 @@ export { modelFromConfig, supersedes } from './cluster-model';
 export { viewFromQuorumEvent } from './agent-views';
 export type { LinkPairView } from './link-views';
 export { linkPairsFromEvents } from './link-views';
+export { expectedRestoredNotice } from './expected-notices';
+export type { ExpectedSeen } from './expected-notices';

@@ -14,7 +14,9 @@ export type NoticeKind =
   | 'node-lost'
   | 'node-joined'
   | 'qdevice-unreachable'
-  | 'qdevice-reachable';
+  | 'qdevice-reachable'
+  /** Expected votes had been lowered (`expected`) and corosync raised them back (issue 12 §4). */
+  | 'expected-restored';
 
 export interface Notice {
   readonly kind: NoticeKind;

@@ -130,6 +130,18 @@ export interface MaintenanceEvents {
 
 export const maintenanceEvents = ['onDidUpdateRolling'] as const;
 
+export interface QuorumWaitResult {
+  readonly waiting: boolean;
+  /** Nodelist nodes not in the live membership. */
+  readonly missing: readonly string[];
+  readonly waitForAll: boolean;
+  /** Enough votes are present; wait_for_all holds the cluster until every node has been seen. */
+  readonly blockedByWaitForAll: boolean;
+  /** "2 of 3 votes needed, 1 present: node3 is not back yet; with wait_for_all the cluster waits for every node". */
+  readonly text: string;
+  readonly readFrom: string;
+}
+
 export interface MaintenanceApi {
   /**
    * "If these nodes (and/or the QDevice) go away, is the rest quorate, and how many more can it
@@ -154,6 +166,8 @@ export interface MaintenanceApi {
    * (another run holds the cluster), `rolling.unfinished` (a different request is unfinished).
    */
   rolling(params: RollingParams): Promise<Result<RollingOutcome>>;
+  /** Cold start: why the cluster is not quorate yet (missing nodes, wait_for_all), from the live view. */
+  quorumWait(params: ClusterRef): Promise<Result<QuorumWaitResult>>;
 }
 
 export const maintenanceMethods: MethodTable<MaintenanceApi> = {
@@ -170,6 +184,7 @@ export const maintenanceMethods: MethodTable<MaintenanceApi> = {
     confirm: optional(string({ max: 64 })),
   }),
   listMaintenance: object({ cluster: clusterName }),
+  quorumWait: object({ cluster: clusterName }),
   rolling: object({
     cluster: clusterName,
     run: string({ max: 4096 }),

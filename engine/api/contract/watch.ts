@@ -82,7 +82,9 @@ export type NoticeKind =
   | 'ha-resource-moved'
   | 'ha-resource-failed'
   | 'ha-fencing-disabled'
-  | 'ha-fencing-pending';
+  | 'ha-fencing-pending'
+  /** Expected votes had been lowered (`expected`) and corosync raised them back (issue 12 §4). */
+  | 'expected-restored';
 
 /** Payload of `onDidNotify`: what a native notification and the in-app banner show. */
 export interface Notice {

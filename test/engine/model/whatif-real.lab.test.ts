@@ -8,9 +8,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveQuorumFromStatus } from '../../../engine/corosync/live-quorum';
 import { parseQuorumtoolStatus } from '../../../engine/corosync/tool-quorumtool';
-import { whatIf, type QdeviceConfig, type VotequorumConfig } from '../../../engine/model';
+import { quorumWait, whatIf, type QdeviceConfig, type VotequorumConfig } from '../../../engine/model';
+import { startCorosync } from '../../lab/corosync';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
-import { Cluster, config, name, QNETD_HOST } from '../../lab/quorum-cluster';
+import { Cluster, config, confText, name, QNETD_HOST } from '../../lab/quorum-cluster';
 
 const support = labSupport();
 if (!support.ok) {
@@ -90,6 +91,41 @@ describe.skipIf(!support.ok)('what-if against real corosync (ask, cut, compare)'
     } finally {
       await lab?.down();
     }
+  });
+
+  it('cold start: 3 nodes with wait_for_all and node3 left down wait for it, and are quorate once it is back', async () => {
+    const cfg = config(3, { waitForAll: true });
+    await cluster.start(cfg, [1, 2]);
+    await cluster.settle(
+      new Map([
+        [1, 2],
+        [2, 2],
+      ]),
+      { stableMs: 1500, deadlineMs: 60_000 },
+    );
+    const read = async () => {
+      const parsed = parseQuorumtoolStatus((await lab!.exec(1, 'corosync-quorumtool -s', { timeoutMs: 8000 })).stdout);
+      expect(parsed.ok).toBe(true);
+      return liveQuorumFromStatus(parsed.ok ? parsed.value : (undefined as never), cfg.nodes)!;
+    };
+    const waiting = quorumWait(cfg, await read());
+    console.log(`cold start, node3 down: ${waiting.text}`);
+    expect(waiting).toMatchObject({ waiting: true, missing: ['node3'], blockedByWaitForAll: true });
+    expect(waiting.text).toBe(
+      '2 of 3 votes needed, 2 present: node3 is not back yet; with wait_for_all the cluster waits for every node',
+    );
+    for (const [h, pid] of await startCorosync(lab!, [3], confText(lab!, cfg))) {
+      cluster.corosync.set(h, pid);
+    }
+    await cluster.settle(
+      new Map([
+        [1, 3],
+        [2, 3],
+        [3, 3],
+      ]),
+      { stableMs: 1500, deadlineMs: 60_000 },
+    );
+    expect(quorumWait(cfg, await read()).waiting).toBe(false);
   });
 
   it('plain: 3 nodes stay quorate without node3, not without node2 and node3', async () => {
