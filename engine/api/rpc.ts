@@ -6,6 +6,7 @@
  */
 import type { QuorateError, Result } from '../result';
 import { err } from '../result';
+import { isDamagedFileError } from '../store/damaged';
 import type { CallMessage, Transport, WireMessage } from './transport';
 
 /** A method as the server runs it: one params value in, one `Result` out. */
@@ -99,6 +100,10 @@ async function runCall(
 }
 
 function bug(method: string, onBug: RpcServerOptions['onBug'], e: unknown): Result<never> {
+  // A state file that cannot be read is the user's to repair, not a bug: say which and how.
+  if (isDamagedFileError(e)) {
+    return err(e.code, e.message, e.hint);
+  }
   onBug?.(method, e);
   return err(
     'api.internal',

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import type { AdoptResult } from '../api/contract';
 import type { AdoptService } from '../api/service-adopt';
-import { listClusters } from '../ops/registry.fs';
+import { listClustersChecked } from '../ops/registry.fs';
 import type { Result } from '../result';
 import type { CliIo } from './io';
 import { cliError, printError, UsageError } from './io';
@@ -35,7 +35,10 @@ export async function runClustersCommand(argv: string[], io: CliIo, deps: Cluste
 
 async function list(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } } });
-  const clusters = await listClusters();
+  const { records: clusters, damaged } = await listClustersChecked();
+  for (const d of damaged) {
+    io.stderr(`quorate clusters: ${d.message}\nhint: ${d.hint}\n`);
+  }
   if (values.json) {
     io.stdout(`${JSON.stringify({ clusters })}\n`);
     return 0;

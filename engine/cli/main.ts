@@ -4,6 +4,7 @@
  */
 import type { CliIo } from './io';
 import { processIo, UsageError } from './io';
+import { isDamagedFileError } from '../store/damaged';
 
 const HELP = `quorate — build and watch a Proxmox-style corosync cluster
 
@@ -126,6 +127,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     }
     if (isMissingFile(e)) {
       io.stderr(`quorate ${command}: ${(e as Error).message}\nhint: check the path\n`);
+      return 1;
+    }
+    if (isDamagedFileError(e)) {
+      io.stderr(`quorate ${command}: ${e.message}\nhint: ${e.hint}\n`);
       return 1;
     }
     throw e;

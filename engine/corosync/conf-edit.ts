@@ -15,6 +15,7 @@ import {
 } from '../model/cluster';
 import type { ConfDocument, ConfNode, ConfPair, ConfSection } from './conf-syntax';
 import { firstSection, lastPair, parseCorosyncInt, sectionsNamed, UINT8 } from './conf-tree';
+import { checkAddress, isLinkAddress } from './names';
 import {
   appendTopLevel,
   blankBetween,
@@ -267,6 +268,10 @@ export function addNode(doc: ConfDocument, node: NewNode): Result<ConfDocument> 
   const owners = allAddresses(ctx.doc);
   for (const l of links) {
     const addr = node.links[l]!;
+    const good = checkAddress(`${where}: link ${l} address`, addr);
+    if (!good.ok) {
+      return good;
+    }
     if (owners.has(addr)) {
       return err(
         'corosync.duplicate-address',
@@ -383,11 +388,11 @@ export function setNodeLinkAddress(
       'corosync (knet) supports links 0 to 7.',
     );
   }
-  if (address.trim() === '' || /[\s{}#]/.test(address)) {
+  if (!isLinkAddress(address)) {
     return err(
       'corosync.address',
-      `node "${name}": "${address}" is not a usable address`,
-      'Give an IP address or a hostname.',
+      `node "${name}": ${JSON.stringify(address)} is not a usable address`,
+      'Give an IP address (198.18.0.11, fd00::11) or a host name (pve1.lan).',
     );
   }
   if (!configuredLinks(ctx.doc).includes(link)) {
@@ -525,6 +530,10 @@ export function addLink(doc: ConfDocument, link: LinkNumber, spec: NewLink): Res
   const seen = new Set<string>();
   for (const n of names) {
     const a = spec.addresses[n]!;
+    const good = checkAddress(`link ${link}: address of "${n}"`, a);
+    if (!good.ok) {
+      return good;
+    }
     if (owners.has(a) || seen.has(a)) {
       return err(
         'corosync.duplicate-address',
@@ -607,10 +616,10 @@ const QDEVICE_CONFLICTS = ['two_node', 'auto_tie_breaker', 'last_man_standing', 
  */
 export function setQdevice(doc: ConfDocument, settings: QdeviceSettings): Result<QdeviceEdit> {
   const ctx = context(doc);
-  if (settings.host.trim() === '' || /[\s{}#]/.test(settings.host)) {
+  if (!isLinkAddress(settings.host)) {
     return err(
       'corosync.qdevice-host',
-      `quorum.device.net.host: "${settings.host}" is not a usable host`,
+      `quorum.device.net.host: ${JSON.stringify(settings.host)} is not a usable host`,
       "Give the qnetd server's address or hostname.",
     );
   }

@@ -5,6 +5,8 @@
  * section; nodes sorted by name, interfaces by link number.
  */
 import { isLinkNumber, isNodeId, LINK_NUMBERS, type LinkNumber } from '../model/cluster';
+import { ok, type Result } from '../result';
+import { checkAddress, checkName } from './names';
 
 export interface NewConfNode {
   readonly name: string;
@@ -60,11 +62,44 @@ function dump(section: Tree, prefix: string, out: string[]): void {
 }
 
 /**
- * Render a new corosync.conf. Inputs are assumed checked by the caller (node names, unique ids and
- * addresses); run `checkConfText` on the result to be sure. Throws RangeError on a nodeid or link
- * number that cannot be written at all.
+ * Every value `renderNewConf` writes as text, checked: the cluster name and node names are safe
+ * names, every link address an IP literal or a host name. A newline in an address would otherwise
+ * write a section of its own (`quorum { expected_votes: 1 }`) that `conf check` then accepts.
+ */
+export function checkNewConf(options: NewConfOptions): Result<void> {
+  const name = checkName('totem.cluster_name', options.clusterName);
+  if (!name.ok) {
+    return name;
+  }
+  for (const n of options.nodes) {
+    const nodeName = checkName('nodelist: node name', n.name);
+    if (!nodeName.ok) {
+      return nodeName;
+    }
+    for (const l of LINK_NUMBERS) {
+      const a = n.links[l];
+      if (a !== undefined) {
+        const good = checkAddress(`node "${n.name}": ring${l}_addr`, a);
+        if (!good.ok) {
+          return good;
+        }
+      }
+    }
+  }
+  return ok(undefined);
+}
+
+/**
+ * Render a new corosync.conf. Unique ids and addresses are the caller's to check; run
+ * `checkConfText` on the result to be sure. Throws RangeError on a nodeid or link number that cannot
+ * be written at all, and on any value `checkNewConf` refuses (call it first for the error as a value):
+ * an unchecked name or address is never written.
  */
 export function renderNewConf(options: NewConfOptions): string {
+  const checked = checkNewConf(options);
+  if (!checked.ok) {
+    throw new RangeError(checked.error.message);
+  }
   const links: readonly NewConfLink[] =
     options.links ??
     LINK_NUMBERS.filter((l) => options.nodes.some((n) => n.links[l] !== undefined)).map((linknumber) => ({

@@ -37,7 +37,7 @@ export {
   bumpConfigVersion,
 } from './conf-edit';
 export type { NewNode, NewLink, QdeviceSettings, QdeviceEdit, VotequorumOptions } from './conf-edit';
-export { renderNewConf } from './conf-render';
+export { checkNewConf, renderNewConf } from './conf-render';
 export type { NewConfOptions, NewConfNode, NewConfLink } from './conf-render';
 export { validateConf, checkConfText } from './conf-validate';
 export type { ConfProblem } from './conf-validate';

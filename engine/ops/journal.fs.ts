@@ -1,6 +1,8 @@
 /** Journals as JSON files in `$QUORATE_HOME/journal/<op-id>.json`, written temp + fsync + rename. */
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sh } from '../shell';
+import { DamagedFileError, parseJsonFile } from '../store/damaged';
 import { recordOperation } from '../store/history.fs';
 import { defaultHome, writeFileAtomic } from '../store/state.fs';
 import type { Journal, JournalStore } from './journal';
@@ -20,14 +22,34 @@ export function fileJournalStore(home: string = defaultHome()): JournalStore {
   const dir = join(home, 'journal');
   return {
     async load(opId) {
+      const path = join(dir, `${opId}.json`);
+      let text: string;
       try {
-        return JSON.parse(await readFile(join(dir, `${opId}.json`), 'utf8')) as Journal;
+        text = await readFile(path, 'utf8');
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
           return null;
         }
         throw e;
       }
+      const hint =
+        `The operation it recorded cannot be resumed or rolled back from it. Check the cluster by hand ` +
+        `(quorate status CLUSTER), then move the file aside (${sh`mv ${path} ${`${path}.damaged`}`}) and run the command again.`;
+      const j = parseJsonFile(path, text, hint) as Partial<Journal> | null;
+      if (
+        typeof j !== 'object' ||
+        j === null ||
+        j.opId !== opId ||
+        !Array.isArray(j.done) ||
+        typeof j.plan !== 'object'
+      ) {
+        throw new DamagedFileError(
+          path,
+          `not an operation journal (expected {"opId": "${opId}", "plan", "done"})`,
+          hint,
+        );
+      }
+      return j as Journal;
     },
     async list() {
       let names: string[];

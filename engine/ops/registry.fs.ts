@@ -5,6 +5,9 @@
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isSafeName } from '../corosync/names';
+import { sh } from '../shell';
+import { DamagedFileError, parseJsonFile } from '../store/damaged';
 import { defaultHome } from '../store/state.fs';
 import { writeFileAtomicOrThrow } from './journal.fs';
 import { acquireLock } from './lock.fs';
@@ -22,21 +25,67 @@ export interface ClusterRecord {
   readonly adopted?: { readonly from: string; readonly at: string };
 }
 
+/**
+ * The record file of a cluster, or null for a name that cannot be one: a cluster name becomes a
+ * path here, so `../../x` (or anything but a safe name) never reaches the file system.
+ */
+function recordFile(home: string, name: string): string | null {
+  return isSafeName(name) ? join(home, 'clusters', `${name}.json`) : null;
+}
+
+function repairHint(path: string): string {
+  return `Move it aside (${sh`mv ${path} ${`${path}.damaged`}`}), then add the cluster again with \`quorate clusters adopt --from ADDR\` (or put back a backup of the file).`;
+}
+
+/** Reads and checks one record; a file that is not one throws `DamagedFileError` naming it. */
+function parseRecord(path: string, name: string, text: string): ClusterRecord {
+  const v = parseJsonFile(path, text, repairHint(path)) as Partial<ClusterRecord> | null;
+  const nodesOk =
+    typeof v?.nodes === 'object' && v.nodes !== null && Object.values(v.nodes).every((m) => typeof m === 'string');
+  if (typeof v !== 'object' || v === null || v.name !== name || typeof v.provider !== 'string' || !nodesOk) {
+    throw new DamagedFileError(
+      path,
+      `not a cluster record (expected {"name": "${name}", "provider", "nodes": {node: machine}})`,
+      repairHint(path),
+    );
+  }
+  return v as ClusterRecord;
+}
+
+/**
+ * The record of cluster `name`; null when there is none, or when `name` cannot be a cluster name
+ * (refused before any path is built). A damaged file throws `DamagedFileError` (file + how to repair).
+ */
 export async function loadCluster(name: string, home = defaultHome()): Promise<ClusterRecord | null> {
+  const path = recordFile(home, name);
+  if (!path) {
+    return null;
+  }
+  let text: string;
   try {
-    return JSON.parse(await readFile(join(home, 'clusters', `${name}.json`), 'utf8')) as ClusterRecord;
+    text = await readFile(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
       return null;
     }
     throw e;
   }
+  return parseRecord(path, name, text);
+}
+
+function pathOrThrow(home: string, name: string): string {
+  const path = recordFile(home, name);
+  if (!path) {
+    // Every way in validates names first (plans, adopt, specFromConf): reaching here is a bug.
+    throw new Error(`Quorate bug: ${JSON.stringify(name)} is not a cluster name that can be stored`);
+  }
+  return path;
 }
 
 export async function saveCluster(record: ClusterRecord, home = defaultHome()): Promise<void> {
-  const dir = join(home, 'clusters');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await writeFileAtomicOrThrow(join(dir, `${record.name}.json`), `${JSON.stringify(record, null, 2)}\n`);
+  const path = pathOrThrow(home, record.name);
+  await mkdir(join(home, 'clusters'), { recursive: true, mode: 0o700 });
+  await writeFileAtomicOrThrow(path, `${JSON.stringify(record, null, 2)}\n`);
 }
 
 /**
@@ -72,25 +121,62 @@ export async function updateCluster(
 }
 
 export async function deleteCluster(name: string, home = defaultHome()): Promise<void> {
-  await rm(join(home, 'clusters', `${name}.json`), { force: true });
+  await rm(pathOrThrow(home, name), { force: true });
+}
+
+/** A record file that could not be loaded: which, why, and how to repair it. */
+export interface DamagedRecord {
+  readonly path: string;
+  readonly message: string;
+  readonly hint: string;
 }
 
 /**
- * Every cluster Quorate manages, by name. A record that cannot be read is skipped: one damaged file
- * must not hide the other clusters from the dashboard or the CLI.
+ * Every cluster Quorate manages, by name, and the record files that could not be read: one damaged
+ * file must not hide the other clusters from the dashboard or the CLI, and must say which it is.
  */
-export async function listClusters(home = defaultHome()): Promise<ClusterRecord[]> {
-  let names: string[];
+export async function listClustersChecked(
+  home = defaultHome(),
+): Promise<{ records: ClusterRecord[]; damaged: DamagedRecord[] }> {
+  let files: string[];
   try {
-    names = (await readdir(join(home, 'clusters'))).filter((f) => f.endsWith('.json')).sort();
+    files = (await readdir(join(home, 'clusters'))).filter((f) => f.endsWith('.json')).sort();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      return [];
+      return { records: [], damaged: [] };
     }
     throw e;
   }
-  const records = await Promise.all(names.map((f) => loadCluster(f.slice(0, -'.json'.length), home).catch(() => null)));
-  return records.filter((r): r is ClusterRecord => r !== null);
+  const records: ClusterRecord[] = [];
+  const damaged: DamagedRecord[] = [];
+  for (const f of files) {
+    const name = f.slice(0, -'.json'.length);
+    const path = join(home, 'clusters', f);
+    try {
+      const r = isSafeName(name) ? await loadCluster(name, home) : null;
+      if (r) {
+        records.push(r);
+      } else if (!isSafeName(name)) {
+        damaged.push({
+          path,
+          message: `${path}: "${name}" is not a cluster name Quorate can use`,
+          hint: `Rename or remove the file; cluster names are letters, digits, "_", "." and "-".`,
+        });
+      }
+    } catch (e) {
+      damaged.push({
+        path,
+        message: e instanceof DamagedFileError ? e.message : `${path}: ${(e as Error).message}`,
+        hint: e instanceof DamagedFileError ? e.hint : 'Check the permissions of the Quorate folder (QUORATE_HOME).',
+      });
+    }
+  }
+  return { records, damaged };
+}
+
+/** Every cluster whose record loads (see `listClustersChecked` for the ones that do not). */
+export async function listClusters(home = defaultHome()): Promise<ClusterRecord[]> {
+  return (await listClustersChecked(home)).records;
 }
 
 /** Names of the clusters in which `machine` (as given to `quorate hosts add`, with or without `:port`) is a node or the qnetd host. */

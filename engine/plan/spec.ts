@@ -12,6 +12,7 @@ import {
   addLink,
   addNode,
   checkName,
+  checkNewConf,
   parseConf,
   printConf,
   readConf,
@@ -244,7 +245,7 @@ export function newSpec(
 ): Result<ClusterSpec> {
   const withIds = nodes.map((n, i) => ({ ...n, nodeid: i + 1 }));
   const links = [...new Set(withIds.flatMap((n) => Object.keys(n.addresses).map(Number) as LinkNumber[]))].sort();
-  const text = renderNewConf({
+  const options: Parameters<typeof renderNewConf>[0] = {
     clusterName: name,
     nodes: withIds.map((n) => ({
       name: n.name,
@@ -257,8 +258,12 @@ export function newSpec(
       ...(linkPriorities[l] !== undefined ? { knetLinkPriority: linkPriorities[l] } : {}),
     })),
     twoNode: withIds.length === 2,
-  });
-  const doc = parseConf(text);
+  };
+  const checked = checkNewConf(options);
+  if (!checked.ok) {
+    return checked;
+  }
+  const doc = parseConf(renderNewConf(options));
   if (!doc.ok) {
     return doc;
   }

@@ -30,3 +30,4 @@ export {
   updateHistory,
 } from './history.fs';
 export type { HistoryEntry, HistoryFile, HistorySeverity, OperationRecord } from './history.fs';
+export { DamagedFileError, isDamagedFileError, parseJsonFile } from './damaged';
