@@ -402,7 +402,7 @@ removed=0
 for f in ${AGENT_FILES} ${AGENT_VERSION_PATH}.tmp; do
   if [ -e "$f" ] || [ -S "$f" ]; then rm -f "$f" && removed=$((removed+1)) && echo "removed=$f"; fi
 done
-for d in ${AGENT_DIRS.join(' ')}; do
+for d in ${AGENT_DIRS}; do
   if [ -d "$d" ]; then rmdir "$d" 2>/dev/null && echo "removed=$d" || echo "kept=$d (not empty: files Quorate did not create)"; fi
 done
 exit 0

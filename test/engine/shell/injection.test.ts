@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AGENT_DIR,
   activateScript,
   agentCallCommand,
   inspectScript,
@@ -137,6 +138,11 @@ describe.skipIf(why !== null)('command builders run every value as data (sandbox
       expect(run.stderr, script).not.toMatch(/Syntax error|unexpected|unterminated/i);
       expect(run.exitCode, `${script}\n${run.stderr}`).not.toBe(2);
     }
+  });
+
+  it('uninstall removes each agent directory as its own word (a joined list was one quoted word)', () => {
+    const run = box.run(uninstallScript());
+    expect(wordsOf(run, 'rmdir')).toContain(AGENT_DIR);
   });
 
   it('corosync provider: the removed node keeps the cluster name as one word (was unquoted after a stripped quote)', () => {
