@@ -15,7 +15,6 @@ import { AGENT_SOCKET_PATH } from '../bootstrap/scripts';
 import type { ClusterMonitor, ExpectedSeen, Notice as MonitorNotice, WatchedCluster } from '../monitor';
 import { canLoseNow } from '../model';
 import {
-  corosyncSettleMs,
   createClusterMonitor,
   expectedRestoredNotice,
   linkPairsFromEvents,
@@ -89,10 +88,6 @@ function watchedCluster(w: Pick<Watched, 'record' | 'model'>): WatchedCluster {
     : { name: w.record.name, nodes: Object.keys(w.record.nodes), qdevice: w.record.qnetd !== undefined };
 }
 
-function lossSettle(w: Pick<Watched, 'record' | 'model'>): number {
-  return corosyncSettleMs(watchedCluster(w).nodes.length, w.model?.tokenMs, w.model?.tokenCoefficientMs);
-}
-
 const TIMELINE_LIMIT = 1000;
 /** The agent polls corosync this often (ms): part of the notification delay budget of 1 s. */
 const WATCH_INTERVAL_MS = 200;
@@ -158,7 +153,7 @@ export function createWatchService(deps: WatchDeps): WatchService {
       return;
     }
     w.model = model;
-    publish(w, w.monitor.setCluster(watchedCluster(w), lossSettle(w)));
+    publish(w, w.monitor.setCluster(watchedCluster(w)));
     reconcile(w);
   };
 
@@ -264,7 +259,7 @@ export function createWatchService(deps: WatchDeps): WatchService {
         if (JSON.stringify(w.record) !== JSON.stringify(record)) {
           w.record = record;
           if (!w.model) {
-            publish(w, w.monitor.setCluster(watchedCluster(w), lossSettle(w)));
+            publish(w, w.monitor.setCluster(watchedCluster(w)));
           }
           reconcile(w);
           deps.events.emit('onDidChangeQuorum', { cluster: record.name, status: statusOf(w) });
@@ -279,7 +274,6 @@ export function createWatchService(deps: WatchDeps): WatchService {
           cluster: watchedCluster({ record, model: null }),
           now: deps.now,
           ...(deps.settleMs !== undefined ? { settleMs: deps.settleMs } : {}),
-          lossSettleMs: lossSettle({ record, model: null }),
           inMaintenance: (node) => loadMarksSync(deps.home, record.name).some((m) => m.node === node),
         }),
         latest: new Map(),

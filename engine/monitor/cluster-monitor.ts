@@ -21,21 +21,21 @@ import { noticesBetween } from './notices';
 export const DEFAULT_SETTLE_MS = 300;
 
 /**
- * corosync's own settle time for `nodes` nodes with default timeouts: the token timeout, 3000 ms plus
- * token_coefficient 650 ms per node above two (corosync.conf(5)). Within it a ring that is still
- * forming either forms (the "loss" was a reformation) or the loss is real. `tokenMs` is the
- * configured `totem.token` when known.
+ * corosync's own settle time: after a membership change its members do not all report the new ring
+ * at once. In the recorded lab sequences (test/engine/monitor/sequences/, 4 nodes + QDevice) the
+ * longest such window is 818 ms — in a 2|2 split the side without the QDevice vote reports its new
+ * ring first while the quorate side still lists it — so "no reachable node is quorate" must hold
+ * longer than that before quorum lost is raised. Kept well under corosync's token timeout, so a
+ * real loss that lasts only a few seconds (cut, then healed) is still reported, and regained after it.
  */
-export function corosyncSettleMs(nodes: number, tokenMs = 3000, coefficientMs = 650): number {
-  return tokenMs + (nodes > 2 ? (nodes - 2) * coefficientMs : 0);
-}
+export const LOSS_SETTLE_MS = 1500;
 
 export interface ClusterMonitorOptions {
   readonly cluster: WatchedCluster;
   /** Milliseconds since the epoch. */
   readonly now: () => number;
   readonly settleMs?: number;
-  /** How long "no reachable node is quorate" must hold before quorum lost; default `corosyncSettleMs`. */
+  /** How long "no reachable node is quorate" must hold before quorum lost; default `LOSS_SETTLE_MS`. */
   readonly lossSettleMs?: number;
   /** Nodes the user took down on purpose: their departure is reported as maintenance, not an alarm. */
   readonly inMaintenance?: (node: string) => boolean;
@@ -76,9 +76,7 @@ export function createClusterMonitor(options: ClusterMonitorOptions): ClusterMon
   let candidate: { health: ClusterHealth; since: number; firstSeen: number } | undefined;
 
   const waitFor = (h: ClusterHealth): number =>
-    h.quorate === false && settled.quorate !== false
-      ? Math.max(settleMs, lossSettleMs ?? corosyncSettleMs(cluster.nodes.length))
-      : settleMs;
+    h.quorate === false && settled.quorate !== false ? Math.max(settleMs, lossSettleMs ?? LOSS_SETTLE_MS) : settleMs;
 
   const evaluate = (): Notice[] => {
     const t = now();

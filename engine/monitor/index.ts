@@ -3,7 +3,7 @@ export { clusterHealth, healthRank, sameHealth, worstState } from './health';
 export type { Notice, NoticeKind } from './notices';
 export { noticesBetween } from './notices';
 export type { ClusterMonitor, ClusterMonitorOptions } from './cluster-monitor';
-export { corosyncSettleMs, createClusterMonitor, DEFAULT_SETTLE_MS } from './cluster-monitor';
+export { createClusterMonitor, DEFAULT_SETTLE_MS, LOSS_SETTLE_MS } from './cluster-monitor';
 export type { ClusterModel, ModelNode } from './cluster-model';
 export { modelFromConfig, supersedes } from './cluster-model';
 export { viewFromQuorumEvent } from './agent-views';

@@ -123,6 +123,23 @@ describe.skipIf(skipWhy !== undefined)('the browser host', () => {
     expect(await error.textContent()).toMatch(/auth/i);
     expect(resultOf(app, 'trustMachine')).toMatchObject({ result: { ok: false, error: { code: 'ssh.auth-failed' } } });
     await app.screenshot('wrong-password');
+    // Issue 9 §6: one way forward on the machine's row (new credentials), not four competing buttons,
+    // and new credentials for an already trusted key do not ask to confirm that key again.
+    await page
+      .getByTestId('host-key-dialog')
+      .waitFor({ state: 'detached', timeout: 5_000 })
+      .catch(() => undefined);
+    if (await page.getByTestId('host-key-dialog').isVisible()) {
+      await page.keyboard.press('Escape');
+    }
+    const row = page.getByTestId('machine').first();
+    await row.getByTestId('machine-error').waitFor();
+    const actions = await row.getByRole('button').allTextContents();
+    expect(actions.map((t) => t.trim()).filter((t) => t !== 'Details')).toEqual(
+      expect.not.arrayContaining(['Retry bootstrap', 'Bootstrap', 'Retry']),
+    );
+    expect(await row.getByTestId('retry').textContent()).toBe('Change credentials');
+    await app.screenshot('wrong-password-row');
   });
 
   test('re-trusts a machine whose host key changed only after the new fingerprint is pasted, showing both keys', async ({

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterStatus, Notice, QuorateEvents } from '../../../engine/api/contract';
 import type { QuorateService } from '../../../engine/api/service';
 import { createQuorateService } from '../../../engine/api/service';
-import { corosyncSettleMs } from '../../../engine/monitor';
+import { LOSS_SETTLE_MS } from '../../../engine/monitor';
 import { startServiceScript } from '../../../engine/ops/scripts';
 import { memorySecrets } from '../../../engine/store';
 import type { Lab } from '../../lab/lab';
@@ -199,7 +199,7 @@ describe.skipIf(!support.ok)('the dashboard follows corosync without a restart (
     await until('node4 offline', async () => (online(await status()).includes('node4') ? undefined : true), 30_000);
     console.log(`clean stop: node4 offline on the status ${Date.now() - stopped} ms after corosync-cfgtool -H`);
     // Longer than the quorum-loss debounce, so a false "quorum lost" would have fired by now.
-    await new Promise((r) => setTimeout(r, corosyncSettleMs(4) + 2000));
+    await new Promise((r) => setTimeout(r, LOSS_SETTLE_MS + 2000));
     const since = notices.slice(from).map((n) => `${n.kind} ${n.node ?? ''} ${n.severity}`.trim());
     expect(since).toEqual(['node-left node4 info']);
     expect(statuses.slice(fromStatus).filter((s) => s.status.quorate === false)).toEqual([]);
