@@ -220,11 +220,19 @@ async function trust(argv: string[], io: CliIo): Promise<Prepared> {
         ? { kind: 'password', password: await readPassword('trust', io) }
         : undefined;
   return async (ctx) => {
+    // In a terminal, typing the fingerprint checked on the console is the deliberate re-trust of a
+    // changed key (the window asks for it in its dialog, beside both keys).
+    const listed = await ctx.service.handlers.listMachines();
+    const known = listed.ok
+      ? listed.value.find((m) => m.address === address && (port === undefined || m.port === port))
+      : undefined;
+    const pinned = known?.trusted ? known.hostKey?.fingerprint : undefined;
     const trusted = await ctx.service.handlers.trustMachine({
       address,
       fingerprint,
       ...(port !== undefined ? { port } : {}),
       ...(auth ? { auth } : {}),
+      ...(pinned ? { replaceChangedKey: { previousFingerprint: pinned } } : {}),
     });
     if (!trusted.ok) {
       return fail(ctx, json, trusted.error);
