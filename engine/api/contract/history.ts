@@ -1,4 +1,6 @@
 /** The contract: the persisted history of a cluster (events, operations) and the operation journals. */
+import type { Journal } from '../../ops/journal';
+import type { Plan, Step } from '../../ops/plan';
 import type { Result } from '../../result';
 import { boolean, object, optional, pattern } from '../validators';
 import type { ClusterRef } from './shared';
@@ -35,20 +37,12 @@ export interface EventsResult {
   readonly unreachable?: readonly string[];
 }
 
-export interface OperationJournalView {
-  readonly opId: string;
-  readonly op: string;
-  readonly cluster: string;
-  readonly state: string;
-  readonly startedAt: string;
-  readonly updatedAt: string;
-  readonly steps: readonly {
-    readonly id: string;
-    readonly machine: string;
-    readonly title: string;
-    readonly done: boolean;
-  }[];
-  readonly error: { readonly stepId: string; readonly message: string } | null;
+/** An operation's journal as the timeline opens it: `engine/ops/journal.ts`'s `Journal`, steps flattened. */
+export interface OperationJournalView extends Pick<Journal, 'opId' | 'state' | 'startedAt' | 'updatedAt'> {
+  readonly op: Plan['op'];
+  readonly cluster: Plan['cluster'];
+  readonly steps: readonly (Pick<Step, 'id' | 'machine' | 'title'> & { readonly done: boolean })[];
+  readonly error: Pick<NonNullable<Journal['error']>, 'stepId' | 'message'> | null;
 }
 
 export interface HistoryApi {

@@ -1,4 +1,5 @@
 /** The contract: operations, planned first, then run exactly as reviewed. */
+import type { Step } from '../../ops/plan';
 import type { QuorateError, Result } from '../../result';
 import type { MethodTable } from './table';
 import type { LinkNetwork } from './preflight';
@@ -62,12 +63,8 @@ export interface FileChange {
   readonly action: 'create' | 'modify' | 'delete';
 }
 
-export interface PlanStep {
-  /** Stable in the plan: `install-conf@node2`. */
-  readonly id: string;
-  readonly machine: string;
-  readonly title: string;
-}
+/** A step as the plan shows it: `engine/ops/plan.ts`'s `Step` without its actions. */
+export type PlanStep = Pick<Step, 'id' | 'machine' | 'title'>;
 
 export interface OperationPlan {
   /** Pass to `runPlan`. Valid until the engine restarts or the plan is run. */

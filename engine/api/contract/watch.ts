@@ -1,4 +1,6 @@
 /** The contract: cluster status, notices and the timeline. */
+import type { HaNoticeText } from '../../ha/notices';
+import type { Notice as MonitorNotice, NoticeKind as MonitorNoticeKind } from '../../monitor/notices';
 import type { Result } from '../../result';
 import type { MethodTable } from './table';
 import type { LinkNumberValue } from './shared';
@@ -67,37 +69,18 @@ export interface ClusterStatus {
 }
 
 /**
- * `node-left`: corosync was stopped cleanly on the node, or it left the nodelist (info);
- * `node-lost`: it fell out of the membership without stopping (cut, crashed, powered off: warning).
+ * What a notice is about: the monitor's kinds (`engine/monitor/notices.ts`: `node-left` a clean stop
+ * or a node leaving the nodelist, info; `node-lost` out of the membership without stopping, warning;
+ * `expected-restored`: lowered expected votes raised back by corosync)
+ * and the HA engine's (`engine/ha/notices.ts`: a resource moved or failed, fencing off or pending).
  */
-export type NoticeKind =
-  | 'quorum-lost'
-  | 'quorum-regained'
-  | 'node-left'
-  | 'node-lost'
-  | 'node-joined'
-  | 'qdevice-unreachable'
-  | 'qdevice-reachable'
-  // HA (engine/ha/notices.ts): a resource moved or failed; fencing off or a node waiting to be fenced.
-  | 'ha-resource-moved'
-  | 'ha-resource-failed'
-  | 'ha-fencing-disabled'
-  | 'ha-fencing-pending'
-  /** Expected votes had been lowered (`expected`) and corosync raised them back (issue 12 §4). */
-  | 'expected-restored';
+export type NoticeKind = MonitorNoticeKind | HaNoticeText['kind'];
 
-/** Payload of `onDidNotify`: what a native notification and the in-app banner show. */
-export interface Notice {
-  readonly kind: NoticeKind;
-  readonly cluster: string;
-  readonly at: number;
-  readonly severity: 'critical' | 'warning' | 'info';
-  readonly node?: string;
-  readonly title: string;
-  readonly body: string;
-  /** Recovery steps in order; empty for good news. */
-  readonly guidance: readonly string[];
-}
+/**
+ * Payload of `onDidNotify`: what a native notification and the in-app banner show — the monitor's
+ * notice as it settled (its `seenAt`, before debouncing, stays in the engine).
+ */
+export type Notice = Omit<MonitorNotice, 'kind' | 'seenAt'> & { readonly kind: NoticeKind };
 
 /** Payload of `onDidAddTimelineEntry`, and what `listTimeline` returns. */
 export interface TimelineEntry {
