@@ -6,49 +6,17 @@
  * "the machine" is a loopback port that forwards to server A (or B, another host key).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo, Server, Socket } from 'node:net';
-import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QuorateError } from '../../../engine/result';
 import { memorySecrets, secretAccount, updateState, upsertMachine } from '../../../engine/store';
 import type { TestServer } from '../ssh/ssh2-server';
-import { generateHostKey, startTestServer } from '../ssh/ssh2-server';
+import { generateHostKey, startSwitch, startTestServer } from '../ssh/ssh2-server';
 import type { Window } from './front-doors';
 import { cli, openWindow } from './front-doors';
 
 const PASSWORD = 'front doors agree';
-
-/** A loopback port whose connections go to whichever server `target` names now. */
-async function startSwitch(): Promise<{ port: number; target: { port: number }; close(): Promise<void> }> {
-  const target = { port: 0 };
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((inbound) => {
-    const outbound = tcpConnect(target.port, '127.0.0.1');
-    for (const s of [inbound, outbound]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {
-        inbound.destroy();
-        outbound.destroy();
-      });
-    }
-    inbound.pipe(outbound).pipe(inbound);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    target,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) {
-          s.destroy();
-        }
-        server.close(() => resolve());
-      }),
-  };
-}
 
 let dir: string;
 let serverA: TestServer;

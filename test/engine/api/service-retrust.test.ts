@@ -4,22 +4,17 @@
  * then to server B (another host key), as a reinstall at the same address looks to Quorate.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo, Server, Socket } from 'node:net';
-import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Machine, QuorateWindowApi } from '../../../engine/api/contract';
-import { createQuorateApi } from '../../../engine/api/contract';
-import { createRpcClient, createRpcServer } from '../../../engine/api/rpc';
 import type { QuorateService } from '../../../engine/api/service';
-import { createQuorateService, endpointFor } from '../../../engine/api/service';
-import { createTransportPair } from '../../../engine/api/transport';
 import { fingerprintOfKeyBlob } from '../../../engine/ssh/fingerprint';
 import { memorySecrets } from '../../../engine/store';
+import { openWindow } from './front-doors';
 import type { TestServer } from '../ssh/ssh2-server';
-import { generateHostKey, startTestServer } from '../ssh/ssh2-server';
+import { generateHostKey, startSwitch, startTestServer } from '../ssh/ssh2-server';
 
 const PASSWORD = 'retrust horse';
 
@@ -30,36 +25,6 @@ function fingerprintOf(privateKey: string): string {
   }
   const key = Array.isArray(parsed) ? parsed[0]! : parsed;
   return fingerprintOfKeyBlob(key.getPublicSSH()).fingerprint;
-}
-
-/** A loopback port whose connections go to whichever server `target` names now. */
-async function startSwitch(): Promise<{ port: number; target: { port: number }; close(): Promise<void> }> {
-  const target = { port: 0 };
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((inbound) => {
-    const outbound = tcpConnect(target.port, '127.0.0.1');
-    for (const s of [inbound, outbound]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {
-        inbound.destroy();
-        outbound.destroy();
-      });
-    }
-    inbound.pipe(outbound).pipe(inbound);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    target,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) {
-          s.destroy();
-        }
-        server.close(() => resolve());
-      }),
-  };
 }
 
 const keyA = generateHostKey();
@@ -81,23 +46,13 @@ beforeAll(async () => {
   serverB = await startTestServer({ hostKey: keyB.private, user: 'root', password: PASSWORD });
   machine = await startSwitch();
   machine.target.port = serverA.port;
-  service = createQuorateService({
+  // The window's way in: the service over the RPC the renderer uses.
+  ({ service, api } = openWindow({
     home,
     secrets: memorySecrets(),
     sshTimeoutMs: 5_000,
     agentBundlePath: join(home, 'no-such-agent.cjs'),
-  });
-  const endpoint = endpointFor(service);
-  const [clientSide, serverSide] = createTransportPair();
-  createRpcServer({
-    transport: serverSide,
-    validators: endpoint.validators,
-    handlers: endpoint.handlers,
-    events: endpoint.events,
-    subscribe: endpoint.subscribe,
-  });
-  const client = createRpcClient(clientSide);
-  api = createQuorateApi(client.call, client.on);
+  }));
   api.on('onDidChangeMachine', ({ machine: m }) => seen.push(m));
 });
 

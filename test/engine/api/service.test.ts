@@ -3,13 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QuorateWindowApi } from '../../../engine/api/contract';
-import { createQuorateApi } from '../../../engine/api/contract';
-import { createRpcClient, createRpcServer } from '../../../engine/api/rpc';
 import type { QuorateService } from '../../../engine/api/service';
-import { createQuorateService, endpointFor } from '../../../engine/api/service';
-import { createTransportPair } from '../../../engine/api/transport';
 import { err } from '../../../engine/result';
 import { memorySecrets } from '../../../engine/store';
+import { createQuorateService } from '../../../engine/api/service';
+import { openWindow } from './front-doors';
 import type { TestSshServer } from '../../e2e/ssh-server';
 import { startSshServer } from '../../e2e/ssh-server';
 
@@ -23,23 +21,13 @@ const events: { event: string; payload: unknown }[] = [];
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'quorate-service-'));
   ssh = await startSshServer({ hostname: 'node-a' });
-  service = createQuorateService({
+  // The window's way in: the service over the RPC the renderer uses.
+  ({ service, api } = openWindow({
     home,
     secrets,
     sshTimeoutMs: 5_000,
     agentBundlePath: join(home, 'no-such-agent.cjs'),
-  });
-  const endpoint = endpointFor(service);
-  const [clientSide, serverSide] = createTransportPair();
-  createRpcServer({
-    transport: serverSide,
-    validators: endpoint.validators,
-    handlers: endpoint.handlers,
-    events: endpoint.events,
-    subscribe: endpoint.subscribe,
-  });
-  const client = createRpcClient(clientSide);
-  api = createQuorateApi(client.call, client.on);
+  }));
   api.on('onDidChangeMachine', (payload) => events.push({ event: 'onDidChangeMachine', payload }));
 });
 

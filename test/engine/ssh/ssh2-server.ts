@@ -5,7 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as TcpServer, Socket } from 'node:net';
+import { createServer, connect as tcpConnect } from 'node:net';
 import ssh2 from 'ssh2';
 import type { Connection, ParsedKey } from 'ssh2';
 
@@ -141,6 +142,36 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
         }
         for (const c of connections) {
           c.end();
+        }
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A loopback port whose connections go to whichever server `target` names now. */
+export async function startSwitch(): Promise<{ port: number; target: { port: number }; close(): Promise<void> }> {
+  const target = { port: 0 };
+  const sockets = new Set<Socket>();
+  const server: TcpServer = createServer((inbound) => {
+    const outbound = tcpConnect(target.port, '127.0.0.1');
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {
+        inbound.destroy();
+        outbound.destroy();
+      });
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    target,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) {
+          s.destroy();
         }
         server.close(() => resolve());
       }),
