@@ -9,7 +9,13 @@ import type { LinkNumber } from '../model/cluster';
 import type { PreflightReport } from '../preflight/types';
 import { parseQuorumtoolStatus, type QuorumtoolStatus } from '../corosync';
 import type { CommandRunner } from '../ssh/runner';
-import { executePlan, type ExecuteOutcome, type StepEvent } from './executor';
+import {
+  executePlan,
+  rollback as rollbackJournal,
+  type ExecuteOptions,
+  type ExecuteOutcome,
+  type StepEvent,
+} from './executor';
 import { isUnfinished, opIdOf, type JournalStore } from './journal';
 import type { Plan } from './plan';
 import type { AgentOptions } from './preflight-gather.ssh';
@@ -163,13 +169,33 @@ export async function execute(
       );
     }
   }
-  return executePlan(plan, {
+  const opts: ExecuteOptions = {
     runnerFor: (m) => runners.peek(m),
     journal: ctx.journal,
     ...(ctx.onEvent ? { onEvent: ctx.onEvent } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     unfinished: rollback ? 'rollback' : 'resume',
-  });
+  };
+  const r = await executePlan(plan, opts);
+  if (r.ok || rollback) {
+    return r;
+  }
+  // A step marked undoOnFailure failed: the cluster is less safe than before until the change is
+  // undone, so it is undone now rather than left for the user to roll back.
+  const j = await ctx.journal.load(opIdOf(plan));
+  const failed = j?.error ? j.plan.steps.find((s) => s.id === j.error!.stepId) : undefined;
+  if (!isUnfinished(j) || !failed?.undoOnFailure) {
+    return r;
+  }
+  const back = await rollbackJournal(j, opts);
+  return err(
+    r.error.code,
+    `${r.error.message} — ${back.ok ? 'the change was rolled back: the cluster runs its previous configuration again' : `rolling it back failed too: ${back.error.message}`}`,
+    back.ok
+      ? 'Nothing of it is left half-done; fix the cause, then plan the operation again.'
+      : `${back.error.hint} The journal keeps what is left to undo (run the same command with --rollback).`,
+    r.error.cause,
+  );
 }
 
 /** An unfinished run of the same op: resumed (or rolled back) before anything new is planned or checked. */

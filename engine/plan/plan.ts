@@ -61,6 +61,11 @@ export interface Step {
   readonly action: StepAction;
   /** How to undo it when the operation is rolled back; absent = nothing to undo (or verify-only). */
   readonly rollback?: StepAction;
+  /**
+   * When this step fails, the whole operation is rolled back at once instead of waiting for the user
+   * (a step inside a window where the cluster is less safe than before, e.g. the QDevice's vote missing).
+   */
+  readonly undoOnFailure?: boolean;
   /** Files a `run` step creates or removes (other actions name their file themselves). */
   readonly files?: readonly { readonly path: string; readonly action: FileAction }[];
 }

@@ -177,6 +177,26 @@ export function removeSteps(
       });
     }
   } else if (bq && aq && (bq.algorithm !== aq.algorithm || bq.votes !== aq.votes)) {
+    // The daemons restart with the new algorithm: the QDevice's vote is missing meanwhile. A failure
+    // there (or a vote that never comes) rolls the whole remove back at once: the old file, a reload,
+    // and the daemons restarted on it (the first steps, whose undo runs last).
+    // Undone last (they come first), after the old file is back and reloaded: stop, then start.
+    steps.unshift(
+      ...acting.map((m): Step => ({
+        id: `start-qdevice-on-undo-v${v}@${m}`,
+        machine: m,
+        title: 'prepare (starts corosync-qdevice on the previous file if the change is rolled back)',
+        action: { kind: 'run', command: 'true' },
+        rollback: { kind: 'start-service', service: 'corosync-qdevice' },
+      })),
+      ...acting.map((m): Step => ({
+        id: `stop-qdevice-on-undo-v${v}@${m}`,
+        machine: m,
+        title: 'prepare (stops corosync-qdevice if the change is rolled back, to restart it)',
+        action: { kind: 'run', command: 'true' },
+        rollback: { kind: 'stop-service', service: 'corosync-qdevice' },
+      })),
+    );
     for (const m of acting) {
       steps.push(
         {
@@ -184,15 +204,22 @@ export function removeSteps(
           machine: m,
           title: `stop corosync-qdevice (${bq.algorithm}) to restart it with ${aq.algorithm}`,
           action: { kind: 'stop-service', service: 'corosync-qdevice' },
+          undoOnFailure: true,
         },
         {
           id: `start-qdevice-v${v}@${m}`,
           machine: m,
           title: `start corosync-qdevice (${aq.algorithm}, ${aq.votes} vote(s))`,
           action: { kind: 'start-service', service: 'corosync-qdevice' },
+          undoOnFailure: true,
         },
       );
     }
+    steps.push(...verifySteps(after, acting, 90_000).map((s) => ({ ...s, undoOnFailure: true })));
+    if (removed.reachable && removed.machine) {
+      steps.push(cleanRemovedStep(after.name, removed.machine));
+    }
+    return steps;
   }
   steps.push(...verifySteps(after, acting, aq ? 90_000 : 60_000));
   if (bq && !aq) {

@@ -1,85 +1,266 @@
 /**
- * Operation timings on real corosync in the lab, through real SSH:
- * create-to-quorate for 3 hosts, QDevice setup for 2 nodes, pre-flight for 5 hosts on one link (first
- * on fresh hosts, which includes installing the agent on each, then again with the agents running).
- * The lab's own start-up is not counted.
+ * Operations as ratios to corosync's own floor, measured in the same run on the same lab hosts,
+ * through real SSH (absolute seconds on a shared 2-core machine say little):
+ * - floor: corosync started by hand on 3 hosts with a ready corosync.conf and authkey, until every
+ *   node is quorate (uploads included);
+ * - create-to-quorate of 3 (the reviewed plan run), the whole create wizard (pre-flight → plan →
+ *   run → quorate, agents already bootstrapped), join of a 4th — each beside the floor;
+ * - QDevice setup on 2 nodes beside the same done by hand (certificate exchange, config, reload,
+ *   daemons, until the vote counts; the hand run reuses the qnetd CA Quorate made, so it is the
+ *   cheaper side);
+ * - SSH sessions, remote commands and agent connections per machine during the wizard.
+ * Hosts: 1–4 cluster A (create 3, join the 4th), 5–6 cluster B (QDevice), 7 qnetd.
  */
 import type { BenchFigure } from './run';
-import { labSupport, labUp } from '../lab/lab';
-import { createCluster, preflightMachines, setupQdevice } from '../../engine/ops/operations';
+import { labSupport, labUp, type Lab } from '../lab/lab';
+import { startCorosync, stopCorosync, waitQuorate } from '../lab/corosync';
+import { createCluster, joinCluster, preflightMachines, setupQdevice } from '../../engine/ops/operations';
+import { runReviewed } from '../../engine/ops/run';
+import { stopServiceScript } from '../../engine/ops/scripts';
+import { newSpec, withQdevice } from '../../engine/plan/spec';
+import type { OpsContext } from '../../engine/ops/operations';
+import { ok } from '../../engine/result';
 import { labOps } from '../engine/ops/lab-ops';
+
+interface Counts {
+  sessions: number;
+  commands: number;
+  agent: number;
+}
+
+/** A context that counts, per machine, SSH sessions opened, commands run and agent connections. */
+function counting(ctx: OpsContext): { ctx: OpsContext; counts: Map<string, Counts>; reset(): void } {
+  const counts = new Map<string, Counts>();
+  const of = (m: string): Counts => {
+    let c = counts.get(m);
+    if (!c) {
+      c = { sessions: 0, commands: 0, agent: 0 };
+      counts.set(m, c);
+    }
+    return c;
+  };
+  return {
+    counts,
+    reset: () => counts.clear(),
+    ctx: {
+      ...ctx,
+      async connect(machine) {
+        const r = await ctx.connect(machine);
+        if (!r.ok) {
+          return r;
+        }
+        of(machine).sessions++;
+        const inner = r.value as typeof r.value & { forwardUnixSocket?: (p: string) => Promise<unknown> };
+        const wrapped = Object.create(inner) as typeof inner;
+        wrapped.run = (cmd, o) => {
+          of(machine).commands++;
+          return inner.run(cmd, o);
+        };
+        if (inner.forwardUnixSocket) {
+          wrapped.forwardUnixSocket = (p: string) => {
+            of(machine).agent++;
+            return inner.forwardUnixSocket!(p);
+          };
+        }
+        wrapped.upload = (p, d, m) => inner.upload(p, d, m);
+        wrapped.close = () => inner.close();
+        return ok(wrapped);
+      },
+    },
+  };
+}
+
+const seconds = (t: number): number => (performance.now() - t) / 1000;
+
+async function must(lab: Lab, host: number, cmd: string): Promise<string> {
+  const r = await lab.exec(host, cmd, { timeoutMs: 60_000 });
+  if (r.exitCode !== 0) {
+    throw new Error(`${lab.host(host).name}: ${cmd}: exit ${r.exitCode}: ${r.stderr}`);
+  }
+  return r.stdout;
+}
+
+/** Until `corosync-quorumtool -s` on `host` shows the QDevice voting. */
+async function waitQdeviceVote(lab: Lab, host: number, timeoutMs = 90_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const r = await lab.exec(host, 'corosync-quorumtool -s', { timeoutMs: 8000 });
+    if (/Qdevice/.test(r.stdout) && /A,V,/.test(r.stdout)) {
+      return;
+    }
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  throw new Error(`${lab.host(host).name}: the QDevice vote did not count within ${timeoutMs} ms`);
+}
 
 export default async function opsBench(): Promise<BenchFigure[]> {
   const support = labSupport();
   const names = [
-    'create-to-quorate, 3 lab hosts',
-    'QDevice setup, 2 nodes',
-    'pre-flight, 5 hosts, one link',
-    'pre-flight, 5 fresh hosts (installs the agents)',
+    'floor: corosync by hand, 3 hosts, until quorate',
+    'create-to-quorate, 3 nodes (× floor)',
+    'create wizard, pre-flight → quorate (× floor)',
+    'join of a 4th node (× floor)',
+    'QDevice by hand on 2 nodes, until it votes',
+    'QDevice setup, 2 nodes (× by hand)',
+    'wizard: SSH sessions per machine (max)',
+    'wizard: agent connections per machine (max)',
+    'wizard: remote commands per machine (max)',
   ];
-  const targets = ['< 20 s', '< 30 s', '< 10 s', '< 20 s'];
-  if (!support.ok) {
-    return names.map((name, i) => ({
+  const units = ['s', '×', '×', '×', 's', '×', '', '', ''];
+  const targets = ['', '≤ 1.5×', '', '≤ 1.5×', '', '≤ 1.5×', '', '1 (measured once)', ''];
+  const figures = (values: number[]): BenchFigure[] =>
+    names.map((name, i) => ({
       name,
-      value: Number.NaN,
-      unit: 's',
-      target: targets[i]!,
-      skipped: support.reason,
+      value: values[i]!,
+      unit: units[i]!,
+      ...(targets[i] ? { target: targets[i] } : {}),
     }));
+  if (!support.ok) {
+    return names.map((name, i) => ({ name, value: Number.NaN, unit: units[i]!, skipped: support.reason }));
   }
-  const lab = await labUp({ hosts: 5 });
+  const lab = await labUp({ hosts: 7 });
   const ops = labOps(lab);
+  const c = counting(ops.ctx);
   try {
     const addr = (i: number): string => lab.host(i).address;
+    // Agents first, untimed (the wizard's step before pre-flight is the bootstrap).
+    const boot = await preflightMachines(ops.ctx, [1, 2, 3, 4, 5, 6].map(addr));
+    if (!boot.ok) {
+      throw new Error(`pre-flight failed: ${JSON.stringify(boot.error)}`);
+    }
+
+    // The floor: the same file Quorate would write, by hand.
+    const floorSpec = newSpec(
+      'floor',
+      [1, 2, 3].map((i) => ({ name: lab.host(i).name, addresses: { 0: addr(i) } })),
+    );
+    if (!floorSpec.ok) {
+      throw new Error(floorSpec.error.message);
+    }
     let t = performance.now();
-    const fresh = await preflightMachines(ops.ctx, [1, 2, 3, 4, 5].map(addr), { 0: `${addr(1)}/24` });
-    const freshS = (performance.now() - t) / 1000;
-    if (!fresh.ok || !fresh.value.ok) {
-      throw new Error(`pre-flight failed: ${JSON.stringify(fresh)}`);
-    }
-    t = performance.now();
-    const pre = await preflightMachines(ops.ctx, [1, 2, 3, 4, 5].map(addr), { 0: `${addr(1)}/24` });
-    const preflightS = (performance.now() - t) / 1000;
-    if (!pre.ok || !pre.value.ok) {
-      throw new Error(`pre-flight failed: ${JSON.stringify(pre)}`);
-    }
-    if (process.env.QUORATE_BENCH_DUMP) {
-      console.log(
-        JSON.stringify(
-          pre.value.checks.filter((c) => c.id === 'preflight.latency' || c.id === 'preflight.clock-offset'),
-        ),
-      );
+    await startCorosync(lab, [1, 2, 3], floorSpec.value.conf, { authkey: true });
+    await Promise.all([1, 2, 3].map((i) => waitQuorate(lab, i, true, 60_000)));
+    const floorS = seconds(t);
+    await stopCorosync(lab, [1, 2, 3]);
+    for (const i of [1, 2, 3]) {
+      await must(lab, i, 'rm -f /etc/corosync/corosync.conf /etc/corosync/authkey');
     }
 
+    // The wizard: pre-flight and plan (planOnly), then the reviewed plan runs.
+    c.reset();
     t = performance.now();
-    const created = await createCluster(ops.ctx, { name: 'bench3', machines: [addr(1), addr(2), addr(3)] });
-    const createS = (performance.now() - t) / 1000;
-    if (!created.ok) {
-      throw new Error(`create failed: ${JSON.stringify(created.error)}`);
+    const planned = await createCluster(c.ctx, { name: 'bench3', machines: [1, 2, 3].map(addr), planOnly: true });
+    if (!planned.ok || !planned.value.reviewed) {
+      throw new Error(`create plan failed: ${JSON.stringify(planned)}`);
+    }
+    const t2 = performance.now();
+    const created = await runReviewed(c.ctx, planned.value.reviewed);
+    if (!created.ok || created.value.outcome?.journal.state !== 'done') {
+      throw new Error(`create failed: ${JSON.stringify(created)}`);
+    }
+    const wizardS = seconds(t);
+    const createS = seconds(t2);
+    const perMachine = [...c.counts.entries()].filter(([m]) => [1, 2, 3].map(addr).includes(m));
+    const max = (k: keyof Counts): number => Math.max(...perMachine.map(([, x]) => x[k]));
+
+    t = performance.now();
+    const joined = await joinCluster(ops.ctx, { name: 'bench3', machines: [addr(4)] });
+    const joinS = seconds(t);
+    if (!joined.ok) {
+      throw new Error(`join failed: ${JSON.stringify(joined.error)}`);
     }
 
-    const duo = await createCluster(ops.ctx, { name: 'bench2', machines: [addr(4), addr(5)] });
+    // QDevice: Quorate's setup on cluster B (fresh qnetd on host 7) …
+    const duo = await createCluster(ops.ctx, { name: 'bench2', machines: [addr(5), addr(6)] });
     if (!duo.ok) {
       throw new Error(`create failed: ${JSON.stringify(duo.error)}`);
     }
     t = performance.now();
-    const q = await setupQdevice(ops.ctx, { name: 'bench2', host: addr(1) });
-    const qdeviceS = (performance.now() - t) / 1000;
+    const q = await setupQdevice(ops.ctx, { name: 'bench2', host: addr(7) });
+    const qdeviceS = seconds(t);
     if (!q.ok) {
       throw new Error(`qdevice setup failed: ${JSON.stringify(q.error)}`);
     }
-    if (process.env.QUORATE_BENCH_DUMP) {
-      for (const i of [4, 5]) {
-        console.log((await lab.exec(i, 'corosync-quorumtool -s')).stdout);
-      }
-      console.log((await lab.exec(1, 'corosync-qnetd-tool -l')).stdout);
+    // … and by hand on hosts 1–2 (cluster A stopped there; a hand-started pair), the qnetd CA reused.
+    for (const i of [1, 2, 3, 4]) {
+      await lab.exec(i, stopServiceScript('corosync'), { timeoutMs: 30_000 });
     }
-    return [
-      { name: names[0]!, value: createS, unit: 's', target: targets[0]! },
-      { name: names[1]!, value: qdeviceS, unit: 's', target: targets[1]! },
-      { name: names[2]!, value: preflightS, unit: 's', target: targets[2]! },
-      { name: names[3]!, value: freshS, unit: 's', target: targets[3]! },
-    ];
+    const pair = newSpec(
+      'hand',
+      [1, 2].map((i) => ({ name: lab.host(i).name, addresses: { 0: addr(i) } })),
+    );
+    if (!pair.ok) {
+      throw new Error(pair.error.message);
+    }
+    const noTwoNode = pair.value.conf.replace(/^\s*two_node:.*\n/m, '');
+    await startCorosync(lab, [1, 2], noTwoNode, { authkey: true });
+    await Promise.all([1, 2].map((i) => waitQuorate(lab, i, true, 60_000)));
+    const withQ = withQdevice({ ...pair.value, conf: noTwoNode }, { host: addr(7), algorithm: 'ffsplit', votes: 1 });
+    if (!withQ.ok) {
+      throw new Error(withQ.error.message);
+    }
+    const qdir = '/etc/corosync/qdevice/net';
+    const qnetdDb = '/etc/corosync/qnetd/nssdb';
+    t = performance.now();
+    const ca = await lab.exec(7, `base64 -w0 ${qnetdDb}/qnetd-cacert.crt`);
+    for (const i of [1, 2]) {
+      await must(
+        lab,
+        i,
+        `mkdir -p ${qdir} && echo ${ca.stdout.trim()} | base64 -d > ${qdir}/qnetd-cacert.crt && rm -rf ${qdir}/nssdb && corosync-qdevice-net-certutil -i -c ${qdir}/qnetd-cacert.crt >/dev/null`,
+      );
+    }
+    await must(lab, 1, `cd ${qdir}/nssdb && corosync-qdevice-net-certutil -r -n hand >/dev/null`);
+    const crq = await must(lab, 1, `base64 -w0 ${qdir}/nssdb/qdevice-net-node.crq`);
+    await must(
+      lab,
+      7,
+      `cd ${qnetdDb} && echo ${crq.trim()} | base64 -d > hand.crq && rm -f cluster-hand.crt && corosync-qnetd-certutil -s -c hand.crq -n hand >/dev/null`,
+    );
+    const crt = await must(lab, 7, `base64 -w0 ${qnetdDb}/cluster-hand.crt`);
+    await must(
+      lab,
+      1,
+      `cd ${qdir}/nssdb && echo ${crt.trim()} | base64 -d > cluster-hand.crt && corosync-qdevice-net-certutil -M -c cluster-hand.crt >/dev/null`,
+    );
+    const p12 = await must(lab, 1, `base64 -w0 ${qdir}/nssdb/qdevice-net-node.p12`);
+    await must(
+      lab,
+      2,
+      `echo ${p12.trim()} | base64 -d > ${qdir}/qdevice-net-node.p12 && corosync-qdevice-net-certutil -m -c ${qdir}/qdevice-net-node.p12 >/dev/null`,
+    );
+    for (const i of [1, 2]) {
+      const up = await lab.host(i).runner.upload('/etc/corosync/corosync.conf', withQ.value.spec.conf, 0o644);
+      if (!up.ok) {
+        throw new Error(up.error.message);
+      }
+    }
+    await must(lab, 1, 'corosync-cfgtool -R >/dev/null');
+    for (const i of [1, 2]) {
+      await lab.exec(i, 'mkdir -p /run/corosync-qdevice');
+      await lab.spawnDaemon(i, ['corosync-qdevice', '-f'], { logFile: '/var/log/qdevice-hand.log' });
+    }
+    await Promise.all([1, 2].map((i) => waitQdeviceVote(lab, i)));
+    const handS = seconds(t);
+    await stopCorosync(lab, [1, 2]);
+
+    return figures([
+      floorS,
+      createS / floorS,
+      wizardS / floorS,
+      joinS / floorS,
+      handS,
+      qdeviceS / handS,
+      max('sessions'),
+      max('agent'),
+      max('commands'),
+    ]).map((f, i) =>
+      i === 1 || i === 2 || i === 3
+        ? { ...f, name: `${f.name} = ${[createS, wizardS, joinS][i - 1]!.toFixed(1)} s` }
+        : i === 5
+          ? { ...f, name: `${f.name} = ${qdeviceS.toFixed(1)} s` }
+          : f,
+    );
   } finally {
     await lab.down();
     ops.cleanup();
