@@ -35,7 +35,7 @@ describe.skipIf(!support.ok)('adopt a plain corosync cluster made without Quorat
 
   beforeAll(async () => {
     lab = await labUp({ hosts: 5 });
-    ops = labOps(lab);
+    ops = labOps(lab, { verbose: process.env.QUORATE_LAB_VERBOSE === '1' });
     adopt = createAdoptService({
       home: ops.home,
       now: Date.now,

@@ -93,6 +93,16 @@ const three = (over: Partial<Record<string, Member>> = {}): Record<string, Membe
   '198.18.0.3': { conf: pcsConf(), quorum: quorumtool([3, 1, 2], 3), ...over['198.18.0.3'] },
 });
 
+describe('the reading adopt runs on a member', () => {
+  it('only reads: no writes, no service changes (redirections only to /dev/null)', () => {
+    expect(readingScript).not.toMatch(/\b(rm|mv|cp|tee|dd|systemctl|service|corosync-cfgtool|pvecm|kill)\b/);
+    expect(readingScript.replace(/[12]?>\/dev\/null/g, '').replace(/2>&1/g, '')).not.toMatch(/>/);
+    // The authkey is hashed on the machine; its bytes never travel.
+    expect(readingScript).toMatch(/sha256sum \/etc\/corosync\/authkey/);
+    expect(readingScript).not.toMatch(/(cat|base64)[^\n]*authkey/);
+  });
+});
+
 describe('adoptCluster', () => {
   it('adopts a pcs-made 3-node cluster: fixed shape, machines matched by address, all checks pass', async () => {
     const home = newHome();
