@@ -123,6 +123,12 @@ export function createAgentAlertSender(d: AgentAlertSenderDeps): AgentAlertSende
   let lostHereSent = false;
   const tries = d.tries ?? 3;
 
+  // The latest view: a "lost quorum here" still waiting for a retry is dropped once quorum is back
+  // (the quorate side has told the story by then; a late "lost here" would only confuse).
+  let current: JournalView | null = null;
+  const stillTrue = (e: AlertEvent): boolean =>
+    !e.here || e.kind !== 'quorum-lost' || current === null || current.quorate === false;
+
   const deliver = async (c: AgentAlertConfig['channels'][number], e: AlertEvent): Promise<boolean> => {
     const m = alertMessage(e);
     if (c.kind === 'email') {
@@ -131,6 +137,10 @@ export function createAgentAlertSender(d: AgentAlertSenderDeps): AgentAlertSende
     }
     const spec = httpRequestFor(c, e, m, c.secret);
     for (let i = 1; i <= tries; i++) {
+      if (!stillTrue(e)) {
+        d.log(`alerts: ${c.id}: ${e.kind} is over before it could be sent; dropped`);
+        return false;
+      }
       const r = await d.send(spec.url, spec.headers, spec.body);
       if (r.ok) {
         return true;
@@ -182,6 +192,7 @@ export function createAgentAlertSender(d: AgentAlertSenderDeps): AgentAlertSende
 
   return {
     observe(entries, after, before) {
+      current = after;
       const config = d.config();
       if (!config) {
         return;

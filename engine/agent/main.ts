@@ -48,7 +48,8 @@ async function main(argv: string[]): Promise<number> {
           config: () => alerts.config(),
           sent: alerts.sent,
           saveSent: () => alerts.saveSent(),
-          send: (url, headers, body) => sendHttpAlert({ url, headers, body }),
+          // 4 s per try: a node that cannot reach the channel gives up within ~15 s.
+          send: (url, headers, body) => sendHttpAlert({ url, headers, body }, 4_000),
           now: Date.now,
           setTimer: (fn, ms) => void setTimeout(fn, ms),
           log: (line) => process.stderr.write(`quorate-agent: ${line}\n`),

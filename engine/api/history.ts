@@ -73,7 +73,7 @@ const noticeKey = (cluster: string, kind: string, node?: string | null): string 
   const group = kind.startsWith('quorum') ? 'quorum' : kind.startsWith('node') ? `node` : 'qdevice';
   return `${cluster}\n${group}\n${group === 'node' ? (node ?? '') : ''}`;
 };
-const OPENS: ReadonlySet<string> = new Set(['quorum-lost', 'node-left', 'qdevice-unreachable']);
+const OPENS: ReadonlySet<string> = new Set(['quorum-lost', 'node-left', 'node-lost', 'qdevice-unreachable']);
 const CLOSES: ReadonlySet<string> = new Set(['quorum-regained', 'node-joined', 'qdevice-reachable']);
 
 export function createHistoryService(deps: HistoryDeps): HistoryService {
@@ -153,7 +153,7 @@ export function createHistoryService(deps: HistoryDeps): HistoryService {
       }
       const over =
         (n.kind === 'quorum-lost' && s.quorate === true) ||
-        (n.kind === 'node-left' && s.nodes.some((x) => x.name === n.node && x.online)) ||
+        ((n.kind === 'node-left' || n.kind === 'node-lost') && s.nodes.some((x) => x.name === n.node && x.online)) ||
         (n.kind === 'qdevice-unreachable' && (s.qdevice?.votes ?? 0) > 0);
       if (over) {
         notices.delete(key);
@@ -373,6 +373,7 @@ function toTimelineEntry(e: HistoryEntry): TimelineEntry {
 const SEVERITY: Readonly<Record<string, HistoryEntry['severity']>> = {
   'quorum-lost': 'critical',
   'node-left': 'warning',
+  'node-lost': 'warning',
   'qdevice-unreachable': 'warning',
   'corosync-stopped': 'warning',
 };

@@ -70,12 +70,14 @@ export function createAlertsService(deps: AlertsDeps): AlertsService {
             return;
           }
           const n = payload as Notice;
-          if (deps.now() - n.at > STALE_NOTICE_MS || !(ALERT_EVENT_KINDS as readonly string[]).includes(n.kind)) {
+          // A node cut off ("lost") and one whose corosync stopped ("left") are both "left" to a pager.
+          const kind = n.kind === 'node-lost' ? 'node-left' : n.kind;
+          if (deps.now() - n.at > STALE_NOTICE_MS || !(ALERT_EVENT_KINDS as readonly string[]).includes(kind)) {
             return;
           }
           const e: AlertEvent = {
             cluster: n.cluster,
-            kind: n.kind as AlertEventKind,
+            kind: kind as AlertEventKind,
             node: n.node ?? null,
             at: n.at,
             source: 'Quorate on this desktop',

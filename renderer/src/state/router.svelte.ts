@@ -2,9 +2,9 @@
  * Hash routes, so that the built renderer works from Electron's app protocol and from the browser
  * host alike, and a notification click can open `#/dashboard?cluster=NAME`.
  */
-export type View = 'machines' | 'create' | 'adopt' | 'dashboard';
+export type View = 'machines' | 'create' | 'adopt' | 'dashboard' | 'settings';
 
-const VIEWS: readonly View[] = ['machines', 'create', 'adopt', 'dashboard'];
+const VIEWS: readonly View[] = ['machines', 'create', 'adopt', 'dashboard', 'settings'];
 
 export interface Route {
   readonly view: View;

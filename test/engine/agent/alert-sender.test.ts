@@ -138,3 +138,55 @@ describe('the agent sender', () => {
     expect(sent).toEqual(['http://198.18.0.254:1/a']);
   });
 });
+
+describe('a "lost quorum here" that cannot get through', () => {
+  it('is dropped once quorum is back, and no "regained here" follows', async () => {
+    const sent: string[] = [];
+    const timers: (() => void)[] = [];
+    let reachable = false;
+    const sender = createAgentAlertSender({
+      config: () => ({
+        cluster: 'web',
+        channels: [
+          {
+            id: 'ch-aaaaaa',
+            kind: 'webhook',
+            url: 'http://198.18.0.254:1/a',
+            events: ['quorum-lost', 'quorum-regained'],
+            fromAgents: true,
+            cluster: null,
+            secret: null,
+          },
+        ],
+      }),
+      sent: new Map(),
+      saveSent: () => undefined,
+      send: async (_url, _h, body) => {
+        if (!reachable) {
+          return { ok: false, error: { code: 'alerts.unreachable', message: 'cut', hint: '' } };
+        }
+        sent.push((JSON.parse(body) as { kind: string }).kind);
+        return ok(undefined);
+      },
+      now: () => 5000,
+      setTimer: (fn) => void timers.push(fn),
+      log: () => undefined,
+    });
+    const tick = async (): Promise<void> => {
+      await new Promise((r) => setTimeout(r, 2));
+      timers.splice(0).forEach((f) => f());
+      await new Promise((r) => setTimeout(r, 2));
+    };
+    const b = view(['node1', 'node2', 'node3'], 'node3', true);
+    const lost = view(['node3'], 'node3', false);
+    sender.observe(numbered(journalChanges(b, lost, 1000), 0), lost, b);
+    await tick(); // debounce → first try fails
+    const healed = view(['node1', 'node2', 'node3'], 'node3', true);
+    sender.observe(numbered(journalChanges(lost, healed, 2000), 10), healed, lost);
+    reachable = true;
+    await tick();
+    await tick();
+    await tick();
+    expect(sent).toEqual([]);
+  });
+});
