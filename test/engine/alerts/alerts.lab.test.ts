@@ -62,7 +62,7 @@ async function waitFor(what: string, fn: () => boolean): Promise<void> {
   try {
     await until(what, () => (fn() ? true : undefined), 60_000);
   } catch (e) {
-    throw new Error(`${(e as Error).message}\n${await diagnostics()}`);
+    throw new Error(`${(e as Error).message}\n${await diagnostics()}`, { cause: e });
   }
 }
 
