@@ -3,8 +3,10 @@
  * The live figures come from the watch service's agent streams when the window runs one, else
  * from `corosync-quorumtool -s` on the first member that answers; corosync.conf is read from the
  * same member (and kept for a few seconds, so clicking nodes on the dashboard costs no SSH).
+ * Over 400 lines on purpose: what-if, maintenance, rolling and the cold-start wait share the live
+ * snapshot and the maintenance switch; the rolling driver itself is engine/ops/rolling.ts.
  */
-import { liveQuorumFromStatus, parseConf, readConf, toVotequorumConfig } from '../corosync';
+import { liveQuorumFromStatus, parseConf, parseQuorumtoolStatus, readConf, toVotequorumConfig } from '../corosync';
 import type { LiveQuorum, VotequorumConfig } from '../model';
 import { checkWhatIf, quorumWait, whatIf } from '../model';
 import { createPacemakerEngine } from '../ha/pacemaker.ssh';
@@ -14,6 +16,7 @@ import type { DrainReport, MaintenanceEngine } from '../ops/maintenance-mode.ssh
 import { pacemakerMaintenance, pveMaintenance } from '../ops/maintenance-mode.ssh';
 import type { OpsContext } from '../ops/operations';
 import { readClusterState } from '../ops/operations';
+import type { ClusterRecord } from '../ops/registry.fs';
 import { loadCluster } from '../ops/registry.fs';
 import type { RollingRequest, RollingStep } from '../ops/rolling';
 import { loadRollingJournal, rollingSteps, runRolling } from '../ops/rolling';
@@ -153,9 +156,22 @@ export function createMaintenanceService(deps: MaintenanceDeps): MaintenanceServ
     }
   };
 
+  /** Who moves a node's resources away: ha-manager on Proxmox, Pacemaker where it answers, else nobody. */
+  const detectEngine = async (record: ClusterRecord): Promise<MaintenanceEngine> =>
+    record.provider === 'pve'
+      ? 'pve-ha'
+      : withNodes(record.nodes, async (runners) =>
+          (await createPacemakerEngine(runners).status()).ok ? 'pacemaker' : 'corosync',
+        );
+
   const switchMaintenance = async (
     { cluster, node, enable, plan, confirm }: MaintenanceParams,
-    how: { readonly by: 'maintenance' | 'rolling'; readonly gated: boolean } = { by: 'maintenance', gated: false },
+    how: {
+      readonly by: 'maintenance' | 'rolling';
+      readonly gated: boolean;
+      /** Already known (a rolling run detects it once): saves reading every node's HA engine. */
+      readonly engine?: MaintenanceEngine;
+    } = { by: 'maintenance', gated: false },
   ): Promise<Result<MaintenanceOutcome>> => {
     const record = await loadCluster(cluster, deps.home);
     if (!record) {
@@ -196,13 +212,7 @@ export function createMaintenanceService(deps: MaintenanceDeps): MaintenanceServ
       }
       needsConfirm = gate.after.canLose === 0;
     }
-    const engine: MaintenanceEngine =
-      already?.engine ??
-      (record.provider === 'pve'
-        ? 'pve-ha'
-        : await withNodes(record.nodes, async (runners) =>
-            (await createPacemakerEngine(runners).status()).ok ? 'pacemaker' : 'corosync',
-          ));
+    const engine: MaintenanceEngine = already?.engine ?? how.engine ?? (await detectEngine(record));
     const words = stepsInWords(engine, node, enable);
     if (plan || (enable && already) || (!enable && !already)) {
       return ok({
@@ -289,8 +299,22 @@ export function createMaintenanceService(deps: MaintenanceDeps): MaintenanceServ
     const request: RollingRequest = { cluster, command: run, restart: restart ?? 'none' };
     const others = async (node: string): Promise<string[]> =>
       (await loadMarks(deps.home, cluster)).filter((m) => m.node !== node && m.by === 'maintenance').map((m) => m.node);
-    const gate = async (node: string): Promise<Result<{ quorate: boolean; reason: string }>> => {
-      const w = await ask(cluster, [node, ...(await others(node))], false);
+    const gate = async (
+      node: string,
+      runner?: CommandRunner,
+    ): Promise<Result<{ quorate: boolean; reason: string }>> => {
+      const down = { nodes: [node, ...(await others(node))], qdevice: false };
+      if (runner) {
+        // The node's own session and the conf read at the start: no new SSH connection per gate.
+        const q = await runner.run('corosync-quorumtool -s', { timeoutMs: 10_000 });
+        const parsed = q.ok ? parseQuorumtoolStatus(q.value.stdout) : null;
+        const live = parsed?.ok ? liveQuorumFromStatus(parsed.value, snap.value.cfg.nodes) : undefined;
+        if (live && checkWhatIf(snap.value.cfg, live, down).ok) {
+          const a = whatIf(snap.value.cfg, live, down);
+          return ok({ quorate: a.after.quorate, reason: a.reason });
+        }
+      }
+      const w = await ask(cluster, down.nodes, false);
       return w.ok ? ok({ quorate: w.value.after.quorate, reason: w.value.reason }) : w;
     };
     const views = (steps: readonly RollingStep[], done: readonly string[], failed?: string): RollingStepView[] =>
@@ -319,12 +343,14 @@ export function createMaintenanceService(deps: MaintenanceDeps): MaintenanceServ
       });
     }
     const before = await loadRollingJournal(deps.home, cluster);
+    const engine = await detectEngine(record);
     const nodeOf = new Map<string, string>();
     const r = await runRolling(request, nodes, {
       home: deps.home,
       connect: deps.connect,
       gate,
-      maintenance: (node, on) => switchMaintenance({ cluster, node, enable: on }, { by: 'rolling', gated: true }),
+      maintenance: (node, on) =>
+        switchMaintenance({ cluster, node, enable: on }, { by: 'rolling', gated: true, engine }),
       qdevice: snap.value.cfg.qdevice !== undefined,
       members: nodes.length,
       now,
@@ -349,7 +375,7 @@ export function createMaintenanceService(deps: MaintenanceDeps): MaintenanceServ
       return ok({ cluster, state: 'done', resumed, steps: views(r.value.steps, r.value.done), gates: [], error: null });
     }
     const journal = await loadRollingJournal(deps.home, cluster);
-    if (!journal || r.error.code === 'rolling.locked' || r.error.code === 'rolling.unfinished') {
+    if (!journal || r.error.code === 'ops.locked' || r.error.code === 'rolling.unfinished') {
       return r;
     }
     return ok({

@@ -8,7 +8,7 @@
  *
  * The journal is `$QUORATE_HOME/rolling/<cluster>.json` (its own shape: a rolling run is not an ops
  * `Plan` — its gates and maintenance marks run in the engine, not on a machine). Two runs on one
- * cluster never interleave (`cluster-lock.fs.ts`).
+ * cluster never interleave: the run holds the ops per-cluster lock (`lock.fs.ts`).
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import { err, ok } from '../result';
 import { sh } from '../shell';
 import type { CommandRunner } from '../ssh/runner';
 import { AGENT_PID_PATH } from '../bootstrap/scripts';
-import { lockCluster } from './cluster-lock.fs';
+import { acquireLock } from './lock.fs';
 import { runStep, type StepEvent } from './executor';
 import { fileJournalStore, writeFileAtomicOrThrow } from './journal.fs';
 import type { Step, StepAction } from './plan';
@@ -58,7 +58,7 @@ export interface RollingDeps {
   readonly home: string;
   connect(machine: string): Promise<Result<CommandRunner>>;
   /** The live what-if for `node` going away: must stay quorate to proceed. */
-  gate(node: string): Promise<Result<{ quorate: boolean; reason: string }>>;
+  gate(node: string, runner?: CommandRunner): Promise<Result<{ quorate: boolean; reason: string }>>;
   /** Maintenance mode on/off through the maintenance use case (marks, HA engines). */
   maintenance(node: string, on: boolean): Promise<Result<unknown>>;
   /** Whether the cluster has a QDevice (its daemon restarts with corosync). */
@@ -145,7 +145,8 @@ export async function runRolling(
 ): Promise<Result<RollingJournal>> {
   const now = deps.now ?? Date.now;
   const stamp = (): string => new Date(now()).toISOString();
-  const lock = await lockCluster(deps.home, request.cluster);
+  // The ops per-cluster lock: no other operation (and no second rolling run) while this one runs.
+  const lock = await acquireLock(deps.home, request.cluster, `rolling ${request.command}`);
   if (!lock.ok) {
     return lock;
   }
@@ -214,7 +215,7 @@ export async function runRolling(
     return ok(finished);
   } finally {
     await Promise.all([...runners.values()].map((r) => r.close()));
-    await lock.value();
+    await lock.value.release();
   }
 }
 
@@ -226,7 +227,8 @@ async function runOne(
 ): Promise<Result<void>> {
   switch (step.kind) {
     case 'gate': {
-      const g = await deps.gate(step.node);
+      const own = await runnerFor(step.machine, deps, runners);
+      const g = await deps.gate(step.node, own.ok ? own.value : undefined);
       if (!g.ok) {
         return g;
       }

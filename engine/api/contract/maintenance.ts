@@ -162,8 +162,8 @@ export interface MaintenanceApi {
    * A rolling update: for each node in turn, what-if gate → maintenance on → `run` → restart or
    * reboot when asked → back in the quorate membership with its links up → maintenance off.
    * Progress and live output as `onDidUpdateRolling`. Stops at the first failure (`state: 'failed'`)
-   * with that node left in maintenance; the same request again resumes. Errors: `rolling.locked`
-   * (another run holds the cluster), `rolling.unfinished` (a different request is unfinished).
+   * with that node left in maintenance; the same request again resumes. Errors: `ops.locked`
+   * (another operation or rolling run holds the cluster), `rolling.unfinished` (a different request is unfinished).
    */
   rolling(params: RollingParams): Promise<Result<RollingOutcome>>;
   /** Cold start: why the cluster is not quorate yet (missing nodes, wait_for_all), from the live view. */

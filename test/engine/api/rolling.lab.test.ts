@@ -235,8 +235,26 @@ describe.skipIf(!support.ok)('maintenance and rolling updates on the lab', () =>
     const first = h.rolling({ cluster: 'lab', run: 'sleep 2' });
     await new Promise((r) => setTimeout(r, 300));
     const second = await h.rolling({ cluster: 'lab', run: 'sleep 2' });
-    expect(!second.ok && second.error.code).toBe('rolling.locked');
+    expect(!second.ok && second.error.code).toBe('ops.locked');
     const done = await first;
     expect(done.ok && done.value.state).toBe('done');
+  }, 300_000);
+
+  it('a rolling "reboot" (in the lab: corosync and the agent stopped and started) brings every node back', async () => {
+    const agentPid = async (i: number) =>
+      (await lab.exec(i, 'cat /run/quorate-agent/agent.pid', { timeoutMs: 5000 })).stdout.trim();
+    const before = await Promise.all([1, 2, 3].map(agentPid));
+    const r = await service.handlers.rolling({ cluster: 'lab', run: 'true', restart: 'reboot' });
+    expect(r.ok ? [r.value.state, r.value.error] : r.error).toEqual(['done', null]);
+    expect(await allBack()).toBe(true);
+    const after = await until(
+      'every agent running again',
+      async () => {
+        const pids = await Promise.all([1, 2, 3].map(agentPid));
+        return pids.every((p) => /^\d+$/.test(p)) ? pids : undefined;
+      },
+      30_000,
+    );
+    expect(after.map((p, i) => p !== before[i])).toEqual([true, true, true]);
   }, 300_000);
 });
