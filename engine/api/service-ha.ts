@@ -19,6 +19,7 @@ import type { HaNodeRunner } from '../ha/pacemaker.ssh';
 import { createPacemakerEngine } from '../ha/pacemaker.ssh';
 import type { HaResource, HaResourceSpec, HaStatus } from '../ha/types';
 import { writeFileAtomicOrThrow } from '../ops/journal.fs';
+import { loadMarks } from '../ops/maintenance-marks.fs';
 import type { ClusterRecord } from '../ops/registry.fs';
 import { listClusters, loadCluster } from '../ops/registry.fs';
 import type { Result } from '../result';
@@ -436,6 +437,16 @@ export function createHaService(deps: HaDeps): HaService {
         if (!properties.ok) {
           return properties;
         }
+        // A node in Quorate's maintenance mode gets no resource: Pacemaker's standby is how that is said.
+        const marks = await loadMarks(deps.home, cluster);
+        for (const m of marks) {
+          if (!settled.nodes.some((n) => n.name === m.node && n.standby)) {
+            const sb = await o.engine.standby(m.node, true);
+            if (!sb.ok) {
+              return sb;
+            }
+          }
+        }
         await markEnabled(cluster, !noFencing);
         const notes: string[] = [];
         if (wasEnabled) {
@@ -443,7 +454,14 @@ export function createHaService(deps: HaDeps): HaService {
             `HA was already enabled on ${cluster}: Pacemaker runs on every node; nothing was installed or started.`,
           );
         }
-        const maint = settled.nodes.filter((n) => n.maintenance || n.standby);
+        for (const m of marks) {
+          notes.push(
+            `${m.node} is in maintenance mode: it is in Pacemaker standby, so no resource runs there until its maintenance ends.`,
+          );
+        }
+        const maint = settled.nodes.filter(
+          (n) => (n.maintenance || n.standby) && !marks.some((m) => m.node === n.name),
+        );
         for (const n of maint) {
           notes.push(
             `${n.name} is in ${n.maintenance ? 'maintenance' : 'standby'}: Pacemaker places no resource there until it is back (quorate ha unstandby ${cluster} --node ${n.name}).`,
@@ -564,11 +582,12 @@ export function createHaService(deps: HaDeps): HaService {
           return r;
         }
         const target = s.value.nodes.find((n) => n.name === to);
+        const marked = (await loadMarks(deps.home, cluster)).some((m) => m.node === to);
         const why = !target
           ? 'not a node of this cluster'
           : !target.online
             ? 'offline'
-            : target.maintenance
+            : target.maintenance || marked
               ? 'in maintenance'
               : target.standby
                 ? 'in standby'
@@ -623,6 +642,13 @@ export function createHaService(deps: HaDeps): HaService {
             'ha.unknown-node',
             `${node} is not a node of ${cluster}.`,
             'Check the node name: quorate ha status NAME.',
+          );
+        }
+        if (!standby && (await loadMarks(deps.home, cluster)).some((m) => m.node === node)) {
+          return err(
+            'ha.node-in-maintenance',
+            `${node} is in maintenance mode: its standby is part of it.`,
+            `End the maintenance instead: quorate maintenance disable ${cluster} --node ${node}`,
           );
         }
         const r = await o.engine.standby(node, standby);

@@ -5,11 +5,7 @@
  * its foreground mode (it has no other), PID in /run/quorate/pacemaker.pid, output in
  * /var/log/quorate/pacemaker.log.
  */
-
-/** Single-quote for sh (until the shared `sh` template lands on main). */
-function sh(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+import { raw, sh } from '../shell';
 
 export const PACEMAKER_PID_FILE = '/run/quorate/pacemaker.pid';
 export const PACEMAKER_LOG_FILE = '/var/log/quorate/pacemaker.log';
@@ -96,7 +92,7 @@ export function crmMonCommand(): string {
 
 /** Set one cluster property (crm_config) or resource default (rsc_defaults). */
 export function setPropertyCommand(type: 'crm_config' | 'rsc_defaults', name: string, value: string): string {
-  return `${PATH_LINE}; crm_attribute --type ${type} --name ${sh(name)} --update ${sh(value)}`;
+  return `${PATH_LINE}; ${sh`crm_attribute --type ${type} --name ${name} --update ${value}`}`;
 }
 
 /** Create XML in a CIB section (`resources` or `constraints`), fed on stdin (never on the command line). */
@@ -106,42 +102,42 @@ export function cibCreateCommand(section: 'resources' | 'constraints'): string {
 
 /** Delete the element with this id from a section. */
 export function cibDeleteCommand(section: 'resources' | 'constraints', xml: string): string {
-  return `${PATH_LINE}; cibadmin --delete --scope ${section} --xml-text ${sh(xml)}`;
+  return `${PATH_LINE}; ${sh`cibadmin --delete --scope ${section} --xml-text ${xml}`}`;
 }
 
 /** Stop a resource (target-role=Stopped) so it can be deleted cleanly. */
 export function stopResourceCommand(id: string): string {
-  return `${PATH_LINE}; crm_resource --resource ${sh(id)} --set-parameter target-role --meta --parameter-value Stopped`;
+  return `${PATH_LINE}; ${sh`crm_resource --resource ${id} --set-parameter target-role --meta --parameter-value Stopped`}`;
 }
 
 /** Let a resource created stopped run: its target-role meta attribute goes. */
 export function startResourceCommand(id: string): string {
-  return `${PATH_LINE}; crm_resource --resource ${sh(id)} --meta --delete-parameter target-role`;
+  return `${PATH_LINE}; ${sh`crm_resource --resource ${id} --meta --delete-parameter target-role`}`;
 }
 
 /** Move a resource to a node (a location constraint `cli-prefer-ID`, as crm_resource makes it). */
 export function moveResourceCommand(id: string, node: string): string {
-  return `${PATH_LINE}; crm_resource --resource ${sh(id)} --move --node ${sh(node)}`;
+  return `${PATH_LINE}; ${sh`crm_resource --resource ${id} --move --node ${node}`}`;
 }
 
 /** Drop the location constraint `--move` made: the resource stays by stickiness, free to fail over (pcs 0.11 does the same). */
 export function clearMoveCommand(id: string): string {
-  return `${PATH_LINE}; crm_resource --resource ${sh(id)} --clear`;
+  return `${PATH_LINE}; ${sh`crm_resource --resource ${id} --clear`}`;
 }
 
 /** Put a node in standby (`on`) or take it out. */
 export function standbyCommand(node: string, on: boolean): string {
-  return `${PATH_LINE}; crm_attribute --type nodes --node ${sh(node)} --name standby --update ${on ? 'on' : 'off'}`;
+  return `${PATH_LINE}; ${sh`crm_attribute --type nodes --node ${node} --name standby --update ${on ? 'on' : 'off'}`}`;
 }
 
 /** Whether a systemd unit (or LSB init script) exists on this node: prints `unit=yes|no`. */
 export function unitExistsScript(unit: string): string {
-  const u = sh(unit);
+  const lsb = `/etc/init.d/${unit.replace(/\.service$/, '')}`;
   return [
     PATH_LINE,
-    `if ${hasSystemd} && systemctl cat ${u} >/dev/null 2>&1; then echo unit=yes; exit 0; fi`,
-    `for d in /etc/systemd/system /lib/systemd/system /usr/lib/systemd/system; do [ -f "$d"/${u} ] && { echo unit=yes; exit 0; }; [ -f "$d"/${u}.service ] && { echo unit=yes; exit 0; }; done`,
-    `[ -x /etc/init.d/${sh(unit.replace(/\.service$/, ''))} ] && { echo unit=lsb; exit 0; }`,
+    sh`if ${raw(hasSystemd)} && systemctl cat ${unit} >/dev/null 2>&1; then echo unit=yes; exit 0; fi`,
+    sh`for d in /etc/systemd/system /lib/systemd/system /usr/lib/systemd/system; do [ -f "$d"/${unit} ] && { echo unit=yes; exit 0; }; [ -f "$d"/${`${unit}.service`} ] && { echo unit=yes; exit 0; }; done`,
+    sh`[ -x ${lsb} ] && { echo unit=lsb; exit 0; }`,
     'echo unit=no',
   ].join('\n');
 }
@@ -151,12 +147,12 @@ export function unitExistsScript(unit: string): string {
  * even where ICMP is filtered) where present, else `ping`. Prints `inuse=yes|no`.
  */
 export function probeAddressScript(ip: string, dev: string | null): string {
-  const a = sh(ip);
-  const iface = dev ? `-I ${sh(dev)}` : '';
   return [
     PATH_LINE,
-    `if command -v arping >/dev/null 2>&1 && [ -n ${sh(dev ?? '')} ]; then arping -q -D -c 2 -w 2 ${iface} ${a}; r=$?; [ $r = 1 ] && { echo inuse=yes; exit 0; }; fi`,
-    `if ping -n -q -c 1 -W 1 ${a} >/dev/null 2>&1; then echo inuse=yes; else echo inuse=no; fi`,
+    dev
+      ? sh`if command -v arping >/dev/null 2>&1; then arping -q -D -c 2 -w 2 -I ${dev} ${ip}; r=$?; [ $r = 1 ] && { echo inuse=yes; exit 0; }; fi`
+      : ':',
+    sh`if ping -n -q -c 1 -W 1 ${ip} >/dev/null 2>&1; then echo inuse=yes; else echo inuse=no; fi`,
   ].join('\n');
 }
 

@@ -11,10 +11,10 @@
 import type { Notice } from '../../engine/api/contract';
 import { createEventHub } from '../../engine/api/event-hub';
 import { createHaService } from '../../engine/api/service-ha';
-import { createCluster } from '../../engine/ops/operations';
 import { labSupport, labUp } from '../lab/lab';
 import { pacemakerSupport, pingFromRoot as ping, stopPacemaker } from '../lab/pacemaker';
 import { labOps } from '../engine/ops/lab-ops';
+import { createClusterForHa } from '../engine/api/ha-lab';
 import type { BenchFigure } from './run';
 
 /** `Dec 01 11:17:39.857` (pacemaker.log, the host's local time = this machine's clock) → epoch ms. */
@@ -50,10 +50,11 @@ export default async function haBench(): Promise<BenchFigure[]> {
     publish: (n) => void notices.push({ n, at: Date.now() }),
   });
   try {
-    const created = await createCluster(ops.ctx, { name: 'bench', machines: lab.hosts.map((h) => h.address) });
-    if (!created.ok) {
-      throw new Error(`create failed: ${JSON.stringify(created.error)}`);
-    }
+    await createClusterForHa(
+      ops,
+      'bench',
+      lab.hosts.map((h) => h.address),
+    );
     const service = createHaService({
       home: ops.home,
       events: createEventHub(),

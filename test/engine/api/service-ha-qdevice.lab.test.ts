@@ -6,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventHub } from '../../../engine/api/event-hub';
 import type { HaService } from '../../../engine/api/service-ha';
 import { createHaService } from '../../../engine/api/service-ha';
-import { createCluster, setupQdevice } from '../../../engine/ops/operations';
+import { setupQdevice } from '../../../engine/ops/operations';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
 import { pacemakerSupport, pingFromRoot as pingOnce, stopPacemaker } from '../../lab/pacemaker';
 import { labOps, waitQuorumOn, type LabOps } from '../ops/lab-ops';
+import { createClusterForHa } from './ha-lab';
 
 const support = labSupport();
 const pcmk = await pacemakerSupport();
@@ -81,10 +82,7 @@ describe.skipIf(skip !== null)('HA with Pacemaker on 2 nodes + QDevice', () => {
   beforeAll(async () => {
     lab = await labUp({ hosts: 3 });
     ops = labOps(lab);
-    const created = await createCluster(ops.ctx, { name: 'duo', machines: [lab.host(1).address, lab.host(2).address] });
-    if (!created.ok) {
-      throw new Error(JSON.stringify(created.error));
-    }
+    await createClusterForHa(ops, 'duo', [lab.host(1).address, lab.host(2).address]);
     const q = await setupQdevice(ops.ctx, { name: 'duo', host: lab.host(3).address });
     if (!q.ok) {
       throw new Error(JSON.stringify(q.error));

@@ -10,10 +10,11 @@ import { createEventHub } from '../../../engine/api/event-hub';
 import type { HaService } from '../../../engine/api/service-ha';
 import { createHaService } from '../../../engine/api/service-ha';
 import { runHaCommand } from '../../../engine/cli/ha-commands';
-import { runCreateCommand } from '../../../engine/cli/cluster-commands';
+import { clearMark, setMark } from '../../../engine/ops/maintenance-marks.fs';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
 import { pacemakerSupport, pingFromRoot as pingOnce, stopPacemaker } from '../../lab/pacemaker';
 import { labOps, type LabOps } from '../ops/lab-ops';
+import { createClusterForHa } from './ha-lab';
 
 const support = labSupport();
 const pcmk = await pacemakerSupport();
@@ -80,15 +81,11 @@ describe.skipIf(skip !== null)('HA with Pacemaker on a 3-node lab cluster', () =
   beforeAll(async () => {
     lab = await labUp({ hosts: 3 });
     ops = labOps(lab);
-    let out = '';
-    const code = await runCreateCommand(
-      ['hac', ...lab.hosts.flatMap((h) => ['--node', h.address]), '--link0', lab.hosts[0]!.address, '--json'],
-      { stdout: (t) => void (out += t), stderr: () => {}, readStdin: async () => '' },
-      { ctx: ops.ctx },
+    await createClusterForHa(
+      ops,
+      'hac',
+      lab.hosts.map((h) => h.address),
     );
-    if (code !== 0) {
-      throw new Error(`create failed: ${out}`);
-    }
     vip = `198.18.${lab.id}.100`;
   }, 120_000);
 
@@ -186,8 +183,15 @@ describe.skipIf(skip !== null)('HA with Pacemaker on a 3-node lab cluster', () =
       engine: 'pacemaker',
       resources: [{ id: `ip-${vip}`, state: 'started', node: 'node1' }],
     });
+    expect(Object.keys((status.json.resources as object[])[0]!).sort()).toEqual(['id', 'node', 'state']);
     const dup = await haJson('add', 'hac', '--ip', `198.18.${lab.id}.101/24`, '--id', `ip-${vip}`);
     expect(errorCode(dup.json)).toBe('ha.resource-exists');
+    // --with: a second address that runs where the first runs (colocation + ordering).
+    const follower = await haJson('add', 'hac', '--ip', `198.18.${lab.id}.101/24`, '--with', `ip-${vip}`);
+    expect(follower.json).toMatchObject({ ok: true, id: `ip-198.18.${lab.id}.101`, node: 'node1', with: `ip-${vip}` });
+    const cons = (await lab.exec(1, 'cibadmin --query --scope constraints')).stdout;
+    expect(cons).toContain(`rsc="ip-198.18.${lab.id}.101" with-rsc="ip-${vip}" score="INFINITY"`);
+    expect(cons).toContain(`first="ip-${vip}" then="ip-198.18.${lab.id}.101"`);
   }, 120_000);
 
   it('refuses a move to a node in maintenance, to an unknown node, and of an unknown resource', async () => {
@@ -198,6 +202,15 @@ describe.skipIf(skip !== null)('HA with Pacemaker on a 3-node lab cluster', () =
       expect(JSON.stringify(m.json)).toMatch(/in maintenance/);
     } finally {
       await lab.exec(1, 'crm_attribute --type nodes --node node3 --name maintenance --delete');
+    }
+    // Quorate's own maintenance mode (the maintenance service's mark) counts too.
+    await setMark(ops.home, 'hac', { node: 'node2', since: Date.now(), by: 'maintenance', engine: 'pacemaker' });
+    try {
+      const m = await haJson('move', 'hac', `ip-${vip}`, '--to', 'node2');
+      expect(errorCode(m.json)).toBe('ha.node-unavailable');
+      expect(errorCode((await haJson('unstandby', 'hac', '--node', 'node2')).json)).toBe('ha.node-in-maintenance');
+    } finally {
+      await clearMark(ops.home, 'hac', 'node2');
     }
     expect(errorCode((await haJson('move', 'hac', `ip-${vip}`, '--to', 'node9')).json)).toBe('ha.node-unavailable');
     expect(errorCode((await haJson('remove', 'hac', 'nothing-here')).json)).toBe('ha.unknown-resource');
@@ -289,7 +302,11 @@ describe.skipIf(skip !== null)('HA with Pacemaker on a 3-node lab cluster', () =
     expect(await whereIs(`ip-${vip}`)).toBe(res?.node);
   }, 120_000);
 
-  it('removes the IP (it stops answering)', async () => {
+  it('the follower followed every move; removing both leaves nothing (constraints included)', async () => {
+    expect(await whereIs(`ip-198.18.${lab.id}.101`)).toBe(await whereIs(`ip-${vip}`));
+    const f = await haJson('remove', 'hac', `ip-198.18.${lab.id}.101`);
+    expect(f.json).toEqual({ ok: true, id: `ip-198.18.${lab.id}.101` });
+    expect((await lab.exec(1, 'cibadmin --query --scope constraints')).stdout).not.toMatch(/rsc_colocation|rsc_order/);
     const r = await haJson('remove', 'hac', `ip-${vip}`);
     expect(r.json).toEqual({ ok: true, id: `ip-${vip}` });
     expect((await haJson('status', 'hac')).json).toEqual({ engine: 'pacemaker', resources: [] });
