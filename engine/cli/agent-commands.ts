@@ -52,7 +52,8 @@ export async function runBootstrapCommand(argv: string[], io: CliIo, deps: Agent
     const stop = service.events.subscribe((event, payload) => {
       if (event === 'onDidBootstrapProgress') {
         const p = payload as { address: string; phase: string; line: string | null };
-        if (p.line !== null) {
+        // A failure is printed once, with its hint, below.
+        if (p.line !== null && p.phase !== 'failed') {
           io.stderr(`${p.address}: ${p.phase}: ${p.line}\n`);
         }
       }
