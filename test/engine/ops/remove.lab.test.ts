@@ -36,7 +36,13 @@ describe.skipIf(!support.ok)('remove with dead nodes and a broken QDevice, on re
   beforeAll(async () => {
     lab = await labUp({ hosts: 5 });
     ops = labOps(lab);
-    const c = unwrapOk(await createCluster(ops.ctx, { name: 'four', machines: [1, 2, 3, 4].map(addr) }));
+    // Setup, not the subject: on this shared 2-core machine a latency spike can fail the pre-flight;
+    // try the create again then (up to 3 times).
+    let created = await createCluster(ops.ctx, { name: 'four', machines: [1, 2, 3, 4].map(addr) });
+    for (let i = 0; i < 2 && !created.ok && /^pre-flight failed: latency/.test(created.error.message); i++) {
+      created = await createCluster(ops.ctx, { name: 'four', machines: [1, 2, 3, 4].map(addr) });
+    }
+    const c = unwrapOk(created);
     expect(c.outcome?.journal.state).toBe('done');
     const q = unwrapOk(await setupQdevice(ops.ctx, { name: 'four', host: addr(5) }));
     expect(q.outcome?.journal.state).toBe('done');
