@@ -42,6 +42,17 @@ import {
   pvecmDelnode,
   pvecmQdeviceSetup,
 } from '../../../engine/providers/pve';
+import {
+  cibDeleteCommand,
+  clearMoveCommand,
+  moveResourceCommand,
+  probeAddressScript,
+  setPropertyCommand,
+  standbyCommand,
+  startResourceCommand,
+  stopResourceCommand,
+  unitExistsScript,
+} from '../../../engine/ha/scripts';
 import { sh } from '../../../engine/shell';
 import { killMarkedCommand, markCommand, sudoInstallCommand, sudoWrap } from '../../../engine/ssh/commands';
 import { payloads, Sandbox, sandboxUnavailable, type SandboxRun } from './sandbox';
@@ -247,6 +258,48 @@ describe.skipIf(why !== null)('command builders run every value as data (sandbox
       );
       expect(box.injected()).toBe(false);
       expect(box.out()).toBe(`${p}\n${p}\n`);
+    }
+  });
+
+  it('ha: Pacemaker commands get ids, nodes, XML, units and addresses as single words', () => {
+    for (const p of all()) {
+      expect(wordsOf(expectData(setPropertyCommand('crm_config', p, p), p, 'crm_attribute'), 'crm_attribute')).toEqual([
+        '--type',
+        'crm_config',
+        '--name',
+        p,
+        '--update',
+        p,
+      ]);
+      expect(wordsOf(box.run(cibDeleteCommand('resources', p)), 'cibadmin')).toEqual([
+        '--delete',
+        '--scope',
+        'resources',
+        '--xml-text',
+        p,
+      ]);
+      expect(wordsOf(box.run(moveResourceCommand(p, p)), 'crm_resource')).toEqual([
+        '--resource',
+        p,
+        '--move',
+        '--node',
+        p,
+      ]);
+      expect(wordsOf(box.run(standbyCommand(p, true)), 'crm_attribute')).toEqual([
+        '--type',
+        'nodes',
+        '--node',
+        p,
+        '--name',
+        'standby',
+        '--update',
+        'on',
+      ]);
+      box.runAll([stopResourceCommand(p), startResourceCommand(p), clearMoveCommand(p), unitExistsScript(p)]);
+      expect(box.injected(), JSON.stringify(p)).toBe(false);
+      const probe = box.run(probeAddressScript(p, p));
+      expect(box.injected()).toBe(false);
+      expect(wordsOf(probe, 'arping')).toEqual(['-q', '-D', '-c', '2', '-w', '2', '-I', p, p]);
     }
   });
 

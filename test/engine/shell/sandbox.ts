@@ -13,6 +13,12 @@ import { join } from 'node:path';
 
 const STUBS = [
   'apt-get',
+  'arping',
+  'cibadmin',
+  'crm_attribute',
+  'crm_resource',
+  'ip',
+  'ping',
   'base64',
   'cat',
   'chmod',
