@@ -137,8 +137,11 @@ export function createMaintenanceService(deps: MaintenanceDeps): MaintenanceServ
   ): Promise<T> => {
     const runners: { node: string; runner: CommandRunner }[] = [];
     try {
-      for (const [node, machine] of Object.entries(nodes)) {
-        const r = await deps.connect(machine);
+      // In parallel: each connect is an SSH handshake.
+      const opened = await Promise.all(
+        Object.entries(nodes).map(async ([node, machine]) => ({ node, r: await deps.connect(machine) })),
+      );
+      for (const { node, r } of opened) {
         if (r.ok) {
           runners.push({ node, runner: r.value });
         }
@@ -342,8 +345,7 @@ export function createMaintenanceService(deps: MaintenanceDeps): MaintenanceServ
         error: null,
       });
     }
-    const before = await loadRollingJournal(deps.home, cluster);
-    const engine = await detectEngine(record);
+    const [before, engine] = await Promise.all([loadRollingJournal(deps.home, cluster), detectEngine(record)]);
     const nodeOf = new Map<string, string>();
     const r = await runRolling(request, nodes, {
       home: deps.home,

@@ -157,6 +157,8 @@ describe.skipIf(!support.ok)('maintenance and rolling updates on the lab', () =>
       60_000,
     );
     expect([down.severity, down.title]).toEqual(['info', `lab: ${n3} is down for maintenance`]);
+    // While it is down: no alarm (node3's own view right after its restart is the monitor's concern).
+    expect(notices.slice(before).filter((n) => n.severity !== 'info')).toEqual([]);
     const s = await h.clusterStatus({ cluster: 'lab' });
     expect(s.ok && s.value.nodes.find((n) => n.name === n3)?.maintenance).toBe(true);
     await lab.exec(
@@ -167,7 +169,6 @@ describe.skipIf(!support.ok)('maintenance and rolling updates on the lab', () =>
     await until('node3 back', allBack, 60_000);
     const off = await h.setMaintenance({ cluster: 'lab', node: n3, enable: false });
     expect(off.ok && off.value.inMaintenance).toBe(false);
-    expect(notices.slice(before).filter((n) => n.severity !== 'info')).toEqual([]);
   });
 
   it('a rolling restart of the 3 nodes stays quorate throughout and ends with every node back', async () => {
