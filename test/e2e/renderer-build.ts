@@ -42,6 +42,9 @@ export function ensureRendererBuilt(): void {
   const r = spawnSync(process.execPath, [join(repoRoot, 'build', 'build.js'), 'renderer'], {
     cwd: repoRoot,
     stdio: 'inherit',
+    // vitest sets NODE_ENV=test; vite would then build with import.meta.env.DEV true, and the page
+    // would talk to the in-memory demo API instead of the engine.
+    env: { ...process.env, NODE_ENV: 'production' },
   });
   if (r.status !== 0) {
     throw new Error(`building the renderer failed (exit ${r.status})`);
