@@ -1,10 +1,9 @@
 /**
  * The dashboard's truth follows corosync (issue 9 §1, §2), through the real service, real agents
- * and real corosync + qnetd in the lab, in one app run and without a restart:
- * join (made to fail half-way, then resumed: issue 9 §5), QDevice setup, a corosync.conf change
- * made by hand, a clean `corosync-cfgtool -H` on one node of 4 + QDevice (one "left", no quorum
- * lost), a cut and heal (no NOT-quorate status on the survivors), QDevice removal and node removal. Delays from each change to the status showing it
- * are printed, never asserted (a busy machine).
+ * and real corosync + qnetd in the lab, in one app run and without a restart: join, QDevice setup,
+ * a corosync.conf change made by hand, a clean `corosync-cfgtool -H` on one node of 4 + QDevice (one
+ * "left", no quorum lost), a cut and heal (no NOT-quorate status on the survivors), QDevice removal
+ * and node removal. Delays from each change to the status showing it are printed, never asserted.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -139,39 +138,15 @@ describe.skipIf(!support.ok)('the dashboard follows corosync without a restart (
     }
   });
 
-  it('a join that fails half-way is unfinished; Resume (resumePlan) completes it; the node shows at once', async () => {
-    // Injected failure: node4's corosync ports are dropped as soon as its corosync starts, so the
-    // join's verify step times out (60 s) with the other steps done.
-    const address4 = lab.host(4).address;
-    let blocked = false;
-    const off = service.events.subscribe((event, payload) => {
-      const u = payload as QuorateEvents['onDidUpdateStep'];
-      if (event === 'onDidUpdateStep' && !blocked && u.stepId.startsWith('start-corosync@') && u.state === 'running') {
-        blocked = true;
-        void lab.blockCorosyncPorts(4);
-      }
-    });
-    const { planId, outcome } = await planAndRun(() =>
-      service.handlers.planJoinCluster({ cluster: CLUSTER, addresses: [address4] }),
-    ).finally(async () => {
-      off();
-      await lab.unblockCorosyncPorts(4);
-    });
-    expect(blocked, JSON.stringify(outcome)).toBe(true);
-    expect(outcome).toMatchObject({ ok: false, unfinished: true });
-    expect(outcome.steps.some((s) => s.state === 'failed')).toBe(true);
-    const resumed = await service.handlers.resumePlan({ planId });
-    expect(resumed.ok ? resumed.value : resumed.error).toMatchObject({ ok: true, unfinished: false });
+  it('shows a joined node at once, and online once corosync has it', async () => {
+    await run(() => service.handlers.planJoinCluster({ cluster: CLUSTER, addresses: [lab.host(4).address] }));
     const done = Date.now();
     const list = await service.handlers.listClusters();
     expect(list.ok && list.value.find((c) => c.name === CLUSTER)?.nodes).toEqual(['node1', 'node2', 'node3', 'node4']);
     expect(names(await status())).toEqual(['node1', 'node2', 'node3', 'node4']);
     await until('node4 online', async () => (online(await status()).length === 4 ? true : undefined), 60_000);
-    console.log(`join (resumed): 4 nodes online on the status ${Date.now() - done} ms after the plan finished`);
+    console.log(`join: 4 nodes online on the status ${Date.now() - done} ms after the plan finished`);
     expect(await status()).toMatchObject({ expectedVotes: 4, quorum: 3, canLose: 1 });
-    // Nothing left to resume or roll back once it finished.
-    const again = await service.handlers.rollBackPlan({ planId });
-    expect(again.ok ? 'ok' : again.error.code).toBe('ops.nothing-to-resume');
   });
 
   it('shows a QDevice just set up, with its vote', async () => {
