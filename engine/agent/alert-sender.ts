@@ -17,6 +17,7 @@ import type { AlertChannel, AlertEvent, AlertEventKind } from './alert-format';
 import { alertKey, alertMessage, channelsFor, httpRequestFor } from './alert-format';
 import type { AgentJournalEntry, JournalView } from './event-journal';
 import type { Result } from '../result';
+import type { SmtpMessage } from './smtp.net';
 
 export const DEBOUNCE_MS = 300;
 export const DEDUP_MS = 120_000;
@@ -105,6 +106,8 @@ export interface AgentAlertSenderDeps {
   readonly sent: Map<string, number>;
   readonly saveSent: () => void;
   readonly send: (url: string, headers: Readonly<Record<string, string>>, body: string) => Promise<Result<void>>;
+  /** E-mail channels (engine/agent/smtp.net.ts in the agent). */
+  readonly sendMail: (m: SmtpMessage) => Promise<Result<void>>;
   readonly now: () => number;
   readonly setTimer: (fn: () => void, ms: number) => void;
   readonly log: (line: string) => void;
@@ -131,17 +134,22 @@ export function createAgentAlertSender(d: AgentAlertSenderDeps): AgentAlertSende
 
   const deliver = async (c: AgentAlertConfig['channels'][number], e: AlertEvent): Promise<boolean> => {
     const m = alertMessage(e);
-    if (c.kind === 'email') {
-      d.log(`alerts: channel ${c.id} is e-mail; agents send HTTP channels only (the desktop sends e-mail)`);
-      return false;
-    }
-    const spec = httpRequestFor(c, e, m, c.secret);
+    const spec = c.kind === 'email' ? null : httpRequestFor(c, e, m, c.secret);
     for (let i = 1; i <= tries; i++) {
       if (!stillTrue(e)) {
         d.log(`alerts: ${c.id}: ${e.kind} is over before it could be sent; dropped`);
         return false;
       }
-      const r = await d.send(spec.url, spec.headers, spec.body);
+      const r = spec
+        ? await d.send(spec.url, spec.headers, spec.body)
+        : await d.sendMail({
+            url: c.url,
+            password: c.secret,
+            from: c.from ?? '',
+            to: c.to ?? '',
+            subject: m.title,
+            text: m.text,
+          });
       if (r.ok) {
         return true;
       }

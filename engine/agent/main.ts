@@ -7,6 +7,7 @@ import { startAgentJournal } from './journal-watch.proc';
 import { openAlertStore } from './alert-config.fs';
 import { createAgentAlertSender } from './alert-sender';
 import { sendHttpAlert } from './alert-send.net';
+import { sendSmtp } from './smtp.net';
 import { AGENT_USAGE, parseAgentArgs } from './commands';
 import { AGENT_PROTOCOL_VERSION, AGENT_VERSION } from './protocol';
 
@@ -50,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
           saveSent: () => alerts.saveSent(),
           // 4 s per try: a node that cannot reach the channel gives up within ~15 s.
           send: (url, headers, body) => sendHttpAlert({ url, headers, body }, 4_000),
+          sendMail: (m) => sendSmtp(m, 4_000),
           now: Date.now,
           setTimer: (fn, ms) => void setTimeout(fn, ms),
           log: (line) => process.stderr.write(`quorate-agent: ${line}\n`),

@@ -136,13 +136,6 @@ export function createAlertsService(deps: AlertsDeps): AlertsService {
           'Add the missing option and try again.',
         );
       }
-      if (p.kind === 'email' && p.fromAgents) {
-        return err(
-          'alerts.agent-email',
-          'The agents send webhook, ntfy and Gotify alerts; e-mail is sent by the desktop only.',
-          'Drop --from-agents for e-mail, or add an ntfy/Gotify/webhook channel with --from-agents.',
-        );
-      }
       const loaded = await loadChannels(deps.home);
       if (!loaded.ok) {
         return loaded;

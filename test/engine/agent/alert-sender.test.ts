@@ -120,6 +120,7 @@ describe('the agent sender', () => {
       }),
       sent: new Map(),
       saveSent: () => undefined,
+      sendMail: async () => ok(undefined),
       send: async (url) => {
         sent.push(url);
         return ok(undefined);
@@ -161,6 +162,7 @@ describe('a "lost quorum here" that cannot get through', () => {
       }),
       sent: new Map(),
       saveSent: () => undefined,
+      sendMail: async () => ok(undefined),
       send: async (_url, _h, body) => {
         if (!reachable) {
           return { ok: false, error: { code: 'alerts.unreachable', message: 'cut', hint: '' } };

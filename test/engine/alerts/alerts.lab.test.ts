@@ -86,8 +86,13 @@ function expectOwnPartitionMessages(from: number, cut: string): void {
   expect(own.every((m) => m.endsWith(`here from ${cut}`))).toBe(true);
   expect(new Set(own).size).toBe(own.length);
 }
-const mails = (from: number): string[] =>
-  smtp.messages.slice(from).map((m) => /^Subject: (.*)$/m.exec(m.data)?.[1] ?? '?');
+/** Subjects of the mails since `from` sent with envelope sender `by` (desktop channel or agents' channel). */
+const mails = (from: number, by = 'quorate@lab.test'): string[] =>
+  smtp.messages
+    .slice(from)
+    .filter((m) => m.from === by)
+    .map((m) => /^Subject: (.*)$/m.exec(m.data)?.[1] ?? '?');
+const agentMails = (from: number): string[] => mails(from, 'agents@lab.test');
 /** Messages arrive within a second or two; wait a little more so a duplicate would be seen too. */
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 6_000));
 
@@ -162,9 +167,20 @@ describe.skipIf(!support.ok)('push alerts on the lab', () => {
       events: ['node-left', 'node-joined', 'quorum-lost', 'quorum-regained'],
     });
     expect(mail.ok).toBe(true);
+    // E-mail sent by the agents themselves (their own SMTP client), for node changes.
+    const agentMail = await h.addAlertChannel({
+      kind: 'email',
+      url: `smtp://quorate@${lab.rootAddress}:${smtp.port}`,
+      from: 'agents@lab.test',
+      to: 'admin@lab.test',
+      secret: 'lab-pass',
+      events: ['node-left', 'node-joined'],
+      fromAgents: true,
+    });
+    expect(agentMail.ok && agentMail.value.push?.pushed.length).toBe(3);
   });
 
-  it('with the desktop running: exactly one webhook (from the agents) and one e-mail (from the desktop) per event', async () => {
+  it('with the desktop running: exactly one webhook and one e-mail from the agents, and one e-mail from the desktop, per event', async () => {
     const [h0, m0] = [http.received.length, smtp.messages.length];
     const cutName = lab.hosts[2]!.name;
     await lab.cut(3);
@@ -174,6 +190,7 @@ describe.skipIf(!support.ok)('push alerts on the lab', () => {
     expect(hooks(h0)).toEqual([`node-left ${cutName}`]);
     expectOwnPartitionMessages(h0, cutName);
     expect(mails(m0)).toEqual([`lab: ${cutName} left the cluster`]);
+    expect(agentMails(m0)).toEqual([`lab: ${cutName} left the cluster`]);
     const [h1, m1] = [http.received.length, smtp.messages.length];
     await lab.heal(3);
     await waitFor('node-joined webhook', () => hooks(h1).includes(`node-joined ${cutName}`));
@@ -182,22 +199,28 @@ describe.skipIf(!support.ok)('push alerts on the lab', () => {
     expect(hooks(h1)).toEqual([`node-joined ${cutName}`]);
     expectOwnPartitionMessages(h0, cutName);
     expect(mails(m1)).toEqual([`lab: ${cutName} joined the cluster again`]);
+    expect(agentMails(m1)).toEqual([`lab: ${cutName} joined the cluster again`]);
   });
 
-  it('with the desktop stopped: the agents still send exactly one webhook per event', async () => {
+  it('with the desktop stopped: the agents still send exactly one webhook and one e-mail per event', async () => {
     await service!.dispose();
     service = undefined;
-    const h0 = http.received.length;
+    const [h0, m0] = [http.received.length, smtp.messages.length];
     const cutName = lab.hosts[1]!.name;
     await lab.cut(2);
     await waitFor('node-left webhook', () => hooks(h0).includes(`node-left ${cutName}`));
+    await waitFor('node-left e-mail from the agents', () => agentMails(m0).length > 0);
     await settle();
     expect(hooks(h0)).toEqual([`node-left ${cutName}`]);
-    const h1 = http.received.length;
+    expect(agentMails(m0)).toEqual([`lab: ${cutName} left the cluster`]);
+    expect(mails(m0)).toEqual([]);
+    const [h1, m1] = [http.received.length, smtp.messages.length];
     await lab.heal(2);
     await waitFor('node-joined webhook', () => hooks(h1).includes(`node-joined ${cutName}`));
+    await waitFor('node-joined e-mail from the agents', () => agentMails(m1).length > 0);
     await settle();
     expect(hooks(h1)).toEqual([`node-joined ${cutName}`]);
+    expect(agentMails(m1)).toEqual([`lab: ${cutName} joined the cluster again`]);
     expectOwnPartitionMessages(h0, cutName);
   });
 

@@ -202,34 +202,25 @@ describe('quorate alerts (CLI fixed shapes over the service)', () => {
     expect(t.err.join('')).toMatch(/refused the login of quorate: wrong user or password/);
   });
 
-  it('keeps e-mail on the desktop: --from-agents is refused for it', async () => {
-    const service = createAlertsService({
-      home: home(),
-      secrets: memorySecrets(),
-      events: createEventHub(),
-      now: Date.now,
-      dispatch: false,
-    });
-    const c = cli();
-    expect(
-      await runAlertsCommand(
-        [
-          'add',
-          'email',
-          '--smtp',
-          'smtp://127.0.0.1:25',
-          '--from',
-          'a@b.c',
-          '--to',
-          'd@e.f',
-          '--from-agents',
-          '--json',
-        ],
-        c.io,
-        { service },
-      ),
-    ).toBe(1);
-    expect(c.err.join('')).toMatch(/e-mail is sent by the desktop only/);
+  it("sends e-mail with the agent's own SMTP client too (bundle without nodemailer), and names a wrong password", async () => {
+    const { sendSmtp } = await import('../../../engine/agent/smtp.net');
+    const base = {
+      from: 'node1@lab.test',
+      to: 'admin@lab.test',
+      subject: 'lab: node3 left the cluster',
+      text: 'line\n.dot\nend',
+    };
+    const url = `smtp://quorate@127.0.0.1:${smtp.port}`;
+    const before = smtp.messages.length;
+    const r = await sendSmtp({ ...base, url, password: 's3cret' });
+    expect(r).toEqual({ ok: true, value: undefined });
+    const got = smtp.messages.slice(before);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ from: 'node1@lab.test', to: ['admin@lab.test'], user: 'quorate' });
+    expect(got[0]!.data).toMatch(/Subject: lab: node3 left the cluster/);
+    expect(got[0]!.data).toMatch(/\r\n\.dot\r\n/);
+    const bad = await sendSmtp({ ...base, url, password: 'nope' });
+    expect(bad.ok ? 'sent' : bad.error.code).toBe('alerts.smtp-auth');
   });
 });
 
