@@ -1,13 +1,13 @@
 /**
  * `qm list`, `pct list` and `pveversion` of the stand-in. Guests are what Proxmox keeps in the
- * cluster file system, /etc/pve/nodes/NODE/qemu-server/VMID.conf and …/lxc/CTID.conf (issue 14 will
- * add qm/pct/pvesh/ha-manager over the same files: ha/ under /etc/pve). There are no real guests:
+ * cluster file system, /etc/pve/nodes/NODE/qemu-server/VMID.conf and …/lxc/CTID.conf (issue 14's
+ * qm/pct/pvesh/ha-manager over the same files are in guest-tools.ts and ha-manager.ts). There are no real guests:
  * "running" is a marker /run/qemu-server/VMID.pid (/run/lxc/CTID.running) on the node, where qemu
  * and lxc keep their pid files. The listing formats are test/lab/host-files.ts's (PVE::CLI::qm `list`,
  * PVE::CLI::pct `list`), the same the earlier fake printed.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { pctListOutput, qmListOutput, type FakeGuest } from '../host-files';
+import type { FakeGuest } from '../host-files';
 import { PVE, nodename, readText } from './sys';
 
 export const STANDIN_LIB = '/usr/local/lib/pve-standin';
@@ -38,24 +38,6 @@ export function localGuests(): FakeGuest[] {
     }
   }
   return out;
-}
-
-export function qm(argv: string[]): number {
-  if (argv[0] !== 'list') {
-    process.stderr.write(`qm: the Quorate lab stand-in implements only 'qm list'\n`);
-    return 255;
-  }
-  process.stdout.write(qmListOutput(localGuests()));
-  return 0;
-}
-
-export function pct(argv: string[]): number {
-  if (argv[0] !== 'list') {
-    process.stderr.write(`pct: the Quorate lab stand-in implements only 'pct list'\n`);
-    return 255;
-  }
-  process.stdout.write(pctListOutput(localGuests()));
-  return 0;
 }
 
 /** `pve-manager/8.2.4/faa83925c9641325 (running kernel: 6.8.8-2-pve)`. */

@@ -30,9 +30,22 @@ export interface PveHostOptions {
   kernel?: string;
   /** Guests of this node: /etc/pve/nodes/<node>/qemu-server|lxc/<id>.conf (+ a running marker). */
   guests?: FakeGuest[];
+  /** What `pvesh get /nodes/N/status` reports as cpuinfo.model (default: the host's /proc/cpuinfo). */
+  cpuModel?: string;
+  /** Memory the node reports, MiB (default: the host's). */
+  memTotalMiB?: number;
 }
 
-export const TOOLS = ['pvecm', 'qm', 'pct', 'pveversion', 'pmxcfs', 'pve-standin-service'] as const;
+export const TOOLS = [
+  'pvecm',
+  'qm',
+  'pct',
+  'pvesh',
+  'ha-manager',
+  'pveversion',
+  'pmxcfs',
+  'pve-standin-service',
+] as const;
 
 export function pveStoreDir(labId: number): string {
   return `/var/tmp/quorate-lab-${labId}-pve`;
@@ -117,7 +130,7 @@ export async function installPveStandin(
         `mkdir -p /etc/pve /usr/local/lib/pve-standin /run/qemu-server /run/lxc`,
         `mount --bind ${dir} /etc/pve`,
         'cat > /usr/local/lib/pve-standin/standin.cjs',
-        `printf '%s' '${JSON.stringify({ version: o.version ?? '8.2.4', kernel: o.kernel ?? '6.8.8-2-pve' })}' > /usr/local/lib/pve-standin/version.json`,
+        `printf '%s' '${JSON.stringify({ version: o.version ?? '8.2.4', kernel: o.kernel ?? '6.8.8-2-pve', ...(o.cpuModel ? { cpuModel: o.cpuModel } : {}), ...(o.memTotalMiB ? { memTotalMiB: o.memTotalMiB } : {}) })}' > /usr/local/lib/pve-standin/version.json`,
         ...wrappers,
         ...running.map((g) =>
           g.kind === 'qemu' ? `echo 0 > /run/qemu-server/${g.vmid}.pid` : `touch /run/lxc/${g.vmid}.running`,

@@ -1,9 +1,11 @@
 /**
  * Entry of the Proxmox VE stand-in bundle (test/lab/pve/install.ts builds it with esbuild and
  * installs it in a lab host as /usr/local/lib/pve-standin/standin.cjs). /usr/local/sbin/pvecm,
- * qm, pct, pveversion, pmxcfs and pve-standin-service are one-line wrappers: `node standin.cjs TOOL "$@"`.
+ * qm, pct, pvesh, ha-manager, pveversion, pmxcfs and pve-standin-service are one-line wrappers: `node standin.cjs TOOL "$@"`.
  */
-import { pct, pveversion, qm } from './guests';
+import { pctTool, pveshTool, qmTool } from './guest-tools';
+import { pveversion } from './guests';
+import { haManager } from './ha-manager';
 import { pmxcfsLoop } from './pmxcfs';
 import { add, addnode, create, delnode, expected, nodes, parseArgs, status, updatecerts } from './pvecm';
 import { qdeviceRemove, qdeviceSetup, serviceCommand } from './pvecm-qdevice';
@@ -62,9 +64,13 @@ function main(argv: string[]): number {
     case 'pvecm':
       return pvecm(rest);
     case 'qm':
-      return qm(rest);
+      return qmTool(rest);
     case 'pct':
-      return pct(rest);
+      return pctTool(rest);
+    case 'pvesh':
+      return pveshTool(rest);
+    case 'ha-manager':
+      return haManager(rest);
     case 'pveversion':
       return pveversion();
     case 'pmxcfs':
