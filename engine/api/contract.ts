@@ -21,6 +21,8 @@ import { alertsMethods } from './contract/alerts';
 import type { HistoryApi } from './contract/history';
 import { historyMethods } from './contract/history';
 import type { HaApi, HaEvents } from './contract/ha';
+import type { PveApi } from './contract/pve';
+import { pveMethods } from './contract/pve';
 import { haEvents, haMethods } from './contract/ha';
 import type { MachinesApi, MachinesEvents } from './contract/machines';
 import type { MaintenanceApi, MaintenanceEvents } from './contract/maintenance';
@@ -38,6 +40,7 @@ export * from './contract/adopt';
 export * from './contract/alerts';
 export * from './contract/history';
 export * from './contract/ha';
+export * from './contract/pve';
 export * from './contract/machines';
 export * from './contract/maintenance';
 export * from './contract/operations';
@@ -47,7 +50,17 @@ export * from './contract/watch';
 
 /** Everything the window (and the CLI) can ask of the engine. */
 export interface QuorateApi
-  extends MachinesApi, PreflightApi, OperationsApi, WatchApi, MaintenanceApi, HistoryApi, AdoptApi, AlertsApi, HaApi {}
+  extends
+    MachinesApi,
+    PreflightApi,
+    OperationsApi,
+    WatchApi,
+    MaintenanceApi,
+    HistoryApi,
+    AdoptApi,
+    AlertsApi,
+    HaApi,
+    PveApi {}
 
 /** Event name → payload. */
 export interface QuorateEvents extends MachinesEvents, OperationsEvents, WatchEvents, MaintenanceEvents {}
@@ -89,6 +102,7 @@ export const apiMethods: MethodTable<QuorateApi> = {
   ...adoptMethods,
   ...alertsMethods,
   ...haMethods,
+  ...pveMethods,
 };
 
 /** Every event the engine may push; transports forward these and drop anything else. */

@@ -4,7 +4,7 @@
  * each HA cluster and raise notices when a resource moves or fails or fencing is off.
  *
  * The engine is chosen by the cluster's provider: Pacemaker on `corosync` (engine/ha/pacemaker.ssh.ts);
- * Proxmox's ha-manager on `pve` will implement the same `HaEngine` (until then `ha.not-available`).
+ * Proxmox's ha-manager on `pve` (engine/ha/pve-ha.ssh.ts), where `--vm VMID` / `--ct CTID` name guests.
  * Every check that can refuse runs before anything changes on a machine.
  */
 import { mkdir, readFile } from 'node:fs/promises';
@@ -17,6 +17,7 @@ import { createHaEventTracker } from '../ha/events';
 import { FENCING_EXPLANATION, FENCING_OPTIONS, haNoticeText } from '../ha/notices';
 import type { HaNodeRunner } from '../ha/pacemaker.ssh';
 import { createPacemakerEngine } from '../ha/pacemaker.ssh';
+import { createPveHaEngine } from '../ha/pve-ha.ssh';
 import type { HaResource, HaResourceSpec, HaStatus } from '../ha/types';
 import { writeFileAtomicOrThrow } from '../ops/journal.fs';
 import { loadMarks } from '../ops/maintenance-marks.fs';
@@ -85,13 +86,6 @@ export function createHaService(deps: HaDeps): HaService {
         'Check the name: quorate clusters.',
       );
     }
-    if (record.provider === 'pve') {
-      return err(
-        'ha.not-available',
-        `${cluster} is a Proxmox VE cluster: its HA engine is ha-manager, which Quorate does not drive yet.`,
-        'Use the Proxmox web UI (Datacenter → HA) meanwhile.',
-      );
-    }
     const nodes: HaNodeRunner[] = [];
     const unreachable: { node: string; message: string }[] = [];
     await Promise.all(
@@ -117,7 +111,7 @@ export function createHaService(deps: HaDeps): HaService {
       record,
       nodes,
       unreachable,
-      engine: createPacemakerEngine(nodes),
+      engine: record.provider === 'pve' ? createPveHaEngine(nodes) : createPacemakerEngine(nodes),
       close: async () => {
         await Promise.all(nodes.map((n) => n.runner.close()));
       },
@@ -178,6 +172,29 @@ export function createHaService(deps: HaDeps): HaService {
       return s;
     }
     return s.error.code === 'ha.not-running' ? ok(null) : s;
+  };
+
+  /** ha-manager add for a Proxmox guest (`--vm VMID` / `--ct CTID`): the service id is `vm:ID` / `ct:ID`. */
+  const pveHaAdd = async (
+    o: Opened,
+    p: Parameters<HaService['haAdd']>[0],
+  ): Promise<Awaited<ReturnType<HaService['haAdd']>>> => {
+    const guest = p.ct !== undefined ? `ct:${p.ct}` : p.vm !== undefined && /^\d+$/.test(p.vm) ? `vm:${p.vm}` : null;
+    if (!guest) {
+      return err(
+        'ha.bad-resource',
+        `${o.record.name} is a Proxmox VE cluster: HA manages its guests.`,
+        'Name the guest: --vm VMID or --ct CTID.',
+      );
+    }
+    // The engine's `vm` spec carries the ha-manager service id; there is no config file on pve.
+    const added = await o.engine.add({ kind: 'vm', id: guest, config: '' }, null);
+    if (!added.ok) {
+      return added;
+    }
+    const done = await waitFor(o, (st) => st.resources.some((x) => x.id === guest && x.state !== 'starting'), 30_000);
+    const r = done?.resources.find((x) => x.id === guest);
+    return ok({ id: guest, kind: 'vm' as const, state: r?.state ?? 'stopped', node: r?.node ?? null, with: null });
   };
 
   const requireEngine = async (o: Opened): Promise<Result<HaStatus>> => {
@@ -487,7 +504,7 @@ export function createHaService(deps: HaDeps): HaService {
     },
 
     async haAdd(p) {
-      const kinds = [p.ip, p.service, p.vm].filter((x) => x !== undefined);
+      const kinds = [p.ip, p.service, p.vm, p.ct].filter((x) => x !== undefined);
       if (kinds.length !== 1) {
         return err(
           'ha.bad-resource',
@@ -503,6 +520,9 @@ export function createHaService(deps: HaDeps): HaService {
         const s = await requireEngine(o);
         if (!s.ok) {
           return s;
+        }
+        if (o.record.provider === 'pve') {
+          return pveHaAdd(o, p);
         }
         if (p.with !== undefined) {
           const w = resourceOf(s.value, p.with, p.cluster);

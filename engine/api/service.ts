@@ -18,6 +18,7 @@ import { createAlertsService } from './service-alerts';
 import type { RpcHandler } from './rpc';
 import type { MachinesService } from './service-machines';
 import { createHaService } from './service-ha';
+import { createPveService } from './service-pve';
 import { createMachinesService } from './service-machines';
 import { createMaintenanceService } from './service-maintenance';
 import { createAdoptService } from './service-adopt';
@@ -123,6 +124,7 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     watch: options.watchOnStart ?? true,
     ...(options.haPollMs !== undefined ? { pollMs: options.haPollMs } : {}),
   });
+  const pve = createPveService({ home, connect: (machine) => machines.connect(machine) });
   // HA notices go on the hub like the quorum ones: history records them, windows show them.
   if (options.watchOnStart ?? true) {
     // Start watching the clusters already known, so notifications work before any window asks.
@@ -175,6 +177,8 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     haRemove: (p) => ha.haRemove(p),
     haMove: (p) => ha.haMove(p),
     haStandby: (p) => ha.haStandby(p),
+    pveGuests: (p) => pve.pveGuests(p),
+    pveMigrate: (p) => pve.pveMigrate(p),
     quorumWait: (p) => maintenance.quorumWait(p),
   };
   return {

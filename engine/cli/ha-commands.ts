@@ -24,6 +24,7 @@ const USAGE = `usage:
   quorate ha status NAME [--json]
   quorate ha enable NAME [--no-fencing --confirm NAME] [--json]
   quorate ha add NAME (--ip CIDR | --service UNIT | --vm XMLFILE) [--with ID] [--id ID] [--json]
+  quorate ha add NAME (--vm VMID | --ct CTID) [--json]            (Proxmox VE clusters)
   quorate ha remove NAME ID [--json]
   quorate ha move NAME ID --to NODE [--json]
   quorate ha standby|unstandby NAME --node NODE [--json]`;
@@ -49,6 +50,7 @@ export async function runHaCommand(argv: string[], io: CliIo, deps: HaCommandDep
       ip: { type: 'string' },
       service: { type: 'string' },
       vm: { type: 'string' },
+      ct: { type: 'string' },
       with: { type: 'string' },
       id: { type: 'string' },
       to: { type: 'string' },
@@ -162,6 +164,7 @@ export async function runHaCommand(argv: string[], io: CliIo, deps: HaCommandDep
           ...(values.ip !== undefined ? { ip: values.ip } : {}),
           ...(values.service !== undefined ? { service: values.service } : {}),
           ...(values.vm !== undefined ? { vm: values.vm } : {}),
+          ...(values.ct !== undefined ? { ct: values.ct } : {}),
           ...(values.with !== undefined ? { with: values.with } : {}),
           ...(values.id !== undefined ? { id: values.id } : {}),
         });

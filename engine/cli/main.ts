@@ -59,7 +59,9 @@ alerts (push: ntfy, Gotify, JSON webhook, e-mail)
 high availability (Pacemaker on plain Debian)
   ha status NAME [--json]             where each resource runs, failed actions, the DC
   ha enable NAME [--no-fencing --confirm NAME] [--json]
-  ha add NAME (--ip CIDR | --service UNIT) [--with ID] [--json]
+  ha add NAME (--ip CIDR | --service UNIT) [--with ID] [--json]   (Proxmox VE: --vm VMID | --ct CTID)
+  guests NAME [--json]                VMs and containers of a Proxmox VE cluster, per node, HA or not
+  migrate NAME (--vm VMID|--ct CTID) --to NODE [--online] [--with-local-disks] [--plan] [--json]
   ha remove NAME ID | ha move NAME ID --to NODE | ha standby|unstandby NAME --node NODE
 
 app
@@ -92,6 +94,8 @@ const commands: Record<string, () => Promise<Handler>> = {
   rolling: async () => (await import('./maintenance-commands')).runRollingCommand,
   clusters: async () => (await import('./clusters-command')).runClustersCommand,
   ha: async () => (await import('./ha-commands')).runHaCommand,
+  guests: async () => (await import('./pve-commands')).runGuestsCommand,
+  migrate: async () => (await import('./pve-commands')).runMigrateCommand,
   ui: async () => (await import('./ui')).runUiCommand,
   events: async () => (await import('./events-command')).runEventsCommand,
   alerts: async () => (await import('./alerts-command')).runAlertsCommand,

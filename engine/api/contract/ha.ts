@@ -63,8 +63,13 @@ export interface HaAddParams {
   readonly ip?: string;
   /** A systemd unit (or LSB init script) that exists on every node. */
   readonly service?: string;
-  /** A libvirt guest's XML file (ocf:heartbeat:VirtualDomain), where libvirt is installed on every node. */
+  /**
+   * Pacemaker: a libvirt guest's XML file (ocf:heartbeat:VirtualDomain), where libvirt is installed on
+   * every node. Proxmox VE: the VMID of a VM (ha-manager service `vm:VMID`).
+   */
   readonly vm?: string;
+  /** Proxmox VE: the CTID of a container (ha-manager service `ct:CTID`). */
+  readonly ct?: string;
   /** Run where this resource runs, and start after it (colocation + ordering). */
   readonly with?: string;
   /** Resource id; default made from the IP / unit / file name. */
@@ -144,8 +149,8 @@ export interface HaEvents {
 export const haEvents = ['onDidChangeHa', 'onDidHaProgress'] as const;
 
 const resourceId = pattern(
-  /^[A-Za-z_][A-Za-z0-9_.-]*$/,
-  'a resource id: a letter or "_", then letters, digits, "_", "." or "-"',
+  /^([A-Za-z_][A-Za-z0-9_.-]*|(vm|ct):\d{3,9})$/,
+  'a resource id: a letter or "_", then letters, digits, "_", "." or "-" (Proxmox: vm:VMID, ct:CTID)',
   64,
 );
 
@@ -156,7 +161,14 @@ export const haMethods: MethodTable<HaApi> = {
     cluster: clusterName,
     ip: optional(pattern(/^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?$/, 'an IPv4 address like 198.18.0.100/24', 18)),
     service: optional(pattern(/^[A-Za-z0-9][A-Za-z0-9@._:-]*$/, 'a systemd unit or init script name', 128)),
-    vm: optional(pattern(/^\/[A-Za-z0-9@._/-]+$/, 'an absolute path to a libvirt domain XML file', 255)),
+    vm: optional(
+      pattern(
+        /^(\/[A-Za-z0-9@._/-]+|\d{3,9})$/,
+        'an absolute path to a libvirt domain XML file, or a Proxmox VMID',
+        255,
+      ),
+    ),
+    ct: optional(pattern(/^\d{3,9}$/, 'a Proxmox container id (CTID)', 9)),
     with: optional(resourceId),
     id: optional(resourceId),
   }),

@@ -1,0 +1,72 @@
+/**
+ * The contract: Proxmox VE guests and their migration (issue 14), on `pve` clusters. HA for those
+ * guests goes through the HA members (contract/ha.ts) with `vm` / `ct` ids.
+ */
+import type { Result } from '../../result';
+import type { MigrateCheck } from '../../ha/pve-migrate-check';
+import type { MethodTable } from './table';
+import type { ClusterRef } from './shared';
+import { clusterName, nodeName } from './shared';
+import { boolean, integer, literal, object, optional } from '../validators';
+
+export type { MigrateCheck } from '../../ha/pve-migrate-check';
+
+export interface PveGuest {
+  readonly id: number;
+  readonly kind: 'vm' | 'ct';
+  readonly name: string;
+  readonly node: string;
+  /** `running`, `stopped`, … as Proxmox reports it; `unknown` when its node does not answer. */
+  readonly status: string;
+  /** Managed by ha-manager. */
+  readonly ha: boolean;
+}
+
+export interface PveMigrateParams {
+  readonly cluster: string;
+  readonly kind: 'vm' | 'ct';
+  readonly id: number;
+  readonly to: string;
+  readonly online?: boolean;
+  readonly withLocalDisks?: boolean;
+  /** Only run the pre-checks; change nothing. */
+  readonly plan?: boolean;
+}
+
+export interface PveMigrateOutcome {
+  readonly cluster: string;
+  readonly kind: 'vm' | 'ct';
+  readonly id: number;
+  readonly from: string;
+  readonly to: string;
+  /** planned: --plan; refused: a pre-check failed (nothing ran); migrated: verified on `to`; failed: still on `node`. */
+  readonly status: 'planned' | 'refused' | 'migrated' | 'failed';
+  readonly checks: readonly MigrateCheck[];
+  /** Through ha-manager migrate|relocate (HA-managed guest) or qm/pct migrate. */
+  readonly via: 'ha-manager' | 'qm' | 'pct';
+  /** Where the guest is afterwards (read back from the cluster), null when unknown. */
+  readonly node: string | null;
+  /** The migration's task log lines. */
+  readonly log: readonly string[];
+  readonly message: string;
+}
+
+export interface PveApi {
+  /** Every VM and container of the cluster, with node, status and whether HA manages it. */
+  pveGuests(params: ClusterRef): Promise<Result<{ readonly guests: readonly PveGuest[] }>>;
+  /** Pre-checks (Proxmox's own answer and Quorate's), then the migration unless `plan`; errors: `pve.unknown-guest`, `pve.not-pve`. */
+  pveMigrate(params: PveMigrateParams): Promise<Result<PveMigrateOutcome>>;
+}
+
+export const pveMethods: MethodTable<PveApi> = {
+  pveGuests: object({ cluster: clusterName }),
+  pveMigrate: object({
+    cluster: clusterName,
+    kind: literal('vm', 'ct'),
+    id: integer(100, 999_999_999),
+    to: nodeName,
+    online: optional(boolean()),
+    withLocalDisks: optional(boolean()),
+    plan: optional(boolean()),
+  }),
+};
