@@ -86,7 +86,6 @@ export function createHistoryService(deps: HistoryDeps): HistoryService {
   let flushing: Promise<void> = Promise.resolve();
   const seenStatus = new Set<string>();
   const latestStatus = new Map<string, ClusterStatus>();
-  let emittingOwn = false;
 
   const loaded = readHistory(home).then((r) => {
     if (r.ok) {
@@ -166,7 +165,7 @@ export function createHistoryService(deps: HistoryDeps): HistoryService {
   };
 
   const unsubscribe = events.subscribe((event, payload) => {
-    if (event === 'onDidNotify' && !emittingOwn) {
+    if (event === 'onDidNotify') {
       const n = payload as Notice;
       // After the saved notices are loaded, in order: a close must not be undone by the load.
       void loaded.then(() => {
@@ -323,23 +322,25 @@ export function createHistoryService(deps: HistoryDeps): HistoryService {
         source: 'agent',
       };
       pending.push(summary);
-      // Notices the journals leave open (no later good news) open here too, unless the live status says otherwise.
-      emittingOwn = true;
-      try {
-        for (const a of added) {
-          const n = noticeFromAgentEntry(a);
-          if (n) {
-            applyNotice(n);
-            if (OPENS.has(n.kind)) {
-              events.emit('onDidNotify', n);
-            }
-          }
-        }
-        events.emit('onDidAddTimelineEntry', toTimelineEntry(summary));
-      } finally {
-        emittingOwn = false;
-      }
+      // Replayed entries are history, not news: they go to the timeline only — never `onDidNotify`
+      // (no native notification, no banner event, no alert pushed again). A notice the journals leave
+      // open (no later good news) is restored only when it is newer than the live status already
+      // shown: the status supersedes anything the agents recorded before it.
       const status = latestStatus.get(cluster);
+      const shownAt = status ? status.updatedAt : -Infinity;
+      for (const a of added) {
+        const n = noticeFromAgentEntry(a);
+        if (!n) {
+          continue;
+        }
+        const open = notices.get(noticeKey(n.cluster, n.kind, n.node));
+        if (OPENS.has(n.kind) ? n.at > shownAt : !open || open.at <= n.at) {
+          applyNotice(n);
+        }
+      }
+      for (const a of [...added, summary]) {
+        events.emit('onDidAddTimelineEntry', toTimelineEntry(a));
+      }
       if (status) {
         reconcile(status);
       }

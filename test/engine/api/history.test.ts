@@ -204,7 +204,8 @@ describe('while you were away: the agents’ journals', () => {
     expect(list[2]!.message).toMatch(
       /^While Quorate was closed: node3 left \d\d:\d\d–\d\d:\d\d \(times from the agents' clocks corrected by the measured offset: node1 \+0\.0 s, node2 \+60\.0 s\)$/,
     );
-    expect(notified).toEqual(['node-left']);
+    // Replayed, not news: nothing is notified again.
+    expect(notified).toEqual([]);
     // Merged once: a second read adds nothing.
     expect((await h.mergeAgentJournals('web')).added).toBe(0);
     await h.flushed();
@@ -236,6 +237,46 @@ describe('while you were away: the agents’ journals', () => {
       ],
     });
     expect(cli.err.join('')).toMatch(/could not read the journal of node3/);
+  });
+
+  it('replays the journals to the timeline only: no onDidNotify, and no notice older than the live status', async () => {
+    const dir = home();
+    await saveCluster({ name: 'web', provider: 'corosync', nodes: { node1: '198.18.0.11' } }, dir);
+    // "quorum lost" recorded by node1 while the cluster was being created, before the live status.
+    const journal = ok({
+      offsetMs: 0,
+      errorBoundMs: 0,
+      entries: [entry(1, 5_000, 'quorum-lost', null, 'node1'), entry(2, 9_000, 'node-left', 'node3', 'node1')],
+    });
+    const events = createEventHub();
+    const notified: string[] = [];
+    const timeline: (string | undefined)[] = [];
+    events.subscribe((e, p) => {
+      if (e === 'onDidNotify') {
+        notified.push((p as Notice).kind);
+      } else if (e === 'onDidAddTimelineEntry') {
+        timeline.push((p as { kind?: string }).kind);
+      }
+    });
+    const h = createHistoryService({
+      home: dir,
+      events,
+      now: () => 20_000,
+      mergeOnConnect: false,
+      readAgentJournal: async () => journal,
+    });
+    // The live status (quorate, node3 offline) at 8 s: newer than the loss, older than node3 leaving.
+    events.emit('onDidChangeQuorum', {
+      cluster: 'web',
+      status: { ...status({ node1: true, node3: false }, true), updatedAt: 8_000 },
+    });
+    expect((await h.mergeAgentJournals('web')).added).toBe(2);
+    expect(notified).toEqual([]);
+    expect(timeline).toEqual(['quorum-lost', 'node-left', 'away']);
+    const open = await h.listNotices();
+    expect(open.ok && open.value.map((n) => [n.kind, n.node])).toEqual([['node-left', 'node3']]);
+    const tl = await h.listTimeline({ cluster: 'web' });
+    expect(tl.ok && tl.value.map((e) => e.kind)).toEqual(['away', 'node-left', 'quorum-lost']);
   });
 
   it('skips what this desktop saw live', async () => {
