@@ -25,6 +25,7 @@ import type { HistoryEntry, HistoryFile } from '../store';
 import { emptyHistory, mergeEntries, readHistory, updateHistory } from '../store';
 import type {
   ClusterStatus,
+  HaChange,
   HistoryEvent,
   Notice,
   NoticeKind,
@@ -69,11 +70,36 @@ export interface HistoryService extends Pick<
 /** Two nodes' journal entries for the same change are one event when this close (ms). */
 const SAME_EVENT_MS = 20_000;
 
+/**
+ * One open notice per key. HA (engine/ha/notices.ts): fencing off is one per cluster; fencing pending
+ * and a failed action one per node (the notice names no resource; the latest failure on a node is
+ * the one shown). A resource that moved is news only (timeline), never an open notice.
+ */
 const noticeKey = (cluster: string, kind: string, node?: string | null): string => {
-  const group = kind.startsWith('quorum') ? 'quorum' : kind.startsWith('node') ? `node` : 'qdevice';
-  return `${cluster}\n${group}\n${group === 'node' ? (node ?? '') : ''}`;
+  const group = kind.startsWith('quorum')
+    ? 'quorum'
+    : kind.startsWith('node')
+      ? 'node'
+      : kind.startsWith('ha-')
+        ? kind
+        : 'qdevice';
+  const perNode = group === 'node' || group === 'ha-fencing-pending' || group === 'ha-resource-failed';
+  return `${cluster}\n${group}\n${perNode ? (node ?? '') : ''}`;
 };
-const OPENS: ReadonlySet<string> = new Set(['quorum-lost', 'node-left', 'node-lost', 'qdevice-unreachable']);
+/** Kinds that open a notice that survives a restart until something says it is over. */
+const OPENS: ReadonlySet<string> = new Set([
+  'quorum-lost',
+  'node-left',
+  'node-lost',
+  'qdevice-unreachable',
+  'ha-fencing-disabled',
+  'ha-fencing-pending',
+  'ha-resource-failed',
+]);
+/**
+ * Kinds that close one. The HA engine has no "good news" events: its notices are closed by the
+ * HA status (`onDidChangeHa`, see reconcileHa), and a node that joins again ends its pending fencing.
+ */
 const CLOSES: ReadonlySet<string> = new Set(['quorum-regained', 'node-joined', 'qdevice-reachable']);
 
 export function createHistoryService(deps: HistoryDeps): HistoryService {
@@ -140,6 +166,9 @@ export function createHistoryService(deps: HistoryDeps): HistoryService {
       notices.set(key, n);
     } else if (CLOSES.has(n.kind)) {
       notices.delete(key);
+      if (n.kind === 'node-joined') {
+        notices.delete(noticeKey(n.cluster, 'ha-fencing-pending', n.node));
+      }
     }
   };
 
@@ -154,6 +183,27 @@ export function createHistoryService(deps: HistoryDeps): HistoryService {
         (n.kind === 'quorum-lost' && s.quorate === true) ||
         ((n.kind === 'node-left' || n.kind === 'node-lost') && s.nodes.some((x) => x.name === n.node && x.online)) ||
         (n.kind === 'qdevice-unreachable' && (s.qdevice?.votes ?? 0) > 0);
+      if (over) {
+        notices.delete(key);
+        changed = true;
+      }
+    }
+    if (changed) {
+      flush();
+    }
+  };
+
+  /** Drops open HA notices the HA status shows are over: fencing on, node clean, failures cleaned up. */
+  const reconcileHa = ({ cluster, status }: HaChange): void => {
+    let changed = false;
+    for (const [key, n] of notices) {
+      if (n.cluster !== cluster || status.engine === null) {
+        continue;
+      }
+      const over =
+        (n.kind === 'ha-fencing-disabled' && status.fencing === true) ||
+        (n.kind === 'ha-fencing-pending' && status.nodes.some((x) => x.name === n.node && !x.unclean)) ||
+        (n.kind === 'ha-resource-failed' && !status.failures.some((f) => f.node === n.node));
       if (over) {
         notices.delete(key);
         changed = true;
@@ -182,6 +232,9 @@ export function createHistoryService(deps: HistoryDeps): HistoryService {
         message: n.title,
         source: 'monitor',
       });
+    } else if (event === 'onDidChangeHa') {
+      const change = payload as HaChange;
+      void loaded.then(() => reconcileHa(change));
     } else if (event === 'onDidChangeQuorum') {
       const { cluster, status } = payload as { cluster: string; status: ClusterStatus };
       latestStatus.set(cluster, status);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AgentJournalEntry } from '../../../engine/agent/event-journal';
-import type { ClusterStatus, Notice } from '../../../engine/api/contract';
+import type { ClusterStatus, HaStatusView, Notice } from '../../../engine/api/contract';
 import { createEventHub } from '../../../engine/api/event-hub';
 import { createHistoryService, type AgentJournalRead } from '../../../engine/api/history';
 import { runEventsCommand } from '../../../engine/cli/events-command';
@@ -103,6 +103,71 @@ describe('history survives a restart', () => {
       expect(t.ok && t.value[0]!.text).toMatch(/cannot save its history/);
     }
     expect(t.ok && t.value.some((e) => e.kind === 'quorum-lost')).toBe(true);
+  });
+});
+
+describe('HA notices in the history', () => {
+  const ha = (
+    over: Partial<{ fencing: boolean; unclean: string[]; failedOn: string[] }>,
+  ): { cluster: string; status: HaStatusView } => ({
+    cluster: 'web',
+    status: {
+      cluster: 'web',
+      engine: 'pacemaker',
+      dc: 'node1',
+      quorate: true,
+      fencing: over.fencing ?? true,
+      nodes: ['node1', 'node2', 'node3'].map((name) => ({
+        name,
+        online: true,
+        standby: false,
+        maintenance: false,
+        unclean: (over.unclean ?? []).includes(name),
+        isDc: name === 'node1',
+      })),
+      resources: [],
+      failures: (over.failedOn ?? []).map((node) => ({
+        resource: 'web-ip',
+        task: 'start',
+        node,
+        reason: 'not running',
+        at: null,
+        call: 1,
+      })),
+      readFrom: 'node1',
+      updatedAt: 0,
+    },
+  });
+  const kinds = async (h: ReturnType<typeof createHistoryService>): Promise<string[]> => {
+    const r = await h.listNotices();
+    return r.ok ? r.value.map((n) => `${n.kind} ${n.node ?? ''}`.trim()).sort() : [];
+  };
+
+  it('keeps fencing off/pending and failed actions open across a restart, never a move, and closes them from the HA status', async () => {
+    const dir = home();
+    const events = createEventHub();
+    const h = createHistoryService({ home: dir, events, now: () => 0, mergeOnConnect: false });
+    events.emit('onDidNotify', notice('ha-fencing-disabled', 1000));
+    events.emit('onDidNotify', notice('ha-fencing-pending', 1100, 'node3'));
+    events.emit('onDidNotify', notice('ha-resource-failed', 1200, 'node2'));
+    events.emit('onDidNotify', notice('ha-resource-moved', 1300, 'node1'));
+    await h.flushed();
+    const expected = ['ha-fencing-disabled', 'ha-fencing-pending node3', 'ha-resource-failed node2'];
+    expect(await kinds(h)).toEqual(expected);
+    const events2 = createEventHub();
+    const restarted = createHistoryService({ home: dir, events: events2, now: () => 0, mergeOnConnect: false });
+    expect(await kinds(restarted)).toEqual(expected);
+    // Still fencing off, node3 unclean, the failure on node2 kept: nothing closes.
+    events2.emit('onDidChangeHa', ha({ fencing: false, unclean: ['node3'], failedOn: ['node2'] }));
+    expect(await kinds(restarted)).toEqual(expected);
+    // Failure cleaned up (crm_resource --cleanup): only that one closes.
+    events2.emit('onDidChangeHa', ha({ fencing: false, unclean: ['node3'] }));
+    expect(await kinds(restarted)).toEqual(['ha-fencing-disabled', 'ha-fencing-pending node3']);
+    // node3 joins again: its pending fencing is over; fencing switched on closes the last one.
+    events2.emit('onDidNotify', notice('node-joined', 2000, 'node3'));
+    expect(await kinds(restarted)).toEqual(['ha-fencing-disabled']);
+    events2.emit('onDidChangeHa', ha({ fencing: true }));
+    expect(await kinds(restarted)).toEqual([]);
   });
 });
 
