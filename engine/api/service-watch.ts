@@ -1,7 +1,8 @@
 /**
  * Watching clusters: one `quorum.watch` stream per node's agent (over SSH stream-local forwarding),
- * fed into a debouncing monitor per cluster (`engine/monitor`); its notices become `onDidNotify`,
- * timeline entries and the "still relevant" notices a reloaded window shows again. Streams that
+ * fed into a debouncing monitor per cluster (`engine/monitor`); its notices become `onDidNotify` and
+ * `onDidAddTimelineEntry` events (the persisted timeline and the notices a reloaded window shows
+ * again are the history's, engine/api/history.ts, which listens to these events). Streams that
  * end are retried with a growing pause; the monitor counts that node's agent as unreachable meanwhile.
  * The same events carry each node's link state, which becomes `ClusterStatus.links`, and (agent
  * 0.4.0) corosync.conf whenever the running config_version or the ring changes: the cluster's live
@@ -56,10 +57,7 @@ export interface WatchDeps {
 }
 
 /** The contract's Watch members, plus the service's own lifecycle. */
-export interface WatchService extends Pick<
-  QuorateApi,
-  'listClusters' | 'clusterStatus' | 'listTimeline' | 'listNotices'
-> {
+export interface WatchService extends Pick<QuorateApi, 'listClusters' | 'clusterStatus'> {
   /** Starts streams for clusters (new ones after an operation) that are not watched yet. */
   refresh(): Promise<void>;
   /** The cluster a machine is a node or the QDevice host of. */
@@ -88,14 +86,11 @@ function watchedCluster(w: Pick<Watched, 'record' | 'model'>): WatchedCluster {
     : { name: w.record.name, nodes: Object.keys(w.record.nodes), qdevice: w.record.qnetd !== undefined };
 }
 
-const TIMELINE_LIMIT = 1000;
 /** The agent polls corosync this often (ms): part of the notification delay budget of 1 s. */
 const WATCH_INTERVAL_MS = 200;
 
 export function createWatchService(deps: WatchDeps): WatchService {
   const watched = new Map<string, Watched>();
-  const timeline: TimelineEntry[] = [];
-  const active = new Map<string, Notice>();
   const expectedSeen = new Map<string, ExpectedSeen>();
   const setTimer =
     deps.setTimer ??
@@ -172,12 +167,7 @@ export function createWatchService(deps: WatchDeps): WatchService {
         guidance: n.guidance,
         ...(n.node ? { node: n.node } : {}),
       };
-      trackActive(active, notice);
       const entry: TimelineEntry = { cluster: n.cluster, at: n.at, severity: n.severity, text: n.title };
-      timeline.push(entry);
-      if (timeline.length > TIMELINE_LIMIT) {
-        timeline.shift();
-      }
       deps.events.emit('onDidNotify', notice);
       deps.events.emit('onDidAddTimelineEntry', entry);
     }
@@ -320,18 +310,6 @@ export function createWatchService(deps: WatchDeps): WatchService {
       }
       return ok(statusOf(w));
     },
-    async listTimeline({ cluster, limit }) {
-      return ok(
-        timeline
-          .filter((e) => e.cluster === cluster)
-          .slice(-(limit ?? 100))
-          .reverse(),
-      );
-    },
-    async listNotices() {
-      const order = { critical: 0, warning: 1, info: 2 } as const;
-      return ok([...active.values()].sort((a, b) => order[a.severity] - order[b.severity] || b.at - a.at));
-    },
     refresh,
     async clusterOf(address, port) {
       return clustersUsingMachine(await listClusters(deps.home), address, port)[0] ?? null;
@@ -344,32 +322,6 @@ export function createWatchService(deps: WatchDeps): WatchService {
       watched.clear();
     },
   };
-}
-
-/** Keeps the notices a reloaded window must show again: a problem stays until its good news arrives. */
-function trackActive(active: Map<string, Notice>, n: Notice): void {
-  const key = (kind: string, node?: string): string => `${n.cluster}\n${kind}\n${node ?? ''}`;
-  switch (n.kind) {
-    case 'quorum-lost':
-      active.set(key('quorum'), n);
-      break;
-    case 'quorum-regained':
-      active.delete(key('quorum'));
-      break;
-    case 'node-left':
-    case 'node-lost':
-      active.set(key('node', n.node), n);
-      break;
-    case 'node-joined':
-      active.delete(key('node', n.node));
-      break;
-    case 'qdevice-unreachable':
-      active.set(key('qdevice'), n);
-      break;
-    case 'qdevice-reachable':
-      active.delete(key('qdevice'));
-      break;
-  }
 }
 
 /** Expected votes per cluster as last reported: a lowered figure raised back by corosync is news (issue 12 §4). */
