@@ -15,7 +15,6 @@ import type { Plan } from '../ops/plan';
 import { gatherPreflightInput } from '../ops/preflight-gather.ssh';
 import { runReviewed } from '../ops/run';
 import type { PreflightInput } from '../preflight/types';
-import { loweredExpectedSummary } from '../model';
 import { clockOffsetsFromMedian, runPreflight as evaluatePreflight } from '../preflight/checks';
 import type { Result } from '../result';
 import { err, ok } from '../result';
@@ -27,6 +26,7 @@ import type {
   OperationPlan,
   QuorateApi,
   RunOutcome,
+  RunReport,
   StepState,
 } from './contract';
 import type { EventHub } from './event-hub';
@@ -35,8 +35,10 @@ import type { MachinesService } from './service-machines';
 export interface OperationsDeps {
   readonly home: string;
   readonly events: EventHub;
-  readonly machines: MachinesService;
+  readonly machines: Pick<MachinesService, 'connect'>;
   readonly now: () => number;
+  /** Replaces the context built from `machines` and `home` (the CLI's tests pass a lab's). */
+  readonly context?: OpsContext;
   /** Called after an operation changed which clusters exist or who is in them. */
   readonly onClustersChanged: () => Promise<void>;
 }
@@ -61,7 +63,11 @@ export type OperationsService = Pick<
  * Runs the operation; `planOnly` asks for the plan without changing anything; `rollback` undoes the
  * finished steps of its unfinished journal instead (ops resumes an unfinished journal by default).
  */
-type Runner = (ctx: OpsContext, planOnly: boolean, rollback?: boolean) => Promise<Result<OpResult>>;
+type Runner = (
+  ctx: OpsContext,
+  planOnly: boolean,
+  rollback?: boolean,
+) => Promise<Result<OpResult & { readonly status?: RunReport['expected'] }>>;
 
 interface Pending {
   readonly kind: OperationKind;
@@ -83,9 +89,7 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
   const unfinished = new Map<string, Pending>();
   const journal = fileJournalStore(deps.home);
   const context = (onEvent?: (e: StepEvent) => void): OpsContext => ({
-    connect: (machine) => deps.machines.connect(machine),
-    home: deps.home,
-    journal,
+    ...(deps.context ?? { connect: (machine) => deps.machines.connect(machine), home: deps.home, journal }),
     ...(onEvent ? { onEvent } : {}),
   });
 
@@ -317,51 +321,25 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
       );
     },
     async planSetExpected(p) {
-      if (p.confirm !== p.cluster) {
-        return err(
-          'ops.confirmation-mismatch',
-          `The typed name "${p.confirm}" is not the cluster's name (${p.cluster}).`,
-          `Type ${p.cluster} exactly to confirm.`,
-        );
+      // ops reads the cluster and plans the one step (the same typed-name check as the terminal's);
+      // runPlan plans it again under the lock, runs it and reads back what corosync reports.
+      const r = await setExpected(context(), { name: p.cluster, votes: p.votes, confirm: p.confirm, planOnly: true });
+      if (!r.ok) {
+        return r;
       }
-      // ops applies `expected` at once (it is one command, nothing to review per machine): there is
-      // no plan-only form to show, so the plan here is the promise of that one step.
-      const summary: OperationPlan = {
-        id: randomUUID(),
+      const id = randomUUID();
+      pending.set(id, {
         kind: 'expected',
         cluster: p.cluster,
-        summary: `Set expected votes of ${p.cluster} to ${p.votes} until the next membership change (corosync-quorumtool -e ${p.votes}).`,
-        files: [],
-        steps: [{ id: 'set-expected', machine: '', title: `corosync-quorumtool -e ${p.votes}` }],
-        before: null,
-        after: loweredExpectedSummary(0, p.votes),
-        warnings: [
-          'Only for a cluster whose missing nodes are gone for good: if they come back while expected votes are lowered, both sides can act as the cluster.',
-        ],
-        instructions: [
-          'Restore expected votes (or bring the missing nodes back) as soon as possible: corosync resets it at the next membership change.',
-        ],
-      };
-      pending.set(summary.id, {
-        kind: 'expected',
-        cluster: p.cluster,
-        run: async (ctx) => {
-          const r = await setExpected(ctx, { name: p.cluster, votes: p.votes, confirm: p.confirm });
-          return r.ok ? ok({ plan: r.value.plan, ...(r.value.outcome ? { outcome: r.value.outcome } : {}) }) : r;
-        },
-        plan: {
-          op: 'expected',
-          cluster: p.cluster,
-          provider: 'corosync',
-          steps: [],
-          files: {},
-          before: null,
-          after: loweredExpectedSummary(0, p.votes),
-          warnings: [],
-          machines: {},
-        },
+        run: (ctx) => setExpected(ctx, { name: p.cluster, votes: p.votes, confirm: p.confirm }),
+        plan: r.value.plan,
       });
-      return ok(summary);
+      return ok({
+        ...toOperationPlan(id, 'expected', r.value.plan, [
+          'Restore expected votes (or bring the missing nodes back) as soon as possible: corosync resets it at the next membership change.',
+        ]),
+        summary: `Set expected votes of ${p.cluster} to ${p.votes} until the next membership change (corosync-quorumtool -e ${p.votes}).`,
+      });
     },
 
     async runPlan({ planId }) {
@@ -418,6 +396,8 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
         line: e.line ?? null,
         error: null,
         at: deps.now(),
+        machine: e.machine,
+        title: e.title,
       });
     };
     const r = await p.run(context(onEvent), false, rollback);
@@ -433,11 +413,28 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
     }
     const outcome: ExecuteOutcome | undefined = r.value.outcome;
     const done = outcome?.journal.state === 'done' || (rollback && outcome?.journal.state === 'rolled-back');
+    const ran = r.value.plan;
+    const report: RunReport = {
+      plan: {
+        op: ran.op,
+        cluster: ran.cluster,
+        provider: ran.provider,
+        files: ran.files,
+        before: ran.before,
+        after: ran.after,
+        warnings: ran.warnings,
+        steps: ran.steps.map((s) => ({ id: s.id, machine: s.machine, title: s.title })),
+      },
+      journalState: outcome?.journal.state ?? null,
+      resumed: outcome?.resumed ?? false,
+      ...(r.value.status !== undefined ? { expected: r.value.status } : {}),
+    };
     return ok({
       planId,
       ok: done,
       unfinished: left,
       steps,
+      report,
       error: done
         ? null
         : {

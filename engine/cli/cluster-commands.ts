@@ -14,16 +14,17 @@ import {
   preflightMachines,
   removeNode,
   removeQdevice,
-  setExpected,
   setupQdevice,
   type OpResult,
   type OpsContext,
   type StatusView,
 } from '../ops/operations';
-import type { Plan } from '../ops/plan';
+import type { RanPlan, RunOutcome, RunReport, StepUpdate } from '../api/contract';
+import { createEventHub, type EventHub } from '../api/event-hub';
+import { createOperationsService, type OperationsService } from '../api/service-ops';
 import { QDEVICE_FLAG_MEANINGS } from '../providers/qdevice-flags';
-import type { Result } from '../result';
-import { cliHintOf } from '../result';
+import type { QuorateError, Result } from '../result';
+import { cliHintOf, err } from '../result';
 import type { Check } from '../preflight/types';
 import type { CliIo } from './io';
 import { cliError, printError, UsageError } from './io';
@@ -33,6 +34,60 @@ import { withService } from './service';
 export interface ClusterCommandDeps extends CliServiceOptions {
   /** Replaces the service's context (tests); default: the service's, over the machines in the state folder. */
   readonly ctx?: OpsContext;
+}
+
+/** The service's operation handlers the CLI calls (the window calls the same over the RPC). */
+type OperationHandlers = Pick<OperationsService, 'planSetExpected' | 'runPlan'>;
+
+/**
+ * Runs `fn` with the service's operation handlers, printing their step updates as progress; with
+ * `deps.ctx` (tests), the same handlers over that context.
+ */
+async function withOperations<T>(
+  io: CliIo,
+  json: boolean,
+  deps: ClusterCommandDeps,
+  fn: (ops: OperationHandlers) => Promise<T>,
+): Promise<T> {
+  const follow = async (events: EventHub, ops: OperationHandlers): Promise<T> => {
+    const print = progressPrinter(io, json);
+    const stop = events.subscribe((event, payload) => {
+      if (event === 'onDidUpdateStep') {
+        const u = payload as StepUpdate;
+        print({
+          stepId: u.stepId,
+          machine: u.machine ?? '',
+          title: u.title ?? '',
+          // The executor never reports `pending`: updates carry what it emitted.
+          state: u.state as StepEvent['state'],
+          ...(u.line !== null ? { line: u.line } : {}),
+        });
+      }
+    });
+    try {
+      return await fn(ops);
+    } finally {
+      stop();
+    }
+  };
+  if (deps.ctx) {
+    const ctx = deps.ctx;
+    const events = createEventHub();
+    const ops = createOperationsService({
+      home: ctx.home,
+      events,
+      // Operations connect through `ctx`; the sessions-only handlers (networks, pre-flight) are not asked for here.
+      machines: {
+        connect: async (machine) =>
+          err('machines.unknown', `no session to ${machine} outside the operation's context`, 'Report this as a bug.'),
+      },
+      now: Date.now,
+      onClustersChanged: async () => {},
+      context: ctx,
+    });
+    return follow(events, ops);
+  }
+  return withService(deps, (service) => follow(service.events, service.handlers));
 }
 
 /** Runs `fn` with the service's operations context: the machines as added, the journal in the state folder. */
@@ -74,7 +129,7 @@ function linksFrom(values: Record<string, unknown>): Partial<Record<LinkNumber, 
 }
 
 /** What `--plan` and results print about a plan. */
-export function planView(plan: Plan): object {
+export function planView(plan: RanPlan): object {
   return {
     op: plan.op,
     cluster: plan.cluster,
@@ -97,7 +152,7 @@ function printChecks(io: CliIo, checks: readonly Check[]): void {
   }
 }
 
-function printPlan(io: CliIo, plan: Plan): void {
+function printPlan(io: CliIo, plan: RanPlan): void {
   io.stdout(`plan: ${plan.op} ${plan.cluster} (${plan.provider})\n`);
   if (plan.before) {
     io.stdout(
@@ -116,9 +171,9 @@ function printPlan(io: CliIo, plan: Plan): void {
   }
 }
 
-/** Print an operation's outcome; returns the exit code. */
-function report(io: CliIo, json: boolean, r: Result<OpResult>, planOnly: boolean, extra: object = {}): number {
-  if (!r.ok) {
+/** Print a refused or failed operation; returns the exit code. */
+function reportError(io: CliIo, json: boolean, r: { error: QuorateError }): number {
+  {
     let checks: unknown;
     if (r.error.code === 'preflight.failed' && r.error.cause) {
       try {
@@ -142,6 +197,13 @@ function report(io: CliIo, json: boolean, r: Result<OpResult>, planOnly: boolean
     }
     return 1;
   }
+}
+
+/** Print an operation's outcome; returns the exit code. */
+function report(io: CliIo, json: boolean, r: Result<OpResult>, planOnly: boolean, extra: object = {}): number {
+  if (!r.ok) {
+    return reportError(io, json, r);
+  }
   const { plan, outcome, preflight } = r.value;
   if (planOnly) {
     if (json) {
@@ -157,11 +219,23 @@ function report(io: CliIo, json: boolean, r: Result<OpResult>, planOnly: boolean
     }
     return 0;
   }
-  const verified = outcome?.journal.state === 'done';
-  const rolledBack = outcome?.journal.state === 'rolled-back';
+  return reportRan(io, json, plan, outcome?.journal.state, outcome?.resumed ?? false, extra);
+}
+
+/** Print what a run reported (the run itself returned; its journal says how far it got). */
+function reportRan(
+  io: CliIo,
+  json: boolean,
+  plan: RanPlan,
+  state: string | undefined,
+  resumed: boolean,
+  extra: object = {},
+): number {
+  const verified = state === 'done';
+  const rolledBack = state === 'rolled-back';
   if (json) {
     io.stdout(
-      `${JSON.stringify({ ok: verified || rolledBack, verified, resumed: outcome?.resumed ?? false, state: outcome?.journal.state, plan: planView(plan), ...extra })}\n`,
+      `${JSON.stringify({ ok: verified || rolledBack, verified, resumed, state, plan: planView(plan), ...extra })}\n`,
     );
   } else {
     for (const w of plan.warnings) {
@@ -170,10 +244,30 @@ function report(io: CliIo, json: boolean, r: Result<OpResult>, planOnly: boolean
     io.stdout(
       rolledBack
         ? `${plan.op} ${plan.cluster}: rolled back\n`
-        : `${plan.op} ${plan.cluster}: done and verified${outcome?.resumed ? ' (resumed an interrupted run)' : ''}\n`,
+        : `${plan.op} ${plan.cluster}: done and verified${resumed ? ' (resumed an interrupted run)' : ''}\n`,
     );
   }
   return verified || rolledBack ? 0 : 1;
+}
+
+/** Print the outcome of the service's `runPlan`; returns the exit code. */
+function reportOutcome(
+  io: CliIo,
+  json: boolean,
+  r: Result<RunOutcome>,
+  extra: (report: RunReport) => object = () => ({}),
+): number {
+  if (!r.ok) {
+    return reportError(io, json, r);
+  }
+  const rep = r.value.report;
+  if (!rep) {
+    // ops returned an error (refused, or stopped at a step): the same error as it gave.
+    return reportError(io, json, {
+      error: r.value.error ?? { code: 'ops.bug', message: 'the run reported nothing', hint: 'Report this as a bug.' },
+    });
+  }
+  return reportRan(io, json, rep.plan, rep.journalState ?? undefined, rep.resumed, extra(rep));
 }
 
 export async function runPreflightCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {
@@ -401,15 +495,12 @@ export async function runExpectedCommand(argv: string[], io: CliIo, deps: Cluste
   if (values.confirm === undefined) {
     throw new UsageError(`expected: type the cluster name to confirm: --confirm ${name}`);
   }
-  const r = await withContext(io, values.json, deps, (ctx) =>
-    setExpected(ctx, { name, votes, confirm: values.confirm! }),
-  );
-  return report(
-    io,
-    values.json,
-    r,
-    false,
-    r.ok && r.value.status ? { expectedVotes: r.value.status.expectedVotes, quorate: r.value.status.quorate } : {},
+  const r = await withOperations(io, values.json, deps, async (ops) => {
+    const planned = await ops.planSetExpected({ cluster: name, votes, confirm: values.confirm! });
+    return planned.ok ? ops.runPlan({ planId: planned.value.id }) : planned;
+  });
+  return reportOutcome(io, values.json, r, (rep) =>
+    rep.expected ? { expectedVotes: rep.expected.expectedVotes, quorate: rep.expected.quorate } : {},
   );
 }
 

@@ -54,7 +54,7 @@ export interface SetupQdeviceParams {
 export interface SetExpectedParams {
   readonly cluster: string;
   readonly votes: number;
-  /** The cluster name typed by the user: the engine refuses (`ops.confirmation-mismatch`) unless it matches. */
+  /** The cluster name typed by the user: the engine refuses (`ops.confirm-mismatch`) unless it matches. */
   readonly confirm: string;
 }
 
@@ -101,6 +101,35 @@ export interface StepUpdate {
   readonly line: string | null;
   readonly error: QuorateError | null;
   readonly at: number;
+  /** The step's machine and title, as the plan lists them (what the terminal prints as progress). */
+  readonly machine?: string;
+  readonly title?: string;
+}
+
+/**
+ * The plan as ops ran it, in the engine's own terms (the CLI's fixed `--json` prints it): the
+ * provider, and the files per machine.
+ */
+export interface RanPlan {
+  readonly op: string;
+  readonly cluster: string;
+  readonly provider: string;
+  readonly files: Readonly<Record<string, readonly string[]>>;
+  readonly before: QuorumSummary | null;
+  readonly after: QuorumSummary;
+  readonly warnings: readonly string[];
+  readonly steps: readonly PlanStep[];
+}
+
+/** What ops reported when the operation itself returned (absent when it stopped with an error). */
+export interface RunReport {
+  readonly plan: RanPlan;
+  /** The journal's state at the end (`done`, `rolled-back`, `failed`, …); null when it kept none. */
+  readonly journalState: string | null;
+  /** The run continued an interrupted journal of the same operation. */
+  readonly resumed: boolean;
+  /** `expected` only: what corosync reports after the run; null when it did not answer. */
+  readonly expected?: { readonly quorate: boolean; readonly expectedVotes: number } | null;
 }
 
 export interface RunOutcome {
@@ -114,6 +143,7 @@ export interface RunOutcome {
   readonly unfinished: boolean;
   readonly steps: readonly { readonly id: string; readonly state: StepState }[];
   readonly error: QuorateError | null;
+  readonly report?: RunReport;
 }
 
 export interface OperationsApi {

@@ -654,7 +654,7 @@ export function createMemoryApi(demo: string): QuorateWindowApi {
     planSetExpected: async (p: { cluster: string; votes: number; confirm: string }) => {
       if (p.confirm !== p.cluster) {
         return err(
-          'ops.confirmation-mismatch',
+          'ops.confirm-mismatch',
           'The typed name does not match the cluster name.',
           `Type ${p.cluster} exactly.`,
         );
