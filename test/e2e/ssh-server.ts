@@ -5,6 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
+import { generateHostKey } from '../engine/ssh/ssh2-server';
 import { fingerprintOfKeyBlob } from '../../engine/ssh/fingerprint';
 
 export interface TestSshServer {
@@ -24,7 +25,7 @@ export async function startSshServer(
   const user = opts.user ?? 'root';
   const password = opts.password ?? 'correct horse';
   const hostname = opts.hostname ?? 'e2e-node';
-  const keys = ssh2.utils.generateKeyPairSync('ed25519');
+  const keys = generateHostKey();
   const parsed = ssh2.utils.parseKey(keys.private);
   if (parsed instanceof Error) {
     throw parsed;
