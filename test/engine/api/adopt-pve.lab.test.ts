@@ -77,8 +77,16 @@ describe.skipIf(!support.ok)('adopt a 2-node Proxmox VE (stand-in) cluster and g
     await lab.cut(2);
     const s = await waitQuorumOn(lab, 1, (q) => q.members.length === 1, 60_000);
     expect(s.quorate).toBe(false);
-    // pmxcfs's rule: /etc/pve is read-only on the inquorate survivor.
-    expect((await lab.exec(1, 'touch /etc/pve/x')).exitCode).not.toBe(0);
+    // pmxcfs's rule: /etc/pve is read-only on the inquorate survivor. The stand-in's pmxcfs notices
+    // the loss on its next poll (1 s), so give it a few polls after corosync has reported it.
+    let touched = 0;
+    for (let i = 0; i < 30 && touched === 0; i++) {
+      touched = (await lab.exec(1, 'touch /etc/pve/x')).exitCode ?? 1;
+      if (touched === 0) {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    expect(touched).not.toBe(0);
     const r = await adopt.adoptCluster({ from: addr(1) });
     if (!r.ok) {
       throw new Error(JSON.stringify(r.error));
