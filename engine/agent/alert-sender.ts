@@ -127,10 +127,20 @@ export function createAgentAlertSender(d: AgentAlertSenderDeps): AgentAlertSende
   const tries = d.tries ?? 3;
 
   // The latest view: a "lost quorum here" still waiting for a retry is dropped once quorum is back
-  // (the quorate side has told the story by then; a late "lost here" would only confuse).
+  // (the quorate side has told the story by then; a late "lost here" would only confuse). Likewise a
+  // membership alert this node sent while it still was quorate (e.g. "node1 left" seen on its way to
+  // being cut off itself) is dropped once this node is no longer quorate: it no longer speaks for the
+  // cluster, and a retry that gets through when the cut heals would report a change that never was.
   let current: JournalView | null = null;
-  const stillTrue = (e: AlertEvent): boolean =>
-    !e.here || e.kind !== 'quorum-lost' || current === null || current.quorate === false;
+  const stillTrue = (e: AlertEvent): boolean => {
+    if (current === null) {
+      return true;
+    }
+    if (e.here) {
+      return e.kind !== 'quorum-lost' || current.quorate === false;
+    }
+    return current.quorate !== false;
+  };
 
   const deliver = async (c: AgentAlertConfig['channels'][number], e: AlertEvent): Promise<boolean> => {
     const m = alertMessage(e);

@@ -192,3 +192,58 @@ describe('a "lost quorum here" that cannot get through', () => {
     expect(sent).toEqual([]);
   });
 });
+
+describe('a membership alert that cannot get through', () => {
+  it('is dropped once this node is no longer quorate: a retry after the heal would report a change that never was', async () => {
+    const sent: string[] = [];
+    const timers: (() => void)[] = [];
+    let reachable = false;
+    const sender = createAgentAlertSender({
+      config: () => ({
+        cluster: 'web',
+        channels: [
+          {
+            id: 'ch-aaaaaa',
+            kind: 'webhook',
+            url: 'http://198.18.0.254:1/a',
+            events: ['node-left', 'node-joined'],
+            fromAgents: true,
+            cluster: null,
+            secret: null,
+          },
+        ],
+      }),
+      sent: new Map(),
+      saveSent: () => undefined,
+      sendMail: async () => ok(undefined),
+      send: async (_url, _h, body) => {
+        if (!reachable) {
+          return { ok: false, error: { code: 'alerts.unreachable', message: 'cut', hint: '' } };
+        }
+        const b = JSON.parse(body) as { kind: string; node: string | null };
+        sent.push(`${b.kind} ${b.node}`);
+        return ok(undefined);
+      },
+      now: () => 5000,
+      setTimer: (fn) => void timers.push(fn),
+      log: () => undefined,
+    });
+    const tick = async (): Promise<void> => {
+      await new Promise((r) => setTimeout(r, 2));
+      timers.splice(0).forEach((f) => f());
+      await new Promise((r) => setTimeout(r, 2));
+    };
+    // node2 is being cut off: it first sees node1 go (still quorate with node3), then node3 too.
+    const before = view(['node1', 'node2', 'node3'], 'node2', true);
+    const half = view(['node2', 'node3'], 'node2', true);
+    sender.observe(numbered(journalChanges(before, half, 1000), 0), half, before);
+    await tick(); // debounce → "node1 left" is sent by node2, the first try fails (the cut)
+    const alone = view(['node2'], 'node2', false);
+    sender.observe(numbered(journalChanges(half, alone, 1500), 10), alone, half);
+    reachable = true; // the cut heals while the retry waits
+    await tick();
+    await tick();
+    await tick();
+    expect(sent).toEqual([]);
+  });
+});
