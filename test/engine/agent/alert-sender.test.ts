@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertsToSend, createAgentAlertSender, debounce } from '../../../engine/agent/alert-sender';
+import type { AlertEventKind } from '../../../engine/agent/alert-format';
 import type { AgentJournalEntry, JournalView } from '../../../engine/agent/event-journal';
 import { journalChanges, journalViewOf, numbered } from '../../../engine/agent/event-journal';
 import type { QuorumStatusFact } from '../../../engine/agent/protocol';
@@ -140,52 +141,62 @@ describe('the agent sender', () => {
   });
 });
 
+/**
+ * A sender whose one webhook channel (for `events`) cannot be reached until `heal()`; `tick()` runs
+ * the pending timers (debounce, retry waits); `sent` lists what got through as `kind node`.
+ */
+function cutOffSender(events: AlertEventKind[]) {
+  const sent: string[] = [];
+  const timers: (() => void)[] = [];
+  let reachable = false;
+  const sender = createAgentAlertSender({
+    config: () => ({
+      cluster: 'web',
+      channels: [
+        {
+          id: 'ch-aaaaaa',
+          kind: 'webhook',
+          url: 'http://198.18.0.254:1/a',
+          events,
+          fromAgents: true,
+          cluster: null,
+          secret: null,
+        },
+      ],
+    }),
+    sent: new Map(),
+    saveSent: () => undefined,
+    sendMail: async () => ok(undefined),
+    send: async (_url, _h, body) => {
+      if (!reachable) {
+        return { ok: false, error: { code: 'alerts.unreachable', message: 'cut', hint: '' } };
+      }
+      const b = JSON.parse(body) as { kind: string; node: string | null };
+      sent.push(b.node ? `${b.kind} ${b.node}` : b.kind);
+      return ok(undefined);
+    },
+    now: () => 5000,
+    setTimer: (fn) => void timers.push(fn),
+    log: () => undefined,
+  });
+  const tick = async (): Promise<void> => {
+    await new Promise((r) => setTimeout(r, 2));
+    timers.splice(0).forEach((f) => f());
+    await new Promise((r) => setTimeout(r, 2));
+  };
+  return { sender, sent, tick, heal: () => void (reachable = true) };
+}
+
 describe('a "lost quorum here" that cannot get through', () => {
   it('is dropped once quorum is back, and no "regained here" follows', async () => {
-    const sent: string[] = [];
-    const timers: (() => void)[] = [];
-    let reachable = false;
-    const sender = createAgentAlertSender({
-      config: () => ({
-        cluster: 'web',
-        channels: [
-          {
-            id: 'ch-aaaaaa',
-            kind: 'webhook',
-            url: 'http://198.18.0.254:1/a',
-            events: ['quorum-lost', 'quorum-regained'],
-            fromAgents: true,
-            cluster: null,
-            secret: null,
-          },
-        ],
-      }),
-      sent: new Map(),
-      saveSent: () => undefined,
-      sendMail: async () => ok(undefined),
-      send: async (_url, _h, body) => {
-        if (!reachable) {
-          return { ok: false, error: { code: 'alerts.unreachable', message: 'cut', hint: '' } };
-        }
-        sent.push((JSON.parse(body) as { kind: string }).kind);
-        return ok(undefined);
-      },
-      now: () => 5000,
-      setTimer: (fn) => void timers.push(fn),
-      log: () => undefined,
-    });
-    const tick = async (): Promise<void> => {
-      await new Promise((r) => setTimeout(r, 2));
-      timers.splice(0).forEach((f) => f());
-      await new Promise((r) => setTimeout(r, 2));
-    };
+    const { sender, sent, tick, heal } = cutOffSender(['quorum-lost', 'quorum-regained']);
     const b = view(['node1', 'node2', 'node3'], 'node3', true);
     const lost = view(['node3'], 'node3', false);
     sender.observe(numbered(journalChanges(b, lost, 1000), 0), lost, b);
     await tick(); // debounce → first try fails
     const healed = view(['node1', 'node2', 'node3'], 'node3', true);
     sender.observe(numbered(journalChanges(lost, healed, 2000), 10), healed, lost);
-    reachable = true;
+    heal();
     await tick();
     await tick();
     await tick();
@@ -195,44 +206,7 @@ describe('a "lost quorum here" that cannot get through', () => {
 
 describe('a membership alert that cannot get through', () => {
   it('is dropped once this node is no longer quorate: a retry after the heal would report a change that never was', async () => {
-    const sent: string[] = [];
-    const timers: (() => void)[] = [];
-    let reachable = false;
-    const sender = createAgentAlertSender({
-      config: () => ({
-        cluster: 'web',
-        channels: [
-          {
-            id: 'ch-aaaaaa',
-            kind: 'webhook',
-            url: 'http://198.18.0.254:1/a',
-            events: ['node-left', 'node-joined'],
-            fromAgents: true,
-            cluster: null,
-            secret: null,
-          },
-        ],
-      }),
-      sent: new Map(),
-      saveSent: () => undefined,
-      sendMail: async () => ok(undefined),
-      send: async (_url, _h, body) => {
-        if (!reachable) {
-          return { ok: false, error: { code: 'alerts.unreachable', message: 'cut', hint: '' } };
-        }
-        const b = JSON.parse(body) as { kind: string; node: string | null };
-        sent.push(`${b.kind} ${b.node}`);
-        return ok(undefined);
-      },
-      now: () => 5000,
-      setTimer: (fn) => void timers.push(fn),
-      log: () => undefined,
-    });
-    const tick = async (): Promise<void> => {
-      await new Promise((r) => setTimeout(r, 2));
-      timers.splice(0).forEach((f) => f());
-      await new Promise((r) => setTimeout(r, 2));
-    };
+    const { sender, sent, tick, heal } = cutOffSender(['node-left', 'node-joined']);
     // node2 is being cut off: it first sees node1 go (still quorate with node3), then node3 too.
     const before = view(['node1', 'node2', 'node3'], 'node2', true);
     const half = view(['node2', 'node3'], 'node2', true);
@@ -240,7 +214,7 @@ describe('a membership alert that cannot get through', () => {
     await tick(); // debounce → "node1 left" is sent by node2, the first try fails (the cut)
     const alone = view(['node2'], 'node2', false);
     sender.observe(numbered(journalChanges(half, alone, 1500), 10), alone, half);
-    reachable = true; // the cut heals while the retry waits
+    heal(); // the cut heals while the retry waits
     await tick();
     await tick();
     await tick();
