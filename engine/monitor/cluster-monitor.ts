@@ -70,6 +70,10 @@ export function createClusterMonitor(options: ClusterMonitorOptions): ClusterMon
   const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
   let lossSettleMs = options.lossSettleMs;
   const views = new Map<string, QuorumView>();
+  /** Nodes whose corosync was seen stopped or starting and has listed no peer since (health.ts). */
+  const starting = new Set<string>();
+  const counted = (): QuorumView[] =>
+    [...views.values()].map((v) => (starting.has(v.reporter) ? { ...v, starting: true } : v));
   let settled = clusterHealth(cluster, []);
   /** Nodes seen in a settled membership since the monitor started: "is back" rather than "joined". */
   const everMember = new Set<string>();
@@ -80,7 +84,7 @@ export function createClusterMonitor(options: ClusterMonitorOptions): ClusterMon
 
   const evaluate = (): Notice[] => {
     const t = now();
-    const current = clusterHealth(cluster, [...views.values()]);
+    const current = clusterHealth(cluster, counted());
     if (sameHealth(current, settled)) {
       candidate = undefined;
       return [];
@@ -111,6 +115,11 @@ export function createClusterMonitor(options: ClusterMonitorOptions): ClusterMon
       if (!cluster.nodes.includes(view.reporter)) {
         return [];
       }
+      if (view.stopped === true || view.members.length === 0) {
+        starting.add(view.reporter);
+      } else if (view.members.some((m) => m !== view.reporter)) {
+        starting.delete(view.reporter);
+      }
       views.set(view.reporter, view);
       return evaluate();
     },
@@ -124,6 +133,7 @@ export function createClusterMonitor(options: ClusterMonitorOptions): ClusterMon
       for (const reporter of [...views.keys()]) {
         if (!next.nodes.includes(reporter)) {
           views.delete(reporter);
+          starting.delete(reporter);
         }
       }
       return evaluate();
@@ -131,7 +141,7 @@ export function createClusterMonitor(options: ClusterMonitorOptions): ClusterMon
     poll: evaluate,
     nextDueAt: () => (candidate ? candidate.since + waitFor(candidate.health) : undefined),
     health: () => settled,
-    current: () => clusterHealth(cluster, [...views.values()]),
+    current: () => clusterHealth(cluster, counted()),
     cluster: () => cluster,
   };
 }

@@ -10,6 +10,14 @@
  *   new ring the highest sequence its members have seen plus 4), so the newer ring is the later truth.
  *   That drops the frozen "all of us" of a cut node whose SSH stream has not ended yet, and the
  *   isolated "just me" of a healed node whose catch-up report comes after its peers' merged view;
+ * - except the view of a node whose corosync is starting (seen stopped or starting, no peer listed
+ *   since): a starting corosync always commits a ring of its own first (totemsrp's singleton, with the
+ *   highest sequence it has stored plus 4) and merges with its peers only afterwards. That newer ring
+ *   says that this node has not merged yet, not that the others' ring is gone: their own corosync
+ *   reports that, in their own views, once it notices (token timeout). So a node restarted by hand
+ *   counts as out of the partition, but its one-node inquorate view never outvotes the quorate views
+ *   of the others (recorded: sequences/restart-kill.json, 2.6 s of "just me" while the others still
+ *   list it in their quorate ring);
  * - the cluster is quorate when some node in a quorate membership says so; the partition shown is
  *   that membership (votequorum gives quorum to at most one side);
  * - a node outside it is "stopped" when its own agent says corosync is not running (a clean stop:
@@ -26,6 +34,11 @@ export interface QuorumView {
   readonly members: readonly string[];
   /** The agent reached the node and corosync is not running there (absent: running, or unknown). */
   readonly stopped?: boolean;
+  /**
+   * This node's corosync was seen stopped or starting and has listed no peer since (set by the
+   * monitor from the node's earlier views): its ring of its own is a start, not a split.
+   */
+  readonly starting?: boolean;
   /** `Ring ID:` as printed (`<representative nodeid>.<sequence, hex>`); absent when unknown. */
   readonly ringId?: string;
   /** QDevice as that node sees it; absent when the node reports none. */
@@ -104,9 +117,11 @@ export function clusterHealth(cluster: WatchedCluster, views: readonly QuorumVie
   const quorateViews = counting.filter((v) => v.quorate);
   const best =
     quorateViews.length > 0 ? pickPartition(quorateViews) : counting.length > 0 ? pickPartition(counting) : undefined;
-  // A node whose own agent says corosync stopped is out, even if a peer has not noticed yet.
+  // A node whose own agent says corosync stopped is out, even if a peer has not noticed yet; so is
+  // a starting node still in a ring of its own, which a peer's older ring may still list.
+  const alone = new Set(inList.filter((v) => startingAlone(v) && v !== best).map((v) => v.reporter));
   const members = [...new Set(best?.members ?? [])]
-    .filter((m) => cluster.nodes.includes(m) && !stoppedNodes.has(m))
+    .filter((m) => cluster.nodes.includes(m) && !stoppedNodes.has(m) && !alone.has(m))
     .sort();
   const missing = nodes.filter((n) => !members.includes(n));
   const stopped = missing.filter((n) => stoppedNodes.has(n));
@@ -131,7 +146,8 @@ export function currentViews(views: readonly QuorumView[]): QuorumView[] {
   const byReporter = new Map(inPartition.map((v) => [v.reporter, v]));
   const outdated = (v: QuorumView): boolean => {
     for (const other of inPartition) {
-      if (other === v || !disagree(v, other)) {
+      // A starting node's ring of its own outdates no one (see the module comment).
+      if (other === v || startingAlone(other) || !disagree(v, other)) {
         continue;
       }
       const order = compareRings(v.ringId, other.ringId);
@@ -151,6 +167,11 @@ export function currentViews(views: readonly QuorumView[]): QuorumView[] {
   const kept = inPartition.filter((v) => !outdated(v));
   // If every view is outdated by another (a ring still forming), none is known to be older.
   return kept.length > 0 || byReporter.size === 0 ? kept : inPartition;
+}
+
+/** The view of a starting corosync that is still in a ring of its own. */
+function startingAlone(v: QuorumView): boolean {
+  return v.starting === true && v.members.length === 1 && v.members[0] === v.reporter;
 }
 
 /** Two views disagree when one lists the other's reporter and their memberships differ. */

@@ -7,7 +7,10 @@
  *
  * Cases: clean-stop (`corosync-cfgtool -H` on node4), rejoin (corosync started again there), cut-heal
  * (node4's link down, then up), qdevice-loss (the qnetd host cut, then back), partition (nodes 1+2 |
- * 3+4 by nftables: ffsplit gives the vote to one side), quorum-loss (nodes 2, 3, 4 cut, then healed).
+ * 3+4 by nftables: ffsplit gives the vote to one side), quorum-loss (nodes 2, 3, 4 cut, then healed),
+ * restart (corosync on node4 restarted by hand: SIGTERM, started again at once) and restart-kill (the
+ * same with SIGKILL, as a crash that systemd restarts: the others still list node4 in their ring while
+ * it already reports a newer ring of its own).
  * Marks record when the test did something, so a replay can withhold a cut node's views the way an
  * SSH stream through the cut would.
  */
@@ -291,6 +294,35 @@ try {
         await waitFor('votes', 90_000, () => allVoting(r.latest(1)));
       },
     );
+  }
+  for (const [name, signal] of [
+    ['restart', 'SIGTERM'],
+    ['restart-kill', 'SIGKILL'],
+  ] as const) {
+    if (!want(name)) {
+      continue;
+    }
+    // After quorum-loss (which does not wait for it) and the previous restart.
+    await healthy(lab);
+    await sequence(lab, name, `corosync on node4 restarted by hand (${signal}, then started at once)`, async (r) => {
+      const daemon = (name: string) => lab.daemons(4).find((d) => d.argv[0]?.split('/').pop() === name);
+      const corosync = daemon('corosync');
+      if (!corosync) {
+        throw new Error('no corosync on node4');
+      }
+      r.mark('restart', [4]);
+      // As systemd does: corosync-qdevice is bound to corosync and goes (and comes back) with it.
+      const qdevice = daemon('corosync-qdevice');
+      if (qdevice) {
+        await lab.killDaemon(qdevice.pid, { graceMs: 5000 });
+      }
+      await lab.killDaemon(corosync.pid, { signal, graceMs: 5000 });
+      await lab.spawnDaemon(4, ['corosync', '-f'], { logFile: '/var/log/corosync/corosync-f.log' });
+      await waitFor('node4 answers', 30_000, () => r.latest(4) !== '' && nodesLine(r.latest(4)) > 0);
+      await startQdevices(lab, [4]);
+      await waitFor('4 members on node1 and node4', 90_000, () => nodesLine(r.latest(1)) === 4 && quorate(r.latest(4)));
+      await waitFor('votes', 90_000, () => allVoting(r.latest(1)) && allVoting(r.latest(4)));
+    });
   }
   await stopCorosync(lab);
 } finally {
