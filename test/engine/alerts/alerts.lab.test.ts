@@ -17,6 +17,7 @@ import { createQuorateService } from '../../../engine/api/service';
 import { memorySecrets, type SecretStore } from '../../../engine/store';
 import type { Lab } from '../../lab/lab';
 import { labSupport, labUp } from '../../lab/lab';
+import { addTrustBootstrap, createLabCluster, until } from '../api/lab-service';
 import { startHttpReceiver, startSmtpReceiver, type HttpReceiver, type SmtpReceiver } from './servers';
 
 const support = labSupport();
@@ -30,20 +31,6 @@ let secrets: SecretStore;
 let service: QuorateService | undefined;
 let http: HttpReceiver;
 let smtp: SmtpReceiver;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) {
-      return v;
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Each host's agent log tail and journal, for a failure message. */
 async function diagnostics(): Promise<string> {
@@ -104,45 +91,8 @@ describe.skipIf(!support.ok)('push alerts on the lab', () => {
     http = await startHttpReceiver(lab.rootAddress);
     smtp = await startSmtpReceiver('quorate', 'lab-pass', lab.rootAddress);
     service = start();
-    const h = service.handlers;
-    for (const host of lab.hosts) {
-      const added = await h.addMachine({
-        address: host.address,
-        user: 'root',
-        auth: { kind: 'password', password: host.rootPassword },
-      });
-      if (!added.ok) {
-        throw new Error(added.error.message);
-      }
-      const trusted = await h.trustMachine({ address: host.address, fingerprint: added.value.hostKey!.fingerprint });
-      if (!trusted.ok) {
-        throw new Error(trusted.error.message);
-      }
-    }
-    const boot = await h.bootstrap({ addresses: lab.hosts.map((x) => x.address) });
-    if (!boot.ok) {
-      throw new Error(boot.error.message);
-    }
-    const plan = await h.planCreateCluster({
-      name: 'lab',
-      nodes: lab.hosts.map((x) => ({ address: x.address })),
-      links: [{ linknumber: 0, network: `198.18.${lab.id}.0/24` }],
-    });
-    if (!plan.ok) {
-      throw new Error(plan.error.message);
-    }
-    const run = await h.runPlan({ planId: plan.value.id });
-    if (!run.ok || !run.value.ok) {
-      throw new Error(`create failed: ${JSON.stringify(run)}`);
-    }
-    await until(
-      'quorate',
-      async () => {
-        const s = await h.clusterStatus({ cluster: 'lab' });
-        return s.ok && s.value.state === 'quorate' ? true : undefined;
-      },
-      60_000,
-    );
+    await addTrustBootstrap(service, lab.hosts);
+    await createLabCluster(service, lab, 'lab');
   });
   afterAll(async () => {
     await service?.dispose();

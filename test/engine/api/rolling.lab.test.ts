@@ -7,17 +7,12 @@
  * every node back; a command failing on node 2 stops there (node 2 in maintenance, node 3
  * untouched) and the same request resumes; a second run at the same time is refused.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Notice, QuorateEvents } from '../../../engine/api/contract';
 import type { QuorateService } from '../../../engine/api/service';
-import { createQuorateService } from '../../../engine/api/service';
 import { parseQuorumtoolStatus } from '../../../engine/corosync/tool-quorumtool';
-import { memorySecrets } from '../../../engine/store';
 import type { Lab } from '../../lab/lab';
 import { labSupport, labUp } from '../../lab/lab';
+import { addTrustBootstrap, createLabCluster, openLabService, until, type LabService } from './lab-service';
 
 const support = labSupport();
 if (!support.ok) {
@@ -25,24 +20,10 @@ if (!support.ok) {
 }
 
 let lab: Lab;
-let home: string;
+let opened: LabService;
 let service: QuorateService;
 let names: string[] = [];
-const notices: Notice[] = [];
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) {
-      return v;
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+let notices: LabService['notices'];
 
 /** Every host's own corosync view: members and quorate (null when corosync does not answer). */
 async function views(): Promise<({ nodes: number; quorate: boolean } | null)[]> {
@@ -63,62 +44,16 @@ async function allBack(): Promise<true | undefined> {
 describe.skipIf(!support.ok)('maintenance and rolling updates on the lab', () => {
   beforeAll(async () => {
     lab = await labUp({ hosts: 3 });
-    home = mkdtempSync(join(tmpdir(), 'quorate-rolling-lab-'));
-    service = createQuorateService({ home, secrets: memorySecrets(), sshTimeoutMs: 10_000 });
-    service.events.subscribe((event, payload) => {
-      if (event === 'onDidNotify') {
-        notices.push(payload as QuorateEvents['onDidNotify']);
-      }
-    });
-    const h = service.handlers;
-    for (const host of lab.hosts) {
-      const added = await h.addMachine({
-        address: host.address,
-        user: 'root',
-        auth: { kind: 'password', password: host.rootPassword },
-      });
-      if (!added.ok) {
-        throw new Error(added.error.message);
-      }
-      const t = await h.trustMachine({ address: host.address, fingerprint: added.value.hostKey!.fingerprint });
-      if (!t.ok) {
-        throw new Error(t.error.message);
-      }
-    }
-    const boot = await h.bootstrap({ addresses: lab.hosts.map((x) => x.address) });
-    if (!boot.ok || boot.value.machines.some((m) => !m.ok)) {
-      throw new Error(`bootstrap failed: ${JSON.stringify(boot)}`);
-    }
-    const network = `198.18.${lab.id}.0/24`;
-    const plan = await h.planCreateCluster({
-      name: 'lab',
-      nodes: lab.hosts.map((x) => ({ address: x.address })),
-      links: [{ linknumber: 0, network }],
-    });
-    if (!plan.ok) {
-      throw new Error(plan.error.message);
-    }
-    const run = await h.runPlan({ planId: plan.value.id });
-    if (!run.ok || !run.value.ok) {
-      throw new Error(`create failed: ${JSON.stringify(run)}`);
-    }
-    const status = await until(
-      'quorate status',
-      async () => {
-        const s = await h.clusterStatus({ cluster: 'lab' });
-        return s.ok && s.value.state === 'quorate' && s.value.nodes.every((n) => n.online) ? s.value : undefined;
-      },
-      60_000,
-    );
+    opened = openLabService('rolling-lab');
+    ({ service, notices } = opened);
+    await addTrustBootstrap(service, lab.hosts);
+    const status = await createLabCluster(service, lab, 'lab');
     names = status.nodes.map((n) => n.name);
   }, 300_000);
 
   afterAll(async () => {
-    await service?.dispose();
+    await opened?.dispose();
     await lab?.down();
-    if (home) {
-      rmSync(home, { recursive: true, force: true });
-    }
   });
 
   it('what-if through the service answers from the live cluster', async () => {

@@ -11,26 +11,13 @@ import { labSupport, labUp, type Lab } from '../../lab/lab';
 import { pacemakerSupport, pingFromRoot as pingOnce, stopPacemaker } from '../../lab/pacemaker';
 import { labOps, waitQuorumOn, type LabOps } from '../ops/lab-ops';
 import { createClusterForHa } from './ha-lab';
+import { until } from './lab-service';
 
 const support = labSupport();
 const pcmk = await pacemakerSupport();
 const skip = !support.ok ? support.reason : !pcmk.ok ? pcmk.reason : null;
 if (skip) {
   console.warn(`HA + QDevice lab tests skipped: ${skip}`);
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) {
-      return v;
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe.skipIf(skip !== null)('HA with Pacemaker on 2 nodes + QDevice', () => {
@@ -109,7 +96,7 @@ describe.skipIf(skip !== null)('HA with Pacemaker on 2 nodes + QDevice', () => {
     const a = await ha.haAdd({ cluster: 'duo', ip: `${vip}/24` });
     expect(a.ok ? a.value : a.error).toMatchObject({ kind: 'ip', state: 'started' });
     id = a.ok ? a.value.id : '';
-    await until('the IP to answer', async () => ((await pingOnce(vip)) ? true : undefined), 20_000);
+    await until('the IP to answer', async () => ((await pingOnce(vip)) ? true : undefined), 20_000, 250);
   }, 300_000);
 
   it('the IP survives cutting the node that holds it, then cutting the other one', async () => {

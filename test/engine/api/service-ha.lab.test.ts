@@ -15,26 +15,13 @@ import { labSupport, labUp, type Lab } from '../../lab/lab';
 import { pacemakerSupport, pingFromRoot as pingOnce, stopPacemaker } from '../../lab/pacemaker';
 import { labOps, type LabOps } from '../ops/lab-ops';
 import { createClusterForHa } from './ha-lab';
+import { until } from './lab-service';
 
 const support = labSupport();
 const pcmk = await pacemakerSupport();
 const skip = !support.ok ? support.reason : !pcmk.ok ? pcmk.reason : null;
 if (skip) {
   console.warn(`HA lab tests skipped: ${skip}`);
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) {
-      return v;
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe.skipIf(skip !== null)('HA with Pacemaker on a 3-node lab cluster', () => {
@@ -176,7 +163,7 @@ describe.skipIf(skip !== null)('HA with Pacemaker on a 3-node lab cluster', () =
       expect(m.json).toMatchObject({ ok: true, node: 'node1', state: 'started' });
     }
     expect(await whereIs(`ip-${vip}`)).toBe('node1');
-    await until('the floating IP to answer', async () => ((await pingOnce(vip)) ? true : undefined), 20_000);
+    await until('the floating IP to answer', async () => ((await pingOnce(vip)) ? true : undefined), 20_000, 250);
     const status = await haJson('status', 'hac');
     expect(Object.keys(status.json).sort()).toEqual(['engine', 'resources']);
     expect(status.json).toEqual({
@@ -296,7 +283,7 @@ describe.skipIf(skip !== null)('HA with Pacemaker on a 3-node lab cluster', () =
       10_000,
     );
     expect(n.body).toMatch(new RegExp(`${holder} was put in standby`));
-    await until('the IP to answer after standby', async () => ((await pingOnce(vip)) ? true : undefined), 20_000);
+    await until('the IP to answer after standby', async () => ((await pingOnce(vip)) ? true : undefined), 20_000, 250);
     const back = await haJson('unstandby', 'hac', '--node', holder);
     expect(back.json).toMatchObject({ ok: true, standby: false });
     expect(await whereIs(`ip-${vip}`)).toBe(res?.node);
@@ -310,7 +297,7 @@ describe.skipIf(skip !== null)('HA with Pacemaker on a 3-node lab cluster', () =
     const r = await haJson('remove', 'hac', `ip-${vip}`);
     expect(r.json).toEqual({ ok: true, id: `ip-${vip}` });
     expect((await haJson('status', 'hac')).json).toEqual({ engine: 'pacemaker', resources: [] });
-    await until('the IP to stop answering', async () => ((await pingOnce(vip)) ? undefined : true), 15_000);
+    await until('the IP to stop answering', async () => ((await pingOnce(vip)) ? undefined : true), 15_000, 250);
   }, 60_000);
 
   it('refuses HA changes on a cluster without quorum', async () => {

@@ -15,6 +15,7 @@ import { createQuorateService } from '../../../engine/api/service';
 import { memorySecrets } from '../../../engine/store';
 import type { Lab } from '../../lab/lab';
 import { labSupport, labUp } from '../../lab/lab';
+import { until } from './lab-service';
 
 const support = labSupport();
 if (!support.ok) {
@@ -25,20 +26,6 @@ let lab: Lab;
 let home: string;
 let service: QuorateService;
 const notices: Notice[] = [];
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) {
-      return v;
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.skipIf(!support.ok)('the API service on the lab', () => {
   beforeAll(async () => {
@@ -143,7 +130,7 @@ describe.skipIf(!support.ok)('the API service on the lab', () => {
       const m = await linkStates();
       return pairs.every((p) => m.get(p) === 'up') ? m : undefined;
     };
-    const healthy = await until('every pair up on link 0', allUp, 30_000);
+    const healthy = await until('every pair up on link 0', allUp, 30_000, 100);
     expect([...healthy.keys()].sort()).toEqual(pairs);
     const s = await h.clusterStatus({ cluster: 'lab' });
     expect(s.ok && s.value.links.every((l) => l.rttMs === null)).toBe(true);
@@ -167,7 +154,7 @@ describe.skipIf(!support.ok)('the API service on the lab', () => {
     } finally {
       await lab.heal(3);
     }
-    await until('every pair up again after heal', allUp, 60_000);
+    await until('every pair up again after heal', allUp, 60_000, 100);
   });
 
   it('raises quorum lost when two nodes are cut, and regained when they are back', async () => {

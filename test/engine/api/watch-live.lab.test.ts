@@ -5,18 +5,15 @@
  * "left", no quorum lost), a cut and heal (no NOT-quorate status on the survivors), QDevice removal
  * and node removal. Delays from each change to the status showing it are printed, never asserted.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterStatus, Notice, QuorateEvents, RunOutcome } from '../../../engine/api/contract';
+import type { ClusterStatus, OperationPlan, QuorateEvents } from '../../../engine/api/contract';
 import type { QuorateService } from '../../../engine/api/service';
-import { createQuorateService } from '../../../engine/api/service';
 import { LOSS_SETTLE_MS } from '../../../engine/monitor';
 import { startServiceScript } from '../../../engine/ops/scripts';
-import { memorySecrets } from '../../../engine/store';
+import type { Result } from '../../../engine/result';
 import type { Lab } from '../../lab/lab';
 import { labSupport, labUp } from '../../lab/lab';
+import { addTrustBootstrap, createLabCluster, openLabService, planAndRun, until, type LabService } from './lab-service';
 
 const support = labSupport();
 if (!support.ok) {
@@ -24,25 +21,11 @@ if (!support.ok) {
 }
 
 let lab: Lab;
-let home: string;
+let opened: LabService;
 let service: QuorateService;
-const notices: Notice[] = [];
+let notices: LabService['notices'];
 const statuses: { at: number; status: ClusterStatus }[] = [];
 const CLUSTER = 'live';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) {
-      return v;
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function status(): Promise<ClusterStatus> {
   const s = await service.handlers.clusterStatus({ cluster: CLUSTER });
@@ -52,40 +35,8 @@ async function status(): Promise<ClusterStatus> {
   return s.value;
 }
 
-/**
- * Plans and runs. A plan (or its run, which measures again) refused by pre-flight is tried again
- * (up to 6 times): on this busy 2-core machine a latency measurement can catch another lab's burst;
- * the operation itself is what is tested.
- */
-async function planAndRun(
-  plan: () => ReturnType<QuorateService['handlers']['planJoinCluster']>,
-): Promise<{ planId: string; outcome: RunOutcome }> {
-  for (let attempt = 1; ; attempt++) {
-    const planned = await plan();
-    const refused = (e: { code: string } | null | undefined): boolean => e?.code === 'preflight.failed' && attempt < 6;
-    if (!planned.ok) {
-      if (refused(planned.error)) {
-        console.log(`pre-flight refused the plan (${planned.error.message}); again`);
-        await new Promise((r) => setTimeout(r, 5000));
-        continue;
-      }
-      throw new Error(JSON.stringify(planned.error));
-    }
-    const r = await service.handlers.runPlan({ planId: planned.value.id });
-    if (!r.ok) {
-      throw new Error(JSON.stringify(r.error));
-    }
-    if (!r.value.ok && refused(r.value.error) && r.value.steps.every((s) => s.state === 'pending')) {
-      console.log(`pre-flight refused the run (${r.value.error?.message}); again`);
-      await new Promise((r2) => setTimeout(r2, 5000));
-      continue;
-    }
-    return { planId: planned.value.id, outcome: r.value };
-  }
-}
-
-async function run(plan: () => ReturnType<QuorateService['handlers']['planJoinCluster']>): Promise<void> {
-  const { outcome } = await planAndRun(plan);
+async function run(plan: () => Promise<Result<OperationPlan>>): Promise<void> {
+  const { outcome } = await planAndRun(service, plan);
   if (!outcome.ok) {
     throw new Error(JSON.stringify(outcome.error));
   }
@@ -97,45 +48,19 @@ const online = (s: ClusterStatus): string[] => s.nodes.filter((n) => n.online).m
 describe.skipIf(!support.ok)('the dashboard follows corosync without a restart (4 nodes + QDevice)', () => {
   beforeAll(async () => {
     lab = await labUp({ hosts: 5 });
-    home = mkdtempSync(join(tmpdir(), 'quorate-watch-live-'));
-    service = createQuorateService({ home, secrets: memorySecrets(), sshTimeoutMs: 10_000 });
+    opened = openLabService('watch-live');
+    ({ service, notices } = opened);
     service.events.subscribe((event, payload) => {
-      if (event === 'onDidNotify') {
-        notices.push(payload as QuorateEvents['onDidNotify']);
-      }
       if (event === 'onDidChangeQuorum') {
         statuses.push({ at: Date.now(), status: (payload as QuorateEvents['onDidChangeQuorum']).status });
       }
     });
-    const h = service.handlers;
-    for (const host of lab.hosts) {
-      const added = await h.addMachine({
-        address: host.address,
-        user: 'root',
-        auth: { kind: 'password', password: host.rootPassword },
-      });
-      if (!added.ok) {
-        throw new Error(added.error.message);
-      }
-      await h.trustMachine({ address: host.address, fingerprint: added.value.hostKey!.fingerprint });
-    }
-    const boot = await h.bootstrap({ addresses: lab.hosts.map((x) => x.address) });
-    expect(boot.ok && boot.value.machines.every((m) => m.ok)).toBe(true);
-    await run(() =>
-      h.planCreateCluster({
-        name: CLUSTER,
-        nodes: lab.hosts.slice(0, 3).map((x) => ({ address: x.address })),
-        links: [{ linknumber: 0, network: `198.18.${lab.id}.0/24` }],
-      }),
-    );
-    await until('3 nodes quorate', async () => ((await status()).state === 'quorate' ? true : undefined), 60_000);
+    await addTrustBootstrap(service, lab.hosts);
+    await createLabCluster(service, lab, CLUSTER, lab.hosts.slice(0, 3));
   }, 240_000);
   afterAll(async () => {
-    await service?.dispose();
+    await opened?.dispose();
     await lab?.down();
-    if (home) {
-      rmSync(home, { recursive: true, force: true });
-    }
   });
 
   it('shows a joined node at once, and online once corosync has it', async () => {
