@@ -14,7 +14,15 @@ export type AlertEventKind =
   | 'node-joined'
   | 'qdevice-unreachable'
   | 'qdevice-reachable'
-  | 'failover';
+  /** An HA guest / resource started again on another node after its node was lost. */
+  | 'failover'
+  /** A Proxmox HA service entered `error` (HA gave up on it), or a Pacemaker action failed. */
+  | 'ha-error'
+  /** A lost node's HA services wait for it to be fenced. */
+  | 'fencing-pending'
+  /** A migration Quorate started finished (verified on the target) / failed. */
+  | 'migration-finished'
+  | 'migration-failed';
 
 export const ALERT_EVENT_KINDS: readonly AlertEventKind[] = [
   'quorum-lost',
@@ -24,9 +32,19 @@ export const ALERT_EVENT_KINDS: readonly AlertEventKind[] = [
   'qdevice-unreachable',
   'qdevice-reachable',
   'failover',
+  'ha-error',
+  'fencing-pending',
+  'migration-finished',
+  'migration-failed',
 ];
 
-/** What a new channel gets unless the user picks: the bad news and its good news, not QDevice recovery. */
+/**
+ * What a new channel gets unless the user picks: the bad news and its good news, not QDevice
+ * recovery. Of the HA news, a guest recovered elsewhere (failover) and a guest HA gave up on
+ * (ha-error: it stays down until someone acts, and nothing else says so). Not by default: pending
+ * fencing (the normal first minute of every recovery; the node-left alert is already out and the
+ * failover one follows) and a migration's end (whoever started it sees it end where they started it).
+ */
 export const DEFAULT_ALERT_EVENTS: readonly AlertEventKind[] = [
   'quorum-lost',
   'quorum-regained',
@@ -34,6 +52,17 @@ export const DEFAULT_ALERT_EVENTS: readonly AlertEventKind[] = [
   'node-joined',
   'qdevice-unreachable',
   'failover',
+  'ha-error',
+];
+
+/** Kinds the node agents send themselves (from their corosync watch); the rest only a desktop sees. */
+export const AGENT_ALERT_KINDS: readonly AlertEventKind[] = [
+  'quorum-lost',
+  'quorum-regained',
+  'node-left',
+  'node-joined',
+  'qdevice-unreachable',
+  'qdevice-reachable',
 ];
 
 /** A channel as stored and as pushed to agents; `secret` only travels to agents, never into a file on the desktop. */
@@ -62,6 +91,8 @@ export interface AlertEvent {
   readonly source: string;
   /** Extra detail, e.g. the partition's members. */
   readonly detail?: string;
+  /** The HA resource or guest (`vm:100`, `vip`) for HA and migration events. */
+  readonly resource?: string;
   /** An inquorate partition's own alert ("lost quorum here"), sent by its lowest node. */
   readonly here?: boolean;
   /** A "test" message from the Settings view or `quorate alerts test`. */
@@ -86,7 +117,18 @@ const FIRST_CHECK: Readonly<Record<AlertEventKind, (e: AlertEvent) => string>> =
   'qdevice-unreachable': () =>
     'Check that corosync-qnetd runs on the QDevice host and that port 5403/tcp is reachable from the nodes.',
   'qdevice-reachable': () => 'Nothing urgent: the QDevice votes again.',
-  failover: () => 'Check the resource on its new node (Quorate → HA).',
+  failover: (e) =>
+    `Find out why its old node was lost, and check ${e.resource ?? 'the resource'} on ${e.node ?? 'its new node'} (it was restarted there).`,
+  'ha-error': (e) =>
+    `Read the task log of ${e.resource ?? 'the resource'}${e.node ? ` on ${e.node}` : ''}; once fixed, set it disabled and then started again (ha-manager set), or clean it up (crm_resource --cleanup).`,
+  'fencing-pending': (e) =>
+    `Nothing while it lasts a minute or two; if it stays, check ${e.node ?? 'the node'}'s watchdog and that the other nodes are quorate.`,
+  'migration-finished': () => 'Nothing urgent: the guest runs on its new node.',
+  'migration-failed': (e) => {
+    const [kind, id] = (e.resource ?? '').split(':');
+    const which = kind && id ? `--${kind} ${id}` : '--vm VMID';
+    return `Read the migration's task log; the guest did not move. Run the pre-checks again: quorate migrate ${e.cluster} ${which} --to ${e.node ?? 'NODE'} --plan`;
+  },
 };
 
 function what(e: AlertEvent): string {
@@ -105,9 +147,19 @@ function what(e: AlertEvent): string {
     case 'qdevice-reachable':
       return 'the QDevice votes again';
     case 'failover':
-      return `failover${e.node ? ` to ${e.node}` : ''}`;
+      return `${e.resource ?? 'failover'} recovered${e.node ? ` on ${e.node}` : ''}`;
+    case 'ha-error':
+      return `${e.resource ?? 'an HA resource'} is in HA error state${e.node ? ` on ${e.node}` : ''}`;
+    case 'fencing-pending':
+      return `${n} is waiting to be fenced`;
+    case 'migration-finished':
+      return `${e.resource ?? 'a guest'} migrated to ${n}`;
+    case 'migration-failed':
+      return `migration of ${e.resource ?? 'a guest'} to ${n} failed`;
   }
 }
+
+const HIGH: ReadonlySet<AlertEventKind> = new Set(['failover', 'ha-error', 'fencing-pending', 'migration-failed']);
 
 /** The message every channel sends for an event. */
 export function alertMessage(e: AlertEvent): AlertMessage {
@@ -120,7 +172,12 @@ export function alertMessage(e: AlertEvent): AlertMessage {
     ...(e.detail ? [e.detail] : []),
     `First thing to check: ${check}`,
   ];
-  const priority = e.kind === 'quorum-lost' ? 5 : e.kind.endsWith('left') || e.kind.endsWith('unreachable') ? 4 : 3;
+  const priority =
+    e.kind === 'quorum-lost'
+      ? 5
+      : e.kind.endsWith('left') || e.kind.endsWith('unreachable') || HIGH.has(e.kind)
+        ? 4
+        : 3;
   return { title, text: lines.join('\n'), priority, check };
 }
 
@@ -171,6 +228,7 @@ export function httpRequestFor(
           cluster: e.cluster,
           kind: e.kind,
           node: e.node,
+          ...(e.resource ? { resource: e.resource } : {}),
           at: new Date(e.at).toISOString(),
           source: e.source,
           here: e.here ?? false,

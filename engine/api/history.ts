@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { AgentClient } from '../agent/client';
 import type { AgentJournalEntry } from '../agent/event-journal';
 import { AGENT_SOCKET_PATH } from '../bootstrap/scripts';
+import { haNoticeOver } from '../ha/notice-over';
 import type { Journal } from '../ops/journal';
 import { loadCluster } from '../ops/registry.fs';
 import type { Result } from '../result';
@@ -73,9 +74,13 @@ const SAME_EVENT_MS = 20_000;
 /**
  * One open notice per key. HA (engine/ha/notices.ts): fencing off is one per cluster; fencing pending
  * and a failed action one per node (the notice names no resource; the latest failure on a node is
- * the one shown). A resource that moved is news only (timeline), never an open notice.
+ * the one shown); a Proxmox service in `error` one per service. A resource that moved, a guest
+ * recovered elsewhere and a migration's end are news only (timeline), never an open notice.
  */
-const noticeKey = (cluster: string, kind: string, node?: string | null): string => {
+const noticeKey = (cluster: string, kind: string, node?: string | null, resource?: string): string => {
+  if (kind === 'ha-service-error') {
+    return `${cluster}\n${kind}\n${resource ?? ''}`;
+  }
   const group = kind.startsWith('quorum')
     ? 'quorum'
     : kind.startsWith('node')
@@ -95,6 +100,7 @@ const OPENS: ReadonlySet<string> = new Set([
   'ha-fencing-disabled',
   'ha-fencing-pending',
   'ha-resource-failed',
+  'ha-service-error',
 ]);
 /**
  * Kinds that close one. The HA engine has no "good news" events: its notices are closed by the
@@ -161,7 +167,7 @@ export function createHistoryService(deps: HistoryDeps): HistoryService {
   };
 
   const applyNotice = (n: Notice): void => {
-    const key = noticeKey(n.cluster, n.kind, n.node);
+    const key = noticeKey(n.cluster, n.kind, n.node, n.resource);
     if (OPENS.has(n.kind)) {
       notices.set(key, n);
     } else if (CLOSES.has(n.kind)) {
@@ -200,11 +206,7 @@ export function createHistoryService(deps: HistoryDeps): HistoryService {
       if (n.cluster !== cluster || status.engine === null) {
         continue;
       }
-      const over =
-        (n.kind === 'ha-fencing-disabled' && status.fencing === true) ||
-        (n.kind === 'ha-fencing-pending' && status.nodes.some((x) => x.name === n.node && !x.unclean)) ||
-        (n.kind === 'ha-resource-failed' && !status.failures.some((f) => f.node === n.node));
-      if (over) {
+      if (haNoticeOver(n, status)) {
         notices.delete(key);
         changed = true;
       }

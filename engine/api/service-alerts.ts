@@ -1,16 +1,18 @@
 /**
  * Push alerts: the channels (engine/alerts), their test, the desktop's own delivery of monitor
  * notices, and pushing channel settings to the agents of each cluster for channels sent "from the
- * agents" (then the desktop does not send them: exactly one alert per event).
+ * agents" (then the desktop does not send the kinds the agents send: exactly one alert per event;
+ * HA and migration news, which only a desktop sees, it sends to those channels too).
  * Secrets (Gotify token, SMTP password) live in the keyring; they travel only to the agents of the
  * clusters a channel covers, over the SSH-forwarded agent socket, and are stored there 0600.
  */
 import { randomBytes } from 'node:crypto';
 import { AgentClient } from '../agent/client';
-import type { AlertChannel, AlertEvent, AlertEventKind } from '../agent/alert-format';
-import { ALERT_EVENT_KINDS, channelUrlProblem, channelsFor, DEFAULT_ALERT_EVENTS } from '../agent/alert-format';
+import type { AlertChannel, AlertEvent } from '../agent/alert-format';
+import { channelUrlProblem, channelsFor, DEFAULT_ALERT_EVENTS } from '../agent/alert-format';
 import type { AgentAlertConfig } from '../agent/alert-sender';
 import { loadChannels, saveChannels, secretAccountOf } from '../alerts/channels.fs';
+import { agentsSend, alertKindOf } from '../alerts/notice-alert';
 import type { SendAlert } from '../alerts/deliver';
 import { createDeliveryQueue, sendAlert } from '../alerts/deliver';
 import { AGENT_SOCKET_PATH } from '../bootstrap/scripts';
@@ -62,6 +64,8 @@ export function createAlertsService(deps: AlertsDeps): AlertsService {
   const queue = createDeliveryQueue({ send, secretOf, log, ...(deps.setTimer ? { setTimer: deps.setTimer } : {}) });
   const configureAgent = deps.configureAgent ?? (deps.machines ? defaultConfigureAgent(deps.machines) : undefined);
 
+  /** Notices still being matched to channels (the channel file is read per notice). */
+  const routing = new Set<Promise<unknown>>();
   const unsubscribe =
     deps.dispatch === false
       ? () => undefined
@@ -70,30 +74,32 @@ export function createAlertsService(deps: AlertsDeps): AlertsService {
             return;
           }
           const n = payload as Notice;
-          // A node cut off ("lost") and one whose corosync stopped ("left") are both "left" to a pager.
-          const kind = n.kind === 'node-lost' ? 'node-left' : n.kind;
-          if (deps.now() - n.at > STALE_NOTICE_MS || !(ALERT_EVENT_KINDS as readonly string[]).includes(kind)) {
+          const kind = alertKindOf(n);
+          if (deps.now() - n.at > STALE_NOTICE_MS || kind === null) {
             return;
           }
           const e: AlertEvent = {
             cluster: n.cluster,
-            kind: kind as AlertEventKind,
+            kind,
             node: n.node ?? null,
             at: n.at,
             source: 'Quorate on this desktop',
             detail: n.body,
+            ...(n.resource ? { resource: n.resource } : {}),
           };
-          void loadChannels(deps.home).then((r) => {
+          const routed = loadChannels(deps.home).then((r) => {
             if (!r.ok) {
               return log(r.error.message);
             }
             for (const c of channelsFor(
-              r.value.filter((x) => !x.fromAgents),
+              r.value.filter((x) => !x.fromAgents || !agentsSend(kind)),
               e,
             )) {
               queue.enqueue(c, e);
             }
           });
+          routing.add(routed);
+          void routed.finally(() => routing.delete(routed));
         });
 
   const view = async (c: AlertChannel): Promise<AlertChannelView> => ({
@@ -235,7 +241,10 @@ export function createAlertsService(deps: AlertsDeps): AlertsService {
       }
       return report;
     },
-    idle: () => queue.idle(),
+    idle: async () => {
+      await Promise.all([...routing]);
+      await queue.idle();
+    },
     dispose() {
       unsubscribe();
       queue.dispose();

@@ -17,7 +17,9 @@ import { createHaEventTracker } from '../ha/events';
 import { FENCING_EXPLANATION, FENCING_OPTIONS, haNoticeText } from '../ha/notices';
 import type { HaNodeRunner } from '../ha/pacemaker.ssh';
 import { createPacemakerEngine } from '../ha/pacemaker.ssh';
+import { diffPveHa, type PveHaMemory } from '../ha/pve-events';
 import { createPveHaEngine } from '../ha/pve-ha.ssh';
+import { pveHaNoticeText } from '../ha/pve-notices';
 import type { HaResource, HaResourceSpec, HaStatus } from '../ha/types';
 import { writeFileAtomicOrThrow } from '../ops/journal.fs';
 import { loadMarks } from '../ops/maintenance-marks.fs';
@@ -37,7 +39,7 @@ export interface HaDeps {
   readonly now: () => number;
   /** Follow every HA cluster and raise notices (the app). The CLI leaves it off. */
   readonly watch?: boolean;
-  /** How often a followed cluster's engine is read, ms (default 500: notices within a second). */
+  /** How often a followed cluster's engine is read, ms (default 500 for Pacemaker: notices within a second; PVE_POLL_MS for Proxmox). */
   readonly pollMs?: number;
   /** Where notices go: the watch service's notice/timeline path. Default: emitted on the hub. */
   readonly publish?: (notice: Notice) => void;
@@ -71,6 +73,13 @@ interface Followed {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * How often a Proxmox cluster's `ha-manager status` is read, ms. The CRM changes service states
+ * once per 10 s round, and a recovery takes minutes (fence delay), so every 10 s loses nothing that
+ * matters while keeping the Perl tool off the node's CPU (one run on one node per round).
+ */
+export const PVE_POLL_MS = 10_000;
 
 export function createHaService(deps: HaDeps): HaService {
   const followed = new Map<string, Followed>();
@@ -274,29 +283,43 @@ export function createHaService(deps: HaDeps): HaService {
       return;
     }
     const tracker = createHaEventTracker();
+    // Proxmox: the pve differ over ha-manager's own states (engine/ha/pve-events.ts).
+    const pve = o.value.engine.name === 'pve-ha';
+    let pveMemory: PveHaMemory | null = null;
     const f: Followed = { opened: o.value, stop: () => {}, latest: null };
     followed.set(cluster, f);
     let lastJson = '';
-    f.stop = o.value.engine.watch((s) => {
-      if (!s.ok && s.error.code === 'ha.no-node') {
-        return;
-      }
-      const v = view(cluster, s, null);
-      f.latest = v;
-      const { updatedAt: _t, ...rest } = v;
-      const json = JSON.stringify(rest);
-      if (json !== lastJson) {
-        lastJson = json;
-        deps.events.emit('onDidChangeHa', { cluster, status: v });
-      }
-      if (!s.ok) {
-        return;
-      }
-      for (const e of tracker.observe(s.value, deps.now())) {
-        const t = haNoticeText(cluster, e);
-        publish({ ...t, cluster, at: deps.now() });
-      }
-    }, deps.pollMs ?? 500);
+    f.stop = o.value.engine.watch(
+      (s) => {
+        if (!s.ok && s.error.code === 'ha.no-node') {
+          return;
+        }
+        const v = view(cluster, s, null);
+        f.latest = v;
+        const { updatedAt: _t, ...rest } = v;
+        const json = JSON.stringify(rest);
+        if (json !== lastJson) {
+          lastJson = json;
+          deps.events.emit('onDidChangeHa', { cluster, status: v });
+        }
+        if (!s.ok) {
+          return;
+        }
+        if (pve) {
+          const d = diffPveHa(pveMemory, s.value);
+          pveMemory = d.memory;
+          for (const e of d.events) {
+            publish({ ...pveHaNoticeText(cluster, e), cluster, at: deps.now() });
+          }
+          return;
+        }
+        for (const e of tracker.observe(s.value, deps.now())) {
+          const t = haNoticeText(cluster, e);
+          publish({ ...t, cluster, at: deps.now() });
+        }
+      },
+      deps.pollMs ?? (pve ? PVE_POLL_MS : 500),
+    );
   };
 
   const markEnabled = async (cluster: string, fencing: boolean): Promise<void> => {
@@ -692,7 +715,8 @@ export function createHaService(deps: HaDeps): HaService {
         return;
       }
       for (const c of await listClusters(deps.home)) {
-        if (await isMarked(c.name)) {
+        // Every Proxmox node runs ha-manager; Pacemaker only where `ha enable` ran.
+        if (c.provider === 'pve' || (await isMarked(c.name))) {
           void follow(c.name);
         }
       }

@@ -8,7 +8,8 @@ import type { Result } from '../result';
 import { ok } from '../result';
 import type { SecretStore } from '../store';
 import { defaultHome, keyringSecrets, withSessionSecrets } from '../store';
-import type { ApiHandlers } from './contract';
+import { migrationNoticeText } from '../ha/pve-notices';
+import type { ApiHandlers, Notice } from './contract';
 import { apiEvents, apiMethods } from './contract';
 import type { ApiEndpoint } from './endpoint';
 import type { EventHub } from './event-hub';
@@ -65,6 +66,9 @@ export interface QuorateService {
   opsContext(onEvent?: (e: StepEvent) => void): OpsContext;
   dispose(): Promise<void>;
 }
+
+/** How long disposing waits for alerts still being sent (first tries only; retries are dropped). */
+const DISPOSE_ALERT_WAIT_MS = 5_000;
 
 /** The API implementation over the real engine. */
 export function createQuorateService(options: ServiceOptions = {}): QuorateService {
@@ -132,6 +136,22 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     void ha.refresh();
   }
   const journal = fileJournalStore(home);
+  /** A migration Quorate ran reports how it ended on the notice path (timeline, banner, push). */
+  const migrateAndReport: ApiHandlers['pveMigrate'] = async (p) => {
+    const r = await pve.pveMigrate(p);
+    const t = r.ok ? migrationNoticeText(r.value) : null;
+    if (t) {
+      const notice: Notice = { ...t, cluster: p.cluster, at: now() };
+      events.emit('onDidNotify', notice);
+      events.emit('onDidAddTimelineEntry', {
+        cluster: notice.cluster,
+        at: notice.at,
+        severity: notice.severity,
+        text: notice.title,
+      });
+    }
+    return r;
+  };
 
   const handlers: ApiHandlers = {
     listMachines: () => machines.listMachines(),
@@ -178,7 +198,7 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     haMove: (p) => ha.haMove(p),
     haStandby: (p) => ha.haStandby(p),
     pveGuests: (p) => pve.pveGuests(p),
-    pveMigrate: (p) => pve.pveMigrate(p),
+    pveMigrate: (p) => migrateAndReport(p),
     quorumWait: (p) => maintenance.quorumWait(p),
   };
   return {
@@ -195,6 +215,8 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     async dispose() {
       watch.dispose();
       history.dispose();
+      // A one-shot CLI command (a migration's end) may have an alert on its way: give it a moment.
+      await Promise.race([alerts.idle(), new Promise((r) => setTimeout(r, DISPOSE_ALERT_WAIT_MS).unref())]);
       alerts.dispose();
       await history.flushed();
       await ha.dispose();

@@ -17,6 +17,8 @@ import type { HaStatus } from './types';
 
 const TIMEOUT_MS = 30_000;
 const MIGRATE_TIMEOUT_MS = 30 * 60_000;
+/** A status read on the usual node that has not answered by then makes the other nodes be asked too. */
+const SPREAD_AFTER_MS = 3_000;
 
 export interface PveResource {
   readonly id: string;
@@ -144,14 +146,91 @@ export function createPveHaEngine(nodes: readonly HaNodeRunner[]): HaEngine {
       `${what} is a Pacemaker operation; Proxmox's ha-manager has no such thing.`,
       "Use ha-manager's own means (Datacenter → HA in the Proxmox UI).",
     );
-  const status = async (): Promise<Result<HaStatus>> => {
-    const r = await t.runAny(haManagerStatusCommand());
-    if (!r.ok) {
-      return r;
+  /** Nodes with a status read still outstanding: a cut node's session must not pile up reads. */
+  const busy = new Set<string>();
+  let readFrom: string | null = null;
+  const readOne = async (node: string): Promise<Result<HaStatus>> => {
+    busy.add(node);
+    try {
+      const r = await t.run(node, haManagerStatusCommand());
+      if (!r.ok) {
+        return r;
+      }
+      const p = parseHaManagerStatus(r.value.stdout);
+      return p.ok ? ok(toHaStatus(p.value)) : p;
+    } finally {
+      busy.delete(node);
     }
-    const p = parseHaManagerStatus(r.value.out.stdout);
-    return p.ok ? ok(toHaStatus(p.value)) : p;
   };
+  /**
+   * One `ha-manager status` per read, on the node that answered with quorum last time; the other
+   * nodes are asked only when it fails, has no quorum, or is silent for SPREAD_AFTER_MS (a cut
+   * node's SSH read hangs until its timeout). The first quorate answer wins, else the first answer.
+   */
+  const status = (): Promise<Result<HaStatus>> =>
+    new Promise((resolve) => {
+      const asked = new Set<string>();
+      let pending = 0;
+      let spread = false;
+      let done = false;
+      let fallback: Result<HaStatus> | undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = (r: Result<HaStatus>): void => {
+        done = true;
+        if (timer) {
+          clearTimeout(timer);
+        }
+        resolve(r);
+      };
+      const settleIfIdle = (): void => {
+        if (!done && spread && pending === 0) {
+          finish(
+            fallback ??
+              err('ha.no-node', 'no node of the cluster answers', 'Check the machines (quorate status NAME).'),
+          );
+        }
+      };
+      const ask = (node: string): void => {
+        if (asked.has(node) || busy.has(node)) {
+          return;
+        }
+        asked.add(node);
+        pending++;
+        void readOne(node).then((r) => {
+          pending--;
+          if (done) {
+            return;
+          }
+          if (r.ok && r.value.quorate === true) {
+            readFrom = node;
+            finish(r);
+            return;
+          }
+          if (!fallback || (!fallback.ok && r.ok)) {
+            fallback = r;
+          }
+          spreadAll();
+          settleIfIdle();
+        });
+      };
+      const spreadAll = (): void => {
+        if (spread) {
+          return;
+        }
+        spread = true;
+        for (const n of nodes) {
+          ask(n.node);
+        }
+        settleIfIdle();
+      };
+      const first = nodes.find((n) => n.node === readFrom && !busy.has(n.node));
+      if (first) {
+        ask(first.node);
+        timer = setTimeout(spreadAll, SPREAD_AFTER_MS);
+      } else {
+        spreadAll();
+      }
+    });
   const okVoid = async (command: string): Promise<Result<void>> => {
     const r = await t.runAny(command);
     return r.ok ? ok(undefined) : r;

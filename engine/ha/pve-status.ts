@@ -193,6 +193,7 @@ export function toHaStatus(d: PveHaStatusDetail): HaStatus {
     state: neutralState(s.state),
     node: s.node || null,
     group: null,
+    engineState: s.state,
   }));
   const fencing =
     d.fencing === null ? null : /\bdisarmed\b/.test(d.fencing) ? false : /\barmed\b/.test(d.fencing) ? true : null;

@@ -21,6 +21,8 @@ export interface HaResource {
   readonly node: string | null;
   /** The group it belongs to, if any. */
   readonly group: string | null;
+  /** The engine's own word when it says more than `state` (ha-manager: `fence`, `recovery`, `error`, …). */
+  readonly engineState?: string;
 }
 
 export interface HaNode {

@@ -139,6 +139,41 @@ describe('ClustersState', () => {
     expect(s.notices.map((n) => n.kind).sort()).toEqual(['node-joined', 'quorum-regained']);
   });
 
+  it('drops an HA notice from the banner once the HA status says it is over; keeps news and other clusters', () => {
+    const f = fakeApi({});
+    const s = new ClustersState(f.api);
+    s.listen(new AbortController().signal);
+    const ha = (kind: Notice['kind'], cluster: string, resource: string): Notice => ({
+      ...notice(kind, kind === 'ha-service-error' ? 'critical' : 'warning', 'node1'),
+      cluster,
+      resource,
+    });
+    f.emit('onDidNotify', ha('ha-service-error', 'lab', 'vm:100'));
+    f.emit('onDidNotify', ha('ha-service-error', 'other', 'vm:100'));
+    f.emit('onDidNotify', ha('ha-recovered', 'lab', 'vm:101'));
+    const view = (engineState: string) => ({
+      cluster: 'lab',
+      engine: 'pve-ha' as const,
+      dc: 'node2',
+      quorate: true,
+      fencing: null,
+      nodes: [],
+      resources: [
+        { id: 'vm:100', agent: 'pve:vm', state: 'started' as const, node: 'node1', group: null, engineState },
+      ],
+      failures: [],
+      readFrom: 'node2',
+      updatedAt: 0,
+    });
+    f.emit('onDidChangeHa', { cluster: 'lab', status: view('error') });
+    expect(s.notices).toHaveLength(3);
+    f.emit('onDidChangeHa', { cluster: 'lab', status: view('started') });
+    expect(s.notices.map((n) => `${n.cluster} ${n.kind}`).sort()).toEqual([
+      'lab ha-recovered',
+      'other ha-service-error',
+    ]);
+  });
+
   it('replaces a cluster status whole on onDidChangeQuorum and adds unknown clusters to the list', () => {
     const f = fakeApi({});
     const s = new ClustersState(f.api);

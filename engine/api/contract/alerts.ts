@@ -31,7 +31,7 @@ export interface AddAlertChannelParams {
   readonly to?: string;
   /** Gotify's app token, or the SMTP password: goes to the keyring (and to the agents with fromAgents). */
   readonly secret?: string;
-  /** Default: quorum lost/regained, node left/joined, QDevice unreachable, failover. */
+  /** Default: quorum lost/regained, node left/joined, QDevice unreachable, failover, ha-error (DEFAULT_ALERT_EVENTS). */
   readonly events?: readonly AlertEventKind[];
   readonly fromAgents?: boolean;
   readonly cluster?: string;

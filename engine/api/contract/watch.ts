@@ -1,5 +1,6 @@
 /** The contract: cluster status, notices and the timeline. */
 import type { HaNoticeText } from '../../ha/notices';
+import type { PveNoticeKind } from '../../ha/pve-notices';
 import type { Notice as MonitorNotice, NoticeKind as MonitorNoticeKind } from '../../monitor/notices';
 import type { Result } from '../../result';
 import type { MethodTable } from './table';
@@ -72,15 +73,21 @@ export interface ClusterStatus {
  * What a notice is about: the monitor's kinds (`engine/monitor/notices.ts`: `node-left` a clean stop
  * or a node leaving the nodelist, info; `node-lost` out of the membership without stopping, warning;
  * `expected-restored`: lowered expected votes raised back by corosync)
- * and the HA engine's (`engine/ha/notices.ts`: a resource moved or failed, fencing off or pending).
+ * and the HA engine's (`engine/ha/notices.ts`: a resource moved or failed, fencing off or pending;
+ * `engine/ha/pve-notices.ts`: a Proxmox guest recovered elsewhere or in `error`, a migration
+ * Quorate ran finished or failed).
  */
-export type NoticeKind = MonitorNoticeKind | HaNoticeText['kind'];
+export type NoticeKind = MonitorNoticeKind | HaNoticeText['kind'] | PveNoticeKind;
 
 /**
  * Payload of `onDidNotify`: what a native notification and the in-app banner show — the monitor's
  * notice as it settled (its `seenAt`, before debouncing, stays in the engine).
  */
-export type Notice = Omit<MonitorNotice, 'kind' | 'seenAt'> & { readonly kind: NoticeKind };
+export type Notice = Omit<MonitorNotice, 'kind' | 'seenAt'> & {
+  readonly kind: NoticeKind;
+  /** The HA resource or guest it is about (`vm:100`), for HA and migration notices. */
+  readonly resource?: string;
+};
 
 /** Payload of `onDidAddTimelineEntry`, and what `listTimeline` returns. */
 export interface TimelineEntry {

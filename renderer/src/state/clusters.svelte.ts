@@ -10,6 +10,7 @@ import type {
   TimelineEntry,
 } from '../../../engine/api/contract';
 import type { QuorateError } from '../../../engine/result';
+import { withoutOverHaNotices } from '../lib/notice-kinds';
 import { qdeviceVoting } from '../lib/qdevice-flags';
 import { presentVotes } from '../lib/quorum';
 import { defaultApi } from './default-api';
@@ -67,6 +68,18 @@ export class ClustersState {
       signal,
     );
     listen(this.#api, 'onDidNotify', (notice) => this.#notify(notice), signal);
+    // An HA condition (guest in error, fencing pending) leaves the banner when the HA status ends it.
+    listen(
+      this.#api,
+      'onDidChangeHa',
+      ({ cluster, status }) => {
+        const left = withoutOverHaNotices(this.notices, cluster, status);
+        if (left.length !== this.notices.length) {
+          this.notices = left;
+        }
+      },
+      signal,
+    );
   }
 
   async load(): Promise<void> {
@@ -105,7 +118,10 @@ export class ClustersState {
 
   #notify(notice: Notice): void {
     const cleared = CLEARS[notice.kind] ?? [];
-    const sameSubject = (n: Notice): boolean => n.cluster === notice.cluster && (n.node ?? '') === (notice.node ?? '');
+    const sameSubject = (n: Notice): boolean =>
+      n.cluster === notice.cluster &&
+      (n.node ?? '') === (notice.node ?? '') &&
+      (n.resource ?? '') === (notice.resource ?? '');
     const rest = this.notices.filter((n) => !(sameSubject(n) && (n.kind === notice.kind || cleared.includes(n.kind))));
     this.notices = sortNotices([notice, ...rest]);
   }

@@ -76,6 +76,7 @@ describe('quorate alerts (CLI fixed shapes over the service)', () => {
       'node-joined',
       'qdevice-unreachable',
       'failover',
+      'ha-error',
     ]);
     const before = http.received.length;
     expect(await runAlertsCommand(['test', id], cli().io, { service })).toBe(0);
@@ -254,6 +255,61 @@ describe('the desktop delivers monitor notices', () => {
       source: 'Quorate on this desktop',
     });
     expect(logs.filter((l) => /retrying in/.test(l))).toHaveLength(2);
+    service.dispose();
+  });
+
+  it('pushes HA news the agents cannot see to every channel that lists it, agent channels included; the defaults take failover and ha-error, not pending fencing or migrations', async () => {
+    const dir = home();
+    const events = createEventHub();
+    const service = createAlertsService({
+      home: dir,
+      secrets: memorySecrets(),
+      events,
+      now: Date.now,
+      setTimer: immediate,
+    });
+    const desk = await service.addAlertChannel({ kind: 'webhook', url: `${http.url}/ha-desk` });
+    const agents = await service.addAlertChannel({ kind: 'webhook', url: `${http.url}/ha-agents`, fromAgents: true });
+    const all = await service.addAlertChannel({
+      kind: 'ntfy',
+      url: http.url,
+      topic: 'ha-all',
+      events: ['fencing-pending', 'migration-finished', 'migration-failed'],
+    });
+    expect(desk.ok && agents.ok && all.ok).toBe(true);
+    const before = http.received.length;
+    const ha = (kind: Notice['kind'], severity: Notice['severity'], node: string, resource?: string): Notice => ({
+      ...notice(kind, Date.now(), node),
+      severity,
+      ...(resource ? { resource } : {}),
+    });
+    events.emit('onDidNotify', ha('ha-recovered', 'warning', 'node3', 'vm:100'));
+    events.emit('onDidNotify', ha('ha-service-error', 'critical', 'node2', 'ct:200'));
+    events.emit('onDidNotify', ha('ha-fencing-pending', 'warning', 'node1'));
+    events.emit('onDidNotify', ha('migration-failed', 'warning', 'node3', 'vm:103'));
+    // Pacemaker: a move off a lost node (warning) is a failover; a standby move (info) is not pushed.
+    events.emit('onDidNotify', ha('ha-resource-moved', 'warning', 'node2', 'vip'));
+    events.emit('onDidNotify', ha('ha-resource-moved', 'info', 'node3', 'vip'));
+    events.emit('onDidNotify', ha('ha-fencing-disabled', 'warning', 'node1'));
+    await service.idle();
+    const got = http.received.slice(before).map((g) => {
+      const b = g.path.startsWith('/ha-all') ? { kind: g.headers.tags, title: g.headers.title } : JSON.parse(g.body);
+      return `${g.path} ${String(b.kind)} ${String(b.title)}`;
+    });
+    expect(got.sort()).toEqual(
+      [
+        '/ha-agents failover web: vm:100 recovered on node3',
+        '/ha-agents failover web: vip recovered on node2',
+        '/ha-agents ha-error web: ct:200 is in HA error state on node2',
+        '/ha-desk failover web: vm:100 recovered on node3',
+        '/ha-desk failover web: vip recovered on node2',
+        '/ha-desk ha-error web: ct:200 is in HA error state on node2',
+        '/ha-all fencing-pending web: node1 is waiting to be fenced',
+        '/ha-all migration-failed web: migration of vm:103 to node3 failed',
+      ].sort(),
+    );
+    const body = JSON.parse(http.received.slice(before).find((g) => g.path === '/ha-desk')!.body);
+    expect(body).toMatchObject({ resource: expect.stringMatching(/^(vm:100|ct:200|vip)$/) });
     service.dispose();
   });
 

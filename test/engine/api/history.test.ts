@@ -169,6 +169,56 @@ describe('HA notices in the history', () => {
     events2.emit('onDidChangeHa', ha({ fencing: true }));
     expect(await kinds(restarted)).toEqual([]);
   });
+
+  it('keeps each guest in error open (one per guest, across a restart) until ha-manager shows it out of error; a recovery or a migration is timeline only', async () => {
+    const dir = home();
+    const events = createEventHub();
+    const h = createHistoryService({ home: dir, events, now: () => 0, mergeOnConnect: false });
+    const pve = (kind: Notice['kind'], at: number, node: string, resource: string): Notice => ({
+      ...notice(kind, at, node),
+      resource,
+    });
+    events.emit('onDidNotify', pve('ha-service-error', 1000, 'node1', 'vm:100'));
+    events.emit('onDidNotify', pve('ha-service-error', 1100, 'node1', 'vm:101'));
+    events.emit('onDidNotify', pve('ha-recovered', 1200, 'node3', 'vm:102'));
+    events.emit('onDidNotify', pve('migration-finished', 1300, 'node2', 'vm:103'));
+    events.emit('onDidNotify', pve('migration-failed', 1400, 'node2', 'vm:104'));
+    await h.flushed();
+    const open = async (x: ReturnType<typeof createHistoryService>): Promise<string[]> => {
+      const r = await x.listNotices();
+      return r.ok ? r.value.map((n) => `${n.kind} ${n.resource ?? ''}`).sort() : [];
+    };
+    expect(await open(h)).toEqual(['ha-service-error vm:100', 'ha-service-error vm:101']);
+    const tl = await h.listTimeline({ cluster: 'web' });
+    expect(tl.ok && tl.value.map((e) => e.kind)).toEqual([
+      'migration-failed',
+      'migration-finished',
+      'ha-recovered',
+      'ha-service-error',
+      'ha-service-error',
+    ]);
+    const events2 = createEventHub();
+    const restarted = createHistoryService({ home: dir, events: events2, now: () => 0, mergeOnConnect: false });
+    expect(await open(restarted)).toEqual(['ha-service-error vm:100', 'ha-service-error vm:101']);
+    const resource = (id: string, engineState: string) => ({
+      id,
+      agent: 'pve:vm',
+      state: engineState === 'error' ? ('failed' as const) : ('started' as const),
+      node: 'node1',
+      group: null,
+      engineState,
+    });
+    const change = ha({});
+    events2.emit('onDidChangeHa', {
+      ...change,
+      status: {
+        ...change.status,
+        engine: 'pve-ha',
+        resources: [resource('vm:100', 'started'), resource('vm:101', 'error')],
+      },
+    });
+    expect(await open(restarted)).toEqual(['ha-service-error vm:101']);
+  });
 });
 
 describe("Quorate's own operations in the timeline", () => {
