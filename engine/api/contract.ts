@@ -33,6 +33,8 @@ import { operationsEvents, operationsMethods } from './contract/operations';
 import type { PreflightApi } from './contract/preflight';
 import { preflightMethods } from './contract/preflight';
 import type { MethodTable } from './contract/table';
+import type { StatusApi } from './contract/status';
+import { statusMethods } from './contract/status';
 import type { WatchApi, WatchEvents } from './contract/watch';
 import { watchEvents, watchMethods } from './contract/watch';
 
@@ -46,6 +48,7 @@ export * from './contract/maintenance';
 export * from './contract/operations';
 export * from './contract/preflight';
 export * from './contract/shared';
+export * from './contract/status';
 export * from './contract/watch';
 
 /** Everything the window (and the CLI) can ask of the engine. */
@@ -55,6 +58,7 @@ export interface QuorateApi
     PreflightApi,
     OperationsApi,
     WatchApi,
+    StatusApi,
     MaintenanceApi,
     HistoryApi,
     AdoptApi,
@@ -97,6 +101,7 @@ export const apiMethods: MethodTable<QuorateApi> = {
   ...preflightMethods,
   ...operationsMethods,
   ...watchMethods,
+  ...statusMethods,
   ...maintenanceMethods,
   ...historyMethods,
   ...adoptMethods,

@@ -29,6 +29,7 @@ import type { StepEvent } from '../ops/executor';
 import { fileJournalStore } from '../ops/journal.fs';
 import type { OpsContext } from '../ops/operations';
 import { createOperationsService } from './service-ops';
+import { createStatusService } from './service-status';
 import type { OpenQuorumStream } from './service-watch';
 import { createWatchService } from './service-watch';
 
@@ -152,6 +153,14 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     }
     return r;
   };
+  const opsContext = (onEvent?: (e: StepEvent) => void): OpsContext => ({
+    connect: (machine) => machines.connect(machine),
+    home,
+    journal,
+    ...(onEvent ? { onEvent } : {}),
+  });
+  // The one status reader: `quorate status`, and the window's snapshot until an agent reports.
+  const status = createStatusService({ context: () => opsContext(), now });
 
   const handlers: ApiHandlers = {
     listMachines: () => machines.listMachines(),
@@ -176,6 +185,7 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     rollBackPlan: (p) => ops.rollBackPlan(p),
     listClusters: () => watch.listClusters(),
     clusterStatus: (p) => watch.clusterStatus(p),
+    readClusterStatus: (p) => status.readClusterStatus(p),
     whatIf: (p) => maintenance.whatIf(p),
     // The timeline and open notices come from the persisted history (they survive a restart).
     listTimeline: (p) => history.listTimeline(p),
@@ -206,12 +216,7 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     events,
     machines,
     agents,
-    opsContext: (onEvent) => ({
-      connect: (machine) => machines.connect(machine),
-      home,
-      journal,
-      ...(onEvent ? { onEvent } : {}),
-    }),
+    opsContext,
     async dispose() {
       watch.dispose();
       history.dispose();

@@ -8,7 +8,6 @@ import type { LinkNumber } from '../model/cluster';
 import type { StepEvent } from '../ops/executor';
 import {
   changeLink,
-  clusterStatus,
   createCluster,
   joinCluster,
   preflightMachines,
@@ -17,11 +16,11 @@ import {
   setupQdevice,
   type OpResult,
   type OpsContext,
-  type StatusView,
 } from '../ops/operations';
-import type { RanPlan, RunOutcome, RunReport, StepUpdate } from '../api/contract';
+import type { ClusterSnapshot, RanPlan, RunOutcome, RunReport, StepUpdate } from '../api/contract';
 import { createEventHub, type EventHub } from '../api/event-hub';
 import { createOperationsService, type OperationsService } from '../api/service-ops';
+import { createStatusService, type StatusService } from '../api/service-status';
 import { QDEVICE_FLAG_MEANINGS } from '../providers/qdevice-flags';
 import type { QuorateError, Result } from '../result';
 import { cliHintOf, err } from '../result';
@@ -504,18 +503,27 @@ export async function runExpectedCommand(argv: string[], io: CliIo, deps: Cluste
   );
 }
 
-/** The fixed `status --json` shape. */
-export function statusJson(v: StatusView): object {
+/** The fixed `status --json` shape: QDevice flags as a list, nodes without their machine. */
+export function statusJson(v: ClusterSnapshot): object {
   return {
     quorate: v.quorate,
     expectedVotes: v.expectedVotes,
     totalVotes: v.totalVotes,
     quorum: v.quorum,
-    nodes: v.nodes,
-    qdevice: v.qdevice,
+    nodes: v.nodes.map((n) => ({ name: n.name, nodeid: n.nodeid, votes: n.votes, online: n.online })),
+    qdevice: v.qdevice ? { host: v.qdevice.host, flags: flagList(v.qdevice.flags) } : null,
   };
 }
 
+/** `A,V,NMW` → `['A', 'V', 'NMW']`; '' (no QDevice column) → []. */
+function flagList(flags: string): string[] {
+  return flags.split(',').filter((f) => f !== '');
+}
+
+/**
+ * `quorate status NAME [--json]`: the service's one-shot reader (the window's first snapshot), which
+ * reads corosync on the first member that answers over SSH — no agent needed (service-status.ts says why).
+ */
 export async function runStatusCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -526,7 +534,10 @@ export async function runStatusCommand(argv: string[], io: CliIo, deps: ClusterC
   if (!name || positionals.length > 1) {
     throw new UsageError('status: expected exactly one NAME');
   }
-  const r = await withContext(io, values.json, deps, (ctx) => clusterStatus(ctx, name));
+  const read = (status: StatusService) => status.readClusterStatus({ cluster: name });
+  const r = deps.ctx
+    ? await read(createStatusService({ context: () => deps.ctx!, now: Date.now }))
+    : await withService(deps, (service) => read(service.handlers));
   if (!r.ok) {
     if (values.json) {
       io.stdout(`${JSON.stringify({ ok: false, error: cliError(r.error) })}\n`);
@@ -540,14 +551,15 @@ export async function runStatusCommand(argv: string[], io: CliIo, deps: ClusterC
     io.stdout(`${JSON.stringify(statusJson(v))}\n`);
   } else {
     io.stdout(
-      `Cluster ${v.name} (read from ${v.readFrom})\nQuorate: ${v.quorate ? 'Yes' : 'No'}\nExpected votes: ${v.expectedVotes}\nTotal votes: ${v.totalVotes}\nQuorum: ${v.quorum}\n\nMembership\n`,
+      `Cluster ${v.clusterName} (read from ${v.readFrom})\nQuorate: ${v.quorate ? 'Yes' : 'No'}\nExpected votes: ${v.expectedVotes}\nTotal votes: ${v.totalVotes}\nQuorum: ${v.quorum}\n\nMembership\n`,
     );
     for (const n of v.nodes) {
       io.stdout(`  ${String(n.nodeid).padStart(3)}  ${n.votes}  ${n.online ? 'online ' : 'OFFLINE'}  ${n.name}\n`);
     }
     if (v.qdevice) {
-      io.stdout(`\nQDevice on ${v.qdevice.host}: ${v.qdevice.flags.join(',') || '(no flags)'}\n`);
-      for (const f of v.qdevice.flags) {
+      const flags = flagList(v.qdevice.flags);
+      io.stdout(`\nQDevice on ${v.qdevice.host}: ${flags.join(',') || '(no flags)'}\n`);
+      for (const f of flags) {
         io.stdout(`  ${f.padEnd(3)} ${QDEVICE_FLAG_MEANINGS[f] ?? ''}\n`);
       }
     }

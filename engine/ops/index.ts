@@ -34,9 +34,8 @@ export {
   setupQdevice,
   removeQdevice,
   setExpected,
-  clusterStatus,
+  readLiveState,
   readClusterState,
-  statusView,
 } from './operations';
 export type {
   OpsContext,
@@ -46,7 +45,7 @@ export type {
   RemoveRequest,
   LinkRequest,
   QdeviceSetupRequest,
-  StatusView,
+  LiveClusterState,
   ClusterState,
 } from './operations';
 export { gatherPreflightInput, addressInCidr } from './preflight-gather.ssh';

@@ -12,4 +12,4 @@ export { removeNode, type RemoveRequest } from './op-remove';
 export { removeQdevice, setupQdevice, type QdeviceSetupRequest } from './op-qdevice';
 export { changeLink, type LinkRequest } from './op-link';
 export { setExpected } from './op-expected';
-export { clusterStatus, statusView, type StatusView } from './status';
+export { readLiveState, type LiveClusterState } from './status';

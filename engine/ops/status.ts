@@ -1,53 +1,32 @@
-/** `quorate status`: the cluster as its members report it. */
+/**
+ * The cluster as one member's corosync reports it right now: corosync.conf and `corosync-quorumtool -s`
+ * read over the machine's session. What `quorate status` and the window's first snapshot show is built
+ * from this by the service (`engine/api/service-status.ts`).
+ */
+import type { QuorumtoolStatus } from '../corosync/tool-quorumtool';
 import { err, ok, type Result } from '../result';
-import { qdeviceFlags } from '../providers/qdevice-flags';
 import { readClusterState, withRunners, type ClusterState, type OpsContext } from './run';
-export interface StatusView {
-  readonly name: string;
-  readonly quorate: boolean;
-  readonly expectedVotes: number;
-  readonly totalVotes: number;
-  readonly quorum: number;
-  readonly nodes: { name: string; nodeid: number; votes: number; online: boolean }[];
-  readonly qdevice: null | { host: string; flags: string[] };
-  readonly readFrom: string;
+
+/** A read in which corosync answered. */
+export interface LiveClusterState extends ClusterState {
+  readonly status: QuorumtoolStatus;
 }
 
-/** pvecm-status-like view: every configured node with online state, and the QDevice flags of the node read. */
-export function statusView(state: ClusterState): StatusView {
-  const s = state.status;
-  const members = new Map<number, { votes: number }>((s?.members ?? []).map((m) => [m.nodeid, m]));
-  const local = s?.members.find((m) => m.local) ?? s?.members[0];
-  return {
-    name: state.spec.name,
-    quorate: s?.quorate ?? false,
-    expectedVotes: s?.votequorum?.expectedVotes ?? 0,
-    totalVotes: s?.votequorum?.totalVotes ?? 0,
-    quorum: s?.votequorum?.quorum ?? 0,
-    nodes: state.spec.nodes.map((n) => ({
-      name: n.name,
-      nodeid: n.nodeid,
-      votes: members.get(n.nodeid)?.votes ?? n.votes ?? 1,
-      online: members.has(n.nodeid),
-    })),
-    qdevice: state.spec.qdevice ? { host: state.spec.qdevice.host, flags: qdeviceFlags(local?.qdevice) } : null,
-    readFrom: state.readFrom,
-  };
-}
-
-export async function clusterStatus(ctx: OpsContext, name: string): Promise<Result<StatusView>> {
+/** Reads `name` from the first member whose corosync answers; `ops.no-status` when none does. */
+export async function readLiveState(ctx: OpsContext, name: string): Promise<Result<LiveClusterState>> {
   return withRunners(ctx, async (runners) => {
     const state = await readClusterState(ctx, runners, name);
     if (!state.ok) {
       return state;
     }
-    if (!state.value.status) {
+    const { status } = state.value;
+    if (!status) {
       return err(
         'ops.no-status',
         `corosync on ${state.value.readFrom} did not answer corosync-quorumtool`,
         'Check that corosync runs there.',
       );
     }
-    return ok(statusView(state.value));
+    return ok({ ...state.value, status });
   });
 }

@@ -7,12 +7,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Machine } from '../../../engine/api/contract';
 import { createAdoptService, type AdoptService } from '../../../engine/api/service-adopt';
-import { clusterStatus, joinCluster, removeNode, setupQdevice } from '../../../engine/ops/operations';
+import { joinCluster, removeNode, setupQdevice } from '../../../engine/ops/operations';
+import type { OpsContext } from '../../../engine/ops/operations';
+import { createStatusService } from '../../../engine/api/service-status';
 import { startServiceScript, stopServiceScript } from '../../../engine/ops/scripts';
 import { ok } from '../../../engine/result';
 import type { RootSession } from '../../../engine/ssh';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
 import { labOps, quorumOn, waitQuorumOn, type LabOps } from '../ops/lab-ops';
+
+/** The service's one-shot status reader over the test's operations context. */
+const clusterStatus = (ctx: OpsContext, cluster: string) =>
+  createStatusService({ context: () => ctx, now: Date.now }).readClusterStatus({ cluster });
 
 const support = labSupport();
 

@@ -34,14 +34,25 @@ describe('cluster CLI', () => {
   it('prints exactly the fixed status keys', () => {
     const v = statusJson({
       name: 'lab',
+      clusterName: 'lab',
+      readFrom: 'x',
+      state: 'quorate',
       quorate: true,
       expectedVotes: 3,
       totalVotes: 3,
       quorum: 2,
-      nodes: [],
-      qdevice: null,
-      readFrom: 'x',
+      canLose: 1,
+      nodes: [{ name: 'n1', nodeid: 1, votes: 1, online: true, machine: 'x' }],
+      qdevice: { host: 'q', algorithm: 'ffsplit', votes: 1, flags: 'A,V,NMW' },
+      links: [],
+      reporter: 'n1',
+      updatedAt: 0,
     });
     expect(Object.keys(v).sort()).toEqual(['expectedVotes', 'nodes', 'qdevice', 'quorate', 'quorum', 'totalVotes']);
+    expect(v).toMatchObject({
+      nodes: [{ name: 'n1', nodeid: 1, votes: 1, online: true }],
+      qdevice: { host: 'q', flags: ['A', 'V', 'NMW'] },
+    });
+    expect(Object.keys((v as { nodes: object[] }).nodes[0]!)).toEqual(['name', 'nodeid', 'votes', 'online']);
   });
 });

@@ -11,17 +11,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
 import {
   changeLink,
-  clusterStatus,
   createCluster,
   joinCluster,
   preflightMachines,
   removeNode,
   setExpected,
 } from '../../../engine/ops/operations';
+import type { OpsContext } from '../../../engine/ops/operations';
+import { createStatusService } from '../../../engine/api/service-status';
 import { stopServiceScript } from '../../../engine/ops/scripts';
 import { runCreateCommand, runPreflightCommand } from '../../../engine/cli/cluster-commands';
 import type { CliIo } from '../../../engine/cli/io';
 import { dropAgent, labOps, quorumOn, waitQuorumOn, type LabOps } from './lab-ops';
+
+/** The service's one-shot status reader over the test's operations context. */
+const clusterStatus = (ctx: OpsContext, cluster: string) =>
+  createStatusService({ context: () => ctx, now: Date.now }).readClusterStatus({ cluster });
 
 function captureIo(): CliIo & { out: () => string } {
   let out = '';

@@ -4,10 +4,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
-import { clusterStatus, joinCluster, removeQdevice, setupQdevice } from '../../../engine/ops/operations';
+import { joinCluster, removeQdevice, setupQdevice } from '../../../engine/ops/operations';
+import type { OpsContext } from '../../../engine/ops/operations';
+import { createStatusService } from '../../../engine/api/service-status';
 import { runCreateCommand, runStatusCommand } from '../../../engine/cli/cluster-commands';
 import { stopServiceScript, startServiceScript } from '../../../engine/ops/scripts';
 import { labOps, quorumOn, waitQuorumOn, type LabOps } from './lab-ops';
+
+/** The service's one-shot status reader over the test's operations context. */
+const clusterStatus = (ctx: OpsContext, cluster: string) =>
+  createStatusService({ context: () => ctx, now: Date.now }).readClusterStatus({ cluster });
 
 const support = labSupport();
 if (!support.ok) {
