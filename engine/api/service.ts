@@ -120,7 +120,15 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     events,
     now,
   });
-  const adopt = createAdoptService({ home, machines, now, onClustersChanged: () => watch.refresh() });
+  // An adopted Proxmox cluster is followed for HA news at once (`ha` exists by the time this runs).
+  const adopt = createAdoptService({
+    home,
+    machines,
+    now,
+    onClustersChanged: async () => {
+      await Promise.all([watch.refresh(), ha.refresh()]);
+    },
+  });
   const ha = createHaService({
     home,
     events,
