@@ -54,6 +54,14 @@ export interface WatchDeps {
   readonly openStream?: OpenQuorumStream;
   /** Timers are injected so tests run without real time; default setTimeout. */
   readonly setTimer?: (fn: () => void, ms: number) => () => void;
+  /**
+   * The one-shot reader (`readClusterStatus`, engine/api/service-status.ts): the status shown until
+   * the agents' streams have reported and settled, so a window opens on what corosync says now rather
+   * than "unknown" (and a cluster without agents shows its status at all). Absent: streams only.
+   */
+  readonly snapshot?: (cluster: string) => Promise<Result<ClusterStatus>>;
+  /** How long `clusterStatus` waits for that read before answering from the streams (ms, default 5000). */
+  readonly snapshotWaitMs?: number;
 }
 
 /** The contract's Watch members, plus the service's own lifecycle. */
@@ -77,6 +85,10 @@ interface Watched {
   /** nodeid and votes of every node ever seen in a membership: an offline node keeps its own. */
   readonly known: Map<string, { nodeid: number; votes: number }>;
   cancelTimer?: () => void;
+  /** The one-shot read, shown until the monitor has settled on the streams' views. */
+  snapshot?: ClusterStatus;
+  /** That read while it runs (one at a time). */
+  reading?: Promise<void>;
 }
 
 /** The cluster the monitor judges: the live model's nodelist and QDevice, else the registry's. */
@@ -112,11 +124,47 @@ export function createWatchService(deps: WatchDeps): WatchService {
     return machineAddresses.find((m) => addresses.includes(m.replace(/:\d+$/, ''))) ?? null;
   };
 
-  const statusOf = (w: Watched): ClusterStatus =>
-    withMaintenance(
-      buildStatus(w, deps.now(), (n) => machineOf(w, n)),
+  const statusOf = (w: Watched): ClusterStatus => {
+    if (w.snapshot && w.monitor.health().state !== 'unknown') {
+      w.snapshot = undefined;
+    }
+    return withMaintenance(
+      w.snapshot ?? buildStatus(w, deps.now(), (n) => machineOf(w, n)),
       loadMarksSync(deps.home, w.record.name),
     );
+  };
+
+  /**
+   * While no stream has reported: the one-shot read (waited for up to `snapshotWaitMs`; a slower one
+   * is published as `onDidChangeQuorum` when it arrives, if the streams still have not settled).
+   */
+  const readSnapshot = async (w: Watched): Promise<void> => {
+    const snapshot = deps.snapshot;
+    if (!snapshot || w.latest.size > 0 || disposed) {
+      return;
+    }
+    w.reading ??= snapshot(w.record.name)
+      .then((r) => {
+        if (r.ok && !disposed && w.monitor.health().state === 'unknown') {
+          w.snapshot = r.value;
+          deps.events.emit('onDidChangeQuorum', { cluster: w.record.name, status: statusOf(w) });
+        }
+      })
+      .catch(() => {
+        // A damaged registry or an SSH failure: the streams' status stands.
+      })
+      .finally(() => {
+        w.reading = undefined;
+      });
+    let cancel: (() => void) | undefined;
+    await Promise.race([
+      w.reading,
+      new Promise<void>((resolve) => {
+        cancel = setTimer(resolve, deps.snapshotWaitMs ?? 5_000);
+      }),
+    ]);
+    cancel?.();
+  };
 
   /** Streams for exactly the nodes of the cluster that have a machine. */
   const reconcile = (w: Watched): void => {
@@ -308,6 +356,7 @@ export function createWatchService(deps: WatchDeps): WatchService {
           'Create it, or check the name in the cluster list.',
         );
       }
+      await readSnapshot(w);
       return ok(statusOf(w));
     },
     refresh,

@@ -9,7 +9,7 @@ import { ok } from '../result';
 import type { SecretStore } from '../store';
 import { defaultHome, keyringSecrets, withSessionSecrets } from '../store';
 import { migrationNoticeText } from '../ha/pve-notices';
-import type { ApiHandlers, Notice } from './contract';
+import type { ApiHandlers, ClusterSnapshot, ClusterStatus, Notice } from './contract';
 import { apiEvents, apiMethods } from './contract';
 import type { ApiEndpoint } from './endpoint';
 import type { EventHub } from './event-hub';
@@ -29,7 +29,7 @@ import type { StepEvent } from '../ops/executor';
 import { fileJournalStore } from '../ops/journal.fs';
 import type { OpsContext } from '../ops/operations';
 import { createOperationsService } from './service-ops';
-import { createStatusService } from './service-status';
+import { createStatusService, statusOfSnapshot } from './service-status';
 import type { OpenQuorumStream } from './service-watch';
 import { createWatchService } from './service-watch';
 
@@ -103,7 +103,11 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     machines,
     now,
     ...(options.settleMs !== undefined ? { settleMs: options.settleMs } : {}),
-    ...(options.openQuorumStream ? { openStream: options.openQuorumStream } : {}),
+    // The first snapshot reads the real machines, over the sessions the default streams use; a
+    // replaced stream source (fake agents in tests) gets none. `status` is created below, used later.
+    ...(options.openQuorumStream
+      ? { openStream: options.openQuorumStream }
+      : { snapshot: async (cluster: string) => status.readClusterStatus({ cluster }).then(toWatchStatus) }),
   });
   const ops = createOperationsService({
     home,
@@ -251,4 +255,9 @@ export function endpointFor(service: QuorateService): ApiEndpoint {
 /** `createQuorateService` + `endpointFor`: what `quorate ui` and Electron main serve. */
 export function createApiEndpoint(options: ServiceOptions = {}): ApiEndpoint {
   return endpointFor(createQuorateService(options));
+}
+
+/** The one-shot read as the watch service shows it (without where it was read). */
+function toWatchStatus(r: Result<ClusterSnapshot>): Result<ClusterStatus> {
+  return r.ok ? ok(statusOfSnapshot(r.value)) : r;
 }

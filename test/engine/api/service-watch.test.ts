@@ -9,6 +9,8 @@ import { createEventHub } from '../../../engine/api/event-hub';
 import type { MachinesService } from '../../../engine/api/service-machines';
 import { createWatchService, type WatchService } from '../../../engine/api/service-watch';
 import { deleteCluster, saveCluster } from '../../../engine/ops/registry.fs';
+import type { ClusterStatus } from '../../../engine/api/contract';
+import { err, ok, unwrap, type Result } from '../../../engine/result';
 
 // Real corosync 3.1.7 captures from the lab (node1's and node3's views).
 const capture = (dir: string): string =>
@@ -192,5 +194,118 @@ describe('refresh after an operation', () => {
     await service.refresh();
     expect((await service.listClusters()).ok && (await service.listClusters())).toMatchObject({ value: [] });
     expect(closed.sort()).toEqual(['198.18.3.1', '198.18.3.2', '198.18.3.3', '198.18.3.4']);
+  });
+});
+
+describe('the first snapshot (one status reader, issue 8 §1)', () => {
+  const snapshotStatus = (updatedAt: number): ClusterStatus => ({
+    name: 'lab',
+    state: 'quorate',
+    quorate: true,
+    expectedVotes: 3,
+    totalVotes: 3,
+    quorum: 2,
+    canLose: 1,
+    nodes: ['node1', 'node2', 'node3'].map((name, i) => ({
+      name,
+      nodeid: i + 1,
+      votes: 1,
+      online: true,
+      machine: `198.18.3.${i + 1}`,
+    })),
+    qdevice: null,
+    links: [],
+    reporter: 'node1',
+    updatedAt,
+  });
+
+  async function setUp(opts: {
+    snapshot: (cluster: string) => Promise<Result<ClusterStatus>>;
+    setTimer?: (fn: () => void, ms: number) => () => void;
+  }): Promise<{
+    feeds: Map<string, (e: QuorumWatchEvent) => void>;
+    changes: ClusterStatus[];
+    clock: { t: number };
+  }> {
+    home = mkdtempSync(join(tmpdir(), 'quorate-watch-snapshot-'));
+    await saveCluster(
+      { name: 'lab', provider: 'corosync', nodes: { node1: '198.18.3.1', node2: '198.18.3.2', node3: '198.18.3.3' } },
+      home,
+    );
+    const feeds = new Map<string, (e: QuorumWatchEvent) => void>();
+    const changes: ClusterStatus[] = [];
+    const events = createEventHub();
+    events.subscribe((name, payload) => {
+      if (name === 'onDidChangeQuorum') {
+        changes.push((payload as { status: ClusterStatus }).status);
+      }
+    });
+    const clock = { t: 1000 };
+    service = createWatchService({
+      home,
+      events,
+      machines: {} as MachinesService,
+      now: () => clock.t,
+      setTimer: opts.setTimer ?? (() => () => {}),
+      snapshot: opts.snapshot,
+      openStream: async (machine, onEvent) => {
+        feeds.set(machine, onEvent);
+        return { ok: true, value: { done: new Promise(() => {}), close: () => {} } };
+      },
+    });
+    return { feeds, changes, clock };
+  }
+
+  it('answers with the one-shot read until the streams settle, without falling back to unknown meanwhile', async () => {
+    const asked: string[] = [];
+    const { feeds, clock } = await setUp({
+      snapshot: async (cluster) => {
+        asked.push(cluster);
+        return ok(snapshotStatus(500));
+      },
+    });
+    const first = unwrap(await service!.clusterStatus({ cluster: 'lab' }));
+    expect(asked).toEqual(['lab']);
+    expect(first).toMatchObject({ state: 'quorate', quorate: true, reporter: 'node1', updatedAt: 500 });
+    // node1's agent reports; its view has not settled yet (300 ms): still the snapshot, not "unknown".
+    feeds.get('198.18.3.1')?.(event('quorumtool-s-three-nodes-quorate', 'cfgtool-s-three-nodes'));
+    expect(unwrap(await service!.clusterStatus({ cluster: 'lab' }))).toMatchObject({
+      state: 'quorate',
+      updatedAt: 500,
+    });
+    expect(asked).toEqual(['lab']);
+    // Settled: the streams' status from now on.
+    clock.t += 1000;
+    feeds.get('198.18.3.1')?.(event('quorumtool-s-two-of-three-quorate', 'cfgtool-s-peer-cut'));
+    clock.t += 1000;
+    feeds.get('198.18.3.1')?.(event('quorumtool-s-two-of-three-quorate', 'cfgtool-s-peer-cut'));
+    const live = unwrap(await service!.clusterStatus({ cluster: 'lab' }));
+    expect(live.updatedAt).toBe(3000);
+    expect(live.nodes.map((n) => `${n.name}:${n.online}`)).toEqual(['node1:true', 'node2:true', 'node3:false']);
+  });
+
+  it('a read slower than the wait is published when it arrives; a failed read leaves the streams status', async () => {
+    let finish: (r: Result<ClusterStatus>) => void = () => {};
+    const { changes } = await setUp({
+      snapshot: () => new Promise((resolve) => (finish = resolve)),
+      // The wait runs out at once.
+      setTimer: (fn) => {
+        queueMicrotask(fn);
+        return () => {};
+      },
+    });
+    const first = unwrap(await service!.clusterStatus({ cluster: 'lab' }));
+    expect(first).toMatchObject({ state: 'unknown', quorate: null });
+    finish(ok(snapshotStatus(700)));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(changes.at(-1)).toMatchObject({ state: 'quorate', updatedAt: 700 });
+
+    service?.dispose();
+    rmSync(home!, { recursive: true, force: true });
+    const { changes: none } = await setUp({
+      snapshot: async () => err('ops.cluster-unreachable', 'no node of lab could be read', 'Check SSH.'),
+    });
+    expect(unwrap(await service!.clusterStatus({ cluster: 'lab' }))).toMatchObject({ state: 'unknown' });
+    expect(none.filter((s) => s.state !== 'unknown')).toEqual([]);
   });
 });
