@@ -1,8 +1,10 @@
 /**
- * Pre-flight and operations in the API, adapting `engine/bootstrap` and `engine/ops`.
- * `plan*` methods ask ops for the plan only (nothing changes on any machine) and remember the
- * request under a plan id; `runPlan` runs that same request for real. ops re-checks everything
- * before it changes anything, so a plan that went stale in between fails instead of doing harm.
+ * Pre-flight and operations in the API, adapting `engine/bootstrap` and `engine/ops`: the one
+ * place these use cases live (the window calls them over the RPC, the CLI in its own process).
+ * `plan*` methods ask ops for the plan only (nothing changes on any machine) and remember it under a
+ * plan id; `runPlan` runs that reviewed plan (ops re-checks cheaply that the cluster did not move,
+ * under the cluster's lock). An operation an earlier run left unfinished is continued instead: by
+ * `plan*` when its own plan cannot be made on the half-changed cluster, or by `runUnfinished`.
  */
 import { randomUUID } from 'node:crypto';
 import type { LinkNumber } from '../model/cluster';
@@ -10,27 +12,39 @@ import type { ExecuteOutcome, StepEvent } from '../ops/executor';
 import { fileJournalStore } from '../ops/journal.fs';
 import { isUnfinished, opIdOf } from '../ops/journal';
 import type { OpResult, OpsContext } from '../ops/operations';
-import { createCluster, joinCluster, removeNode, removeQdevice, setExpected, setupQdevice } from '../ops/operations';
+import {
+  changeLink,
+  createCluster,
+  joinCluster,
+  removeNode,
+  removeQdevice,
+  setExpected,
+  setupQdevice,
+} from '../ops/operations';
 import type { Plan } from '../ops/plan';
 import { gatherPreflightInput } from '../ops/preflight-gather.ssh';
-import { runReviewed } from '../ops/run';
+import { agentOptions, otherUnfinished, runReviewed } from '../ops/run';
 import type { PreflightInput } from '../preflight/types';
 import { clockOffsetsFromMedian, runPreflight as evaluatePreflight } from '../preflight/checks';
 import type { Result } from '../result';
 import { err, ok } from '../result';
-import type { RootSession } from '../ssh';
+import type { CommandRunner } from '../ssh/runner';
 import type {
   LinkNetwork,
   LinkNumberValue,
   OperationKind,
   OperationPlan,
   QuorateApi,
+  RanPlan,
   RunOutcome,
   RunReport,
   StepState,
 } from './contract';
 import type { EventHub } from './event-hub';
 import type { MachinesService } from './service-machines';
+
+/** What the handlers run operations over (`OperationsDeps.context`: the CLI's tests and labs pass one). */
+export type { OpsContext } from '../ops/operations';
 
 export interface OperationsDeps {
   readonly home: string;
@@ -53,21 +67,27 @@ export type OperationsService = Pick<
   | 'planRemoveNode'
   | 'planSetupQdevice'
   | 'planRemoveQdevice'
+  | 'planChangeLink'
   | 'planSetExpected'
   | 'runPlan'
   | 'resumePlan'
   | 'rollBackPlan'
+  | 'runUnfinished'
 >;
 
 /**
- * Runs the operation; `planOnly` asks for the plan without changing anything; `rollback` undoes the
- * finished steps of its unfinished journal instead (ops resumes an unfinished journal by default).
+ * How ops is asked: `planOnly` for the plan without changing anything; otherwise it runs under the
+ * cluster's lock, continuing its unfinished journal first (`rollback`: undoing it instead;
+ * `resumeOnly`: nothing new planned when there is none).
  */
-type Runner = (
-  ctx: OpsContext,
-  planOnly: boolean,
-  rollback?: boolean,
-) => Promise<Result<OpResult & { readonly status?: RunReport['expected'] }>>;
+interface How {
+  readonly planOnly?: boolean;
+  readonly rollback?: boolean;
+  readonly resumeOnly?: boolean;
+}
+
+/** Calls the ops operation with the request the user made. */
+type Runner = (ctx: OpsContext, how: How) => Promise<Result<OpResult & { readonly status?: RunReport['expected'] }>>;
 
 interface Pending {
   readonly kind: OperationKind;
@@ -76,9 +96,21 @@ interface Pending {
    * Runs the reviewed plan itself (ops re-checks only that the cluster did not move meanwhile, and
    * resumes its own unfinished journal); with `rollback`, undoes that journal instead.
    */
-  readonly run: Runner;
-  readonly plan: Plan;
+  readonly run: (ctx: OpsContext, rollback: boolean) => ReturnType<Runner>;
+  /** What the user reviewed; absent for `runUnfinished` of a journal that is not there. */
+  readonly plan?: Plan;
 }
+
+/** ops' name of each kind (its journal is kept under it). */
+const opOf: Record<OperationKind, string> = {
+  'cluster.create': 'create',
+  'cluster.join': 'join',
+  'cluster.remove': 'remove',
+  'qdevice.setup': 'qdevice-setup',
+  'qdevice.remove': 'qdevice-remove',
+  'cluster.link': 'link',
+  expected: 'expected',
+};
 
 /** How long a pre-flight measured in the wizard is reused by the plan that follows it. */
 const PREFLIGHT_REUSE_MS = 10 * 60_000;
@@ -87,11 +119,21 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
   const pending = new Map<string, Pending>();
   /** Runs that stopped with their journal unfinished, by plan id: the window offers Resume and Roll back. */
   const unfinished = new Map<string, Pending>();
-  const journal = fileJournalStore(deps.home);
-  const context = (onEvent?: (e: StepEvent) => void): OpsContext => ({
-    ...(deps.context ?? { connect: (machine) => deps.machines.connect(machine), home: deps.home, journal }),
-    ...(onEvent ? { onEvent } : {}),
-  });
+  const base: OpsContext = deps.context ?? {
+    connect: (machine) => deps.machines.connect(machine),
+    home: deps.home,
+    journal: fileJournalStore(deps.home),
+  };
+  const context = (onEvent?: (e: StepEvent) => void): OpsContext =>
+    onEvent
+      ? {
+          ...base,
+          onEvent: (e) => {
+            base.onEvent?.(e);
+            onEvent(e);
+          },
+        }
+      : base;
 
   // The pre-flight input measured by runPreflight, per machines + links: the create plan of the same
   // wizard pass is made from it (measured once), and it is used once.
@@ -113,9 +155,11 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
     run: Runner,
     instructions: readonly string[] = [],
   ): Promise<Result<OperationPlan>> => {
-    const r = await run(context(), true);
+    const r = await run(context(), { planOnly: true });
     if (!r.ok) {
-      return r;
+      // A plan cannot be made on a cluster an interrupted run left half-changed: that run is what
+      // is left to do (ops continues it under the lock, for the same request only).
+      return (await resumable(kind, cluster, run, instructions)) ?? r;
     }
     const reviewed = r.value.reviewed;
     if (!reviewed) {
@@ -125,21 +169,69 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
     pending.set(id, {
       kind,
       cluster,
-      run: (ctx, _planOnly, rollback) => (rollback ? run(ctx, false, true) : runReviewed(ctx, reviewed)),
+      run: (ctx, rollback) => (rollback ? run(ctx, { rollback: true }) : runReviewed(ctx, reviewed)),
       plan: reviewed.plan,
     });
-    return ok(toOperationPlan(id, kind, reviewed.plan, instructions));
+    return ok({
+      ...toOperationPlan(id, kind, reviewed.plan, instructions),
+      ran: ranPlanOf(reviewed.plan),
+      ...(reviewed.preflight ? { preflight: reviewed.preflight } : {}),
+    });
   };
 
-  /** Opens sessions to the machines, closes them all afterwards. */
+  /** The unfinished journal of `kind` on `cluster` as a plan to run (null: there is none). */
+  const resumable = async (
+    kind: OperationKind,
+    cluster: string,
+    run: Runner,
+    instructions: readonly string[],
+  ): Promise<Result<OperationPlan> | null> => {
+    const ctx = context();
+    const other = await otherUnfinished(ctx, opOf[kind], cluster);
+    if (other) {
+      return other;
+    }
+    const j = await ctx.journal.load(opIdOf({ op: opOf[kind], cluster }));
+    if (!isUnfinished(j)) {
+      return null;
+    }
+    const id = randomUUID();
+    pending.set(id, { kind, cluster, run: (c, rollback) => run(c, { rollback }), plan: j.plan });
+    return ok({
+      ...toOperationPlan(id, kind, j.plan, instructions),
+      summary: `Continue the interrupted ${j.plan.request ?? j.plan.op} of ${cluster} where it stopped (${j.state}).`,
+      ran: ranPlanOf(j.plan),
+      resumes: true,
+    });
+  };
+
+  /** ops' operation of `kind` for `runUnfinished`: the request is the journal's own. */
+  const unfinishedRunner = (kind: Exclude<OperationKind, 'expected'>, name: string): Runner => {
+    switch (kind) {
+      case 'cluster.create':
+        return (ctx, how) => createCluster(ctx, { name, machines: [], ...how });
+      case 'cluster.join':
+        return (ctx, how) => joinCluster(ctx, { name, machines: [], ...how });
+      case 'cluster.remove':
+        return (ctx, how) => removeNode(ctx, { name, node: '', ...how });
+      case 'qdevice.setup':
+        return (ctx, how) => setupQdevice(ctx, { name, host: '', ...how });
+      case 'qdevice.remove':
+        return (ctx, how) => removeQdevice(ctx, { name, ...how });
+      case 'cluster.link':
+        return (ctx, how) => changeLink(ctx, { name, link: 0, ...how });
+    }
+  };
+
+  /** Opens sessions to the machines (through the operations' connect), closes them all afterwards. */
   const withSessions = async <T>(
     addresses: readonly string[],
-    fn: (sessions: RootSession[]) => Promise<Result<T>>,
+    fn: (sessions: CommandRunner[]) => Promise<Result<T>>,
   ): Promise<Result<T>> => {
-    const sessions: RootSession[] = [];
+    const sessions: CommandRunner[] = [];
     try {
       for (const a of addresses) {
-        const s = await deps.machines.connect(a);
+        const s = await base.connect(a);
         if (!s.ok) {
           return err(s.error.code, `could not reach ${a}: ${s.error.message}`, s.error.hint, s.error.cause);
         }
@@ -198,12 +290,30 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
           'planJoinCluster runs the same join checks before it plans; use it, or `quorate join … --plan` in a terminal.',
         );
       }
+      // A machine without the agent gets it first; that shows as a step (the terminal prints it).
+      const progressId = `preflight-${randomUUID()}`;
+      const progress = context((e) =>
+        deps.events.emit('onDidUpdateStep', {
+          planId: progressId,
+          stepId: e.stepId,
+          index: 0,
+          total: 0,
+          state: e.state,
+          line: e.line ?? null,
+          error: null,
+          at: deps.now(),
+          machine: e.machine,
+          title: e.title,
+        }),
+      );
       return withSessions(p.addresses, async (sessions) => {
+        const cidrs = linkCidrs(p.links);
         const g = await gatherPreflightInput({
           mode: 'create',
           machines: sessions.map((s, i) => ({ machine: p.addresses[i]!, runner: s })),
-          linkCidrs: linkCidrs(p.links),
+          ...(Object.keys(cidrs).length ? { linkCidrs: cidrs } : {}),
           now: deps.now,
+          ...agentOptions(progress),
         });
         if (!g.ok) {
           return g;
@@ -268,34 +378,27 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
       >;
       const machines = p.nodes.map((n) => n.address);
       const preflightInput = takeMeasured(measuredKey(machines, p.links));
-      return plan('cluster.create', p.name, (ctx, planOnly, rollback) =>
-        createCluster(ctx, {
-          name: p.name,
-          machines,
-          links,
-          planOnly,
-          rollback,
-          ...(preflightInput ? { preflightInput } : {}),
-        }),
+      return plan('cluster.create', p.name, (ctx, how) =>
+        createCluster(ctx, { name: p.name, machines, links, ...how, ...(preflightInput ? { preflightInput } : {}) }),
       );
     },
     planJoinCluster(p) {
-      return plan('cluster.join', p.cluster, (ctx, planOnly, rollback) =>
-        joinCluster(ctx, { name: p.cluster, machines: p.addresses, planOnly, rollback }),
+      const links = p.links?.length ? linkCidrs(p.links) : undefined;
+      return plan('cluster.join', p.cluster, (ctx, how) =>
+        joinCluster(ctx, { name: p.cluster, machines: p.addresses, ...(links ? { links } : {}), ...how }),
       );
     },
     planRemoveNode(p) {
       return plan(
         'cluster.remove',
         p.cluster,
-        (ctx, planOnly, rollback) =>
+        (ctx, how) =>
           removeNode(ctx, {
             name: p.cluster,
             node: p.node,
-            ...(p.force ? { forceConfirm: p.cluster } : {}),
+            ...(p.force ? { forceConfirm: p.confirm ?? p.cluster } : {}),
             ...(p.qdevice ? { qdevice: p.qdevice } : {}),
-            planOnly,
-            rollback,
+            ...how,
           }),
         [
           `Power off ${p.node}, or stop corosync on it (systemctl stop corosync), before running this plan.`,
@@ -304,20 +407,28 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
       );
     },
     planSetupQdevice(p) {
-      return plan('qdevice.setup', p.cluster, (ctx, planOnly, rollback) =>
+      return plan('qdevice.setup', p.cluster, (ctx, how) =>
         setupQdevice(ctx, {
           name: p.cluster,
           host: p.host,
-          algorithm: p.algorithm,
+          ...(p.algorithm ? { algorithm: p.algorithm } : {}),
           consent: p.consentOddCount,
-          planOnly,
-          rollback,
+          ...how,
         }),
       );
     },
     planRemoveQdevice(p) {
-      return plan('qdevice.remove', p.cluster, (ctx, planOnly, rollback) =>
-        removeQdevice(ctx, { name: p.cluster, planOnly, rollback }),
+      return plan('qdevice.remove', p.cluster, (ctx, how) => removeQdevice(ctx, { name: p.cluster, ...how }));
+    },
+    planChangeLink(p) {
+      return plan('cluster.link', p.cluster, (ctx, how) =>
+        changeLink(ctx, {
+          name: p.cluster,
+          link: p.linknumber,
+          cidr: p.network,
+          ...(p.priority !== undefined ? { priority: p.priority } : {}),
+          ...how,
+        }),
       );
     },
     async planSetExpected(p) {
@@ -335,6 +446,7 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
         plan: r.value.plan,
       });
       return ok({
+        ran: ranPlanOf(r.value.plan),
         ...toOperationPlan(id, 'expected', r.value.plan, [
           'Restore expected votes (or bring the missing nodes back) as soon as possible: corosync resets it at the next membership change.',
         ]),
@@ -360,6 +472,18 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
     rollBackPlan({ planId }) {
       return again(planId, true);
     },
+    async runUnfinished({ kind, cluster, rollback }) {
+      // ops decides under the lock (another operation's journal unfinished, none left of this one).
+      const j = await base.journal.load(opIdOf({ op: opOf[kind], cluster }));
+      const run = unfinishedRunner(kind, cluster);
+      const p: Pending = {
+        kind,
+        cluster,
+        run: (ctx, back) => run(ctx, { rollback: back, resumeOnly: true }),
+        ...(isUnfinished(j) ? { plan: j.plan } : {}),
+      };
+      return execute(randomUUID(), p, rollback);
+    },
   };
 
   async function again(planId: string, rollback: boolean): Promise<Result<RunOutcome>> {
@@ -377,12 +501,12 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
   }
 
   async function hasUnfinishedJournal(p: Pending): Promise<boolean> {
-    return isUnfinished(await journal.load(opIdOf({ op: p.plan.op, cluster: p.plan.cluster })));
+    return isUnfinished(await base.journal.load(opIdOf({ op: opOf[p.kind], cluster: p.cluster })));
   }
 
   /** Runs (or resumes, or rolls back) `p`, following its steps as `onDidUpdateStep` under `planId`. */
   async function execute(planId: string, p: Pending, rollback: boolean): Promise<Result<RunOutcome>> {
-    const ids = p.plan.steps.map((s) => s.id);
+    const ids = (p.plan?.steps ?? []).map((s) => s.id);
     const states = new Map<string, StepState>(ids.map((id) => [id, 'pending']));
     const onEvent = (e: StepEvent): void => {
       states.set(e.stepId, e.state);
@@ -400,7 +524,7 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
         title: e.title,
       });
     };
-    const r = await p.run(context(onEvent), false, rollback);
+    const r = await p.run(context(onEvent), rollback);
     await deps.onClustersChanged();
     // A journaled run that stopped half-way can be resumed or rolled back from the window.
     const left = p.kind !== 'expected' && (await hasUnfinishedJournal(p));
@@ -413,18 +537,8 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
     }
     const outcome: ExecuteOutcome | undefined = r.value.outcome;
     const done = outcome?.journal.state === 'done' || (rollback && outcome?.journal.state === 'rolled-back');
-    const ran = r.value.plan;
     const report: RunReport = {
-      plan: {
-        op: ran.op,
-        cluster: ran.cluster,
-        provider: ran.provider,
-        files: ran.files,
-        before: ran.before,
-        after: ran.after,
-        warnings: ran.warnings,
-        steps: ran.steps.map((s) => ({ id: s.id, machine: s.machine, title: s.title })),
-      },
+      plan: ranPlanOf(r.value.plan),
       journalState: outcome?.journal.state ?? null,
       resumed: outcome?.resumed ?? false,
       ...(r.value.status !== undefined ? { expected: r.value.status } : {}),
@@ -446,6 +560,20 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
           },
     });
   }
+}
+
+/** A plan in the engine's terms, without its steps' actions (what the CLI prints). */
+function ranPlanOf(plan: Plan): RanPlan {
+  return {
+    op: plan.op,
+    cluster: plan.cluster,
+    provider: plan.provider,
+    files: plan.files,
+    before: plan.before,
+    after: plan.after,
+    warnings: plan.warnings,
+    steps: plan.steps.map((s) => ({ id: s.id, machine: s.machine, title: s.title })),
+  };
 }
 
 export function toOperationPlan(

@@ -4,22 +4,18 @@
  * verified against what corosync reports; 1 on a refused or failed operation; 2 on usage errors.
  */
 import { parseArgs } from 'node:util';
-import type { LinkNumber } from '../model/cluster';
-import type { StepEvent } from '../ops/executor';
-import {
-  changeLink,
-  createCluster,
-  joinCluster,
-  preflightMachines,
-  removeNode,
-  removeQdevice,
-  setupQdevice,
-  type OpResult,
-  type OpsContext,
-} from '../ops/operations';
-import type { ClusterSnapshot, RanPlan, RunOutcome, RunReport, StepUpdate } from '../api/contract';
+import type {
+  ClusterSnapshot,
+  LinkNetwork,
+  OperationPlan,
+  RanPlan,
+  RunOutcome,
+  RunReport,
+  StepUpdate,
+  UnfinishedParams,
+} from '../api/contract';
 import { createEventHub, type EventHub } from '../api/event-hub';
-import { createOperationsService, type OperationsService } from '../api/service-ops';
+import { createOperationsService, type OperationsService, type OpsContext } from '../api/service-ops';
 import { createStatusService, type StatusService } from '../api/service-status';
 import { QDEVICE_FLAG_MEANINGS } from '../providers/qdevice-flags';
 import type { QuorateError, Result } from '../result';
@@ -36,7 +32,19 @@ export interface ClusterCommandDeps extends CliServiceOptions {
 }
 
 /** The service's operation handlers the CLI calls (the window calls the same over the RPC). */
-type OperationHandlers = Pick<OperationsService, 'planSetExpected' | 'runPlan'>;
+type OperationHandlers = Pick<
+  OperationsService,
+  | 'runPreflight'
+  | 'planCreateCluster'
+  | 'planJoinCluster'
+  | 'planRemoveNode'
+  | 'planSetupQdevice'
+  | 'planRemoveQdevice'
+  | 'planChangeLink'
+  | 'planSetExpected'
+  | 'runPlan'
+  | 'runUnfinished'
+>;
 
 /**
  * Runs `fn` with the service's operation handlers, printing their step updates as progress; with
@@ -54,11 +62,9 @@ async function withOperations<T>(
       if (event === 'onDidUpdateStep') {
         const u = payload as StepUpdate;
         print({
-          stepId: u.stepId,
           machine: u.machine ?? '',
           title: u.title ?? '',
-          // The executor never reports `pending`: updates carry what it emitted.
-          state: u.state as StepEvent['state'],
+          state: u.state,
           ...(u.line !== null ? { line: u.line } : {}),
         });
       }
@@ -89,21 +95,16 @@ async function withOperations<T>(
   return withService(deps, (service) => follow(service.events, service.handlers));
 }
 
-/** Runs `fn` with the service's operations context: the machines as added, the journal in the state folder. */
-async function withContext<T>(
-  io: CliIo,
-  json: boolean,
-  deps: ClusterCommandDeps,
-  fn: (ctx: OpsContext) => Promise<T>,
-): Promise<T> {
-  if (deps.ctx) {
-    return fn(deps.ctx);
-  }
-  return withService(deps, (service) => fn(service.opsContext(progressPrinter(io, json))));
+/** One progress line's worth of a step update. */
+interface Progress {
+  readonly machine: string;
+  readonly title: string;
+  readonly state: StepUpdate['state'];
+  readonly line?: string;
 }
 
-function progressPrinter(io: CliIo, json: boolean): (e: StepEvent) => void {
-  return (e: StepEvent) => {
+function progressPrinter(io: CliIo, json: boolean): (e: Progress) => void {
+  return (e: Progress) => {
     if (e.state === 'running' && !e.line) {
       io.stderr(`… ${e.machine}: ${e.title}\n`);
     } else if (e.state !== 'running') {
@@ -116,15 +117,16 @@ function progressPrinter(io: CliIo, json: boolean): (e: StepEvent) => void {
 
 const linkOptions = Object.fromEntries([0, 1, 2, 3, 4, 5, 6, 7].map((l) => [`link${l}`, { type: 'string' as const }]));
 
-function linksFrom(values: Record<string, unknown>): Partial<Record<LinkNumber, string>> | undefined {
-  const out: Partial<Record<LinkNumber, string>> = {};
+/** `--linkN VALUE` flags, by link number (a network, or for a single machine its address). */
+function linkNetworks(values: Record<string, unknown>): LinkNetwork[] {
+  const out: LinkNetwork[] = [];
   for (let l = 0; l < 8; l++) {
     const v = values[`link${l}`];
     if (typeof v === 'string' && v) {
-      out[l as LinkNumber] = v;
+      out.push({ linknumber: l as LinkNetwork['linknumber'], network: v });
     }
   }
-  return Object.keys(out).length ? out : undefined;
+  return out;
 }
 
 /** What `--plan` and results print about a plan. */
@@ -198,29 +200,6 @@ function reportError(io: CliIo, json: boolean, r: { error: QuorateError }): numb
   }
 }
 
-/** Print an operation's outcome; returns the exit code. */
-function report(io: CliIo, json: boolean, r: Result<OpResult>, planOnly: boolean, extra: object = {}): number {
-  if (!r.ok) {
-    return reportError(io, json, r);
-  }
-  const { plan, outcome, preflight } = r.value;
-  if (planOnly) {
-    if (json) {
-      io.stdout(`${JSON.stringify({ ok: true, plan: planView(plan), ...(preflight ? { preflight } : {}) })}\n`);
-    } else {
-      if (preflight) {
-        printChecks(
-          io,
-          preflight.checks.filter((c) => c.status !== 'pass'),
-        );
-      }
-      printPlan(io, plan);
-    }
-    return 0;
-  }
-  return reportRan(io, json, plan, outcome?.journal.state, outcome?.resumed ?? false, extra);
-}
-
 /** Print what a run reported (the run itself returned; its journal says how far it got). */
 function reportRan(
   io: CliIo,
@@ -278,7 +257,9 @@ export async function runPreflightCommand(argv: string[], io: CliIo, deps: Clust
   if (positionals.length === 0) {
     throw new UsageError('preflight: expected one or more ADDR');
   }
-  const r = await withContext(io, values.json, deps, (ctx) => preflightMachines(ctx, positionals, linksFrom(values)));
+  const r = await withOperations(io, values.json, deps, (ops) =>
+    ops.runPreflight({ mode: 'create', addresses: positionals, links: linkNetworks(values) }),
+  );
   if (!r.ok) {
     if (values.json) {
       io.stdout(`${JSON.stringify({ ok: false, checks: [], error: cliError(r.error) })}\n`);
@@ -302,7 +283,72 @@ const opFlags = {
   rollback: { type: 'boolean' as const, default: false },
 };
 
-export async function runCreateCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {
+interface OpFlags {
+  readonly plan: boolean;
+  readonly json: boolean;
+  readonly rollback: boolean;
+}
+
+/**
+ * One operation from the terminal, through the service: `--plan` prints the plan and stops;
+ * `--rollback` undoes what an unfinished run of it left (whichever process started it); otherwise
+ * the plan is made and that reviewed plan runs (an interrupted run of the same request continues).
+ */
+async function runOperation(
+  io: CliIo,
+  flags: OpFlags,
+  deps: ClusterCommandDeps,
+  kind: UnfinishedParams['kind'],
+  cluster: string,
+  planOn: (ops: OperationHandlers) => Promise<Result<OperationPlan>>,
+): Promise<number> {
+  const r = await withOperations(
+    io,
+    flags.json,
+    deps,
+    async (ops): Promise<{ planned: Result<OperationPlan> } | { ran: Result<RunOutcome> }> => {
+      if (flags.rollback && !flags.plan) {
+        return { ran: await ops.runUnfinished({ kind, cluster, rollback: true }) };
+      }
+      const planned = await planOn(ops);
+      if (!planned.ok || flags.plan) {
+        return { planned };
+      }
+      return { ran: await ops.runPlan({ planId: planned.value.id }) };
+    },
+  );
+  if ('ran' in r) {
+    return reportOutcome(io, flags.json, r.ran);
+  }
+  if (!r.planned.ok) {
+    return reportError(io, flags.json, r.planned);
+  }
+  const { ran, preflight } = r.planned.value;
+  if (!ran) {
+    return reportError(io, flags.json, {
+      error: { code: 'ops.bug', message: 'the plan came without its engine view', hint: 'Report this as a bug.' },
+    });
+  }
+  if (flags.json) {
+    io.stdout(`${JSON.stringify({ ok: true, plan: planView(ran), ...(preflight ? { preflight } : {}) })}\n`);
+  } else {
+    if (preflight) {
+      printChecks(
+        io,
+        preflight.checks.filter((c) => c.status !== 'pass'),
+      );
+    }
+    printPlan(io, ran);
+  }
+  return 0;
+}
+
+/** `create` and `join` take the same flags: NAME, `--node ADDR` per machine, `--linkN`. */
+function parseMachinesCommand(
+  verb: 'create' | 'join',
+  argv: string[],
+  nodeUsage: string,
+): { flags: OpFlags; name: string; nodes: string[]; links: LinkNetwork[] } {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -310,48 +356,30 @@ export async function runCreateCommand(argv: string[], io: CliIo, deps: ClusterC
   });
   const name = positionals[0];
   if (!name || positionals.length > 1) {
-    throw new UsageError('create: expected exactly one NAME');
+    throw new UsageError(`${verb}: expected exactly one NAME`);
   }
   if (!values.node?.length) {
-    throw new UsageError('create: pass --node ADDR for each machine (the first founds the cluster)');
+    throw new UsageError(`${verb}: ${nodeUsage}`);
   }
-  const links = linksFrom(values);
-  const r = await withContext(io, values.json, deps, (ctx) =>
-    createCluster(ctx, {
-      name,
-      machines: values.node!,
-      ...(links ? { links } : {}),
-      planOnly: values.plan,
-      rollback: values.rollback,
-    }),
+  return { flags: values, name, nodes: values.node, links: linkNetworks(values) };
+}
+
+export async function runCreateCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {
+  const { flags, name, nodes, links } = parseMachinesCommand(
+    'create',
+    argv,
+    'pass --node ADDR for each machine (the first founds the cluster)',
   );
-  return report(io, values.json, r, values.plan);
+  return runOperation(io, flags, deps, 'cluster.create', name, (ops) =>
+    ops.planCreateCluster({ name, nodes: nodes.map((address) => ({ address })), links }),
+  );
 }
 
 export async function runJoinCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { ...opFlags, ...linkOptions, node: { type: 'string', multiple: true } },
-  });
-  const name = positionals[0];
-  if (!name || positionals.length > 1) {
-    throw new UsageError('join: expected exactly one NAME');
-  }
-  if (!values.node?.length) {
-    throw new UsageError('join: pass --node ADDR');
-  }
-  const links = linksFrom(values);
-  const r = await withContext(io, values.json, deps, (ctx) =>
-    joinCluster(ctx, {
-      name,
-      machines: values.node!,
-      ...(links ? { links } : {}),
-      planOnly: values.plan,
-      rollback: values.rollback,
-    }),
+  const { flags, name, nodes, links } = parseMachinesCommand('join', argv, 'pass --node ADDR');
+  return runOperation(io, flags, deps, 'cluster.join', name, (ops) =>
+    ops.planJoinCluster({ cluster: name, addresses: nodes, ...(links.length ? { links } : {}) }),
   );
-  return report(io, values.json, r, values.plan);
 }
 
 export async function runRemoveCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {
@@ -377,18 +405,17 @@ export async function runRemoveCommand(argv: string[], io: CliIo, deps: ClusterC
   if (qdevice !== undefined && qdevice !== 'keep-lms' && qdevice !== 'remove') {
     throw new UsageError(`remove --qdevice: expected keep-lms or remove, got "${qdevice}"`);
   }
+  const node = values.node;
   // --force is the consent (as the window's checkbox); --confirm NAME, when given, must match.
-  const r = await withContext(io, values.json, deps, (ctx) =>
-    removeNode(ctx, {
-      name,
-      node: values.node!,
-      ...(values.force ? { forceConfirm: values.confirm ?? name } : {}),
+  return runOperation(io, values, deps, 'cluster.remove', name, (ops) =>
+    ops.planRemoveNode({
+      cluster: name,
+      node,
+      force: values.force,
+      ...(values.confirm !== undefined ? { confirm: values.confirm } : {}),
       ...(qdevice ? { qdevice } : {}),
-      planOnly: values.plan,
-      rollback: values.rollback,
     }),
   );
-  return report(io, values.json, r, values.plan);
 }
 
 export async function runQdeviceCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {
@@ -408,23 +435,22 @@ export async function runQdeviceCommand(argv: string[], io: CliIo, deps: Cluster
     if (!name || positionals.length > 1) {
       throw new UsageError('qdevice setup: expected exactly one NAME');
     }
-    if (!values.host) {
+    const host = values.host;
+    if (!host) {
       throw new UsageError('qdevice setup: pass --host ADDR (the machine that runs corosync-qnetd)');
     }
-    if (values.algorithm !== undefined && values.algorithm !== 'ffsplit' && values.algorithm !== 'lms') {
+    const algorithm = values.algorithm;
+    if (algorithm !== undefined && algorithm !== 'ffsplit' && algorithm !== 'lms') {
       throw new UsageError('qdevice setup: --algorithm is ffsplit or lms');
     }
-    const r = await withContext(io, values.json, deps, (ctx) =>
-      setupQdevice(ctx, {
-        name,
-        host: values.host!,
-        ...(values.algorithm ? { algorithm: values.algorithm as 'ffsplit' | 'lms' } : {}),
-        consent: values.yes,
-        planOnly: values.plan,
-        rollback: values.rollback,
+    return runOperation(io, values, deps, 'qdevice.setup', name, (ops) =>
+      ops.planSetupQdevice({
+        cluster: name,
+        host,
+        ...(algorithm ? { algorithm } : {}),
+        consentOddCount: values.yes,
       }),
     );
-    return report(io, values.json, r, values.plan);
   }
   if (sub === 'remove') {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: opFlags });
@@ -432,14 +458,7 @@ export async function runQdeviceCommand(argv: string[], io: CliIo, deps: Cluster
     if (!name || positionals.length > 1) {
       throw new UsageError('qdevice remove: expected exactly one NAME');
     }
-    const r = await withContext(io, values.json, deps, (ctx) =>
-      removeQdevice(ctx, {
-        name,
-        planOnly: values.plan,
-        rollback: values.rollback,
-      }),
-    );
-    return report(io, values.json, r, values.plan);
+    return runOperation(io, values, deps, 'qdevice.remove', name, (ops) => ops.planRemoveQdevice({ cluster: name }));
   }
   throw new UsageError('qdevice: expected "setup" or "remove"');
 }
@@ -455,26 +474,18 @@ export async function runLinkCommand(argv: string[], io: CliIo, deps: ClusterCom
   if (!name || positionals.length > 1) {
     throw new UsageError('link: expected exactly one NAME');
   }
-  const links = Object.entries(linksFrom(values) ?? {});
+  const links = linkNetworks(values);
   if (links.length !== 1) {
     throw new UsageError('link: pass exactly one --linkN CIDR (the network of that link)');
   }
-  const [l, cidr] = links[0]!;
+  const { linknumber, network } = links[0]!;
   const priority = values.priority === undefined ? undefined : Number(values.priority);
   if (priority !== undefined && (!Number.isInteger(priority) || priority < 0 || priority > 255)) {
     throw new UsageError('link: --priority is 0..255');
   }
-  const r = await withContext(io, values.json, deps, (ctx) =>
-    changeLink(ctx, {
-      name,
-      link: Number(l) as LinkNumber,
-      cidr,
-      ...(priority !== undefined ? { priority } : {}),
-      planOnly: values.plan,
-      rollback: values.rollback,
-    }),
+  return runOperation(io, values, deps, 'cluster.link', name, (ops) =>
+    ops.planChangeLink({ cluster: name, linknumber, network, ...(priority !== undefined ? { priority } : {}) }),
   );
-  return report(io, values.json, r, values.plan);
 }
 
 export async function runExpectedCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {

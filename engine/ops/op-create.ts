@@ -31,6 +31,8 @@ export interface CreateRequest {
   readonly preflightInput?: PreflightInput;
   readonly planOnly?: boolean;
   readonly rollback?: boolean;
+  /** Only continue (or roll back) an unfinished run; plan nothing new. */
+  readonly resumeOnly?: boolean;
 }
 
 const requestOf = (req: CreateRequest): string => `create ${req.machines.join(' ')}`;

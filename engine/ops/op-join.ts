@@ -27,6 +27,8 @@ export interface JoinRequest {
   readonly links?: Partial<Record<LinkNumber, string>>;
   readonly planOnly?: boolean;
   readonly rollback?: boolean;
+  /** Only continue (or roll back) an unfinished run; plan nothing new. */
+  readonly resumeOnly?: boolean;
 }
 
 const requestOf = (req: JoinRequest): string => `join ${req.machines.join(' ')}`;

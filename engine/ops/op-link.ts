@@ -22,6 +22,8 @@ export interface LinkRequest {
   readonly priority?: number;
   readonly planOnly?: boolean;
   readonly rollback?: boolean;
+  /** Only continue (or roll back) an unfinished run; plan nothing new. */
+  readonly resumeOnly?: boolean;
 }
 
 /** link: add or change link N on every node (every node must be online: each gets the new file). */

@@ -19,11 +19,20 @@ export interface QdeviceSetupRequest {
   readonly consent?: boolean;
   readonly planOnly?: boolean;
   readonly rollback?: boolean;
+  /** Only continue (or roll back) an unfinished run; plan nothing new. */
+  readonly resumeOnly?: boolean;
 }
 
 export async function setupQdevice(ctx: OpsContext, req: QdeviceSetupRequest): Promise<Result<OpResult>> {
   const request = `qdevice setup ${req.host}`;
-  const finish: Reviewed['finish'] = (c, r) => finishQdevice(c, r, req.name, req.host);
+  // A run resumed by kind (resumeOnly) knows its host from the request that made it.
+  const finish: Reviewed['finish'] = (c, r) =>
+    finishQdevice(
+      c,
+      r,
+      req.name,
+      req.host || (r.ok ? (r.value.plan.request ?? '').replace(/^qdevice setup /, '') : ''),
+    );
   return planOrRun(
     ctx,
     req.name,
@@ -119,7 +128,7 @@ async function finishQdevice(
 /** qdevice remove: on the nodes that are online; the qnetd host may be gone (it is not touched). */
 export async function removeQdevice(
   ctx: OpsContext,
-  req: { name: string; planOnly?: boolean; rollback?: boolean },
+  req: { name: string; planOnly?: boolean; rollback?: boolean; resumeOnly?: boolean },
 ): Promise<Result<OpResult>> {
   const request = 'qdevice remove';
   const finish: Reviewed['finish'] = (c, r) => finishQdevice(c, r, req.name, null);

@@ -29,6 +29,8 @@ export interface RemoveRequest {
   readonly qdevice?: RemoveQdeviceChoice;
   readonly planOnly?: boolean;
   readonly rollback?: boolean;
+  /** Only continue (or roll back) an unfinished run; plan nothing new. */
+  readonly resumeOnly?: boolean;
 }
 
 const requestOf = (req: RemoveRequest): string => `remove ${req.node}`;

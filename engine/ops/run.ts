@@ -41,12 +41,16 @@ export interface OpResult {
   readonly reviewed?: Reviewed;
 }
 
-/** An op's entry point: plan only (no lock: nothing changes), or plan and run under the cluster's lock. */
+/**
+ * An op's entry point: plan only (no lock: nothing changes), or plan and run under the cluster's lock.
+ * An unfinished journal of the op is continued (or, with `rollback`, undone) instead; `resumeOnly`
+ * continues it whichever request made it, and plans nothing new when there is none.
+ */
 export async function planOrRun(
   ctx: OpsContext,
   cluster: string,
   request: string,
-  opts: { planOnly?: boolean; rollback?: boolean; op: string },
+  opts: { planOnly?: boolean; rollback?: boolean; resumeOnly?: boolean; op: string },
   planOn: (runners: Runners) => Promise<Result<Reviewed>>,
   finish: Reviewed['finish'],
 ): Promise<Result<OpResult>> {
@@ -60,11 +64,26 @@ export async function planOrRun(
   }
   return withLock(ctx.home, cluster, `${request} (${cluster})`, () =>
     withRunners(ctx, async (runners) => {
-      const resumed = await resumeIfUnfinished(ctx, runners, opts.op, cluster, opts.rollback ?? false, request);
+      const rollback = opts.rollback ?? false;
+      const resumed = await resumeIfUnfinished(
+        ctx,
+        runners,
+        opts.op,
+        cluster,
+        rollback,
+        opts.resumeOnly ? null : request,
+      );
       if (resumed) {
         return finish(ctx, resumed);
       }
-      if (opts.rollback) {
+      if (opts.resumeOnly && !rollback) {
+        return err(
+          'ops.nothing-to-resume',
+          `no unfinished "${opts.op}" of ${cluster} to resume`,
+          'Nothing was changed. Look at the cluster; plan the operation again if it is still needed.',
+        );
+      }
+      if (opts.rollback || opts.resumeOnly) {
         return err(
           'ops.nothing-to-roll-back',
           `no unfinished "${opts.op}" of ${cluster} to roll back`,
@@ -198,14 +217,17 @@ export async function execute(
   );
 }
 
-/** An unfinished run of the same op: resumed (or rolled back) before anything new is planned or checked. */
+/**
+ * An unfinished run of the same op: resumed (or rolled back) before anything new is planned or
+ * checked. `request` null: whichever request made it.
+ */
 export async function resumeIfUnfinished(
   ctx: OpsContext,
   runners: Runners,
   op: string,
   cluster: string,
   rollback: boolean,
-  request: string,
+  request: string | null,
 ): Promise<Result<OpResult> | null> {
   const other = await otherUnfinished(ctx, op, cluster);
   if (other) {
@@ -215,7 +237,7 @@ export async function resumeIfUnfinished(
   if (!isUnfinished(j)) {
     return null;
   }
-  if (!rollback && j.plan.request !== undefined && j.plan.request !== request) {
+  if (!rollback && request !== null && j.plan.request !== undefined && j.plan.request !== request) {
     return err(
       'ops.unfinished-other',
       `an interrupted "${j.plan.request}" on ${cluster} is not finished`,

@@ -1,16 +1,23 @@
 /** The contract: operations, planned first, then run exactly as reviewed. */
 import type { Step } from '../../ops/plan';
+import type { PreflightReport as CheckReport } from '../../preflight/types';
 import type { QuorateError, Result } from '../../result';
 import type { MethodTable } from './table';
 import type { LinkNetwork } from './preflight';
-import type { ClusterRef, QuorumSummary } from './shared';
-import { address, addresses, clusterName, links, newClusterName, nodeName } from './shared';
+import type { ClusterRef, LinkNumberValue, QuorumSummary } from './shared';
+import { address, addresses, cidr, clusterName, linknumber, links, newClusterName, nodeName } from './shared';
 import { array, boolean, integer, literal, object, optional, string } from '../validators';
 
 // Operations (plan first, then run exactly the reviewed plan)
 
 export type OperationKind =
-  'cluster.create' | 'cluster.join' | 'cluster.remove' | 'qdevice.setup' | 'qdevice.remove' | 'expected';
+  | 'cluster.create'
+  | 'cluster.join'
+  | 'cluster.remove'
+  | 'qdevice.setup'
+  | 'qdevice.remove'
+  | 'cluster.link'
+  | 'expected';
 
 export interface CreateClusterParams {
   /** corosync `cluster_name`: letters, digits and `-`, at most 15 characters (Proxmox's limit). */
@@ -23,6 +30,8 @@ export interface CreateClusterParams {
 export interface JoinClusterParams {
   readonly cluster: string;
   readonly addresses: readonly string[];
+  /** The network of each link the new machines take their addresses from; default: the cluster's. */
+  readonly links?: readonly LinkNetwork[];
 }
 
 export interface RemoveNodeParams {
@@ -31,6 +40,8 @@ export interface RemoveNodeParams {
   readonly node: string;
   /** Remove even though the node is still a member (it will be fenced out); otherwise it must be off. */
   readonly force: boolean;
+  /** With `force`: the cluster name as the user typed it; refused unless it matches. Default: the cluster's. */
+  readonly confirm?: string;
   /**
    * With a QDevice and an odd node count afterwards: keep it switched to lms, or remove it too.
    * Without it, such a remove is refused with `ops.remove-qdevice-choice` naming both.
@@ -42,13 +53,24 @@ export interface SetupQdeviceParams {
   readonly cluster: string;
   /** Address of the spare machine that will run corosync-qnetd (not a node of the cluster). */
   readonly host: string;
-  readonly algorithm: 'ffsplit' | 'lms';
+  /** Default: ffsplit for an even node count, lms for an odd one. */
+  readonly algorithm?: 'ffsplit' | 'lms';
   /**
    * The user read that with an odd node count a QDevice can make things worse (a tie breaker on a
    * cluster that has no ties; with `ffsplit` the QDevice host becomes a single point whose loss
    * costs a vote) and wants it anyway. Ignored for even counts; refused as `ops.qdevice-odd-count` when needed and false.
    */
   readonly consentOddCount: boolean;
+}
+
+export interface ChangeLinkParams {
+  readonly cluster: string;
+  /** The link to add or change on every node. */
+  readonly linknumber: LinkNumberValue;
+  /** The network of that link: each node uses its address inside it. */
+  readonly network: string;
+  /** knet link priority, 0..255 (higher is preferred). */
+  readonly priority?: number;
 }
 
 export interface SetExpectedParams {
@@ -81,10 +103,27 @@ export interface OperationPlan {
   readonly warnings: readonly string[];
   /** Things the user must do by hand, in order (e.g. power off the node before removing it). */
   readonly instructions: readonly string[];
+  /** The plan in the engine's own terms (provider, files per machine): what the CLI's `--plan` prints. */
+  readonly ran?: RanPlan;
+  /** create and join: the pre-flight the plan was made from; running refuses while `ok` is false. */
+  readonly preflight?: CheckReport;
+  /**
+   * The plan is what an earlier, interrupted run of this operation left to do (its journal):
+   * running it continues that run.
+   */
+  readonly resumes?: boolean;
 }
 
 export interface RunPlanParams {
   readonly planId: string;
+}
+
+/** An operation by kind and cluster, whichever process started it. */
+export interface UnfinishedParams {
+  readonly kind: Exclude<OperationKind, 'expected'>;
+  readonly cluster: string;
+  /** Undo its finished steps, newest first, instead of continuing it. */
+  readonly rollback: boolean;
 }
 
 export type StepState = 'pending' | 'running' | 'done' | 'skipped' | 'failed' | 'rolled-back';
@@ -154,6 +193,8 @@ export interface OperationsApi {
   /** Errors: `ops.qdevice-odd-count` without consent, `ops.qdevice-host-is-node`. */
   planSetupQdevice(params: SetupQdeviceParams): Promise<Result<OperationPlan>>;
   planRemoveQdevice(params: ClusterRef): Promise<Result<OperationPlan>>;
+  /** Errors: `ops.link-nodes-offline`, `ops.link-no-address`. */
+  planChangeLink(params: ChangeLinkParams): Promise<Result<OperationPlan>>;
   /** Emergency only: `corosync-quorumtool -e` on a node of the quorate-less partition; until the next membership change. */
   planSetExpected(params: SetExpectedParams): Promise<Result<OperationPlan>>;
   /** Runs a plan returned by a `plan*` method; steps report through `onDidUpdateStep`. */
@@ -162,6 +203,11 @@ export interface OperationsApi {
   resumePlan(params: RunPlanParams): Promise<Result<RunOutcome>>;
   /** Undoes the finished steps of a run whose outcome said `unfinished`, newest first. Errors: `ops.nothing-to-resume`. */
   rollBackPlan(params: RunPlanParams): Promise<Result<RunOutcome>>;
+  /**
+   * Continues or rolls back the unfinished journal of `kind` on `cluster`, also one another process
+   * (the CLI, a Quorate that restarted) left. Errors: `ops.nothing-to-resume`, `ops.nothing-to-roll-back`.
+   */
+  runUnfinished(params: UnfinishedParams): Promise<Result<RunOutcome>>;
 }
 
 export interface OperationsEvents {
@@ -176,22 +222,36 @@ export const operationsMethods: MethodTable<OperationsApi> = {
     nodes: array(object({ address, name: optional(nodeName), votes: optional(integer(1, 255)) }), { min: 1, max: 32 }),
     links,
   }),
-  planJoinCluster: object({ cluster: clusterName, addresses }),
+  planJoinCluster: object({ cluster: clusterName, addresses, links: optional(links) }),
   planRemoveNode: object({
     cluster: clusterName,
     node: nodeName,
     force: boolean(),
+    confirm: optional(string({ max: 64 })),
     qdevice: optional(literal('keep-lms', 'remove')),
   }),
   planSetupQdevice: object({
     cluster: clusterName,
     host: address,
-    algorithm: literal('ffsplit', 'lms'),
+    algorithm: optional(literal('ffsplit', 'lms')),
     consentOddCount: boolean(),
   }),
   planRemoveQdevice: object({ cluster: clusterName }),
+  planChangeLink: object({ cluster: clusterName, linknumber, network: cidr, priority: optional(integer(0, 255)) }),
   planSetExpected: object({ cluster: clusterName, votes: integer(1, 1024), confirm: string({ max: 64 }) }),
   runPlan: object({ planId: string({ max: 128 }) }),
   resumePlan: object({ planId: string({ max: 128 }) }),
   rollBackPlan: object({ planId: string({ max: 128 }) }),
+  runUnfinished: object({
+    kind: literal(
+      'cluster.create',
+      'cluster.join',
+      'cluster.remove',
+      'qdevice.setup',
+      'qdevice.remove',
+      'cluster.link',
+    ),
+    cluster: clusterName,
+    rollback: boolean(),
+  }),
 };

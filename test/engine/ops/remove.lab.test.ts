@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
 import { createCluster, removeNode, removeQdevice, setupQdevice } from '../../../engine/ops/operations';
 import { runReviewed } from '../../../engine/ops/run';
+import { runQdeviceCommand } from '../../../engine/cli/cluster-commands';
 import { stopServiceScript } from '../../../engine/ops/scripts';
 import { labOps, waitQuorumOn, type LabOps } from './lab-ops';
 
@@ -93,15 +94,23 @@ describe.skipIf(!support.ok)('remove with dead nodes and a broken QDevice, on re
     const app = labOps(lab, { home: ops.home });
     const reviewed = unwrapOk(await removeQdevice(app.ctx, { name: 'four', planOnly: true })).reviewed!;
     expect(new Set(reviewed.plan.steps.map((s) => s.machine))).toEqual(new Set([addr(1), addr(2)]));
-    const [fromApp, fromCli] = await Promise.all([
+    // The CLI is a client of the service: it plans, then runs its reviewed plan under the lock.
+    let cliOut = '';
+    const cliIo = { stdout: (t: string) => void (cliOut += t), stderr: () => {}, readStdin: async () => '' };
+    const [fromApp, cliCode] = await Promise.all([
       runReviewed(app.ctx, reviewed),
-      removeQdevice(ops.ctx, { name: 'four' }),
+      runQdeviceCommand(['remove', 'four', '--json'], cliIo, { ctx: ops.ctx }),
     ]);
-    const results = [fromApp, fromCli];
-    expect(results.filter((x) => x.ok && x.value.outcome?.journal.state === 'done')).toHaveLength(1);
-    const refused = results.find((x) => !x.ok);
-    expect(refused && !refused.ok && refused.error.code).toBe('ops.locked');
-    expect(refused && !refused.ok && refused.error.message).toMatch(/four is busy: "qdevice remove \(four\)"/);
+    const fromCli = JSON.parse(cliOut) as { ok: boolean; state?: string; error?: { code: string; message: string } };
+    const done = [
+      fromApp.ok && fromApp.value.outcome?.journal.state === 'done',
+      fromCli.ok && fromCli.state === 'done',
+    ];
+    expect(done.filter(Boolean)).toHaveLength(1);
+    const refused = !fromApp.ok ? fromApp.error : fromCli.error;
+    expect(cliCode).toBe(fromCli.ok ? 0 : 1);
+    expect(refused?.code).toBe('ops.locked');
+    expect(refused?.message).toMatch(/four is busy: "qdevice remove \(four\)"/);
     const confs = new Set<string>();
     for (const i of [1, 2]) {
       const s = await waitQuorumOn(lab, i, (x) => x.quorate && x.members.length === 2 && x.qdeviceVotes === null);
