@@ -8,6 +8,7 @@ import type {
   ClusterSnapshot,
   LinkNetwork,
   OperationPlan,
+  PreflightCheck,
   RanPlan,
   RunOutcome,
   RunReport,
@@ -20,7 +21,6 @@ import { createStatusService, type StatusService } from '../api/service-status';
 import { QDEVICE_FLAG_MEANINGS } from '../providers/qdevice-flags';
 import type { QuorateError, Result } from '../result';
 import { cliHintOf, err } from '../result';
-import type { Check } from '../preflight/types';
 import type { CliIo } from './io';
 import { cliError, printError, UsageError } from './io';
 import type { CliServiceOptions } from './service';
@@ -142,7 +142,7 @@ export function planView(plan: RanPlan): object {
   };
 }
 
-function printChecks(io: CliIo, checks: readonly Check[]): void {
+function printChecks(io: CliIo, checks: readonly PreflightCheck[]): void {
   for (const c of checks) {
     io.stdout(
       `${c.status.toUpperCase().padEnd(4)} ${c.id.replace('preflight.', '').padEnd(18)} ${c.subject}: ${c.measured} (${c.threshold})\n`,
@@ -191,7 +191,7 @@ function reportError(io: CliIo, json: boolean, r: { error: QuorateError }): numb
       if (Array.isArray(checks)) {
         printChecks(
           io,
-          (checks as Check[]).filter((c) => c.status !== 'pass'),
+          (checks as PreflightCheck[]).filter((c) => c.status !== 'pass'),
         );
       }
       printError(io, r.error);
