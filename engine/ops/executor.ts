@@ -9,16 +9,17 @@ import type { CommandOutput, CommandRunner } from '../ssh/runner';
 import { parseQuorumtoolStatus, type QuorumtoolStatus } from '../corosync';
 import { isUnfinished, opIdOf, type Journal, type JournalStore } from './journal';
 import type { Plan, Step, StepAction, StepProgress } from './plan';
+import { limitPerMachine } from './machine-limit';
 import {
-  CONF,
-  CONF_NEW,
-  installConfScript,
-  mkdirCommand,
+  ALREADY_DONE,
   readBase64Command,
   restoreConfScript,
-  sha256Command,
+  quorumWaitScript,
+  runUnlessDoneScript,
+  stagedInstallConfScript,
   startServiceScript,
   stopServiceScript,
+  writeFromStdinScript,
 } from './scripts';
 
 export type StepEventState = 'running' | 'done' | 'skipped' | 'failed' | 'rolled-back';
@@ -55,7 +56,8 @@ export interface ExecuteOutcome {
  * Execute `plan` (or the unfinished journaled plan of the same op). Fails at the first failing step,
  * leaving the journal `failed` so the next run can resume or roll back.
  */
-export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Result<ExecuteOutcome>> {
+export async function executePlan(plan: Plan, given: ExecuteOptions): Promise<Result<ExecuteOutcome>> {
+  const opts: ExecuteOptions = { ...given, runnerFor: limitPerMachine(given.runnerFor) };
   const now = opts.now ?? Date.now;
   const opId = opIdOf(plan);
   const previous = await opts.journal.load(opId);
@@ -75,35 +77,53 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Res
       };
   await opts.journal.save(journal);
   const skipped: string[] = [];
-  for (const step of journal.plan.steps) {
-    if (journal.done.includes(step.id)) {
-      continue;
-    }
-    opts.onEvent?.({ stepId: step.id, machine: step.machine, title: step.title, state: 'running' });
-    const r = await runStep(step, step.action, opts);
-    if (!r.ok) {
+  // Journal writes and events in the order steps finish, one at a time (a batch finishes in any order).
+  let saving: Promise<void> = Promise.resolve();
+  const finished = (step: Step, state: 'done' | 'skipped'): Promise<void> =>
+    (saving = saving.then(async () => {
+      if (state === 'skipped') {
+        skipped.push(step.id);
+      }
+      journal = { ...journal, done: [...journal.done, step.id], updatedAt: new Date(now()).toISOString() };
+      await opts.journal.save(journal);
+      opts.onEvent?.({ stepId: step.id, machine: step.machine, title: step.title, state });
+    }));
+  for (const group of batchesOf(journal.plan.steps)) {
+    const todo = group.filter((s) => !journal.done.includes(s.id));
+    const results = await Promise.all(
+      todo.map(async (step) => {
+        opts.onEvent?.({ stepId: step.id, machine: step.machine, title: step.title, state: 'running' });
+        const r = await runStep(step, step.action, opts);
+        if (r.ok) {
+          await finished(step, r.value);
+        }
+        return { step, r };
+      }),
+    );
+    await saving;
+    const failures = results.filter((x) => !x.r.ok);
+    if (failures.length) {
+      // The first failure in plan order is the journal's; every failed step of the batch is reported.
+      const first = failures[0]!;
+      const e = first.r.ok ? undefined : first.r.error;
       journal = {
         ...journal,
         state: 'failed',
         updatedAt: new Date(now()).toISOString(),
-        error: { stepId: step.id, code: r.error.code, message: r.error.message },
+        error: { stepId: first.step.id, code: e!.code, message: e!.message },
       };
       await opts.journal.save(journal);
-      opts.onEvent?.({
-        stepId: step.id,
-        machine: step.machine,
-        title: step.title,
-        state: 'failed',
-        line: r.error.message,
-      });
-      return r;
+      for (const { step, r } of failures) {
+        opts.onEvent?.({
+          stepId: step.id,
+          machine: step.machine,
+          title: step.title,
+          state: 'failed',
+          line: r.ok ? '' : r.error.message,
+        });
+      }
+      return first.r.ok ? err('ops.bug', 'a failed step without an error', 'Report this as a bug.') : first.r;
     }
-    if (r.value === 'skipped') {
-      skipped.push(step.id);
-    }
-    journal = { ...journal, done: [...journal.done, step.id], updatedAt: new Date(now()).toISOString() };
-    await opts.journal.save(journal);
-    opts.onEvent?.({ stepId: step.id, machine: step.machine, title: step.title, state: r.value });
   }
   const { error: _e, ...rest } = journal;
   journal = { ...rest, state: 'done', updatedAt: new Date(now()).toISOString() };
@@ -111,14 +131,30 @@ export async function executePlan(plan: Plan, opts: ExecuteOptions): Promise<Res
   return ok({ journal, resumed, skipped });
 }
 
+/** The plan's steps as it runs them: consecutive steps with the same `batch` together, the others alone. */
+export function batchesOf(steps: readonly Step[]): Step[][] {
+  const out: Step[][] = [];
+  for (const s of steps) {
+    const last = out.at(-1);
+    if (last && s.batch !== undefined && last[0]!.batch === s.batch) {
+      last.push(s);
+    } else {
+      out.push([s]);
+    }
+  }
+  return out;
+}
+
 /** Undo the finished steps of an unfinished journal, newest first. */
 export async function rollback(journal: Journal, opts: ExecuteOptions): Promise<Result<ExecuteOutcome>> {
   const now = opts.now ?? Date.now;
   const steps = journal.plan.steps.filter((s) => journal.done.includes(s.id) && s.rollback).reverse();
-  // The step that failed (or was killed) may have half-run: undo it too when it has an undo.
+  // The step that failed (or was killed) may have half-run: undo it too when it has an undo — and so
+  // every unfinished step of its batch, which had started beside it.
   const failedId = journal.error?.stepId ?? journal.plan.steps.find((s) => !journal.done.includes(s.id))?.id;
-  const failed = journal.plan.steps.find((s) => s.id === failedId && s.rollback);
-  const all = failed ? [failed, ...steps] : steps;
+  const batch = batchesOf(journal.plan.steps).find((g) => g.some((s) => s.id === failedId)) ?? [];
+  const failed = batch.filter((s) => !journal.done.includes(s.id) && s.rollback).reverse();
+  const all = [...failed, ...steps];
   let done = [...journal.done];
   for (const step of all) {
     const r = await runStep(step, step.rollback!, opts);
@@ -157,6 +193,9 @@ function progressFor(step: Step, action: StepAction, opts: ExecuteOptions): Step
   };
 }
 
+/** The step's script found the machine already in the wanted state (`ALREADY_DONE` on a line of its own). */
+const alreadyDone = (out: CommandOutput): boolean => out.stdout.split('\n').some((l) => l.trim() === ALREADY_DONE);
+
 const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 async function exec(
@@ -178,8 +217,9 @@ async function must(
   command: string,
   p: StepProgress,
   what: string,
+  stdin?: string,
 ): Promise<Result<CommandOutput>> {
-  const r = await exec(runner, command, p);
+  const r = await exec(runner, command, p, stdin);
   if (!r.ok) {
     return r;
   }
@@ -218,27 +258,19 @@ export async function runStep(
   }
   switch (action.kind) {
     case 'run': {
-      if (action.doneIf) {
-        const d = await exec(runner, action.doneIf, p);
-        if (d.ok && d.value.exitCode === 0) {
-          return ok('skipped');
-        }
-      }
-      const r = await must(runner, action.command, p, step.title);
-      return r.ok ? ok('done') : r;
+      const command = action.doneIf ? runUnlessDoneScript(action.doneIf, action.command) : action.command;
+      const r = await must(runner, command, p, step.title);
+      return r.ok ? ok(alreadyDone(r.value) ? 'skipped' : 'done') : r;
     }
     case 'write-file': {
-      const cur = await must(runner, sha256Command(action.path), p, `reading ${action.path}`);
-      if (!cur.ok) {
-        return cur;
-      }
-      if (cur.value.stdout.trim() === sha256(action.content)) {
-        return ok('skipped');
-      }
-      const u = await runner.upload(action.path, action.content, action.mode);
-      return u.ok
-        ? ok('done')
-        : err(u.error.code, `${runner.label}: writing ${action.path}: ${u.error.message}`, u.error.hint);
+      const r = await must(
+        runner,
+        writeFromStdinScript(action.path, sha256(action.content), action.mode),
+        p,
+        `writing ${action.path}`,
+        Buffer.from(action.content).toString('base64'),
+      );
+      return r.ok ? ok(alreadyDone(r.value) ? 'skipped' : 'done') : r;
     }
     case 'copy-file': {
       const source = opts.runnerFor(action.from);
@@ -253,43 +285,25 @@ export async function runStep(
       if (!read.ok) {
         return read;
       }
-      const data = Buffer.from(read.value.stdout.trim(), 'base64');
-      const cur = await must(runner, sha256Command(action.path), p, `reading ${action.path}`);
-      if (!cur.ok) {
-        return cur;
-      }
-      if (cur.value.stdout.trim() === sha256(data)) {
-        return ok('skipped');
-      }
-      const dir = action.path.replace(/\/[^/]*$/, '') || '/';
-      const mk = await must(runner, mkdirCommand(dir), p, `creating ${dir}`);
-      if (!mk.ok) {
-        return mk;
-      }
-      const u = await runner.upload(action.path, new Uint8Array(data), action.mode);
-      return u.ok
-        ? ok('done')
-        : err(u.error.code, `${runner.label}: writing ${action.path}: ${u.error.message}`, u.error.hint);
-    }
-    case 'install-conf': {
-      const cur = await must(runner, sha256Command(CONF), p, `reading ${CONF}`);
-      if (!cur.ok) {
-        return cur;
-      }
-      if (cur.value.stdout.trim() === sha256(action.content)) {
-        return ok('skipped');
-      }
-      const u = await runner.upload(CONF_NEW, action.content, 0o644);
-      if (!u.ok) {
-        return err(u.error.code, `${runner.label}: writing ${CONF_NEW}: ${u.error.message}`, u.error.hint);
-      }
+      const b64 = read.value.stdout.trim();
       const r = await must(
         runner,
-        installConfScript(action.from),
+        writeFromStdinScript(action.path, sha256(Buffer.from(b64, 'base64')), action.mode, { mkdir: true }),
+        p,
+        `writing ${action.path}`,
+        b64,
+      );
+      return r.ok ? ok(alreadyDone(r.value) ? 'skipped' : 'done') : r;
+    }
+    case 'install-conf': {
+      const r = await must(
+        runner,
+        stagedInstallConfScript(sha256(action.content), action.from),
         p,
         `installing corosync.conf (config_version ${action.configVersion})`,
+        Buffer.from(action.content).toString('base64'),
       );
-      return r.ok ? ok('done') : r;
+      return r.ok ? ok(alreadyDone(r.value) ? 'skipped' : 'done') : r;
     }
     case 'restore-conf': {
       const r = await must(runner, restoreConfScript(action.version), p, 'restoring the previous corosync.conf');
@@ -317,15 +331,22 @@ export async function runStep(
   }
 }
 
-/** Poll `corosync-quorumtool -s` (each call bounded: it can block for seconds with a QDevice). */
+/**
+ * Until `corosync-quorumtool -s` shows what is wanted: asked once, then through `quorumWaitScript`,
+ * which waits on the node and answers within ~0.1 s of the change (each answer parsed here; each
+ * call bounded: the tool can block for seconds with a QDevice).
+ */
 export async function waitQuorum(
   runner: CommandRunner,
   want: { members: number; quorate: boolean; qdeviceVote?: boolean },
   p: StepProgress,
 ): Promise<Result<QuorumtoolStatus>> {
   let last = 'no answer';
-  while (p.now() < p.deadline && !p.signal.aborted) {
-    const r = await runner.run('corosync-quorumtool -s', { timeoutMs: 8000, signal: p.signal });
+  for (let first = true; p.now() < p.deadline && !p.signal.aborted; first = false) {
+    const waitS = Math.min(3, Math.max(0, (p.deadline - p.now()) / 1000 - 1));
+    const command = first || waitS < 0.2 ? 'corosync-quorumtool -s' : quorumWaitScript(want, waitS);
+    const t0 = p.now();
+    const r = await runner.run(command, { timeoutMs: 8000 + waitS * 1000, signal: p.signal });
     if (r.ok) {
       const parsed = parseQuorumtoolStatus(r.value.stdout);
       const s = parsed.ok ? parsed.value : null;
@@ -343,7 +364,11 @@ export async function waitQuorum(
       }
     }
     p.log(last);
-    await new Promise((res) => setTimeout(res, 500));
+    // The node's own wait returned early (what it looks at holds, what is parsed here not yet): a
+    // short pause, so this never spins.
+    if (p.now() - t0 < 500) {
+      await new Promise((res) => setTimeout(res, 100));
+    }
   }
   return err(
     'ops.verify-timeout',

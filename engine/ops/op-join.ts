@@ -56,18 +56,17 @@ async function planJoinOn(
     if (!state.ok) {
       return state;
     }
-    const conn = await connectAll(runners, req.machines);
-    if (!conn.ok) {
-      return conn;
-    }
     const online = onlineNames(state.value);
     const members = state.value.spec.nodes
       .filter((n) => online.includes(n.name) && n.machine)
-      .map((n) => ({ machine: n.machine!, runner: runners.peek(n.machine!) }));
-    for (const m of members) {
-      if (!m.runner) {
-        await runners.get(m.machine);
-      }
+      .map((n) => ({ machine: n.machine! }));
+    // The joiners and the online members at once (a member that cannot be reached is left out below).
+    const [conn] = await Promise.all([
+      connectAll(runners, req.machines),
+      ...members.map((m) => runners.get(m.machine)),
+    ]);
+    if (!conn.ok) {
+      return conn;
     }
     const cluster: ExistingCluster = {
       name: req.name,

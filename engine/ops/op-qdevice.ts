@@ -57,26 +57,31 @@ export async function setupQdevice(ctx: OpsContext, req: QdeviceSetupRequest): P
       if (!q.ok) {
         return err(q.error.code, `could not reach the qnetd host ${req.host}: ${q.error.message}`, q.error.hint);
       }
+      // The qnetd host and every node asked at once.
+      const [hasQnetd, ...hasQdevice] = await Promise.all([
+        q.value.run('command -v corosync-qnetd >/dev/null && command -v corosync-qnetd-certutil >/dev/null', {
+          timeoutMs: 10_000,
+        }),
+        ...state.value.spec.nodes.map(async (n) => {
+          const r = await runners.get(n.machine!);
+          return r.ok
+            ? await r.value.run(
+                'command -v corosync-qdevice >/dev/null && command -v corosync-qdevice-net-certutil >/dev/null',
+                { timeoutMs: 10_000 },
+              )
+            : null;
+        }),
+      ]);
       const missing: string[] = [];
-      const hasQnetd = await q.value.run(
-        'command -v corosync-qnetd >/dev/null && command -v corosync-qnetd-certutil >/dev/null',
-        { timeoutMs: 10_000 },
-      );
-      if (!hasQnetd.ok || hasQnetd.value.exitCode !== 0) {
+      if (!hasQnetd || !hasQnetd.ok || hasQnetd.value.exitCode !== 0) {
         missing.push(`${req.host}: corosync-qnetd (apt install corosync-qnetd)`);
       }
-      for (const n of state.value.spec.nodes) {
-        const r = await runners.get(n.machine!);
-        const has = r.ok
-          ? await r.value.run(
-              'command -v corosync-qdevice >/dev/null && command -v corosync-qdevice-net-certutil >/dev/null',
-              { timeoutMs: 10_000 },
-            )
-          : null;
+      state.value.spec.nodes.forEach((n, i) => {
+        const has = hasQdevice[i];
         if (!has || !has.ok || has.value.exitCode !== 0) {
           missing.push(`${n.name}: corosync-qdevice (apt install corosync-qdevice)`);
         }
-      }
+      });
       if (missing.length) {
         return err(
           'ops.qdevice-missing-packages',

@@ -98,15 +98,24 @@ export async function planOrRun(
 
 const TRANSIENT = new Set(['ssh.timeout', 'ssh.unreachable', 'ssh.refused']);
 
-/** Runners opened for one operation, closed together. */
+/** Runners opened for one operation, closed together; one per machine, also when asked for at once. */
 export class Runners {
   readonly #map = new Map<string, CommandRunner>();
+  readonly #opening = new Map<string, Promise<Result<CommandRunner>>>();
   constructor(private readonly ctx: OpsContext) {}
-  async get(machine: string): Promise<Result<CommandRunner>> {
+  get(machine: string): Promise<Result<CommandRunner>> {
     const have = this.#map.get(machine);
     if (have) {
-      return ok(have);
+      return Promise.resolve(ok(have));
     }
+    let opening = this.#opening.get(machine);
+    if (!opening) {
+      opening = this.#open(machine).finally(() => this.#opening.delete(machine));
+      this.#opening.set(machine, opening);
+    }
+    return opening;
+  }
+  async #open(machine: string): Promise<Result<CommandRunner>> {
     let r = await this.ctx.connect(machine);
     // One more try on a transient failure (a busy machine missing the handshake deadline).
     if (!r.ok && TRANSIENT.has(r.error.code)) {
@@ -122,6 +131,7 @@ export class Runners {
     return this.#map.get(machine);
   }
   async closeAll(): Promise<void> {
+    await Promise.allSettled([...this.#opening.values()]);
     await Promise.all([...this.#map.values()].map((r) => r.close()));
     this.#map.clear();
   }
@@ -140,9 +150,11 @@ export async function connectAll(
   runners: Runners,
   machines: readonly string[],
 ): Promise<Result<Map<string, CommandRunner>>> {
+  // Every machine at once (an SSH handshake each); the first in order that failed is reported.
+  const opened = await Promise.all(machines.map((m) => runners.get(m)));
   const out = new Map<string, CommandRunner>();
-  for (const m of machines) {
-    const r = await runners.get(m);
+  for (const [i, m] of machines.entries()) {
+    const r = opened[i]!;
     if (!r.ok) {
       return err(r.error.code, `could not reach ${m}: ${r.error.message}`, r.error.hint, r.error.cause);
     }
@@ -177,8 +189,8 @@ export async function execute(
       machines.add(s.action.from);
     }
   }
-  for (const m of machines) {
-    const r = await runners.get(m);
+  const opened = await Promise.all([...machines].map(async (m) => ({ m, r: await runners.get(m) })));
+  for (const { m, r } of opened) {
     if (!r.ok) {
       return err(
         r.error.code,
@@ -459,17 +471,29 @@ export async function readVersions(
   machines: readonly string[],
   confPath: string,
 ): Promise<Result<Record<string, number | null>>> {
+  // Read on every machine at once; the first in order that failed is reported.
+  const read = await Promise.all(
+    machines.map(async (m): Promise<Result<number | null>> => {
+      const r = await runners.get(m);
+      if (!r.ok) {
+        return err(r.error.code, `could not reach ${m}: ${r.error.message}`, r.error.hint, r.error.cause);
+      }
+      const c = await r.value.run(sh`cat -- ${confPath} 2>/dev/null || echo __quorate_no_conf__`, {
+        timeoutMs: 10_000,
+      });
+      if (!c.ok) {
+        return err(c.error.code, `could not read ${confPath} on ${m}: ${c.error.message}`, c.error.hint);
+      }
+      return ok(c.value.stdout.includes('__quorate_no_conf__') ? null : versionOf(c.value.stdout));
+    }),
+  );
   const out: Record<string, number | null> = {};
-  for (const m of machines) {
-    const r = await runners.get(m);
+  for (const [i, m] of machines.entries()) {
+    const r = read[i]!;
     if (!r.ok) {
-      return err(r.error.code, `could not reach ${m}: ${r.error.message}`, r.error.hint, r.error.cause);
+      return r;
     }
-    const c = await r.value.run(sh`cat -- ${confPath} 2>/dev/null || echo __quorate_no_conf__`, { timeoutMs: 10_000 });
-    if (!c.ok) {
-      return err(c.error.code, `could not read ${confPath} on ${m}: ${c.error.message}`, c.error.hint);
-    }
-    out[m] = c.value.stdout.includes('__quorate_no_conf__') ? null : versionOf(c.value.stdout);
+    out[m] = r.value;
   }
   return ok(out);
 }
@@ -496,11 +520,13 @@ export async function basisOf(
   confPath: string,
   membersFrom: readonly string[] | null,
 ): Promise<Result<PlanBasis>> {
-  const versions = await readVersions(runners, machines, confPath);
+  const [versions, members] = await Promise.all([
+    readVersions(runners, machines, confPath),
+    membersFrom ? readMembers(runners, membersFrom) : null,
+  ]);
   if (!versions.ok) {
     return versions;
   }
-  const members = membersFrom ? await readMembers(runners, membersFrom) : null;
   return ok({ confPath, versions: versions.value, members, membersFrom: membersFrom ?? [] });
 }
 
@@ -512,7 +538,10 @@ const vText = (v: number | null): string => (v === null ? 'no corosync.conf' : `
  * connect path itself (a changed key refuses the session). Nothing is written here.
  */
 export async function checkBasis(runners: Runners, plan: Plan, basis: PlanBasis): Promise<Result<void>> {
-  const now = await readVersions(runners, Object.keys(basis.versions), basis.confPath);
+  const [now, members] = await Promise.all([
+    readVersions(runners, Object.keys(basis.versions), basis.confPath),
+    basis.members ? readMembers(runners, basis.membersFrom) : null,
+  ]);
   if (!now.ok) {
     return now;
   }
@@ -527,7 +556,6 @@ export async function checkBasis(runners: Runners, plan: Plan, basis: PlanBasis)
     }
   }
   if (basis.members) {
-    const members = await readMembers(runners, basis.membersFrom);
     const same = members !== null && members.join(',') === basis.members.join(',');
     if (!same) {
       return err(

@@ -134,3 +134,68 @@ export function readBase64Command(path: string): string {
 export function mkdirCommand(dir: string): string {
   return sh`mkdir -p -- ${dir}`;
 }
+
+/**
+ * What a step's script prints (alone on a line) when the machine already was in the wanted state:
+ * the executor then reports the step as skipped. One command per step instead of a check and then
+ * the change: every command is a new SSH session channel (sshd runs PAM for each, ~0.1 s).
+ */
+export const ALREADY_DONE = '__quorate_already_done__';
+
+/** A `run` step with `doneIf`: the check (in a subshell, output dropped) and the command in one script. */
+export function runUnlessDoneScript(doneIf: string, command: string): string {
+  return [sh`if ( ${raw(doneIf)} ) >/dev/null 2>&1; then echo ${ALREADY_DONE}; exit 0; fi`, command].join('\n');
+}
+
+/**
+ * Write the base64 text on stdin to `path` with `mode`, atomically (a temporary file beside it,
+ * renamed over it); nothing when the file already has the sha256 `want`. `mkdir`: create its
+ * directory first.
+ */
+export function writeFromStdinScript(path: string, want: string, mode: number, opts: { mkdir?: boolean } = {}): string {
+  const slash = path.lastIndexOf('/');
+  const dir = path.slice(0, slash) || '/';
+  const template = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.quorate-XXXXXX`;
+  return [
+    'set -e',
+    sh`if [ -f ${path} ] && [ "$(sha256sum -- ${path} | cut -d' ' -f1)" = ${want} ]; then echo ${ALREADY_DONE}; exit 0; fi`,
+    ...(opts.mkdir ? [mkdirCommand(dir)] : []),
+    sh`t=$(mktemp -- ${template})`,
+    `trap 'rm -f -- "$t"' EXIT`,
+    'base64 -d > "$t"',
+    sh`chmod ${mode.toString(8).padStart(4, '0')} "$t"`,
+    sh`mv -f -- "$t" ${path}`,
+    'trap - EXIT',
+  ].join('\n');
+}
+
+/**
+ * install-conf in one command: nothing when corosync.conf already is `want` (sha256); else the new
+ * file (base64 on stdin) is staged as CONF_NEW and installed by `installConfScript(from)`.
+ */
+export function stagedInstallConfScript(want: string, from?: number): string {
+  return [
+    'set -e',
+    sh`if [ -f ${CONF} ] && [ "$(sha256sum -- ${CONF} | cut -d' ' -f1)" = ${want} ]; then echo ${ALREADY_DONE}; exit 0; fi`,
+    sh`(umask 022; base64 -d > ${`${CONF_NEW}.part`}) && mv -f -- ${`${CONF_NEW}.part`} ${CONF_NEW}`,
+    installConfScript(from),
+  ].join('\n');
+}
+
+/**
+ * Waits on the node itself (polling every 0.1 s, at most `seconds`) until `corosync-quorumtool -s`
+ * looks like what a verify step wants — its exit code (0 quorate, 2 not) and `Nodes: N` — then
+ * prints that output once. A pre-filter only, to answer within ~0.1 s of the change with one SSH
+ * command instead of one per poll: the executor parses the output and decides.
+ */
+export function quorumWaitScript(want: { members: number; quorate: boolean }, seconds: number): string {
+  const polls = Math.max(1, Math.round(seconds * 10));
+  const rc = want.quorate ? 0 : 2;
+  return [
+    sh`i=0; while :; do out=$(corosync-quorumtool -s 2>&1); rc=$?`,
+    sh`  if [ $rc -eq ${rc} ] && printf '%s\\n' "$out" | grep -Eq ${`^Nodes:[[:space:]]+${want.members}[[:space:]]*$`}; then break; fi`,
+    sh`  i=$((i+1)); [ $i -ge ${polls} ] && break; sleep 0.1`,
+    'done',
+    `printf '%s\\n' "$out"`,
+  ].join('\n');
+}

@@ -68,6 +68,12 @@ export interface Step {
   readonly undoOnFailure?: boolean;
   /** Files a `run` step creates or removes (other actions name their file themselves). */
   readonly files?: readonly { readonly path: string; readonly action: FileAction }[];
+  /**
+   * Steps next to each other in the plan with the same `batch` run at the same time (the same action
+   * on several machines, none needing what another does); the step after them starts once all of
+   * them finished. Absent: the step runs alone.
+   */
+  readonly batch?: string;
 }
 
 export interface Plan {

@@ -27,6 +27,7 @@ export function installConfSteps(
   return machines.map((m) => ({
     id: `install-conf-v${spec.configVersion}@${m}`,
     machine: m,
+    batch: `install-conf-v${spec.configVersion}`,
     title: `write corosync.conf (config_version ${spec.configVersion}), tested with corosync -t, previous kept as .bak`,
     action: {
       kind: 'install-conf',
@@ -59,6 +60,7 @@ export function createSteps(spec: ClusterSpec): Step[] {
     steps.push({
       id: `authkey@${m}`,
       machine: m,
+      batch: 'authkey-copy',
       title: `copy the authkey from ${first}`,
       action: { kind: 'copy-file', from: first, fromPath: AUTHKEY, path: AUTHKEY, mode: 0o400 },
       rollback: { kind: 'run', command: sh`rm -f ${AUTHKEY}` },
@@ -69,6 +71,7 @@ export function createSteps(spec: ClusterSpec): Step[] {
     steps.push({
       id: `start-corosync@${m}`,
       machine: m,
+      batch: 'start-corosync',
       title: 'start corosync',
       action: { kind: 'start-service', service: 'corosync' },
       rollback: { kind: 'stop-service', service: 'corosync' },
@@ -87,6 +90,7 @@ export function verifySteps(
   return machines.map((m) => ({
     id: `verify-v${spec.configVersion}@${m}`,
     machine: m,
+    batch: `verify-v${spec.configVersion}`,
     title: `verify: ${machines.length} member(s), quorate${spec.qdevice ? ', QDevice voting' : ''}`,
     action: {
       kind: 'wait-quorum',
@@ -98,11 +102,15 @@ export function verifySteps(
   }));
 }
 
-/** A first no-op step whose undo reloads: rolled back last, after every conf was restored. */
-function reloadOnUndo(machine: string, version: number): Step {
+/**
+ * A first no-op step whose undo reloads: rolled back last, after every conf was restored (undo goes
+ * by plan order, so it may share a batch with the steps after it).
+ */
+function reloadOnUndo(machine: string, version: number, batch?: string): Step {
   return {
     id: `reload-on-undo-v${version}@${machine}`,
     machine,
+    ...(batch ? { batch } : {}),
     title: 'prepare (reloads corosync.conf if the change is rolled back)',
     action: { kind: 'run', command: 'true' },
     rollback: { kind: 'reload-corosync' },
@@ -112,11 +120,12 @@ function reloadOnUndo(machine: string, version: number): Step {
 export function joinSteps(before: ClusterSpec, after: ClusterSpec, joiners: readonly string[]): Step[] {
   const members = machinesOf(before);
   const first = members[0]!;
-  const steps: Step[] = [reloadOnUndo(first, after.configVersion)];
+  const steps: Step[] = [reloadOnUndo(first, after.configVersion, 'authkey-copy')];
   for (const m of joiners) {
     steps.push({
       id: `authkey@${m}`,
       machine: m,
+      batch: 'authkey-copy',
       title: `copy the authkey from ${first}`,
       action: { kind: 'copy-file', from: first, fromPath: AUTHKEY, path: AUTHKEY, mode: 0o400 },
       rollback: { kind: 'run', command: sh`rm -f ${AUTHKEY}` },
@@ -134,6 +143,7 @@ export function joinSteps(before: ClusterSpec, after: ClusterSpec, joiners: read
     steps.push({
       id: `start-corosync@${m}`,
       machine: m,
+      batch: 'start-corosync',
       title: 'start corosync',
       action: { kind: 'start-service', service: 'corosync' },
       rollback: { kind: 'stop-service', service: 'corosync' },
@@ -171,6 +181,7 @@ export function removeSteps(
       steps.push({
         id: `stop-qdevice-v${v}@${m}`,
         machine: m,
+        batch: `stop-qdevice-v${v}`,
         title: 'stop corosync-qdevice (the running config has no QDevice any more)',
         action: { kind: 'stop-service', service: 'corosync-qdevice' },
         rollback: { kind: 'start-service', service: 'corosync-qdevice' },
@@ -227,6 +238,7 @@ export function removeSteps(
       steps.push({
         id: `qdevice-db-clean-v${v}@${m}`,
         machine: m,
+        batch: `qdevice-db-clean-v${v}`,
         title: 'remove the qdevice certificate database',
         files: [{ path: QDEVICE_DB, action: 'delete' }],
         action: {
@@ -272,10 +284,12 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
   // File names carry the cluster name; each is one quoted word wherever a command names it.
   const clusterCrt = `cluster-${name}.crt`;
   const nodeCrq = `qdevice-net-node-${name}.crq`;
-  const steps: Step[] = [reloadOnUndo(first, after.configVersion)];
+  // Steps that do the same on every node run as one batch; qnetd starts as soon as its CA exists.
+  const steps: Step[] = [reloadOnUndo(first, after.configVersion, 'qnetd-ca')];
   steps.push({
     id: `qnetd-ca@${qnetdMachine}`,
     machine: qnetdMachine,
+    batch: 'qnetd-ca',
     title: 'create the qnetd certificate authority (corosync-qnetd-certutil -i)',
     files: [{ path: `${QNETD_DB}/qnetd-cacert.crt`, action: 'create' }],
     action: {
@@ -284,10 +298,18 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
       doneIf: sh`test -f ${`${QNETD_DB}/qnetd-cacert.crt`}`,
     },
   });
+  steps.push({
+    id: `start-qnetd@${qnetdMachine}`,
+    machine: qnetdMachine,
+    batch: 'qdevice-ca-copy',
+    title: 'start corosync-qnetd',
+    action: { kind: 'start-service', service: 'corosync-qnetd' },
+  });
   for (const m of nodes) {
     steps.push({
       id: `qdevice-ca-copy@${m}`,
       machine: m,
+      batch: 'qdevice-ca-copy',
       title: `copy the qnetd CA certificate from ${qnetdMachine}`,
       action: {
         kind: 'copy-file',
@@ -297,9 +319,12 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
         mode: 0o644,
       },
     });
+  }
+  for (const m of nodes) {
     steps.push({
       id: `qdevice-db@${m}`,
       machine: m,
+      batch: 'qdevice-db',
       title: 'initialise the qdevice certificate database with that CA',
       files: [{ path: QDEVICE_DB, action: 'create' }],
       action: {
@@ -366,6 +391,7 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
     steps.push({
       id: `qdevice-p12-copy@${m}`,
       machine: m,
+      batch: 'qdevice-p12-copy',
       title: `copy the node certificate from ${first}`,
       action: {
         kind: 'copy-file',
@@ -375,9 +401,12 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
         mode: 0o600,
       },
     });
+  }
+  for (const m of nodes.slice(1)) {
     steps.push({
       id: `qdevice-p12-import@${m}`,
       machine: m,
+      batch: 'qdevice-p12-import',
       title: 'import the node certificate',
       action: {
         kind: 'run',
@@ -385,12 +414,6 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
       },
     });
   }
-  steps.push({
-    id: `start-qnetd@${qnetdMachine}`,
-    machine: qnetdMachine,
-    title: 'start corosync-qnetd',
-    action: { kind: 'start-service', service: 'corosync-qnetd' },
-  });
   steps.push(...installConfSteps(after, nodes, before.configVersion));
   steps.push({
     id: `reload-v${after.configVersion}@${first}`,
@@ -402,6 +425,7 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
     steps.push({
       id: `start-qdevice@${m}`,
       machine: m,
+      batch: 'start-qdevice',
       title: 'start corosync-qdevice',
       action: { kind: 'start-service', service: 'corosync-qdevice' },
       rollback: { kind: 'stop-service', service: 'corosync-qdevice' },
@@ -435,6 +459,7 @@ export function qdeviceRemoveSteps(
     steps.push({
       id: `stop-qdevice-v${v}@${m}`,
       machine: m,
+      batch: `stop-qdevice-v${v}`,
       title: 'stop corosync-qdevice',
       action: { kind: 'stop-service', service: 'corosync-qdevice' },
       rollback: { kind: 'start-service', service: 'corosync-qdevice' },
@@ -444,6 +469,7 @@ export function qdeviceRemoveSteps(
     steps.push({
       id: `qdevice-db-clean-v${v}@${m}`,
       machine: m,
+      batch: `qdevice-db-clean-v${v}`,
       title: 'remove the qdevice certificate database',
       action: {
         kind: 'run',

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { quorumWaitScript } from '../../../engine/ops/scripts';
+import { PER_MACHINE } from '../../../engine/ops/machine-limit';
 import { executePlan, waitQuorum } from '../../../engine/ops/executor';
 import type { Journal, JournalStore } from '../../../engine/ops/journal';
 import type { Plan, Step } from '../../../engine/ops/plan';
@@ -17,6 +21,29 @@ function recordingRunner(log: string[], failOnce: Set<string>): CommandRunner {
         return ok({ stdout: '', stderr: `${command}: boom`, exitCode: 1, signal: null });
       }
       return ok({ stdout: '', stderr: '', exitCode: 0, signal: null });
+    },
+    async upload() {
+      return ok(undefined);
+    },
+    async close() {},
+  };
+}
+
+/** Runs every command in a real local sh (stdin passed), as a machine's shell would. */
+function localRunner(log: string[] = []): CommandRunner {
+  return {
+    label: 'local',
+    run(command, o) {
+      log.push(command);
+      return new Promise((resolve) => {
+        const child = execFile('sh', ['-c', command], (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+          resolve(ok({ stdout, stderr, exitCode: code, signal: null }));
+        });
+        // A script that does not read its stdin may exit before it is written.
+        child.stdin?.on('error', () => {});
+        child.stdin?.end(o?.stdin ?? '');
+      });
     },
     async upload() {
       return ok(undefined);
@@ -101,15 +128,31 @@ describe('executor', () => {
     expect(log).toEqual(['undo-c', 'undo-b', 'undo-a']);
   });
 
-  it('skips a run step whose doneIf already holds', async () => {
-    const log: string[] = [];
-    const p: Plan = {
-      ...plan([]),
-      steps: [{ id: 's', machine: 'm1', title: 's', action: { kind: 'run', command: 'make-it', doneIf: 'test-it' } }],
-    };
-    const r = await executePlan(p, { runnerFor: () => recordingRunner(log, new Set()), journal: memoryJournal() });
-    expect(r.ok && r.value.skipped).toEqual(['s']);
-    expect(log).toEqual(['test-it']);
+  it('skips a run step whose doneIf already holds, checking and acting in one command', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quorate-doneif-'));
+    try {
+      const mark = join(dir, 'made');
+      const p: Plan = {
+        ...plan([]),
+        steps: [
+          {
+            id: 's',
+            machine: 'm1',
+            title: 's',
+            action: { kind: 'run', command: `echo once >> ${mark}`, doneIf: `test -s ${mark}` },
+          },
+        ],
+      };
+      const log: string[] = [];
+      const first = await executePlan(p, { runnerFor: () => localRunner(log), journal: memoryJournal() });
+      expect(first.ok && first.value.skipped).toEqual([]);
+      const second = await executePlan(p, { runnerFor: () => localRunner(log), journal: memoryJournal() });
+      expect(second.ok && second.value.skipped).toEqual(['s']);
+      expect(readFileSync(mark, 'utf8')).toBe('once\n');
+      expect(log).toHaveLength(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('stops with ops.cancelled when the signal is aborted, leaving the journal resumable', async () => {
@@ -136,7 +179,10 @@ describe('executor', () => {
     const runner: CommandRunner = {
       label: 'node1',
       async run(command) {
-        expect(command).toBe('corosync-quorumtool -s');
+        // Asked plainly first, then through the script that waits on the node for the change.
+        expect(command).toBe(
+          answers.length === 3 ? 'corosync-quorumtool -s' : quorumWaitScript({ members: 2, quorate: true }, 3),
+        );
         return ok({ stdout: answers.shift() ?? '', stderr: '', exitCode: 0, signal: null });
       },
       async upload() {
@@ -155,3 +201,156 @@ describe('executor', () => {
     expect(lines).toEqual(['Cannot initialize QUORUM service', '2 member(s), quorate, 2/3 votes, qdevice 0']);
   });
 });
+
+describe('executor batches', () => {
+  /** Per machine: each `do-*` command waits until released, so the test sees what runs at once. */
+  function gatedWorld(fail: Set<string> = new Set()) {
+    const running = new Set<string>();
+    const maxAtOnce = { n: 0 };
+    const log: string[] = [];
+    const runnerFor = (machine: string): CommandRunner => ({
+      label: machine,
+      async run(command) {
+        log.push(`${machine}: ${command}`);
+        running.add(`${machine}:${command}`);
+        maxAtOnce.n = Math.max(maxAtOnce.n, running.size);
+        await new Promise((r) => setTimeout(r, 20));
+        running.delete(`${machine}:${command}`);
+        if (fail.has(`${machine}:${command}`)) {
+          return ok({ stdout: '', stderr: 'boom', exitCode: 1, signal: null });
+        }
+        return ok({ stdout: '', stderr: '', exitCode: 0, signal: null });
+      },
+      async upload() {
+        return ok(undefined);
+      },
+      async close() {},
+    });
+    return { runnerFor, log, maxAtOnce };
+  }
+  const on = (machine: string, name: string, batch?: string): Step => ({
+    id: `${name}@${machine}`,
+    machine,
+    title: name,
+    action: { kind: 'run', command: `do-${name}` },
+    rollback: { kind: 'run', command: `undo-${name}` },
+    ...(batch ? { batch } : {}),
+  });
+  const planOf = (steps: Step[]): Plan => ({ ...plan([]), steps });
+
+  it('runs the steps of a batch at once and the next step only after all of them', async () => {
+    const w = gatedWorld();
+    const journal = memoryJournal();
+    const r = await executePlan(
+      planOf([on('m1', 'a'), on('m1', 'b', 'B'), on('m2', 'b', 'B'), on('m3', 'b', 'B'), on('m1', 'c')]),
+      { runnerFor: w.runnerFor, journal },
+    );
+    expect(r.ok && r.value.journal.state).toBe('done');
+    expect(w.maxAtOnce.n).toBe(3);
+    expect(w.log[0]).toBe('m1: do-a');
+    expect(w.log.slice(1, 4).sort()).toEqual(['m1: do-b', 'm2: do-b', 'm3: do-b']);
+    expect(w.log[4]).toBe('m1: do-c');
+    // Every finished step journaled one save at a time, in the order they finished.
+    expect(journal.saved.map((j) => j.done.length)).toEqual([0, 1, 2, 3, 4, 5, 5]);
+  });
+
+  it('runs at most PER_MACHINE commands at once on one machine (sshd MaxSessions), however large the batch', async () => {
+    const w = gatedWorld();
+    const steps = Array.from({ length: 9 }, (_, i) => on('m1', `s${i}`, 'B'));
+    const r = await executePlan(planOf(steps), { runnerFor: w.runnerFor, journal: memoryJournal() });
+    expect(r.ok && r.value.journal.done).toHaveLength(9);
+    expect(w.maxAtOnce.n).toBe(PER_MACHINE);
+  });
+
+  it('a failure in a batch lets the others finish, journals the first failure, and a resume runs only what failed', async () => {
+    const w = gatedWorld(new Set(['m2:do-b']));
+    const journal = memoryJournal();
+    const p = planOf([on('m1', 'a'), on('m1', 'b', 'B'), on('m2', 'b', 'B'), on('m3', 'b', 'B'), on('m1', 'c')]);
+    const first = await executePlan(p, { runnerFor: w.runnerFor, journal });
+    expect(!first.ok && first.error.message).toContain('boom');
+    const j = await journal.load('join-lab');
+    expect(j?.state).toBe('failed');
+    expect(j?.error?.stepId).toBe('b@m2');
+    expect([...j!.done].sort()).toEqual(['a@m1', 'b@m1', 'b@m3']);
+    expect(w.log).not.toContain('m1: do-c');
+    w.log.length = 0;
+    const ok2 = gatedWorld();
+    const second = await executePlan(p, { runnerFor: ok2.runnerFor, journal });
+    expect(second.ok && second.value.resumed).toBe(true);
+    expect(ok2.log).toEqual(['m2: do-b', 'm1: do-c']);
+  });
+
+  it('rolling back a failed batch undoes its unfinished steps too (they had started), then the rest newest first', async () => {
+    const w = gatedWorld(new Set(['m2:do-b', 'm3:do-b']));
+    const journal = memoryJournal();
+    const p = planOf([on('m1', 'a'), on('m1', 'b', 'B'), on('m2', 'b', 'B'), on('m3', 'b', 'B'), on('m1', 'c')]);
+    await executePlan(p, { runnerFor: w.runnerFor, journal });
+    const back = gatedWorld();
+    const r = await executePlan(p, { runnerFor: back.runnerFor, journal, unfinished: 'rollback' });
+    expect(r.ok && r.value.journal.state).toBe('rolled-back');
+    expect(back.log).toEqual(['m3: undo-b', 'm2: undo-b', 'm1: undo-b', 'm1: undo-a']);
+  });
+});
+
+describe('step scripts, run by a real sh', () => {
+  it('write-file and copy-file write atomically with the mode, and skip a file already there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quorate-write-'));
+    try {
+      const target = join(dir, 'sub dir', 'auth key');
+      const p = planOf2([
+        {
+          id: 'w',
+          machine: 'a',
+          title: 'write',
+          action: { kind: 'write-file', path: join(dir, 'conf'), content: "it's $(not run)\n", mode: 0o640 },
+        },
+        {
+          id: 'c',
+          machine: 'b',
+          title: 'copy',
+          action: { kind: 'copy-file', from: 'a', fromPath: join(dir, 'conf'), path: target, mode: 0o400 },
+        },
+      ]);
+      const first = await executePlan(p, { runnerFor: () => localRunner(), journal: memoryJournal() });
+      expect(first.ok && first.value.skipped).toEqual([]);
+      expect(readFileSync(target, 'utf8')).toBe("it's $(not run)\n");
+      expect(statSync(target).mode & 0o777).toBe(0o400);
+      expect(statSync(join(dir, 'conf')).mode & 0o777).toBe(0o640);
+      expect(readdirSync(join(dir, 'sub dir'))).toEqual(['auth key']);
+      const again = await executePlan(p, { runnerFor: () => localRunner(), journal: memoryJournal() });
+      expect(again.ok && again.value.skipped).toEqual(['w', 'c']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the node-side quorum wait returns the output once it looks right, or the last one after its bound', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quorate-qwait-'));
+    try {
+      // A stand-in corosync-quorumtool on PATH: quorate with 3 nodes once the flag file exists.
+      writeFileSync(
+        join(dir, 'corosync-quorumtool'),
+        `#!/bin/sh\nif [ -f ${dir}/up ]; then echo 'Nodes:            3'; exit 0; fi\necho 'Nodes:            2'; exit 2\n`,
+        { mode: 0o755 },
+      );
+      const run = (s: string) =>
+        new Promise<string>((resolve) =>
+          execFile('sh', ['-c', s], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } }, (_e, out) =>
+            resolve(out),
+          ),
+        );
+      // Not there within its bound: the last output comes back for the executor to read.
+      expect(await run(quorumWaitScript({ members: 3, quorate: true }, 0.5))).toContain('Nodes:            2');
+      // It comes while the node waits: the answer is the new output.
+      setTimeout(() => writeFileSync(join(dir, 'up'), ''), 300);
+      expect(await run(quorumWaitScript({ members: 3, quorate: true }, 30))).toContain('Nodes:            3');
+      expect(await run(quorumWaitScript({ members: 3, quorate: false }, 0.3))).toContain('Nodes:            3');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function planOf2(steps: Step[]): Plan {
+  return { ...plan([]), steps };
+}
