@@ -201,3 +201,124 @@ export async function connectTrusted(rec: StoredMachine, deps: ConnectDeps): Pro
   const session = await loginTo(rec, rec.fingerprint, credentials.value, deps);
   return session.ok ? ok(asRoot(session.value)) : session;
 }
+
+/** What the session cache hands out and gets back: a session that closes and may say it is gone. */
+interface Closable {
+  close(): Promise<void>;
+  readonly closed?: boolean;
+}
+
+export interface SessionCache<S> {
+  /** A session to `key`'s machine: an idle one opened earlier when there is one, else a new one. */
+  lease(key: string, open: () => Promise<Result<S>>): Promise<Result<S>>;
+  /** Close the idle sessions of `key` (its host key or login changed, or it was removed). */
+  forget(key: string): Promise<void>;
+  /** Close every session, idle or in use (the service is going away). */
+  closeAll(): Promise<void>;
+  /** Sessions open now, for tests and the bench. */
+  readonly size: number;
+}
+
+/**
+ * One SSH session per machine for a use case that comes in several calls — the create wizard's
+ * pre-flight, plan and run log in once, not three times. A session whose user closes it goes idle
+ * and is handed to the next caller for the same machine (login, host key and credentials as the
+ * key says) within `idleMs`, then really closed. A session is never shared by two callers at once
+ * (each keeps its own channels, under sshd's MaxSessions), and one whose connection dropped is not
+ * handed out again.
+ */
+export function createSessionCache<S extends Closable>(opts: { idleMs: number }): SessionCache<S> {
+  interface Entry {
+    readonly key: string;
+    readonly session: S;
+    leased: boolean;
+    dead: boolean;
+    timer?: NodeJS.Timeout;
+  }
+  const entries = new Set<Entry>();
+  const drop = async (e: Entry): Promise<void> => {
+    if (e.timer) {
+      clearTimeout(e.timer);
+    }
+    entries.delete(e);
+    await e.session.close();
+  };
+  const release = (e: Entry): Promise<void> => {
+    e.leased = false;
+    if (e.dead || opts.idleMs <= 0) {
+      return drop(e);
+    }
+    e.timer = setTimeout(() => void drop(e), opts.idleMs);
+    e.timer.unref?.();
+    return Promise.resolve();
+  };
+  const leaseOf = (e: Entry): S => {
+    let released = false;
+    return new Proxy(e.session, {
+      get(target, prop) {
+        if (prop === 'close') {
+          return () => {
+            if (released) {
+              return Promise.resolve();
+            }
+            released = true;
+            return release(e);
+          };
+        }
+        const v = Reflect.get(target, prop, target) as unknown;
+        if (prop === 'run' && typeof v === 'function') {
+          return async (...args: unknown[]) => {
+            const r = (await (v as (...a: unknown[]) => Promise<Result<unknown>>).apply(
+              target,
+              args,
+            )) as Result<unknown>;
+            if (!r.ok && r.error.code === 'ssh.disconnected') {
+              e.dead = true;
+            }
+            return r;
+          };
+        }
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  };
+  return {
+    async lease(key, open) {
+      for (const e of [...entries]) {
+        if (!e.leased && (e.dead || e.session.closed === true)) {
+          await drop(e);
+        }
+      }
+      const idle = [...entries].find((e) => e.key === key && !e.leased);
+      if (idle) {
+        clearTimeout(idle.timer);
+        idle.leased = true;
+        return ok(leaseOf(idle));
+      }
+      const opened = await open();
+      if (!opened.ok) {
+        return opened;
+      }
+      const e: Entry = { key, session: opened.value, leased: true, dead: false };
+      entries.add(e);
+      return ok(leaseOf(e));
+    },
+    async forget(key) {
+      await Promise.all([...entries].filter((e) => e.key === key && !e.leased).map(drop));
+      for (const e of entries) {
+        if (e.key === key) {
+          e.dead = true;
+        }
+      }
+    },
+    async closeAll() {
+      await Promise.all([...entries].map(drop));
+    },
+    get size() {
+      return entries.size;
+    },
+  };
+}
+
+/** The cache key of a machine's session: who logs in where, against which pinned key. */
+export const sessionKey = (rec: StoredMachine): string => `${rec.user}@${rec.address}:${rec.port} ${rec.fingerprint}`;

@@ -14,13 +14,25 @@ import { passphraseAccount, readState, removeMachines, secretAccount, updateStat
 import type { HostKey, Machine, MachineAuth, MachineState, QuorateApi } from './contract';
 import type { EventHub } from './event-hub';
 import type { ConnectDeps, Credentials, StoredMachine } from './machine-connect';
-import { connectTrusted, credentialsFor, loginTo, pickMachine } from './machine-connect';
+import {
+  connectTrusted,
+  createSessionCache,
+  credentialsFor,
+  loginTo,
+  pickMachine,
+  sessionKey,
+} from './machine-connect';
 
 export interface MachinesDeps extends ConnectDeps {
   readonly events: EventHub;
   /** Cluster a machine belongs to (from the cluster registry), for `Machine.cluster`. */
   readonly clusterOf: (address: string, port?: number) => Promise<string | null>;
   readonly now?: () => number;
+  /**
+   * How long a closed session stays open for the next use of the same machine (default 60 s): the
+   * create wizard's pre-flight, plan and run log in to each machine once. 0: no reuse.
+   */
+  readonly sessionIdleMs?: number;
 }
 
 /** What is true of a machine only while this process runs. */
@@ -44,6 +56,8 @@ export interface MachinesService extends Pick<
   setRuntime(address: string, change: Partial<Runtime>): Promise<void>;
   /** Records that the agent is installed (or not) on a machine. */
   setAgentInstalled(address: string, installed: boolean): Promise<void>;
+  /** Closes every session, also the idle ones kept for reuse (the service is going away). */
+  closeSessions(): Promise<void>;
 }
 
 function hostKeyMismatch(rec: MachineRecord, given: string, presented: HostKey, pinned: boolean): QuorateError {
@@ -100,6 +114,7 @@ function secretsOf(rec: MachineRecord, auth: MachineAuth): [string, string][] {
 
 export function createMachinesService(deps: MachinesDeps): MachinesService {
   const runtime = new Map<string, Runtime>();
+  const sessions = createSessionCache<RootSession>({ idleMs: deps.sessionIdleMs ?? 60_000 });
   const now = deps.now ?? Date.now;
   const runtimeOf = (address: string): Runtime =>
     runtime.get(address) ?? { bootstrapping: false, lastError: null, changedHostKey: null };
@@ -409,6 +424,8 @@ export function createMachinesService(deps: MachinesDeps): MachinesService {
       if (!saved.ok) {
         return saved;
       }
+      // Sessions logged in as it was before (another key or login) are not handed out again.
+      await sessions.forget(sessionKey(current));
       runtime.set(rec.address, { bootstrapping: false, lastError: null, changedHostKey: null });
       return ok(await changed(trusted));
     },
@@ -441,6 +458,7 @@ export function createMachinesService(deps: MachinesDeps): MachinesService {
         await deps.secrets.delete(account);
       }
       runtime.delete(rec.address);
+      await sessions.forget(sessionKey(rec));
       await changed(rec, true);
       return ok(null);
     },
@@ -450,16 +468,23 @@ export function createMachinesService(deps: MachinesDeps): MachinesService {
       if (!found.ok) {
         return found;
       }
-      const session = await connectTrusted(found.value, deps);
-      if (!session.ok && session.error.code === 'ssh.host-key-changed') {
-        // Note which key the machine presents now, so the window can offer the deliberate re-trust.
-        const probed = await probeHostKey(found.value.address, found.value.port, { timeoutMs: deps.sshTimeoutMs });
-        if (probed.ok && probed.value.fingerprint !== found.value.fingerprint) {
-          await changedKey(found.value, probed.value);
-        }
+      if (!found.value.trusted) {
+        return connectTrusted(found.value, deps);
       }
-      return session;
+      return sessions.lease(sessionKey(found.value), async () => {
+        const session = await connectTrusted(found.value, deps);
+        if (!session.ok && session.error.code === 'ssh.host-key-changed') {
+          // Note which key the machine presents now, so the window can offer the deliberate re-trust.
+          const probed = await probeHostKey(found.value.address, found.value.port, { timeoutMs: deps.sshTimeoutMs });
+          if (probed.ok && probed.value.fingerprint !== found.value.fingerprint) {
+            await changedKey(found.value, probed.value);
+          }
+        }
+        return session;
+      });
     },
+
+    closeSessions: () => sessions.closeAll(),
 
     record: (machine) => record(machine),
     setRuntime,

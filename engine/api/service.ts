@@ -239,6 +239,7 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
       alerts.dispose();
       await history.flushed();
       await ha.dispose();
+      await machines.closeSessions();
     },
   };
 }

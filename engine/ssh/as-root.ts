@@ -20,6 +20,8 @@ export interface RootSession extends CommandRunner {
   readonly hostKey: HostKeyFingerprint;
   /** A byte stream to a root-only unix socket on the machine (the agent's). */
   forwardUnixSocket(remotePath: string): Promise<Result<Duplex>>;
+  /** The connection ended (see `SshSession.closed`). */
+  readonly closed?: boolean;
 }
 
 /**
@@ -55,5 +57,8 @@ export function asRoot(session: SshSession): RootSession {
       return stream.ok ? ok(stream.value as Duplex) : stream;
     },
     close: () => session.close(),
+    get closed() {
+      return session.closed === true;
+    },
   };
 }

@@ -61,6 +61,8 @@ export interface SshSession extends CommandRunner {
    * session user, so a root-only socket needs a root session.
    */
   forwardUnixSocket(remotePath: string): Promise<Result<Duplex>>;
+  /** The connection ended (closed here, or dropped by the network or the host). */
+  readonly closed?: boolean;
   /**
    * Starts `command` (as root with `sudo: true`) and returns its stdin/stdout as one byte stream, for
    * long-lived protocols over a command (e.g. a bridge to a root-only socket for a sudo user). The
@@ -101,6 +103,10 @@ export class Session implements SshSession {
     });
     // Late transport errors (keepalive timeout, reset) end the session; pending commands see 'close'.
     client.on('error', () => {});
+  }
+
+  get closed(): boolean {
+    return this.#closed;
   }
 
   async run(command: string, options: RunOptions = {}): Promise<Result<CommandOutput>> {
