@@ -272,7 +272,8 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
   });
 
   it('resumes a join whose process was killed mid-way, and no node ever holds a half-written corosync.conf', async () => {
-    // A real kill: the join runs in a child process, SIGKILLed once two of the three members have the new file.
+    // A real kill: the join runs in a child process, SIGKILLed as soon as the first member has the new
+    // file (the members' installs run as one batch: the others may be before, during or after theirs).
     const child = spawn(
       process.execPath,
       [
@@ -292,7 +293,7 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
         buf += d.toString();
         for (const line of buf.split('\n').slice(0, -1)) {
           const e = JSON.parse(line) as { stepId?: string; state?: string; result?: unknown };
-          if (e.state === 'done' && e.stepId === `install-conf-v4@${addr(2)}`) {
+          if (e.state === 'done' && /^install-conf-v4@198\.18\.\d+\.[123]$/.test(e.stepId ?? '')) {
             child.kill('SIGKILL');
             resolve(e.stepId);
           }
@@ -304,19 +305,22 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
       });
       child.on('exit', () => setTimeout(() => reject(new Error('child exited without reaching the kill point')), 100));
     });
-    expect(killedAt).toBe(`install-conf-v4@${addr(2)}`);
+    expect(killedAt).toMatch(/^install-conf-v4@/);
     const journal = JSON.parse(readFileSync(join(ops.home, 'journal', 'join-alpha.json'), 'utf8')) as {
       state: string;
       done: string[];
     };
     expect(journal.state).toBe('running');
-    // Killed between members: some have the new file, some the old; every one is whole and valid.
+    // Killed between members: each has the new file or the old one, whole and valid.
     const versions: string[] = [];
     for (const i of [1, 2, 3]) {
       expect((await lab.exec(i, 'corosync -t')).exitCode).toBe(0);
       versions.push((await lab.exec(i, "sed -n 's/.*config_version: //p' /etc/corosync/corosync.conf")).stdout.trim());
     }
-    expect(versions).toEqual(['4', '4', '3']);
+    expect(versions.every((v) => v === '3' || v === '4')).toBe(true);
+    expect(versions).toContain('4');
+    const member = Number(killedAt.split('.').at(-1));
+    expect(versions[member - 1]).toBe('4');
     expect((await lab.exec(1, 'ls /etc/corosync')).stdout).not.toMatch(/quorate-new/);
     const second = await joinCluster(ops.ctx, { name: 'alpha', machines: [addr(6)] });
     if (!second.ok) {
