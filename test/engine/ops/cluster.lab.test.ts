@@ -295,7 +295,7 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
           const e = JSON.parse(line) as { stepId?: string; state?: string; result?: unknown };
           if (e.state === 'done' && /^install-conf-v4@198\.18\.\d+\.[123]$/.test(e.stepId ?? '')) {
             child.kill('SIGKILL');
-            resolve(e.stepId);
+            resolve(e.stepId!);
           }
           if (e.result !== undefined) {
             reject(new Error(`child finished before it was killed: ${line}`));
