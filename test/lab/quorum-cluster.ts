@@ -273,3 +273,57 @@ export class Cluster {
     }
   }
 }
+
+/** The four figures both real-corosync tests compare (corosync's view against the model's answer). */
+export interface QuorumFigures {
+  quorate: boolean;
+  votes: number;
+  expectedVotes: number;
+  quorum: number;
+}
+
+export const figuresOf = (v: QuorumToolView): QuorumFigures => ({
+  quorate: v.quorate,
+  votes: v.totalVotes,
+  expectedVotes: v.expectedVotes,
+  quorum: v.quorum,
+});
+
+/**
+ * Every host's settled view against what the model says it should be: a printable line per host
+ * and the mismatches (empty when corosync and the model agree). `label(h)` adds context per line.
+ */
+export function compareFigures(
+  views: Map<number, QuorumToolView>,
+  want: Map<number, QuorumFigures>,
+  label: (h: number) => string = (h) => `node${h}`,
+): { lines: string[]; mismatches: string[] } {
+  const lines: string[] = [];
+  const mismatches: string[] = [];
+  for (const [h, model] of want) {
+    const v = views.get(h)!;
+    const real = figuresOf(v);
+    lines.push(`  ${label(h)} corosync ${JSON.stringify(real)} flags "${v.flags}"`);
+    if (JSON.stringify(real) !== JSON.stringify(model)) {
+      mismatches.push(`node${h}: corosync ${JSON.stringify(real)} ≠ model ${JSON.stringify(model)}`);
+    }
+  }
+  return { lines, mismatches };
+}
+
+/** Starts corosync on `hosts` (and corosync-qdevice when asked) and waits until they form one membership. */
+export async function bringUp(
+  cluster: Cluster,
+  cfg: VotequorumConfig,
+  hosts: number[],
+  qdevice = false,
+): Promise<void> {
+  await cluster.start(cfg, hosts);
+  const all = new Map(hosts.map((h) => [h, hosts.length]));
+  await cluster.settle(all, { stableMs: 800, deadlineMs: 60_000 });
+  if (qdevice) {
+    // corosync-qdevice exits at once when corosync is not ready: start it only now.
+    await cluster.startQdevice(hosts);
+    await cluster.settle(all, { stableMs: 5000, deadlineMs: 60_000 });
+  }
+}

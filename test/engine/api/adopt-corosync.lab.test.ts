@@ -5,16 +5,13 @@
  * other two stay quorate; join a 5th; remove it. Real SSH, real corosync and qnetd.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Machine } from '../../../engine/api/contract';
-import { createAdoptService, type AdoptService } from '../../../engine/api/service-adopt';
+import type { AdoptService } from '../../../engine/api/service-adopt';
 import { joinCluster, removeNode, setupQdevice } from '../../../engine/ops/operations';
 import type { OpsContext } from '../../../engine/ops/operations';
 import { createStatusService } from '../../../engine/api/service-status';
 import { startServiceScript, stopServiceScript } from '../../../engine/ops/scripts';
-import { ok } from '../../../engine/result';
-import type { RootSession } from '../../../engine/ssh';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
-import { labOps, quorumOn, waitQuorumOn, type LabOps } from '../ops/lab-ops';
+import { labAdoptService, labOps, quorumOn, waitQuorumOn, type LabOps } from '../ops/lab-ops';
 
 /** The service's one-shot status reader over the test's operations context. */
 const clusterStatus = (ctx: OpsContext, cluster: string) =>
@@ -42,19 +39,7 @@ describe.skipIf(!support.ok)('adopt a plain corosync cluster made without Quorat
   beforeAll(async () => {
     lab = await labUp({ hosts: 5 });
     ops = labOps(lab, { verbose: process.env.QUORATE_LAB_VERBOSE === '1' });
-    adopt = createAdoptService({
-      home: ops.home,
-      now: Date.now,
-      machines: {
-        // The five lab hosts, added and trusted (the lab's key as root), as `quorate hosts add` leaves them.
-        listMachines: async () =>
-          ok(lab.hosts.map((h) => ({ address: h.address, trusted: true, hostname: h.name }) as unknown as Machine)),
-        connect: async (m) => {
-          const r = await ops.ctx.connect(m);
-          return r.ok ? ok(r.value as unknown as RootSession) : r;
-        },
-      },
-    });
+    adopt = labAdoptService(lab, ops);
     // By hand, the way pcs lays it out: one authkey, one file, corosync started on each node.
     const key = await lab.exec(
       1,

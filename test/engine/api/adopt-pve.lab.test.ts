@@ -6,14 +6,11 @@
  * the survivor stays quorate with the QDevice's vote (A,V).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Machine } from '../../../engine/api/contract';
-import { createAdoptService, type AdoptService } from '../../../engine/api/service-adopt';
+import type { AdoptService } from '../../../engine/api/service-adopt';
 import { setExpected, setupQdevice } from '../../../engine/ops/operations';
-import { ok } from '../../../engine/result';
-import type { RootSession } from '../../../engine/ssh';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
 import { authorizeKeys, standinKeys } from '../../lab/pve/install';
-import { labOps, waitQuorumOn, type LabOps } from '../ops/lab-ops';
+import { labAdoptService, labOps, waitQuorumOn, type LabOps } from '../ops/lab-ops';
 
 const support = labSupport();
 
@@ -26,18 +23,7 @@ describe.skipIf(!support.ok)('adopt a 2-node Proxmox VE (stand-in) cluster and g
   beforeAll(async () => {
     lab = await labUp({ hosts: 3, pve: [1, 2] });
     ops = labOps(lab);
-    adopt = createAdoptService({
-      home: ops.home,
-      now: Date.now,
-      machines: {
-        listMachines: async () =>
-          ok(lab.hosts.map((h) => ({ address: h.address, trusted: true, hostname: h.name }) as unknown as Machine)),
-        connect: async (m) => {
-          const r = await ops.ctx.connect(m);
-          return r.ok ? ok(r.value as unknown as RootSession) : r;
-        },
-      },
-    });
+    adopt = labAdoptService(lab, ops);
     // Host 3 is the spare with corosync-qnetd installed and running, reachable by the nodes' root keys.
     await authorizeKeys(lab, 3, await standinKeys(lab, [1, 2]));
     const q = await lab.exec(

@@ -4,13 +4,10 @@
  * guest, with nothing changed — then joined; a stopped node removed (`pvecm delnode`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Machine } from '../../../engine/api/contract';
-import { createAdoptService, type AdoptService } from '../../../engine/api/service-adopt';
+import type { AdoptService } from '../../../engine/api/service-adopt';
 import { joinCluster, removeNode } from '../../../engine/ops/operations';
-import { ok } from '../../../engine/result';
-import type { RootSession } from '../../../engine/ssh';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
-import { labOps, waitQuorumOn, type LabOps } from '../ops/lab-ops';
+import { labAdoptService, labOps, waitQuorumOn, type LabOps } from '../ops/lab-ops';
 
 const support = labSupport();
 
@@ -28,18 +25,7 @@ describe.skipIf(!support.ok)('a 3-node Proxmox VE (stand-in) cluster: adopt, joi
       pveHost: (i) => (i === 4 ? { guests: [{ vmid: 101, name: 'db', kind: 'lxc' }] } : {}),
     });
     ops = labOps(lab);
-    adopt = createAdoptService({
-      home: ops.home,
-      now: Date.now,
-      machines: {
-        listMachines: async () =>
-          ok(lab.hosts.map((h) => ({ address: h.address, trusted: true, hostname: h.name }) as unknown as Machine)),
-        connect: async (m) => {
-          const r = await ops.ctx.connect(m);
-          return r.ok ? ok(r.value as unknown as RootSession) : r;
-        },
-      },
-    });
+    adopt = labAdoptService(lab, ops);
     const c = await lab.exec(1, `cd && pvecm create pve3 --link0 ${addr(1)}`, { timeoutMs: 120_000 });
     expect(c.exitCode, c.stderr).toBe(0);
     for (const i of [2, 3]) {

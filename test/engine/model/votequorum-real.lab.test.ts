@@ -16,7 +16,15 @@ import {
   type VotequorumConfig,
 } from '../../../engine/model';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
-import { Cluster, config, name, QNETD_HOST } from '../../lab/quorum-cluster';
+import {
+  bringUp,
+  Cluster,
+  compareFigures,
+  config,
+  name,
+  QNETD_HOST,
+  type QuorumFigures,
+} from '../../lab/quorum-cluster';
 
 const support = labSupport();
 if (!support.ok) {
@@ -38,15 +46,8 @@ interface Scenario {
 /** Run one scenario on a fresh cluster and compare every node with the model; returns a printable summary. */
 async function check(cluster: Cluster, s: Scenario): Promise<string> {
   const started = s.started ?? s.cfg.nodes.map((n) => n.nodeid as number);
-  await cluster.start(s.cfg, started);
   // Before the split: the started nodes form one membership (quorate or not, e.g. wait_for_all).
-  const before = new Map(started.map((h) => [h, started.length]));
-  await cluster.settle(before, { stableMs: 800, deadlineMs: 60_000 });
-  if (s.qdevice) {
-    // corosync-qdevice exits at once when corosync is not ready: start it only now.
-    await cluster.startQdevice(started);
-    await cluster.settle(before, { stableMs: 5000, deadlineMs: 60_000 });
-  }
+  await bringUp(cluster, s.cfg, started, s.qdevice);
   const groups = s.groups ?? [started];
   if (s.groups) {
     await cluster.split(groups, s.reachesQnetd);
@@ -61,25 +62,16 @@ async function check(cluster: Cluster, s: Scenario): Promise<string> {
     ...(s.reachesQnetd ? { qdeviceReachable: s.reachesQnetd } : {}),
   };
   const verdicts = evaluatePartitions(s.cfg, input);
-  const lines: string[] = [];
-  const mismatches: string[] = [];
+  const want = new Map<number, QuorumFigures>();
+  const reasons = new Map<number, string>();
   groups.forEach((g, i) => {
-    const want: PartitionVerdict = verdicts[i]!;
+    const v: PartitionVerdict = verdicts[i]!;
     for (const h of g) {
-      const v = views.get(h)!;
-      const real = { quorate: v.quorate, votes: v.totalVotes, expectedVotes: v.expectedVotes, quorum: v.quorum };
-      const model = {
-        quorate: want.quorate,
-        votes: want.votes,
-        expectedVotes: want.expectedVotes,
-        quorum: want.quorum,
-      };
-      lines.push(`  node${h} [${g.join(',')}] real ${JSON.stringify(real)} flags "${v.flags}" | model: ${want.reason}`);
-      if (JSON.stringify(real) !== JSON.stringify(model)) {
-        mismatches.push(`node${h}: real ${JSON.stringify(real)} ≠ model ${JSON.stringify(model)}`);
-      }
+      want.set(h, { quorate: v.quorate, votes: v.votes, expectedVotes: v.expectedVotes, quorum: v.quorum });
+      reasons.set(h, `[${g.join(',')}] (model: ${v.reason})`);
     }
   });
+  const { lines, mismatches } = compareFigures(views, want, (h) => `node${h} ${reasons.get(h)}`);
   const summary = lines.join('\n');
   console.log(summary);
   expect(mismatches, summary).toEqual([]);

@@ -11,7 +11,16 @@ import { parseQuorumtoolStatus } from '../../../engine/corosync/tool-quorumtool'
 import { quorumWait, whatIf, type QdeviceConfig, type VotequorumConfig } from '../../../engine/model';
 import { startCorosync } from '../../lab/corosync';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
-import { Cluster, config, confText, name, QNETD_HOST } from '../../lab/quorum-cluster';
+import {
+  bringUp,
+  Cluster,
+  compareFigures,
+  config,
+  confText,
+  name,
+  QNETD_HOST,
+  type QuorumFigures,
+} from '../../lab/quorum-cluster';
 
 const support = labSupport();
 if (!support.ok) {
@@ -28,16 +37,17 @@ interface Case {
   qdevice?: boolean;
 }
 
+const figuresOfAnswer = (a: ReturnType<typeof whatIf>): QuorumFigures => ({
+  quorate: a.after.quorate,
+  votes: a.after.votes,
+  expectedVotes: a.after.expectedVotes,
+  quorum: a.after.quorum,
+});
+
 /** Ask, cut, compare; returns the what-if answer for further checks. */
 async function askThenCut(lab: Lab, cluster: Cluster, c: Case): Promise<ReturnType<typeof whatIf>> {
   const hosts = c.cfg.nodes.map((n) => n.nodeid as number);
-  await cluster.start(c.cfg, hosts);
-  const all = new Map(hosts.map((h) => [h, hosts.length]));
-  await cluster.settle(all, { stableMs: 800, deadlineMs: 60_000 });
-  if (c.qdevice) {
-    await cluster.startQdevice(hosts);
-    await cluster.settle(all, { stableMs: 5000, deadlineMs: 60_000 });
-  }
+  await bringUp(cluster, c.cfg, hosts, c.qdevice);
   const rest = hosts.filter((h) => !c.down.includes(h));
   const reader = rest[0]!;
   const text = await lab.exec(reader, 'corosync-quorumtool -s', { timeoutMs: 8000 });
@@ -52,22 +62,9 @@ async function askThenCut(lab: Lab, cluster: Cluster, c: Case): Promise<ReturnTy
     stableMs,
     deadlineMs: stableMs + 60_000,
   });
-  const want = {
-    quorate: answer.after.quorate,
-    votes: answer.after.votes,
-    expectedVotes: answer.after.expectedVotes,
-    quorum: answer.after.quorum,
-  };
-  const lines = [`what-if ${JSON.stringify(answer.after)} — ${answer.reason}`];
-  const mismatches: string[] = [];
-  for (const h of rest) {
-    const v = views.get(h)!;
-    const real = { quorate: v.quorate, votes: v.totalVotes, expectedVotes: v.expectedVotes, quorum: v.quorum };
-    lines.push(`  node${h}: corosync ${JSON.stringify(real)} flags "${v.flags}"`);
-    if (JSON.stringify(real) !== JSON.stringify(want)) {
-      mismatches.push(`node${h}: corosync ${JSON.stringify(real)} ≠ what-if ${JSON.stringify(want)}`);
-    }
-  }
+  const compared = compareFigures(views, new Map(rest.map((h) => [h, figuresOfAnswer(answer)])));
+  const lines = [`what-if ${JSON.stringify(answer.after)} — ${answer.reason}`, ...compared.lines];
+  const mismatches = compared.mismatches;
   console.log(lines.join('\n'));
   expect(mismatches, lines.join('\n')).toEqual([]);
   return answer;

@@ -15,6 +15,9 @@ import type { Lab } from '../../lab/lab';
 import { parseQuorumtoolStatus } from '../../../engine/corosync';
 import { qdeviceFlags } from '../../../engine/providers/qdevice-flags';
 import { uninstallAgent } from '../../../engine/bootstrap/executor';
+import type { Machine } from '../../../engine/api/contract';
+import { createAdoptService, type AdoptService } from '../../../engine/api/service-adopt';
+import type { RootSession } from '../../../engine/ssh';
 
 export interface LabOps {
   readonly ctx: OpsContext;
@@ -141,4 +144,23 @@ export async function dropAgent(ctx: OpsContext, machine: string): Promise<void>
   } finally {
     await r.value.close();
   }
+}
+
+/**
+ * The adopt service over the lab's hosts, as `quorate hosts add` + trust leave them (the lab's key
+ * as root): the machines it lists are every lab host, and it connects through `ops`' real SSH.
+ */
+export function labAdoptService(lab: Pick<Lab, 'hosts'>, ops: LabOps): AdoptService {
+  return createAdoptService({
+    home: ops.home,
+    now: Date.now,
+    machines: {
+      listMachines: async () =>
+        ok(lab.hosts.map((h) => ({ address: h.address, trusted: true, hostname: h.name }) as unknown as Machine)),
+      connect: async (m) => {
+        const r = await ops.ctx.connect(m);
+        return r.ok ? ok(r.value as unknown as RootSession) : r;
+      },
+    },
+  });
 }

@@ -317,7 +317,13 @@ function finishJoin(me: string, corosyncConf: string, authkey: Buffer, clusterSt
   writeAtomic(AUTHKEY, authkey, 0o400);
   writeAtomic(HOST_CONF, corosyncConf, 0o644);
   process.stdout.write('stopping pve-cluster service\n');
-  const swapped = run(['sh', '-c', `umount ${PVE} && mount --bind '${clusterStore}' ${PVE}`]);
+  // pmxcfs starts again without quorum (read-only) until corosync reports it: the wait below is then
+  // for this node's real quorum, as on Proxmox, and not for a fresh mount that was never read-only.
+  const swapped = run([
+    'sh',
+    '-c',
+    `umount ${PVE} && mount --bind '${clusterStore}' ${PVE} && mount -o remount,bind,ro ${PVE}`,
+  ]);
   if (swapped.code !== 0) {
     die(`starting pve-cluster failed: ${swapped.stderr}`);
   }
