@@ -21,8 +21,8 @@ import { alertsMethods } from './contract/alerts';
 import type { HistoryApi } from './contract/history';
 import { historyMethods } from './contract/history';
 import type { HaApi, HaEvents } from './contract/ha';
-import type { PveApi } from './contract/pve';
-import { pveMethods } from './contract/pve';
+import type { PveApi, PveEvents } from './contract/pve';
+import { pveEvents, pveMethods } from './contract/pve';
 import { haEvents, haMethods } from './contract/ha';
 import type { MachinesApi, MachinesEvents } from './contract/machines';
 import type { MaintenanceApi, MaintenanceEvents } from './contract/maintenance';
@@ -68,7 +68,7 @@ export interface QuorateApi
 
 /** Event name → payload. */
 export interface QuorateEvents extends MachinesEvents, OperationsEvents, WatchEvents, MaintenanceEvents {}
-export interface QuorateEvents extends MachinesEvents, OperationsEvents, WatchEvents, HaEvents {}
+export interface QuorateEvents extends MachinesEvents, OperationsEvents, WatchEvents, HaEvents, PveEvents {}
 
 export type ApiMethodName = keyof QuorateApi;
 export type ApiEventName = keyof QuorateEvents;
@@ -117,6 +117,7 @@ export const apiEvents = [
   ...watchEvents,
   ...maintenanceEvents,
   ...haEvents,
+  ...pveEvents,
 ] as const satisfies readonly ApiEventName[];
 
 // Compile-time check that `apiEvents` lists every event of `QuorateEvents`.

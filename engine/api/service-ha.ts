@@ -18,8 +18,10 @@ import { FENCING_EXPLANATION, FENCING_OPTIONS, haNoticeText } from '../ha/notice
 import type { HaNodeRunner } from '../ha/pacemaker.ssh';
 import { createPacemakerEngine } from '../ha/pacemaker.ssh';
 import { diffPveHa, type PveHaMemory } from '../ha/pve-events';
-import { createPveHaEngine } from '../ha/pve-ha.ssh';
+import { createPveHaEngine, pveTools } from '../ha/pve-ha.ssh';
 import { pveHaNoticeText } from '../ha/pve-notices';
+import { blockingRequirements, haRequirements, type HaConsent, type HaRequirement } from '../ha/pve-requirements';
+import { clusterVotes, readPveHaFacts } from '../ha/pve-requirements.ssh';
 import type { HaResource, HaResourceSpec, HaStatus } from '../ha/types';
 import { writeFileAtomicOrThrow } from '../ops/journal.fs';
 import { loadMarks } from '../ops/maintenance-marks.fs';
@@ -51,7 +53,7 @@ export interface HaDeps {
 
 export interface HaService extends Pick<
   QuorateApi,
-  'haStatus' | 'haEnable' | 'haAdd' | 'haRemove' | 'haMove' | 'haStandby'
+  'haStatus' | 'haEnable' | 'haAdd' | 'haRemove' | 'haMove' | 'haStandby' | 'haRequirements' | 'haSet'
 > {
   /** Start following the clusters on which HA was enabled (app start). */
   refresh(): Promise<void>;
@@ -183,17 +185,66 @@ export function createHaService(deps: HaDeps): HaService {
     return s.error.code === 'ha.not-running' ? ok(null) : s;
   };
 
-  /** ha-manager add for a Proxmox guest (`--vm VMID` / `--ct CTID`): the service id is `vm:ID` / `ct:ID`. */
+  /** `--vm VMID` / `--ct CTID` → the ha-manager service id `vm:ID` / `ct:ID`; null when neither names one. */
+  const pveSid = (p: { vm?: string; ct?: string }): string | null =>
+    p.ct !== undefined ? `ct:${p.ct}` : p.vm !== undefined && /^\d+$/.test(p.vm) ? `vm:${p.vm}` : null;
+
+  const consentsOf = (p: { allowFewVotes?: boolean; allowLocalDisks?: boolean }): HaConsent[] => [
+    ...(p.allowFewVotes ? (['fewVotes'] as const) : []),
+    ...(p.allowLocalDisks ? (['localDisks'] as const) : []),
+  ];
+
+  /** The requirements checked on this cluster (pve: all of them; Pacemaker: the votes). */
+  const requirementsOf = async (
+    o: Opened,
+    guest: string | null,
+    consent: readonly HaConsent[],
+  ): Promise<Result<HaRequirement[]>> => {
+    if (o.record.provider !== 'pve') {
+      const votes = await clusterVotes((c) => pveTools(o.nodes).runAny(c));
+      return ok(
+        haRequirements({ ...votes, guest: null, storages: [], watchdogs: [], consent }).filter(
+          (r) => r.id === 'ha.votes',
+        ),
+      );
+    }
+    const facts = await readPveHaFacts(pveTools(o.nodes), o.nodes, o.record.name, guest);
+    return facts.ok ? ok(haRequirements({ ...facts.value, consent })) : facts;
+  };
+
+  /** ha-manager add for a Proxmox guest, after its requirements (refused without consent where they fail). */
   const pveHaAdd = async (
     o: Opened,
     p: Parameters<HaService['haAdd']>[0],
   ): Promise<Awaited<ReturnType<HaService['haAdd']>>> => {
-    const guest = p.ct !== undefined ? `ct:${p.ct}` : p.vm !== undefined && /^\d+$/.test(p.vm) ? `vm:${p.vm}` : null;
+    const guest = pveSid(p);
     if (!guest) {
       return err(
         'ha.bad-resource',
         `${o.record.name} is a Proxmox VE cluster: HA manages its guests.`,
         'Name the guest: --vm VMID or --ct CTID.',
+      );
+    }
+    const reqs = await requirementsOf(o, guest, consentsOf(p));
+    if (!reqs.ok) {
+      return reqs;
+    }
+    const blocked = blockingRequirements(reqs.value);
+    const first = blocked[0];
+    if (first) {
+      const flags = blocked.map((b) => (b.consent === 'fewVotes' ? '--allow-few-votes' : '--allow-local-disks'));
+      return err(
+        first.consent === 'fewVotes' ? 'ha.few-votes' : 'ha.local-disks',
+        `${guest} was not added to HA: ${blocked.map((b) => b.message).join(' ')}`,
+        `Fix it, or accept the risk: quorate ha add ${o.record.name} ${guest.startsWith('ct:') ? '--ct' : '--vm'} ${guest.slice(3)} ${flags.join(' ')} (in the window: tick the consent in the HA requirements).`,
+      );
+    }
+    const before = await o.engine.status();
+    if (before.ok && before.value.resources.some((x) => x.id === guest)) {
+      return err(
+        'ha.resource-exists',
+        `${guest} is already managed by HA on ${o.record.name}.`,
+        `Change its requested state instead: quorate ha set ${o.record.name} ${guest} --state started`,
       );
     }
     // The engine's `vm` spec carries the ha-manager service id; there is no config file on pve.
@@ -203,7 +254,14 @@ export function createHaService(deps: HaDeps): HaService {
     }
     const done = await waitFor(o, (st) => st.resources.some((x) => x.id === guest && x.state !== 'starting'), 30_000);
     const r = done?.resources.find((x) => x.id === guest);
-    return ok({ id: guest, kind: 'vm' as const, state: r?.state ?? 'stopped', node: r?.node ?? null, with: null });
+    return ok({
+      id: guest,
+      kind: 'vm' as const,
+      state: r?.state ?? 'stopped',
+      node: r?.node ?? null,
+      with: null,
+      requirements: reqs.value,
+    });
   };
 
   const requireEngine = async (o: Opened): Promise<Result<HaStatus>> => {
@@ -607,6 +665,43 @@ export function createHaService(deps: HaDeps): HaService {
         }
         const removed = await o.engine.remove(id);
         return removed.ok ? ok({ id }) : removed;
+      });
+    },
+
+    async haRequirements(p) {
+      return withCluster(p.cluster, async (o) => {
+        const guest = o.record.provider === 'pve' ? pveSid(p) : null;
+        const r = await requirementsOf(o, guest, consentsOf(p));
+        if (!r.ok) {
+          return r;
+        }
+        const consentNeeded = blockingRequirements(r.value).flatMap((x) => (x.consent ? [x.consent] : []));
+        return ok({ cluster: p.cluster, guest, checks: r.value, consentNeeded });
+      });
+    },
+
+    async haSet({ cluster, id, state }) {
+      return withCluster(cluster, async (o) => {
+        const q = await requireQuorum(o);
+        if (!q.ok) {
+          return q;
+        }
+        const s = await requireEngine(o);
+        if (!s.ok) {
+          return s;
+        }
+        const r = resourceOf(s.value, id, cluster);
+        if (!r.ok) {
+          return r;
+        }
+        const set = await o.engine.setState(id, state);
+        if (!set.ok) {
+          return set;
+        }
+        // ha-manager works asynchronously (the CRM applies it within a round): wait for the state to show.
+        const want = state === 'started' ? 'started' : state === 'ignored' ? 'unmanaged' : 'stopped';
+        const done = await waitFor(o, (st) => st.resources.some((x) => x.id === id && x.state === want), 30_000);
+        return ok({ id, requested: state, resource: done?.resources.find((x) => x.id === id) ?? null });
       });
     },
 

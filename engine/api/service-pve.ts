@@ -26,12 +26,17 @@ import type { Result } from '../result';
 import { err, ok } from '../result';
 import { sh } from '../shell';
 import type { CommandRunner } from '../ssh/runner';
-import type { PveApi, PveGuest, PveMigrateOutcome } from './contract';
+import { failureReason, taskLogLines } from '../ha/task-log';
+import type { PveApi, PveGuest, PveMigrateOutcome, PveMigrateProgress } from './contract';
+import type { EventHub } from './event-hub';
 
 export interface PveDeps {
   readonly home: string;
   readonly connect: (machine: string) => Promise<Result<CommandRunner>>;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Where a migration's task log lines go as they come (`onDidPveMigrateProgress`). */
+  readonly events?: EventHub;
+  readonly now?: () => number;
 }
 
 interface Opened {
@@ -63,6 +68,42 @@ function guestsOf(res: readonly PveResource[], haIds: ReadonlySet<string>): PveG
 
 export function createPveService(deps: PveDeps): PveApi {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = deps.now ?? Date.now;
+
+  /** Runs `command` on `node`, each stdout/stderr line to `onLine` as it arrives; refused on a non-zero exit. */
+  const runStreaming = async (
+    o: Opened,
+    node: string,
+    command: string,
+    onLine: (line: string) => void,
+  ): Promise<Result<void>> => {
+    const n = o.nodes.find((x) => x.node === node);
+    if (!n) {
+      return err(
+        'pve.node-unreachable',
+        `${node} is not a reachable node of this cluster.`,
+        'Check the node (quorate status NAME).',
+      );
+    }
+    const out = taskLogLines(onLine);
+    const errs = taskLogLines(onLine);
+    const r = await n.runner.run(command, {
+      timeoutMs: MIGRATE_TIMEOUT_MS,
+      progress: (c) => (c.stream === 'stdout' ? out : errs).push(c.text),
+    });
+    out.end();
+    errs.end();
+    if (!r.ok) {
+      return r;
+    }
+    return r.value.exitCode === 0
+      ? ok(undefined)
+      : err(
+          'pve.migrate-failed',
+          `${node}: ${command.split(' ')[0] ?? ''} exited with ${r.value.exitCode ?? r.value.signal}`,
+          'Read the task log above.',
+        );
+  };
 
   const withCluster = async <T>(cluster: string, fn: (o: Opened) => Promise<Result<T>>): Promise<Result<T>> => {
     const record = await loadCluster(cluster, deps.home);
@@ -226,27 +267,60 @@ export function createPveService(deps: PveDeps): PveApi {
         const command = guest.ha
           ? haManagerMoveCommand(p.kind === 'vm' && online ? 'migrate' : 'relocate', `${p.kind}:${p.id}`, p.to)
           : migrateCommand(p.kind, p.id, p.to, { online, withLocalDisks });
-        const ran = await o.tools.run(guest.node, command, MIGRATE_TIMEOUT_MS);
-        const log = ran.ok ? ran.value.stdout.split('\n').filter((l) => l.trim()) : [];
-        // Verify where it is now: ha-manager works asynchronously, so wait for it (up to a minute).
+        const log: string[] = [];
+        const line = (text: string): void => {
+          log.push(text);
+          const e: PveMigrateProgress = {
+            cluster: p.cluster,
+            kind: p.kind,
+            id: p.id,
+            node: guest.node,
+            line: text,
+            at: now(),
+          };
+          deps.events?.emit('onDidPveMigrateProgress', e);
+        };
+        const ran = await runStreaming(o, guest.node, command, line);
+        // Verify where it is now: ha-manager works asynchronously, so follow it (up to a minute).
         let node: string | null = null;
-        for (let i = 0; i < (guest.ha ? 60 : 1); i++) {
+        let lastState = '';
+        for (let i = 0; i < (guest.ha && ran.ok ? 60 : 1); i++) {
           const after = await clusterResources(o.tools);
-          node = after.ok ? (after.value.find((r) => r.vmid === p.id)?.node ?? null) : null;
+          node = after.ok
+            ? (after.value.find((r) => r.vmid === p.id && kindOf(r.type) === p.kind)?.node ?? null)
+            : null;
           if (node === p.to || !guest.ha) {
             break;
+          }
+          if (guest.ha) {
+            const st = await o.tools.runAny(haManagerStatusCommand());
+            const parsed = st.ok ? parseHaManagerStatus(st.value.out.stdout) : null;
+            const svc = parsed?.ok ? parsed.value.services.find((x) => x.sid === `${p.kind}:${p.id}`) : undefined;
+            const now = svc ? `ha-manager: ${svc.sid} ${svc.state} on ${svc.node}` : '';
+            if (now && now !== lastState) {
+              lastState = now;
+              line(now);
+            }
           }
           await sleep(1000);
         }
         const moved = node === p.to;
+        const what = `${p.kind === 'vm' ? 'VM' : 'CT'} ${p.id}`;
+        const why = ran.ok ? null : (failureReason(log) ?? ran.error.message);
+        const where =
+          node === guest.node
+            ? `${what} is still on ${guest.node}, where it was (read back from the cluster after the failure): nothing moved.`
+            : node
+              ? `read back from the cluster, ${what} is now on ${node}, neither where it was nor the target: look at the node before trying again.`
+              : `where ${what} is now could not be read back: check the cluster (quorate guests ${p.cluster}).`;
         return ok<PveMigrateOutcome>({
           ...base,
           status: moved ? 'migrated' : 'failed',
           node,
           log,
           message: moved
-            ? `${p.kind === 'vm' ? 'VM' : 'CT'} ${p.id} now runs on ${p.to}.`
-            : `The migration did not complete: the guest is still on ${node ?? 'an unknown node'}.${ran.ok ? '' : ` ${ran.error.message}`}`,
+            ? `${what} now runs on ${p.to} (read back from the cluster).`
+            : `The migration failed${why ? ` half-way: ${why}` : ''}. ${where}`,
         });
       });
     },

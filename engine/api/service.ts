@@ -141,7 +141,7 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     watch: options.watchOnStart ?? true,
     ...(options.haPollMs !== undefined ? { pollMs: options.haPollMs } : {}),
   });
-  const pve = createPveService({ home, connect: (machine) => machines.connect(machine) });
+  const pve = createPveService({ home, events, now, connect: (machine) => machines.connect(machine) });
   // HA notices go on the hub like the quorum ones: history records them, windows show them.
   if (options.watchOnStart ?? true) {
     // Start watching the clusters already known, so notifications work before any window asks.
@@ -221,6 +221,8 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     haRemove: (p) => ha.haRemove(p),
     haMove: (p) => ha.haMove(p),
     haStandby: (p) => ha.haStandby(p),
+    haRequirements: (p) => ha.haRequirements(p),
+    haSet: (p) => ha.haSet(p),
     pveGuests: (p) => pve.pveGuests(p),
     pveMigrate: (p) => migrateAndReport(p),
     quorumWait: (p) => maintenance.quorumWait(p),

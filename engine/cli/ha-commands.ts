@@ -1,11 +1,12 @@
 /**
- * `quorate ha status|enable|add|remove|move|standby|unstandby`: a thin client of the HA use cases
+ * `quorate ha status|enable|add|requirements|set|remove|move|standby|unstandby`: a thin client of the HA use cases
  * (engine/api/service-ha.ts) — parse flags, call the handler, print text or `--json`. The JSON shapes
  * are fixed (issue 13): scripts depend on them. Exit 0 on success, 1 when refused or failed, 2 on
  * usage errors. Progress goes to stderr.
  */
 import { parseArgs } from 'node:util';
-import type { HaProgressLine, QuorateApi } from '../api/contract';
+import type { HaProgressLine, HaRequirement, QuorateApi, RequestedState } from '../api/contract';
+import { REQUESTED_STATES, REQUESTED_STATE_WORDS } from '../api/contract';
 import type { Result } from '../result';
 import type { CliIo } from './io';
 import { cliError, printError, UsageError } from './io';
@@ -13,7 +14,10 @@ import type { CliServiceOptions } from './service';
 import { withService } from './service';
 
 /** The use cases `ha` calls: the service's handlers (or, in tests, an HA service of their own). */
-export type HaHandlers = Pick<QuorateApi, 'haStatus' | 'haEnable' | 'haAdd' | 'haRemove' | 'haMove' | 'haStandby'>;
+export type HaHandlers = Pick<
+  QuorateApi,
+  'haStatus' | 'haEnable' | 'haAdd' | 'haRemove' | 'haMove' | 'haStandby' | 'haRequirements' | 'haSet'
+>;
 
 export interface HaCommandDeps extends CliServiceOptions {
   /** Replaces the service (tests); default: the app's service over the machines in the state folder. */
@@ -24,7 +28,9 @@ const USAGE = `usage:
   quorate ha status NAME [--json]
   quorate ha enable NAME [--no-fencing --confirm NAME] [--json]
   quorate ha add NAME (--ip CIDR | --service UNIT | --vm XMLFILE) [--with ID] [--id ID] [--json]
-  quorate ha add NAME (--vm VMID | --ct CTID) [--json]            (Proxmox VE clusters)
+  quorate ha add NAME (--vm VMID | --ct CTID) [--allow-few-votes] [--allow-local-disks] [--json]   (Proxmox VE)
+  quorate ha requirements NAME [--vm VMID | --ct CTID] [--json]
+  quorate ha set NAME ID --state started|stopped|disabled|ignored [--json]
   quorate ha remove NAME ID [--json]
   quorate ha move NAME ID --to NODE [--json]
   quorate ha standby|unstandby NAME --node NODE [--json]`;
@@ -55,6 +61,9 @@ export async function runHaCommand(argv: string[], io: CliIo, deps: HaCommandDep
       id: { type: 'string' },
       to: { type: 'string' },
       node: { type: 'string' },
+      state: { type: 'string' },
+      'allow-few-votes': { type: 'boolean', default: false },
+      'allow-local-disks': { type: 'boolean', default: false },
     },
   });
   const json = values.json;
@@ -79,6 +88,26 @@ export async function runHaCommand(argv: string[], io: CliIo, deps: HaCommandDep
       off();
     }
   });
+
+  function guestFlags(): { vm?: string; ct?: string } {
+    return {
+      ...(values.vm !== undefined ? { vm: values.vm } : {}),
+      ...(values.ct !== undefined ? { ct: values.ct } : {}),
+    };
+  }
+
+  function consents(): { allowFewVotes?: boolean; allowLocalDisks?: boolean } {
+    return {
+      ...(values['allow-few-votes'] ? { allowFewVotes: true } : {}),
+      ...(values['allow-local-disks'] ? { allowLocalDisks: true } : {}),
+    };
+  }
+
+  function printRequirements(checks: readonly HaRequirement[]): void {
+    for (const c of checks) {
+      io.stdout(`  ${c.result.padEnd(9)} ${c.title}\n            ${c.message}\n`);
+    }
+  }
 
   async function run(service: HaHandlers): Promise<number> {
     const cluster = clusterName;
@@ -158,7 +187,49 @@ export async function runHaCommand(argv: string[], io: CliIo, deps: HaCommandDep
         }
         return 0;
       }
+      case 'requirements': {
+        const r = await service.haRequirements({ cluster, ...guestFlags(), ...consents() });
+        if (!r.ok) {
+          return fail(io, json, r);
+        }
+        if (json) {
+          io.stdout(`${JSON.stringify({ ok: true, ...r.value })}\n`);
+        } else {
+          printRequirements(r.value.checks);
+        }
+        return r.value.consentNeeded.length > 0 ? 1 : 0;
+      }
+      case 'set': {
+        const id = positionals[1];
+        const state = values.state;
+        if (!id || !state || !(REQUESTED_STATES as readonly string[]).includes(state)) {
+          throw new UsageError(`ha set: expected NAME ID --state ${REQUESTED_STATES.join('|')}`);
+        }
+        const r = await service.haSet({ cluster, id, state: state as RequestedState });
+        if (!r.ok) {
+          return fail(io, json, r);
+        }
+        const v = r.value;
+        if (json) {
+          io.stdout(
+            `${JSON.stringify({ ok: true, id, requested: v.requested, state: v.resource?.state ?? null, node: v.resource?.node ?? null })}\n`,
+          );
+        } else {
+          io.stdout(
+            `${id}: requested ${v.requested} (${REQUESTED_STATE_WORDS[v.requested]}); now ${v.resource ? `${v.resource.state}${v.resource.node ? ` on ${v.resource.node}` : ''}` : 'not reported yet'}\n`,
+          );
+        }
+        return 0;
+      }
       case 'add': {
+        if ((values.vm !== undefined && /^\d+$/.test(values.vm)) || values.ct !== undefined) {
+          // Proxmox guests: the HA requirements first, so the user reads them before anything changes.
+          const req = await service.haRequirements({ cluster, ...guestFlags(), ...consents() });
+          if (req.ok && !json) {
+            io.stdout(`HA requirements on ${cluster}:\n`);
+            printRequirements(req.value.checks);
+          }
+        }
         const r = await service.haAdd({
           cluster,
           ...(values.ip !== undefined ? { ip: values.ip } : {}),
@@ -167,6 +238,7 @@ export async function runHaCommand(argv: string[], io: CliIo, deps: HaCommandDep
           ...(values.ct !== undefined ? { ct: values.ct } : {}),
           ...(values.with !== undefined ? { with: values.with } : {}),
           ...(values.id !== undefined ? { id: values.id } : {}),
+          ...consents(),
         });
         if (!r.ok) {
           return fail(io, json, r);

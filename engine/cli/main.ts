@@ -63,6 +63,9 @@ high availability (Pacemaker on plain Debian)
   guests NAME [--json]                VMs and containers of a Proxmox VE cluster, per node, HA or not
   migrate NAME (--vm VMID|--ct CTID) --to NODE [--online] [--with-local-disks] [--plan] [--json]
   ha remove NAME ID | ha move NAME ID --to NODE | ha standby|unstandby NAME --node NODE
+  ha requirements NAME [--vm VMID|--ct CTID]   votes, shared storage, watchdog, checked before ha add
+  ha set NAME ID --state started|stopped|disabled|ignored   the resource's requested state
+  (ha add on Proxmox VE: --allow-few-votes below three votes, --allow-local-disks for local disks)
 
 app
   ui [--port N] [--no-open]           serve the app on 127.0.0.1 for a browser tab

@@ -6,7 +6,8 @@
  * planned or migrated, 1 when refused or failed, 2 on usage errors.
  */
 import { parseArgs } from 'node:util';
-import type { QuorateApi } from '../api/contract';
+import type { PveMigrateProgress, QuorateApi } from '../api/contract';
+import type { EventHub } from '../api/event-hub';
 import type { Result } from '../result';
 import type { CliIo } from './io';
 import { cliError, printError, UsageError } from './io';
@@ -17,6 +18,8 @@ export type PveHandlers = Pick<QuorateApi, 'pveGuests' | 'pveMigrate'>;
 
 export interface PveCommandDeps extends CliServiceOptions {
   readonly handlers?: PveHandlers;
+  /** With `handlers` (tests): where their events come from; the service's own hub otherwise. */
+  readonly events?: Pick<EventHub, 'subscribe'>;
 }
 
 function fail(io: CliIo, json: boolean, r: Result<unknown> & { ok: false }): number {
@@ -28,8 +31,11 @@ function fail(io: CliIo, json: boolean, r: Result<unknown> & { ok: false }): num
   return 1;
 }
 
-async function handlers<T>(deps: PveCommandDeps, fn: (h: PveHandlers) => Promise<T>): Promise<T> {
-  return deps.handlers ? fn(deps.handlers) : withService(deps, (s) => fn(s.handlers));
+async function handlers<T>(
+  deps: PveCommandDeps,
+  fn: (h: PveHandlers, events: Pick<EventHub, 'subscribe'> | null) => Promise<T>,
+): Promise<T> {
+  return deps.handlers ? fn(deps.handlers, deps.events ?? null) : withService(deps, (s) => fn(s.handlers, s.events));
 }
 
 export async function runGuestsCommand(argv: string[], io: CliIo, deps: PveCommandDeps = {}): Promise<number> {
@@ -102,8 +108,17 @@ export async function runMigrateCommand(argv: string[], io: CliIo, deps: PveComm
     ...(values['with-local-disks'] ? { withLocalDisks: true } : {}),
     ...(values.plan ? { plan: true } : {}),
   };
-  return handlers(deps, async (h) => {
-    const r = await h.pveMigrate(params);
+  return handlers(deps, async (h, events) => {
+    // The task log as it comes (stderr with --json, so stdout stays one JSON document).
+    let streamed = 0;
+    const off = events?.subscribe((event, payload) => {
+      const e = payload as PveMigrateProgress;
+      if (event === 'onDidPveMigrateProgress' && e.cluster === cluster && e.id === params.id) {
+        streamed++;
+        (values.json ? io.stderr : io.stdout)(`  | ${e.line}\n`);
+      }
+    });
+    const r = await h.pveMigrate(params).finally(() => off?.());
     if (!r.ok) {
       return fail(io, values.json, r);
     }
@@ -116,7 +131,7 @@ export async function runMigrateCommand(argv: string[], io: CliIo, deps: PveComm
     for (const c of v.checks) {
       io.stdout(`  ${c.result.padEnd(4)} ${c.by === 'proxmox' ? 'Proxmox' : 'Quorate'}: ${c.message}\n`);
     }
-    for (const l of v.log) {
+    for (const l of streamed > 0 ? [] : v.log) {
       io.stdout(`  | ${l}\n`);
     }
     io.stdout(`${v.message}\n`);

@@ -5,6 +5,7 @@
  * engine/api/service-ha.ts do: quorum, consent, address checks).
  */
 import type { Result } from '../result';
+import type { RequestedState } from './requested-state';
 import type { HaEngineName, HaResourceSpec, HaStatus } from './types';
 
 /** What one node has and runs, for `ha enable`'s checks. */
@@ -43,6 +44,8 @@ export interface HaEngine {
   /** Forget that preference once it moved, so it can fail over and does not move back later. */
   clearMove(id: string): Promise<Result<void>>;
   standby(node: string, on: boolean): Promise<Result<void>>;
+  /** Set a resource's requested state (ha-manager's words; Pacemaker maps what has a meaning, requested-state.ts). */
+  setState(id: string, state: RequestedState): Promise<Result<void>>;
   /** Whether a systemd unit / LSB script exists on `node`. */
   unitOn(node: string, unit: string): Promise<Result<'systemd' | 'lsb' | null>>;
   /** Whether something already answers on `ip`, probed from `node` (arping on `dev`, else ping). */

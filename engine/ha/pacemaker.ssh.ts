@@ -21,6 +21,7 @@ import {
   moveResourceCommand,
   parseKeyValues,
   probeAddressScript,
+  setMetaCommand,
   setPropertyCommand,
   standbyCommand,
   startResourceCommand,
@@ -28,6 +29,7 @@ import {
   stopResourceCommand,
   unitExistsScript,
 } from './scripts';
+import { pacemakerMetaFor } from './requested-state';
 import type { HaStatus } from './types';
 import { parseXml } from './xml';
 
@@ -325,6 +327,31 @@ export function createPacemakerEngine(nodes: readonly HaNodeRunner[]): HaEngine 
       }
       const r = await must(node.value, clearMoveCommand(id), `clearing the move constraint of ${id}`);
       return r.ok ? ok(undefined) : r;
+    },
+
+    async setState(id, state) {
+      const meta = pacemakerMetaFor(state);
+      if (!meta.ok) {
+        return meta;
+      }
+      const node = await anyNode();
+      if (!node.ok) {
+        return node;
+      }
+      const managed = await must(
+        node.value,
+        setMetaCommand(id, 'is-managed', String(meta.value.isManaged)),
+        `setting is-managed of ${id}`,
+      );
+      if (!managed.ok || meta.value.targetRole === undefined) {
+        return managed.ok ? ok(undefined) : managed;
+      }
+      const role = await must(
+        node.value,
+        setMetaCommand(id, 'target-role', meta.value.targetRole),
+        `setting target-role of ${id}`,
+      );
+      return role.ok ? ok(undefined) : role;
     },
 
     async standby(target, on) {

@@ -13,6 +13,7 @@ import type { HaEngine } from './engine';
 import type { HaNodeRunner } from './pacemaker.ssh';
 import type { PveMigratePrecondition } from './pve-migrate-check';
 import { parseHaManagerStatus, toHaStatus } from './pve-status';
+import type { RequestedState } from './requested-state';
 import type { HaStatus } from './types';
 
 const TIMEOUT_MS = 30_000;
@@ -106,6 +107,8 @@ export function pveTools(nodes: readonly HaNodeRunner[]): PveTools {
 
 export const haManagerStatusCommand = (): string => sh`ha-manager status`;
 export const haManagerAddCommand = (sid: string): string => sh`ha-manager add ${sid} --state started`;
+export const haManagerSetCommand = (sid: string, state: RequestedState): string =>
+  sh`ha-manager set ${sid} --state ${state}`;
 export const haManagerRemoveCommand = (sid: string): string => sh`ha-manager remove ${sid}`;
 export const haManagerMoveCommand = (how: 'migrate' | 'relocate', sid: string, node: string): string =>
   sh`ha-manager ${how} ${sid} ${node}`;
@@ -260,6 +263,7 @@ export function createPveHaEngine(nodes: readonly HaNodeRunner[]): HaEngine {
     remove: async (id) => okVoid(haManagerRemoveCommand(id)),
     move: async (id, node) => okVoid(haManagerMoveCommand(id.startsWith('ct:') ? 'relocate' : 'migrate', id, node)),
     clearMove: async () => ok(undefined),
+    setState: async (id, state) => okVoid(haManagerSetCommand(id, state)),
     standby: async () => notHere('Standby'),
     unitOn: async () => notHere('A unit probe'),
     addressInUse: async () => notHere('An address probe'),

@@ -172,3 +172,8 @@ export function parseKeyValues(stdout: string): Map<string, string> {
   }
   return kv;
 }
+
+/** Set one meta attribute of a resource (`target-role`, `is-managed`), as `pcs resource enable|disable|unmanage` do. */
+export function setMetaCommand(id: string, name: 'target-role' | 'is-managed', value: string): string {
+  return `${PATH_LINE}; ${sh`crm_resource --resource ${id} --meta --set-parameter ${name} --parameter-value ${value}`}`;
+}

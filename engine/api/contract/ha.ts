@@ -8,11 +8,16 @@ import type { HaEngineName, HaFailure, HaNode, HaResource } from '../../ha/types
 import type { MethodTable } from './table';
 import type { ClusterRef } from './shared';
 import { clusterName, nodeName } from './shared';
-import { boolean, object, optional, pattern, string } from '../validators';
+import { boolean, literal, object, optional, pattern, string } from '../validators';
+import type { HaConsent, HaRequirement } from '../../ha/pve-requirements';
+import type { RequestedState } from '../../ha/requested-state';
 
 // High availability
 
 export type { HaEngineName, HaFailure, HaNode, HaResource, HaResourceState } from '../../ha/types';
+export type { HaConsent, HaRequirement } from '../../ha/pve-requirements';
+export type { RequestedState } from '../../ha/requested-state';
+export { REQUESTED_STATES, REQUESTED_STATE_WORDS } from '../../ha/requested-state';
 
 export interface HaStatusView {
   readonly cluster: string;
@@ -74,6 +79,44 @@ export interface HaAddParams {
   readonly with?: string;
   /** Resource id; default made from the IP / unit / file name. */
   readonly id?: string;
+  /** Proxmox VE: add even though the cluster has fewer than three votes (the user was told why not). */
+  readonly allowFewVotes?: boolean;
+  /** Proxmox VE: add a guest with disks on local storage (HA can then only restart it on its node). */
+  readonly allowLocalDisks?: boolean;
+}
+
+export interface HaRequirementsParams {
+  readonly cluster: string;
+  /** The guest about to be added (Proxmox VE): its disks are checked too. */
+  readonly vm?: string;
+  readonly ct?: string;
+  /** Consents already given: their checks show as accepted warnings. */
+  readonly allowFewVotes?: boolean;
+  readonly allowLocalDisks?: boolean;
+}
+
+export interface HaRequirementsView {
+  readonly cluster: string;
+  /** `vm:100` / `ct:200`, null when no guest was named. */
+  readonly guest: string | null;
+  /** Every requirement with pass / warn / fail / unchecked, in the docs' order. */
+  readonly checks: readonly HaRequirement[];
+  /** What still blocks `ha add`: consents the user has to give (flags / checkboxes). */
+  readonly consentNeeded: readonly HaConsent[];
+}
+
+export interface HaSetParams {
+  readonly cluster: string;
+  readonly id: string;
+  /** ha-manager's requested states; on Pacemaker started/stopped/ignored map to meta attributes, disabled is refused. */
+  readonly state: RequestedState;
+}
+
+export interface HaSetOutcome {
+  readonly id: string;
+  readonly requested: RequestedState;
+  /** The resource as the engine reports it after the change settled (or the wait ran out). */
+  readonly resource: HaResource | null;
 }
 
 export interface HaAddOutcome {
@@ -82,6 +125,8 @@ export interface HaAddOutcome {
   readonly state: HaResource['state'];
   readonly node: string | null;
   readonly with: string | null;
+  /** Proxmox VE: the requirements as checked before adding (accepted consents show as warnings). */
+  readonly requirements?: readonly HaRequirement[];
 }
 
 export interface HaResourceRef {
@@ -133,9 +178,19 @@ export interface HaApi {
    * `ha.packages-missing`, `ha.node-unreachable`, `ha.no-dc`.
    */
   haEnable(params: HaEnableParams): Promise<Result<HaEnableOutcome>>;
-  /** Errors: `ha.ip-in-use`, `ha.ip-outside-subnets`, `ha.unit-missing`, `ha.resource-exists`, `ha.unknown-resource`, … */
+  /**
+   * Errors: `ha.ip-in-use`, `ha.ip-outside-subnets`, `ha.unit-missing`, `ha.resource-exists`, `ha.unknown-resource`, …
+   * Proxmox VE: `ha.few-votes`, `ha.local-disks` (refused without the matching consent), `ha.unknown-guest`.
+   */
   haAdd(params: HaAddParams): Promise<Result<HaAddOutcome>>;
   haRemove(params: HaResourceRef): Promise<Result<{ readonly id: string }>>;
+  /**
+   * The HA requirements (votes, shared storage, watchdog, hardware) checked where they can be, before
+   * `haAdd`. Proxmox VE clusters; a Pacemaker cluster gets the votes only.
+   */
+  haRequirements(params: HaRequirementsParams): Promise<Result<HaRequirementsView>>;
+  /** Set a resource's requested state. Errors: `ha.unknown-resource`, `ha.state-not-supported` (Pacemaker: disabled). */
+  haSet(params: HaSetParams): Promise<Result<HaSetOutcome>>;
   /** Errors: `ha.node-unavailable` (offline, standby or maintenance), `ha.unknown-resource`. */
   haMove(params: HaMoveParams): Promise<Result<HaResource>>;
   haStandby(params: HaStandbyParams): Promise<Result<HaStandbyOutcome>>;
@@ -171,8 +226,18 @@ export const haMethods: MethodTable<HaApi> = {
     ct: optional(pattern(/^\d{3,9}$/, 'a Proxmox container id (CTID)', 9)),
     with: optional(resourceId),
     id: optional(resourceId),
+    allowFewVotes: optional(boolean()),
+    allowLocalDisks: optional(boolean()),
   }),
   haRemove: object({ cluster: clusterName, id: resourceId }),
+  haRequirements: object({
+    cluster: clusterName,
+    vm: optional(pattern(/^\d{3,9}$/, 'a Proxmox VMID', 9)),
+    ct: optional(pattern(/^\d{3,9}$/, 'a Proxmox container id (CTID)', 9)),
+    allowFewVotes: optional(boolean()),
+    allowLocalDisks: optional(boolean()),
+  }),
+  haSet: object({ cluster: clusterName, id: resourceId, state: literal('started', 'stopped', 'disabled', 'ignored') }),
   haMove: object({ cluster: clusterName, id: resourceId, to: nodeName }),
   haStandby: object({ cluster: clusterName, node: nodeName, standby: boolean() }),
 };

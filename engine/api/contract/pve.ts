@@ -39,22 +39,46 @@ export interface PveMigrateOutcome {
   readonly id: number;
   readonly from: string;
   readonly to: string;
-  /** planned: --plan; refused: a pre-check failed (nothing ran); migrated: verified on `to`; failed: still on `node`. */
+  /**
+   * planned: --plan; refused: a pre-check failed (nothing ran); migrated: verified on `to`;
+   * failed: the migration did not complete — `node` is where the cluster says the guest is now
+   * (read back afterwards; after a half-way failure, the source).
+   */
   readonly status: 'planned' | 'refused' | 'migrated' | 'failed';
   readonly checks: readonly MigrateCheck[];
   /** Through ha-manager migrate|relocate (HA-managed guest) or qm/pct migrate. */
   readonly via: 'ha-manager' | 'qm' | 'pct';
   /** Where the guest is afterwards (read back from the cluster), null when unknown. */
   readonly node: string | null;
-  /** The migration's task log lines. */
+  /** The migration's task log lines (also streamed as they come: `onDidPveMigrateProgress`). */
   readonly log: readonly string[];
   readonly message: string;
 }
 
+/** Payload of `onDidPveMigrateProgress`: one line of a running migration's task log, as it comes. */
+export interface PveMigrateProgress {
+  readonly cluster: string;
+  readonly kind: 'vm' | 'ct';
+  readonly id: number;
+  /** The node the line came from (the source, where qm / pct / ha-manager runs). */
+  readonly node: string;
+  readonly line: string;
+  readonly at: number;
+}
+
+export interface PveEvents {
+  onDidPveMigrateProgress: PveMigrateProgress;
+}
+
+export const pveEvents = ['onDidPveMigrateProgress'] as const;
+
 export interface PveApi {
   /** Every VM and container of the cluster, with node, status and whether HA manages it. */
   pveGuests(params: ClusterRef): Promise<Result<{ readonly guests: readonly PveGuest[] }>>;
-  /** Pre-checks (Proxmox's own answer and Quorate's), then the migration unless `plan`; errors: `pve.unknown-guest`, `pve.not-pve`. */
+  /**
+   * Pre-checks (Proxmox's own answer and Quorate's), then the migration unless `plan`, its task log
+   * streamed as `onDidPveMigrateProgress`; errors: `pve.unknown-guest`, `pve.not-pve`.
+   */
   pveMigrate(params: PveMigrateParams): Promise<Result<PveMigrateOutcome>>;
 }
 

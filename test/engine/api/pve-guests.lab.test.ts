@@ -2,7 +2,10 @@
  * Issue 14 on the Proxmox VE stand-in (test/lab/pve/: real corosync, shared /etc/pve, qm/pct/pvesh/
  * ha-manager stand-ins): 3 nodes made with pvecm → adopted → guests listed per node → a VM added to
  * HA → a stopped VM migrated (verified where it is afterwards) → the pre-checks' refusals: local disk
- * without --with-local-disks, `cpu: host` online across CPU vendors, target offline. One lab.
+ * without --with-local-disks, `cpu: host` online across CPU vendors, target offline. The HA
+ * requirements (shared storage from storage.cfg, consent for a local-disk guest, consent below three
+ * votes after a delnode), `ha set`, the task log streamed while a migration runs, and a migration that
+ * fails half-way (the stand-in's MIGRATE_FAIL hook) read back on its source. One lab.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Machine } from '../../../engine/api/contract';
@@ -11,6 +14,8 @@ import { createHaService, type HaService } from '../../../engine/api/service-ha'
 import { createPveService } from '../../../engine/api/service-pve';
 import type { PveApi } from '../../../engine/api/contract';
 import { createEventHub } from '../../../engine/api/event-hub';
+import type { PveMigrateProgress } from '../../../engine/api/contract';
+import { MIGRATE_FAIL, MIGRATE_HOLD } from '../../lab/pve/guest-tools';
 import { ok } from '../../../engine/result';
 import type { RootSession } from '../../../engine/ssh';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
@@ -25,6 +30,13 @@ describe.skipIf(!support.ok)('Proxmox guests, HA and migration on a 3-node stand
   let ops: LabOps;
   let pve: PveApi;
   let ha: HaService;
+  const hub = createEventHub();
+  const progress: PveMigrateProgress[] = [];
+  hub.subscribe((event, payload) => {
+    if (event === 'onDidPveMigrateProgress') {
+      progress.push(payload as PveMigrateProgress);
+    }
+  });
   const addr = (i: number): string => lab.host(i).address;
   const conf = (node: string, kind: 'qemu-server' | 'lxc', id: number, text: string) =>
     lab.exec(1, `printf '%s' '${text}' > /etc/pve/nodes/${node}/${kind}/${id}.conf`);
@@ -62,8 +74,20 @@ describe.skipIf(!support.ok)('Proxmox guests, HA and migration on a 3-node stand
     });
     const r = await adopt.adoptCluster({ from: addr(1) });
     expect(r.ok, JSON.stringify(r)).toBe(true);
-    pve = createPveService({ home: ops.home, connect });
+    pve = createPveService({ home: ops.home, connect, events: hub });
     ha = createHaService({ home: ops.home, events: createEventHub(), now: Date.now, connect });
+    // Storages as `pvesm add` leaves them: the two local defaults and a Ceph RBD pool (shared).
+    expect(
+      (
+        await lab.exec(
+          1,
+          `printf 'dir: local\\n\\tpath /var/lib/vz\\n\\nlvmthin: local-lvm\\n\\tthinpool data\\n\\tvgname pve\\n\\nrbd: ceph\\n\\tpool vms\\n' > /etc/pve/storage.cfg && mkdir -p /run/pve-standin`,
+        )
+      ).exitCode,
+    ).toBe(0);
+    for (const i of [2, 3]) {
+      await lab.exec(i, 'mkdir -p /run/pve-standin');
+    }
     // Guests as `qm create` / `pct create` leave them in the shared /etc/pve.
     await conf('node1', 'qemu-server', 100, 'name: web\nmemory: 2048\nscsi0: ceph:vm-100-disk-0,size=32G\n');
     await conf('node1', 'qemu-server', 101, 'name: db\nmemory: 2048\nscsi0: local-lvm:vm-101-disk-0,size=32G\n');
@@ -148,6 +172,83 @@ describe.skipIf(!support.ok)('Proxmox guests, HA and migration on a 3-node stand
     expect((await lab.exec(1, 'ls /etc/pve/nodes/node1/qemu-server/')).stdout).toMatch(/101\.conf[\s\S]*102\.conf/);
   }, 180_000);
 
+  it('shows the HA requirements first and adds a local-disk VM only with consent', async () => {
+    const r = await ha.haRequirements({ cluster: 'pvelab', vm: '101' });
+    if (!r.ok) {
+      throw new Error(JSON.stringify(r.error));
+    }
+    expect(r.value.checks.map((c) => [c.id, c.result])).toEqual([
+      ['ha.votes', 'pass'],
+      ['ha.shared-storage', 'fail'],
+      ['ha.watchdog', 'warn'],
+      ['ha.hardware', 'unchecked'],
+    ]);
+    expect(r.value.consentNeeded).toEqual(['localDisks']);
+    const refused = await ha.haAdd({ cluster: 'pvelab', vm: '101' });
+    expect(!refused.ok && refused.error.code).toBe('ha.local-disks');
+    expect(!refused.ok && refused.error.hint).toContain('--allow-local-disks');
+    expect((await lab.exec(1, 'cat /etc/pve/ha/resources.cfg')).stdout).not.toMatch(/vm: 101/);
+    const added = await ha.haAdd({ cluster: 'pvelab', vm: '101', allowLocalDisks: true });
+    expect(added.ok && [added.value.id, added.value.requirements?.[1]?.result], JSON.stringify(added)).toEqual([
+      'vm:101',
+      'warn',
+    ]);
+    const none = await ha.haRequirements({ cluster: 'pvelab', vm: '999' });
+    expect(!none.ok && none.error.code).toBe('ha.unknown-guest');
+  }, 120_000);
+
+  it('sets requested states with ha-manager set; an unknown resource is refused', async () => {
+    const stop = await ha.haSet({ cluster: 'pvelab', id: 'vm:101', state: 'stopped' });
+    expect(stop.ok && [stop.value.requested, stop.value.resource?.state], JSON.stringify(stop)).toEqual([
+      'stopped',
+      'stopped',
+    ]);
+    expect((await lab.exec(2, 'cat /etc/pve/ha/resources.cfg')).stdout).toMatch(/vm: 101\n\tstate stopped/);
+    const ign = await ha.haSet({ cluster: 'pvelab', id: 'vm:101', state: 'ignored' });
+    expect(ign.ok && ign.value.resource?.state).toBe('unmanaged');
+    const start = await ha.haSet({ cluster: 'pvelab', id: 'vm:101', state: 'started' });
+    expect(start.ok && start.value.resource?.state).toBe('started');
+    const unknown = await ha.haSet({ cluster: 'pvelab', id: 'vm:555', state: 'started' });
+    expect(!unknown.ok && unknown.error.code).toBe('ha.unknown-resource');
+  }, 120_000);
+
+  it('streams the task log while qm migrate runs; a migration failing half-way leaves the guest on its source', async () => {
+    // VM 103 is on node3 since the migration above. Held mid-transfer: the first line arrives while
+    // the config is still on node3, i.e. the log is streamed, not handed over at the end.
+    expect((await lab.exec(3, `touch ${MIGRATE_HOLD(103)}`)).exitCode).toBe(0);
+    progress.length = 0;
+    const first = new Promise<void>((resolve) => {
+      const off = hub.subscribe((event) => {
+        if (event === 'onDidPveMigrateProgress') {
+          off();
+          resolve();
+        }
+      });
+    });
+    const running = pve.pveMigrate({ cluster: 'pvelab', kind: 'vm', id: 103, to: 'node2' });
+    await first;
+    expect((await lab.exec(1, 'ls /etc/pve/nodes/node3/qemu-server/')).stdout).toContain('103.conf');
+    expect(progress[0]).toMatchObject({ cluster: 'pvelab', kind: 'vm', id: 103, node: 'node3' });
+    expect(progress[0]?.line).toMatch(/starting migration of VM 103 to node 'node2'/);
+    await lab.exec(3, `rm -f ${MIGRATE_HOLD(103)}`);
+    const done = await running;
+    expect(done.ok && [done.value.status, done.value.node], JSON.stringify(done)).toEqual(['migrated', 'node2']);
+    expect(done.ok && done.value.log).toEqual(progress.map((p) => p.line));
+
+    // Back to node3, failing half-way: refused by nothing, aborted by qm, read back on node2.
+    expect((await lab.exec(2, `touch ${MIGRATE_FAIL(103)}`)).exitCode).toBe(0);
+    progress.length = 0;
+    const f = await pve.pveMigrate({ cluster: 'pvelab', kind: 'vm', id: 103, to: 'node3' });
+    await lab.exec(2, `rm -f ${MIGRATE_FAIL(103)}`);
+    if (!f.ok) {
+      throw new Error(JSON.stringify(f.error));
+    }
+    expect([f.value.status, f.value.node]).toEqual(['failed', 'node2']);
+    expect(f.value.message).toMatch(/failed half-way: migration aborted .*VM 103 is still on node2, where it was/);
+    expect(progress.some((p) => /ERROR: online migrate failure/.test(p.line))).toBe(true);
+    expect((await lab.exec(1, 'ls /etc/pve/nodes/node2/qemu-server/')).stdout).toContain('103.conf');
+  }, 180_000);
+
   it('refuses an offline target', async () => {
     await lab.cut(3);
     await waitQuorumOn(lab, 1, (q) => q.quorate && q.members.length === 2, 90_000);
@@ -156,5 +257,21 @@ describe.skipIf(!support.ok)('Proxmox guests, HA and migration on a 3-node stand
     expect(r.ok && r.value.checks.filter((c) => c.result === 'fail').map((c) => c.id)).toContain(
       'quorate.target-online',
     );
+  }, 180_000);
+
+  it('below three votes (node3 deleted) explains and adds only with consent', async () => {
+    const d = await lab.exec(1, 'pvecm delnode node3', { timeoutMs: 120_000 });
+    expect(d.exitCode, `${d.stdout}\n${d.stderr}`).toBe(0);
+    const refused = await ha.haAdd({ cluster: 'pvelab', ct: '200' });
+    expect(!refused.ok && [refused.error.code, refused.error.hint]).toEqual([
+      'ha.few-votes',
+      expect.stringContaining('--allow-few-votes'),
+    ]);
+    expect(!refused.ok && refused.error.message).toMatch(/2 votes \(2 nodes\).*loses quorum/);
+    const added = await ha.haAdd({ cluster: 'pvelab', ct: '200', allowFewVotes: true });
+    expect(added.ok && [added.value.id, added.value.requirements?.[0]?.result], JSON.stringify(added)).toEqual([
+      'ct:200',
+      'warn',
+    ]);
   }, 180_000);
 });

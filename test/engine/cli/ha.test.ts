@@ -51,6 +51,33 @@ const handlers: HaHandlers = {
     calls.push(p);
     return ok({ node: p.node, standby: p.standby, resources: [] });
   },
+  haRequirements: async (p) => {
+    calls.push({ requirements: p });
+    return ok({
+      cluster: p.cluster,
+      guest: p.vm ? `vm:${p.vm}` : null,
+      checks: [
+        {
+          id: 'ha.votes',
+          title: 'At least three votes',
+          result: p.allowFewVotes ? 'warn' : 'fail',
+          message: '2 votes (2 nodes)',
+          consent: 'fewVotes',
+        },
+      ],
+      consentNeeded: p.allowFewVotes ? [] : ['fewVotes'],
+    });
+  },
+  haSet: async (p) => {
+    calls.push(p);
+    return p.state === 'disabled'
+      ? err('ha.state-not-supported', 'no disabled on Pacemaker', 'use --state stopped')
+      : ok({
+          id: p.id,
+          requested: p.state,
+          resource: { id: p.id, agent: 'pve:vm', state: 'stopped', node: 'node1', group: null },
+        });
+  },
 };
 
 describe('quorate ha (CLI shapes)', () => {
@@ -99,11 +126,47 @@ describe('quorate ha (CLI shapes)', () => {
     ]);
   });
 
+  it('ha add --vm shows the requirements first, then passes the consent flag with the fixed shape', async () => {
+    calls.length = 0;
+    const t = io();
+    expect(await runHaCommand(['add', 'pve', '--vm', '100', '--allow-few-votes'], t.io, { handlers })).toBe(0);
+    expect(calls).toEqual([
+      { requirements: { cluster: 'pve', vm: '100', allowFewVotes: true } },
+      { cluster: 'pve', vm: '100', allowFewVotes: true },
+    ]);
+    const lines = t.out.stdout.split('\n');
+    expect(lines[0]).toBe('HA requirements on pve:');
+    expect(lines[1]).toMatch(/^ {2}warn +At least three votes$/);
+    expect(t.out.stdout.indexOf('requirements')).toBeLessThan(t.out.stdout.indexOf('added'));
+  });
+
+  it('ha requirements exits 1 while a consent is needed; ha set maps --state and prints refusals', async () => {
+    const t = io();
+    expect(await runHaCommand(['requirements', 'pve', '--vm', '100', '--json'], t.io, { handlers })).toBe(1);
+    expect(JSON.parse(t.out.stdout)).toMatchObject({ ok: true, guest: 'vm:100', consentNeeded: ['fewVotes'] });
+    calls.length = 0;
+    const s = io();
+    expect(await runHaCommand(['set', 'pve', 'vm:100', '--state', 'stopped', '--json'], s.io, { handlers })).toBe(0);
+    expect(calls).toEqual([{ cluster: 'pve', id: 'vm:100', state: 'stopped' }]);
+    expect(JSON.parse(s.out.stdout)).toEqual({
+      ok: true,
+      id: 'vm:100',
+      requested: 'stopped',
+      state: 'stopped',
+      node: 'node1',
+    });
+    const d = io();
+    expect(await runHaCommand(['set', 'lab', 'web', '--state', 'disabled', '--json'], d.io, { handlers })).toBe(1);
+    expect(JSON.parse(d.out.stdout)).toMatchObject({ ok: false, error: { code: 'ha.state-not-supported' } });
+  });
+
   it('usage errors exit 2 with a hint', async () => {
     for (const argv of [
       ['ha', 'enable', 'lab', '--confirm', 'lab'],
       ['ha', 'move', 'lab', 'vip'],
       ['ha', 'standby', 'lab'],
+      ['ha', 'set', 'lab', 'vm:100'],
+      ['ha', 'set', 'lab', 'vm:100', '--state', 'running'],
       ['ha', 'frobnicate', 'lab'],
       ['ha'],
     ]) {

@@ -3,6 +3,7 @@ import type { PveMigrateParams } from '../../../engine/api/contract';
 import type { PveHandlers } from '../../../engine/cli/pve-commands';
 import { runGuestsCommand, runMigrateCommand } from '../../../engine/cli/pve-commands';
 import { UsageError } from '../../../engine/cli/io';
+import { createEventHub } from '../../../engine/api/event-hub';
 import { err, ok } from '../../../engine/result';
 
 function io() {
@@ -78,6 +79,63 @@ describe('quorate guests / migrate', () => {
     expect(r.out.stdout).toMatch(/fail Proxmox: disks/);
     expect(await runMigrateCommand(['lab', '--ct', '200', '--to', 'pve3', '--json'], io().io, { handlers })).toBe(0);
     expect(calls.at(-1)).toEqual({ cluster: 'lab', kind: 'ct', id: 200, to: 'pve3' });
+  });
+
+  it('prints the task log as it streams, before the outcome, and does not print it twice', async () => {
+    const hub = createEventHub();
+    const seenBeforeEnd: string[] = [];
+    const t = io();
+    const streaming: PveHandlers = {
+      ...handlers,
+      pveMigrate: async (p) => {
+        for (const line of ['starting migration of VM 103', 'ERROR: online migrate failure']) {
+          hub.emit('onDidPveMigrateProgress', {
+            cluster: p.cluster,
+            kind: p.kind,
+            id: p.id,
+            node: 'pve2',
+            line,
+            at: 1,
+          });
+          seenBeforeEnd.push(t.out.stdout);
+        }
+        hub.emit('onDidPveMigrateProgress', {
+          cluster: 'other',
+          kind: 'vm',
+          id: 103,
+          node: 'x',
+          line: 'not ours',
+          at: 1,
+        });
+        return ok({
+          cluster: p.cluster,
+          kind: p.kind,
+          id: p.id,
+          from: 'pve2',
+          to: p.to,
+          status: 'failed',
+          checks: [],
+          via: 'qm',
+          node: 'pve2',
+          log: ['starting migration of VM 103', 'ERROR: online migrate failure'],
+          message: 'The migration failed half-way: online migrate failure. VM 103 is still on pve2, where it was.',
+        });
+      },
+    };
+    expect(
+      await runMigrateCommand(['lab', '--vm', '103', '--to', 'pve3'], t.io, { handlers: streaming, events: hub }),
+    ).toBe(1);
+    expect(seenBeforeEnd[0]).toBe('  | starting migration of VM 103\n');
+    expect(t.out.stdout).toBe(
+      '  | starting migration of VM 103\n  | ERROR: online migrate failure\nThe migration failed half-way: online migrate failure. VM 103 is still on pve2, where it was.\n',
+    );
+    const j = io();
+    await runMigrateCommand(['lab', '--vm', '103', '--to', 'pve3', '--json'], j.io, {
+      handlers: streaming,
+      events: hub,
+    });
+    expect(JSON.parse(j.out.stdout)).toMatchObject({ ok: false, status: 'failed', node: 'pve2' });
+    expect(j.out.stderr).toContain('  | ERROR: online migrate failure');
   });
 
   it('refuses unclear usage: both or neither guest flag, no --to, a non-numeric id', async () => {

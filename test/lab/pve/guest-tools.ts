@@ -184,6 +184,21 @@ function checkMigrate(kind: GuestKind, vmid: number, target: string, flags: Reco
   return g;
 }
 
+/** Test hooks on the source node, both under /run (gone with the lab): see `migrate`. */
+export const MIGRATE_HOLD = (vmid: number): string => `/run/pve-standin/migrate-hold-${vmid}`;
+export const MIGRATE_FAIL = (vmid: number): string => `/run/pve-standin/migrate-fail-${vmid}`;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * The task log is printed line by line as the transfer goes (stdout to a pipe is synchronous on
+ * Linux), like qemu-server's migration task. Two test hooks on the source node: while MIGRATE_HOLD
+ * exists the transfer phase waits (up to 60 s) — a test can look at the cluster mid-migration; with
+ * MIGRATE_FAIL the transfer fails half-way and the migration is aborted as qemu-server aborts one
+ * (cleanup, config left on the source, "migration aborted", exit 255).
+ */
 function migrate(kind: GuestKind, argv: string[]): number {
   const { positional, flags } = parseFlags(argv);
   const vmid = Number(positional[0]);
@@ -200,10 +215,33 @@ function migrate(kind: GuestKind, argv: string[]): number {
   }
   const g = checkMigrate(kind, vmid, target, flags);
   const running = existsSync(runningMarker(kind, vmid));
-  const stamp = new Date().toISOString().replace('T', ' ').slice(0, 19);
-  process.stdout.write(`${stamp} starting migration of ${kind === 'qemu' ? 'VM' : 'CT'} ${vmid} to node '${target}'\n`);
+  const stamp = () => new Date().toISOString().replace('T', ' ').slice(0, 19);
+  const log = (line: string) => process.stdout.write(`${stamp()} ${line}\n`);
+  const started = Date.now();
+  log(
+    `starting migration of ${kind === 'qemu' ? 'VM' : 'CT'} ${vmid} to node '${target}' (${resolveHost(target) ?? target})`,
+  );
+  for (const d of localDisks(g.text).filter((x) => !x.cdrom)) {
+    log(`found local disk '${d.volid}' (in current VM config)`);
+  }
+  log(running ? 'starting online/live migration' : 'copying guest state');
+  for (let i = 0; i < 600 && existsSync(MIGRATE_HOLD(vmid)); i++) {
+    sleepSync(100);
+  }
+  if (existsSync(MIGRATE_FAIL(vmid))) {
+    log('migration status: active (transferred 512.0 MiB of 2.0 GiB)');
+    log('ERROR: online migrate failure - connection to the target node was lost');
+    log('aborting phase 2 - cleanup resources');
+    const secs = String(Math.max(1, Math.round((Date.now() - started) / 1000))).padStart(2, '0');
+    log(
+      `ERROR: migration aborted (duration 00:00:${secs}): online migrate failure - connection to the target node was lost`,
+    );
+    process.stderr.write('migration aborted\n');
+    return 255;
+  }
+  log('migration status: completed');
   moveGuest(g, target, running);
-  process.stdout.write(`${stamp} migration finished successfully (duration 00:00:01)\n`);
+  log('migration finished successfully (duration 00:00:01)');
   return 0;
 }
 
