@@ -18,6 +18,7 @@ export type { HaEngineName, HaFailure, HaNode, HaResource, HaResourceState } fro
 export type { HaConsent, HaRequirement } from '../../ha/pve-requirements';
 export type { RequestedState } from '../../ha/requested-state';
 export { REQUESTED_STATES, REQUESTED_STATE_WORDS } from '../../ha/requested-state';
+export { explainPveHaState } from '../../ha/pve-status';
 
 export interface HaStatusView {
   readonly cluster: string;
