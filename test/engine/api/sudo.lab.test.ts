@@ -39,13 +39,19 @@ async function filesOn(i: number): Promise<string[]> {
   return (await lab.exec(i, `stat -c '%n %U:%G %a' ${FILES}`)).stdout.trim().split('\n');
 }
 
-/** The window's status once it shows `online` nodes, all quorate. */
+/**
+ * The window's status once it shows `online` nodes, all quorate, from the agents' streams: link
+ * health comes only from them (the one-shot read the window opens on measures no links).
+ */
 async function liveStatus(w: Window, cluster: string, online: number): Promise<ClusterStatus> {
   return until(
     `${cluster} quorate with ${online} nodes online in the window`,
     async () => {
       const s = await w.api.clusterStatus({ cluster });
-      return s.ok && s.value.state === 'quorate' && s.value.nodes.filter((n) => n.online).length === online
+      return s.ok &&
+        s.value.state === 'quorate' &&
+        s.value.links.length > 0 &&
+        s.value.nodes.filter((n) => n.online).length === online
         ? s.value
         : undefined;
     },
