@@ -342,7 +342,10 @@ export function createWatchService(deps: WatchDeps): WatchService {
       return ok(
         [...watched.values()].map((w) => {
           const c = watchedCluster(w);
-          return { name: c.name, state: w.monitor.health().state, nodes: c.nodes, hasQdevice: c.qdevice };
+          // The first snapshot's state while the streams have not settled (as `clusterStatus` shows).
+          const state =
+            w.monitor.health().state === 'unknown' && w.snapshot ? w.snapshot.state : w.monitor.health().state;
+          return { name: c.name, state, nodes: c.nodes, hasQdevice: c.qdevice };
         }),
       );
     },

@@ -267,6 +267,7 @@ describe('the first snapshot (one status reader, issue 8 §1)', () => {
     const first = unwrap(await service!.clusterStatus({ cluster: 'lab' }));
     expect(asked).toEqual(['lab']);
     expect(first).toMatchObject({ state: 'quorate', quorate: true, reporter: 'node1', updatedAt: 500 });
+    expect(unwrap(await service!.listClusters()).map((c) => c.state)).toEqual(['quorate']);
     // node1's agent reports; its view has not settled yet (300 ms): still the snapshot, not "unknown".
     feeds.get('198.18.3.1')?.(event('quorumtool-s-three-nodes-quorate', 'cfgtool-s-three-nodes'));
     expect(unwrap(await service!.clusterStatus({ cluster: 'lab' }))).toMatchObject({
