@@ -21,6 +21,9 @@ import { qdeviceFlags } from '../providers/qdevice-flags';
 import { ok } from '../result';
 import type { ClusterSnapshot, ClusterStatus, QuorateApi } from './contract';
 
+/** What each QDevice flag in a status means (for the CLI's text; the window has its own words). */
+export { QDEVICE_FLAG_MEANINGS } from '../providers/qdevice-flags';
+
 export interface StatusDeps {
   /** Sessions to the members (the service's `opsContext()`). */
   readonly context: () => OpsContext;

@@ -17,8 +17,7 @@ import type {
 } from '../api/contract';
 import { createEventHub, type EventHub } from '../api/event-hub';
 import { createOperationsService, type OperationsService, type OpsContext } from '../api/service-ops';
-import { createStatusService, type StatusService } from '../api/service-status';
-import { QDEVICE_FLAG_MEANINGS } from '../providers/qdevice-flags';
+import { createStatusService, QDEVICE_FLAG_MEANINGS, type StatusService } from '../api/service-status';
 import type { QuorateError, Result } from '../result';
 import { cliHintOf, err } from '../result';
 import type { CliIo } from './io';
