@@ -272,6 +272,20 @@ describe('the health rule (issue 9 §2)', () => {
       want: { quorate: true, members: ['n1', 'n2'], missing: ['n3', 'n4'], stopped: [] },
     },
     {
+      case: "a starting node's ring of its own (newer) does not outdate the others' quorate ring that still lists it",
+      views: [
+        ringed('n1', true, ['n1', 'n2', 'n3', 'n4'], '1.12'),
+        ringed('n2', true, ['n1', 'n2', 'n3', 'n4'], '1.12'),
+        { ...ringed('n4', false, ['n4'], '4.17'), starting: true },
+      ],
+      want: { quorate: true, members: ['n1', 'n2', 'n3'], missing: ['n4'], stopped: [] },
+    },
+    {
+      case: 'a starting node alone, nobody else reporting: its own inquorate view is the truth',
+      views: [{ ...ringed('n4', false, ['n4'], '4.17'), starting: true }],
+      want: { quorate: false, members: ['n4'], missing: ['n1', 'n2', 'n3'], stopped: [] },
+    },
+    {
       case: 'corosync stopped everywhere reachable: not quorate, everyone stopped',
       views: [
         { reporter: 'n1', quorate: false, members: [], stopped: true },
@@ -281,6 +295,29 @@ describe('the health rule (issue 9 §2)', () => {
     },
   ])('$case', ({ views, want }) => {
     expect(clusterHealth(four, views)).toMatchObject(want);
+  });
+
+  it('treats a node as starting from a stop until it lists a peer: a later split of that node counts again', () => {
+    const four: WatchedCluster = { name: 'c', nodes: ['n1', 'n2', 'n3', 'n4'], qdevice: false };
+    const all = ['n1', 'n2', 'n3', 'n4'];
+    const c = clock();
+    const m = createClusterMonitor({ cluster: four, now: c.now, settleMs: 0 });
+    for (const n of ['n1', 'n2', 'n3']) {
+      m.report(ringed(n, true, all, '1.12'));
+    }
+    m.report({ reporter: 'n4', quorate: false, members: [], stopped: true });
+    // Restarted: alone in a newer ring while the others' corosync has not noticed yet.
+    m.report(ringed('n4', false, ['n4'], '4.17'));
+    expect(m.current()).toMatchObject({ quorate: true, members: ['n1', 'n2', 'n3'], missing: ['n4'] });
+    // Merged: a member again, no longer starting.
+    for (const n of all) {
+      m.report(ringed(n, true, all, '1.1b'));
+    }
+    expect(m.current()).toMatchObject({ quorate: true, missing: [] });
+    // Now n4 is alone in a newer ring without having stopped (cut): that ring outdates the others'
+    // older one that lists it, as before (their corosync is about to report the split).
+    m.report(ringed('n4', false, ['n4'], '4.1f'));
+    expect(m.current()).toMatchObject({ quorate: false, members: ['n4'] });
   });
 
   it('debounces quorum lost over corosync’s own settle time by default, other news over the settle time', () => {
