@@ -289,6 +289,23 @@ describe.skipIf(skip !== null)('HA with Pacemaker on a 3-node lab cluster', () =
     expect(await whereIs(`ip-${vip}`)).toBe(res?.node);
   }, 120_000);
 
+  it('ha set maps requested states to target-role / is-managed; disabled is refused (issue 14)', async () => {
+    const id = `ip-${vip}`;
+    const stop = await haJson('set', 'hac', id, '--state', 'stopped');
+    expect(stop.json, JSON.stringify(stop.json)).toMatchObject({ ok: true, requested: 'stopped', state: 'stopped' });
+    await until('the IP to stop answering', async () => ((await pingOnce(vip)) ? undefined : true), 15_000, 250);
+    const start = await haJson('set', 'hac', id, '--state', 'started');
+    expect(start.json).toMatchObject({ ok: true, requested: 'started', state: 'started' });
+    const ign = await haJson('set', 'hac', id, '--state', 'ignored');
+    expect(ign.json).toMatchObject({ ok: true, state: 'unmanaged' });
+    expect((await lab.exec(1, `crm_resource --resource ${id} --meta --get-parameter is-managed`)).stdout).toMatch(
+      /false/,
+    );
+    expect((await haJson('set', 'hac', id, '--state', 'started')).json).toMatchObject({ ok: true, state: 'started' });
+    expect(errorCode((await haJson('set', 'hac', id, '--state', 'disabled')).json)).toBe('ha.state-not-supported');
+    await until('the IP to answer again', async () => ((await pingOnce(vip)) ? true : undefined), 20_000, 250);
+  }, 120_000);
+
   it('the follower followed every move; removing both leaves nothing (constraints included)', async () => {
     expect(await whereIs(`ip-198.18.${lab.id}.101`)).toBe(await whereIs(`ip-${vip}`));
     const f = await haJson('remove', 'hac', `ip-198.18.${lab.id}.101`);
