@@ -82,6 +82,7 @@ describe('GuestsState (dashboard guests / HA view)', () => {
     const p = new GuestsState('lab', plain.api);
     await p.load();
     expect([p.notPve, p.error]).toEqual([true, null]);
+    expect(plain.calls.map((c) => c.method)).toEqual(['pveGuests']);
   });
 
   it('shows the requirements first; Add stays off until every consent asked for is ticked, then passes them', async () => {

@@ -101,15 +101,14 @@ export class GuestsState {
   }
 
   async load(): Promise<void> {
-    const [g, h] = await Promise.all([
-      this.#api.pveGuests({ cluster: this.cluster }),
-      this.#api.haStatus({ cluster: this.cluster }),
-    ]);
+    // Guests first: a cluster that is not Proxmox answers at once, and then costs no HA read.
+    const g = await this.#api.pveGuests({ cluster: this.cluster });
     if (!g.ok) {
       this.notPve = g.error.code === 'pve.not-pve';
       this.error = this.notPve ? null : g.error;
       return;
     }
+    const h = await this.#api.haStatus({ cluster: this.cluster });
     this.guests = g.value.guests;
     this.ha = h.ok ? h.value : this.ha;
     this.error = null;
