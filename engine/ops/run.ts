@@ -357,7 +357,11 @@ export async function readClusterState(
       continue;
     }
     try {
-      const conf = await r.value.run(sh`cat -- ${confPath}`, { timeoutMs: 10_000 });
+      // The file and the membership asked at once (two commands, one round trip).
+      const [conf, q] = await Promise.all([
+        r.value.run(sh`cat -- ${confPath}`, { timeoutMs: 10_000 }),
+        r.value.run('corosync-quorumtool -s', { timeoutMs: 10_000 }),
+      ]);
       if (!conf.ok || conf.value.exitCode !== 0) {
         lastError = conf.ok ? conf.value.stderr : conf.error.message;
         continue;
@@ -366,7 +370,6 @@ export async function readClusterState(
       if (!spec.ok) {
         return spec;
       }
-      const q = await r.value.run('corosync-quorumtool -s', { timeoutMs: 10_000 });
       const parsed = q.ok ? parseQuorumtoolStatus(q.value.stdout) : null;
       const status = parsed?.ok ? parsed.value : null;
       const withMachines: ClusterSpec = {
