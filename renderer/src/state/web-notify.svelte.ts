@@ -53,7 +53,7 @@ export class WebNotifier {
     }
     const note = new Notification(n.title, {
       body: n.guidance[0] ? `${n.body}\nFirst: ${n.guidance[0]}` : n.body,
-      tag: `${n.cluster}:${n.kind}:${n.node ?? ''}`,
+      tag: `${n.cluster}:${n.kind}:${n.node ?? ''}:${n.resource ?? ''}`,
       requireInteraction: n.severity === 'critical',
     });
     note.onclick = () => {
