@@ -1,63 +1,16 @@
 /**
- * `ha-manager status|add|remove|set|migrate|relocate` of the Proxmox VE stand-in, over the shared
- * /etc/pve/ha/resources.cfg (PVE::HA::Config's section-config format: `vm: 100` then tab-indented
- * `state started` …) and /etc/pve/ha/manager_status (the CRM's JSON). Refusals use pve-ha-manager's
- * wording (read from PVE::API2::HA::Resources and PVE::HA::Config).
- * There is no CRM/LRM daemon: a requested change is applied at once by the command (the real CRM
- * applies it within one 10 s round), and a service on a node that left the membership shows `fence`;
- * automatic recovery after the fence delay is NOT reproduced.
+ * `ha-manager status|add|remove|set|migrate|relocate|crm-command` of the Proxmox VE stand-in, over
+ * the shared /etc/pve/ha files (ha-files.ts). Refusals use pve-ha-manager's wording (read from
+ * PVE::API2::HA::Resources, PVE::HA::Config and PVE::CLI::ha_manager). As on Proxmox, the command
+ * only records the request (resources.cfg, crm_commands); the stand-in's HA daemon (ha-daemon.ts:
+ * CRM master + LRM per node) carries it out within a round or two, and `status` shows what the CRM
+ * wrote to manager_status and each LRM to its lrm_status.
  */
-import { existsSync } from 'node:fs';
-import { allGuests, clusterNodes, findGuest, moveGuest, setHaMigrateHook, type GuestKind } from './guest-tools';
-import { PVE, cfsQuorate, checkCfsQuorum, die, readText, writeAtomic } from './sys';
+import { allGuests, clusterNodes, findGuest, setHaMigrateHook } from './guest-tools';
+import { parseSid, queueCrmCommand, readLrmStatus, readManagerStatus, readResources, writeResources } from './ha-files';
+import { cfsQuorate, checkCfsQuorum, die, nodename } from './sys';
 
-const RESOURCES = `${PVE}/ha/resources.cfg`;
-const MANAGER_STATUS = `${PVE}/ha/manager_status`;
 const STATES = ['started', 'stopped', 'enabled', 'disabled', 'ignored'];
-
-interface HaRes {
-  readonly sid: string;
-  props: Record<string, string>;
-}
-
-function readResources(): HaRes[] {
-  const out: HaRes[] = [];
-  let cur: HaRes | null = null;
-  for (const line of (readText(RESOURCES) ?? '').split('\n')) {
-    const head = /^(vm|ct):\s*(\d+)\s*$/.exec(line);
-    if (head) {
-      cur = { sid: `${head[1]}:${head[2]}`, props: {} };
-      out.push(cur);
-    } else if (cur && /^\s+\S/.test(line)) {
-      const [k, ...v] = line.trim().split(/\s+/);
-      cur.props[k ?? ''] = v.join(' ');
-    }
-  }
-  return out;
-}
-
-function writeResources(list: readonly HaRes[]): void {
-  checkCfsQuorum();
-  const text = list
-    .map(
-      (r) =>
-        `${r.sid.replace(':', ': ')}\n${Object.entries(r.props)
-          .map(([k, v]) => `\t${k} ${v}\n`)
-          .join('')}`,
-    )
-    .join('\n');
-  writeAtomic(RESOURCES, text);
-}
-
-/** `100` means `vm:100` (PVE::HA::Config::parse_sid). */
-function parseSid(raw: string | undefined): { sid: string; kind: GuestKind; vmid: number } {
-  const m = /^(?:(vm|ct):)?(\d+)$/.exec(raw ?? '');
-  if (!m) {
-    die(`400 Parameter verification failed.\nsid: unable to parse service id '${raw ?? ''}'\n`);
-  }
-  const type = m[1] === 'ct' ? 'ct' : 'vm';
-  return { sid: `${type}:${m[2]}`, kind: type === 'ct' ? 'lxc' : 'qemu', vmid: Number(m[2]) };
-}
 
 function options(argv: string[]): { positional: string[]; opts: Record<string, string> } {
   const positional: string[] = [];
@@ -74,62 +27,76 @@ function options(argv: string[]): { positional: string[]; opts: Record<string, s
   return { positional, opts };
 }
 
-interface ServiceState {
-  node: string;
-  state: string;
-}
-
-function serviceStates(): Record<string, ServiceState> {
-  const nodes = clusterNodes();
-  const out: Record<string, ServiceState> = {};
-  for (const r of readResources()) {
-    const { kind, vmid } = parseSid(r.sid);
-    const g = allGuests().find((x) => x.vmid === vmid && x.kind === kind);
-    const node = g?.node ?? '';
-    const req = r.props.state ?? 'started';
-    const online = nodes.find((n) => n.name === node)?.online ?? false;
-    const state = !g ? 'error' : !online && req !== 'ignored' ? 'fence' : req === 'enabled' ? 'started' : req;
-    out[r.sid] = { node, state };
+/** PVE::API2::HA::Status's timestamp_to_status: older than 30 s is "old timestamp - dead?". */
+function fresh(now: number, ts: number | undefined): string {
+  if (ts === undefined) {
+    return 'old timestamp - dead?';
   }
-  return out;
+  return now - ts > 30 ? 'old timestamp - dead?' : now - ts < -2 ? 'detected time drift!' : 'active';
 }
 
-function writeManagerStatus(): void {
-  if (!cfsQuorate()) {
-    return;
-  }
-  const nodes = clusterNodes();
-  writeAtomic(
-    MANAGER_STATUS,
-    JSON.stringify({
-      master_node: nodes.find((n) => n.online)?.name ?? null,
-      node_status: Object.fromEntries(nodes.map((n) => [n.name, n.online ? 'online' : 'unknown'])),
-      service_status: serviceStates(),
-      timestamp: Math.floor(Date.now() / 1000),
-    }),
-  );
+/** Perl's scalar localtime: `Tue Dec  1 14:30:00 2026`. */
+function perlLocaltime(seconds: number): string {
+  const [wd, mon, day, year, time] = new Date(seconds * 1000).toString().split(' ');
+  return `${wd} ${mon} ${String(Number(day)).padStart(2)} ${time} ${year}`;
 }
 
+/** The lines of `ha-manager status` (pve-manager 8.x: no fencing line yet). */
 function status(): number {
-  const nodes = clusterNodes();
   const quorate = cfsQuorate();
-  const services = serviceStates();
-  const when = new Date().toString().replace(/ GMT.*$/, '');
-  let out = quorate ? 'quorum OK\n' : `quorum No quorum on node '${nodes.find((n) => n.online)?.name ?? ''}'!\n`;
-  const master = quorate ? nodes.find((n) => n.online)?.name : undefined;
-  if (master && Object.keys(services).length > 0) {
-    out += `master ${master} (active, ${when})\n`;
-  }
-  for (const n of nodes) {
-    if (Object.keys(services).length === 0) {
-      break;
+  const ms = readManagerStatus();
+  const resources = readResources();
+  const now = Math.floor(Date.now() / 1000);
+  const when = (ts: number | undefined): string => perlLocaltime(ts ?? now);
+  let out = quorate ? 'quorum OK\n' : `quorum No quorum on node '${nodename()}'!\n`;
+  if (ms.master_node && ms.timestamp !== undefined) {
+    let st = fresh(now, ms.timestamp);
+    if (quorate && st !== 'active' && resources.length === 0) {
+      st = 'idle';
     }
-    const busy = Object.values(services).some((s) => s.node === n.name);
-    out += `lrm ${n.name} (${!n.online ? 'old timestamp - dead?' : busy ? 'active' : 'idle'}, ${when})\n`;
+    out += `master ${ms.master_node} (${st}, ${when(ms.timestamp)})\n`;
   }
-  for (const sid of Object.keys(services).sort()) {
-    const s = services[sid]!;
-    out += `service ${sid} (${s.node}, ${s.state})\n`;
+  for (const node of Object.keys(ms.node_status ?? {}).sort()) {
+    const lrm = readLrmStatus(node);
+    if (!lrm.timestamp) {
+      out += `lrm ${node} (unable to read lrm status)\n`;
+      continue;
+    }
+    let st = fresh(now, lrm.timestamp);
+    const active = Object.values(ms.service_status ?? {}).filter(
+      (s) => s.node === node && !['stopped', 'error', 'fence', 'recovery'].includes(s.state),
+    ).length;
+    if (st === 'active') {
+      const mode = lrm.mode ?? 'active';
+      st =
+        mode !== 'active'
+          ? `${mode} mode`
+          : lrm.state === 'wait_for_agent_lock' && active === 0
+            ? 'idle'
+            : (lrm.state ?? 'unknown');
+    } else if (lrm.mode === 'maintenance') {
+      st = 'maintenance mode';
+    }
+    out += `lrm ${node} (${st}, ${when(lrm.timestamp)})\n`;
+  }
+  const guests = allGuests();
+  for (const r of [...resources].sort((x, y) => x.sid.localeCompare(y.sid))) {
+    const ss = ms.service_status?.[r.sid];
+    const { kind, vmid } = parseSid(r.sid);
+    const confNode = guests.find((g) => g.vmid === vmid && g.kind === kind)?.node;
+    const req = r.props.state ?? 'started';
+    // get_verbose_service_state, the parts the stand-in's CRM can produce.
+    const state =
+      req === 'ignored'
+        ? 'ignored'
+        : confNode === undefined && !ss
+          ? 'not found'
+          : !ss
+            ? 'queued'
+            : ss.state === 'stopped' && req === 'disabled'
+              ? 'disabled'
+              : ss.state;
+    out += `service ${r.sid} (${ss?.node ?? confNode ?? '---'}, ${state})\n`;
   }
   process.stdout.write(out);
   return 0;
@@ -154,7 +121,6 @@ function add(argv: string[]): number {
   }
   list.push({ sid, props: { state, ...(opts.max_restart ? { max_restart: opts.max_restart } : {}) } });
   writeResources(list);
-  writeManagerStatus();
   return 0;
 }
 
@@ -165,7 +131,6 @@ function remove(argv: string[]): number {
     die(`cannot delete service '${sid}', not HA managed!\n`);
   }
   writeResources(list.filter((r) => r.sid !== sid));
-  writeManagerStatus();
   return 0;
 }
 
@@ -186,11 +151,10 @@ function set(argv: string[]): number {
     r.props.state = opts.state;
   }
   writeResources(list);
-  writeManagerStatus();
   return 0;
 }
 
-/** What the CRM does for a `migrate`/`relocate` crm command, at once. */
+/** `ha-manager migrate|relocate SID NODE` (crm-command): checked, then queued for the CRM master. */
 function haMove(sid: string, target: string, how: 'migrate' | 'relocate'): number {
   const { kind, vmid } = parseSid(sid);
   if (!readResources().some((r) => r.sid === sid)) {
@@ -198,7 +162,7 @@ function haMove(sid: string, target: string, how: 'migrate' | 'relocate'): numbe
   }
   const node = clusterNodes().find((n) => n.name === target);
   if (!node) {
-    die(`node '${target}' is not a member of the cluster\n`);
+    die(`no such cluster node '${target}'\n`);
   }
   if (!node.online) {
     die(`target node '${target}' is not online\n`);
@@ -207,13 +171,21 @@ function haMove(sid: string, target: string, how: 'migrate' | 'relocate'): numbe
   if (!g || g.kind !== kind) {
     die(`resource '${sid}' does not exist in cluster\n`);
   }
-  if (g.node === target) {
-    return 0; // the CRM ignores a move to the node it is on ("ignore crm command - service already on target node")
+  queueCrmCommand(`${how} ${sid} ${target}`);
+  return 0;
+}
+
+/** `ha-manager crm-command node-maintenance enable|disable NODE` (node-maintenance-set). */
+function nodeMaintenance(argv: string[]): number {
+  const [action, node] = options(argv).positional;
+  if ((action !== 'enable' && action !== 'disable') || !node) {
+    die(`400 not enough arguments\nha-manager crm-command node-maintenance <enable|disable> <node>\n`);
   }
-  const running = existsSync(kind === 'qemu' ? `/run/qemu-server/${vmid}.pid` : `/run/lxc/${vmid}.running`);
-  void how; // migrate = live for a running VM, relocate = stop, move, start: the same file move here.
-  moveGuest(g, target, running);
-  writeManagerStatus();
+  if (!clusterNodes().some((n) => n.name === node)) {
+    die(`no such cluster node '${node}'\n`);
+  }
+  checkCfsQuorum();
+  queueCrmCommand(`${action}-node-maintenance ${node}`);
   return 0;
 }
 
@@ -240,9 +212,21 @@ export function haManager(argv: string[]): number {
       checkCfsQuorum();
       return haMove(sid, positional[1], cmd);
     }
+    case 'crm-command': {
+      const [sub, ...more] = rest;
+      if (sub === 'node-maintenance') {
+        return nodeMaintenance(more);
+      }
+      if (sub === 'migrate' || sub === 'relocate') {
+        return haManager([sub, ...more]);
+      }
+      return die(
+        `unknown command 'ha-manager crm-command ${sub ?? ''}' (the stand-in implements migrate, relocate, node-maintenance)\n`,
+      );
+    }
     default:
       die(
-        `unknown command 'ha-manager ${cmd ?? ''}' (the Quorate lab stand-in implements status, add, remove, set, migrate, relocate)\n`,
+        `unknown command 'ha-manager ${cmd ?? ''}' (the Quorate lab stand-in implements status, add, remove, set, migrate, relocate, crm-command)\n`,
       );
   }
 }

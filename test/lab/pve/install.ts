@@ -4,13 +4,15 @@
  * /var/tmp/quorate-lab-<id>-pve (a path every host sees: /var/tmp is neither overlaid nor bound),
  * bind-mounted on /etc/pve; the bundled stand-in in /usr/local/lib/pve-standin with wrappers in
  * /usr/local/sbin; a root RSA key authorized on every stand-in host (on real Proxmox VE this trust is
- * what `ssh-copy-id` in `pvecm add` asks a password for); the pmxcfs stand-in started as a lab daemon.
+ * what `ssh-copy-id` in `pvecm add` asks a password for); the pmxcfs stand-in and the HA daemon
+ * (ha-daemon.ts) started as lab daemons.
  */
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { FakeGuest } from '../host-files';
+import type { HaTimings } from './ha-files';
 
 /** The part of the lab this needs (test/lab/lab.ts's Lab satisfies it). */
 export interface StandinLab {
@@ -34,6 +36,8 @@ export interface PveHostOptions {
   cpuModel?: string;
   /** Memory the node reports, MiB (default: the host's). */
   memTotalMiB?: number;
+  /** The HA daemon's timings (ha-files.ts LAB_HA_TIMINGS: fence delay 3 s, lock lifetime 15 s, 1 s rounds). */
+  ha?: Partial<HaTimings>;
 }
 
 export const TOOLS = [
@@ -44,6 +48,7 @@ export const TOOLS = [
   'ha-manager',
   'pveversion',
   'pmxcfs',
+  'pve-ha-standin',
   'pve-standin-service',
 ] as const;
 
@@ -131,6 +136,7 @@ export async function installPveStandin(
         `mount --bind ${dir} /etc/pve`,
         'cat > /usr/local/lib/pve-standin/standin.cjs',
         `printf '%s' '${JSON.stringify({ version: o.version ?? '8.2.4', kernel: o.kernel ?? '6.8.8-2-pve', ...(o.cpuModel ? { cpuModel: o.cpuModel } : {}), ...(o.memTotalMiB ? { memTotalMiB: o.memTotalMiB } : {}) })}' > /usr/local/lib/pve-standin/version.json`,
+        `printf '%s' '${JSON.stringify(o.ha ?? {})}' > /usr/local/lib/pve-standin/ha.json`,
         ...wrappers,
         ...running.map((g) =>
           g.kind === 'qemu' ? `echo 0 > /run/qemu-server/${g.vmid}.pid` : `touch /run/lxc/${g.vmid}.running`,
@@ -147,6 +153,8 @@ export async function installPveStandin(
   for (const index of hosts) {
     await authorizeKeys(lab, index, keys);
     await lab.spawnDaemon(index, ['/usr/local/sbin/pmxcfs'], { logFile: '/var/log/pmxcfs-standin.log' });
+    // pve-ha-crm + pve-ha-lrm: idle (no lock taken) until ha/resources.cfg has services.
+    await lab.spawnDaemon(index, ['/usr/local/sbin/pve-ha-standin'], { logFile: '/var/log/pve-ha-standin.log' });
   }
 }
 

@@ -1,10 +1,11 @@
 /**
  * Entry of the Proxmox VE stand-in bundle (test/lab/pve/install.ts builds it with esbuild and
  * installs it in a lab host as /usr/local/lib/pve-standin/standin.cjs). /usr/local/sbin/pvecm,
- * qm, pct, pvesh, ha-manager, pveversion, pmxcfs and pve-standin-service are one-line wrappers: `node standin.cjs TOOL "$@"`.
+ * qm, pct, pvesh, ha-manager, pveversion, pmxcfs, pve-ha-standin (CRM + LRM) and pve-standin-service are one-line wrappers: `node standin.cjs TOOL "$@"`.
  */
 import { pctTool, pveshTool, qmTool } from './guest-tools';
 import { pveversion } from './guests';
+import { haDaemonLoop } from './ha-daemon';
 import { haManager } from './ha-manager';
 import { pmxcfsLoop } from './pmxcfs';
 import { add, addnode, create, delnode, expected, nodes, parseArgs, status, updatecerts } from './pvecm';
@@ -75,6 +76,8 @@ function main(argv: string[]): number {
       return pveversion();
     case 'pmxcfs':
       return pmxcfsLoop();
+    case 'pve-ha-standin':
+      return haDaemonLoop();
     case 'pve-standin-service':
       return serviceCommand(rest);
     default:
