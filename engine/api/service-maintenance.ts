@@ -425,7 +425,11 @@ function stepsInWords(engine: MaintenanceEngine, node: string, enable: boolean):
             `wait until HA has moved ${node}'s services away`,
             mark,
           ]
-        : [`ha-manager crm-command node-maintenance disable ${node}`, mark];
+        : [
+            `ha-manager crm-command node-maintenance disable ${node}`,
+            `wait until HA has moved the services that left ${node} back to it`,
+            mark,
+          ];
     case 'pacemaker':
       return enable
         ? [`put ${node} in Pacemaker standby`, `wait until its resources run elsewhere`, mark]

@@ -2,8 +2,9 @@
  * Maintenance mode on the node's HA engine, over the nodes' `CommandRunner`s:
  * - Proxmox VE: `ha-manager crm-command node-maintenance enable|disable NODE`, then wait until
  *   `ha-manager status` shows no HA service left on the node (guests that are not HA-managed stay
- *   where they are and are listed). NOT verified against a real Proxmox: the lab's stand-in has no
- *   ha-manager; the status lines parsed are those of pve-ha-manager's `ha-manager status` output.
+ *   where they are and are listed); on disable, wait until the services that remembered the node
+ *   (manager_status `maintenance_node`) are back on it. Verified on the lab's Proxmox stand-in
+ *   (test/lab/pve/ha-daemon.ts, a CRM modelled on pve-ha-manager's), not against a real Proxmox.
  * - Pacemaker (plain Debian, through engine/ha): standby on, wait until no resource runs there.
  * - Bare corosync: nothing runs on the machine; the mark in the state folder is the whole change.
  */
@@ -89,6 +90,8 @@ export async function pveMaintenance(
   on: boolean,
   opts: DrainOptions,
 ): Promise<Result<DrainReport>> {
+  // Which services remember this node (moved away by its maintenance), before the disable clears it.
+  const remembered = on ? [] : await rememberedBy(runner, node);
   const set = await runner.run(pveMaintenanceCommand(node, on), { timeoutMs: 60_000 });
   if (!set.ok) {
     return set;
@@ -100,12 +103,12 @@ export async function pveMaintenance(
       'Check `ha-manager status` on the node.',
     );
   }
-  if (!on) {
-    return ok({ moved: [], stuck: [] });
-  }
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? defaultSleep;
   const until = now() + opts.timeoutMs;
+  if (!on) {
+    return pveWaitBack(runner, node, remembered, { ...opts, now, sleep, until });
+  }
   let first: PveHaService[] | undefined;
   let left: PveHaService[] = [];
   for (;;) {
@@ -136,6 +139,75 @@ export async function pveMaintenance(
       ...left.map((x) => ({ id: x.sid, why: `HA did not move it (state ${x.state}); local disks or devices?` })),
       ...unmanaged.map((id) => ({ id, why: 'not managed by HA: it stays on the node and stops with it' })),
     ],
+  });
+}
+
+/** The CRM's /etc/pve/ha/manager_status (JSON): where each service is and the node it remembers. */
+export interface PveManagerStatus {
+  readonly node_status?: Readonly<Record<string, string>>;
+  readonly service_status?: Readonly<
+    Record<string, { readonly node?: string; readonly state?: string; readonly maintenance_node?: string }>
+  >;
+}
+
+export const PVE_MANAGER_STATUS_COMMAND = 'cat /etc/pve/ha/manager_status';
+
+async function managerStatus(runner: CommandRunner): Promise<PveManagerStatus | null> {
+  const r = await runner.run(PVE_MANAGER_STATUS_COMMAND, { timeoutMs: 20_000 });
+  if (!r.ok || r.value.exitCode !== 0) {
+    return null;
+  }
+  try {
+    return JSON.parse(r.value.stdout) as PveManagerStatus;
+  } catch {
+    return null;
+  }
+}
+
+async function rememberedBy(runner: CommandRunner, node: string): Promise<string[]> {
+  const ms = await managerStatus(runner);
+  return Object.entries(ms?.service_status ?? {})
+    .filter(([, s]) => s.maintenance_node === node)
+    .map(([sid]) => sid);
+}
+
+/**
+ * After node-maintenance disable: pve-ha-manager moves every service that remembers the node back to
+ * it once its LRM is active again. Wait until the node is `online` for the CRM and none of them is
+ * still moving or away; what is not back by the deadline is reported as stuck.
+ */
+async function pveWaitBack(
+  runner: CommandRunner,
+  node: string,
+  remembered: readonly string[],
+  opts: DrainOptions & { now: () => number; sleep: (ms: number) => Promise<void>; until: number },
+): Promise<Result<DrainReport>> {
+  let last: PveManagerStatus | null = null;
+  const away = (ms: PveManagerStatus): string[] =>
+    remembered.filter((sid) => {
+      const s = ms.service_status?.[sid];
+      return s !== undefined && (s.node !== node || s.state === 'migrate' || s.state === 'relocate');
+    });
+  while (remembered.length > 0) {
+    last = await managerStatus(runner);
+    if (last && last.node_status?.[node] === 'online') {
+      const left = away(last);
+      opts.log?.(`${remembered.length - left.length} of ${remembered.length} HA service(s) back on ${node}`);
+      if (left.length === 0) {
+        break;
+      }
+    }
+    if (opts.now() >= opts.until) {
+      break;
+    }
+    await opts.sleep(opts.pollMs ?? 2000);
+  }
+  const left = last ? away(last) : [...remembered];
+  return ok({
+    moved: remembered.filter((sid) => !left.includes(sid)),
+    stuck: remembered.length
+      ? left.map((id) => ({ id, why: `HA has not moved it back to ${node} yet (see ha-manager status)` }))
+      : [],
   });
 }
 

@@ -70,4 +70,63 @@ describe('Proxmox node-maintenance', () => {
     expect(r.ok && r.value.moved).toEqual(['vm:100']);
     expect(r.ok && r.value.stuck.map((s) => s.id)).toEqual(['vm:102', 'vm:104']);
   });
+
+  it('on disable, waits until the services that remembered the node are back on it', async () => {
+    const ms = (node2: string, state: string, online: string) =>
+      JSON.stringify({
+        node_status: { pve1: 'online', pve2: online },
+        service_status: {
+          'vm:100': { node: node2, state, ...(node2 === 'pve2' ? {} : { maintenance_node: 'pve2' }) },
+          'ct:101': { node: 'pve3', state: 'started' },
+        },
+      });
+    const answers = [
+      ms('pve1', 'started', 'maintenance'), // read before the disable
+      ms('pve1', 'started', 'maintenance'), // the CRM has not seen it yet
+      ms('pve1', 'migrate', 'online'),
+      ms('pve2', 'started', 'online'),
+    ];
+    const commands: string[] = [];
+    const runner: CommandRunner = {
+      label: 'pve2',
+      run: async (command) => {
+        commands.push(command);
+        const stdout = command === 'cat /etc/pve/ha/manager_status' ? (answers.shift() ?? answers.at(-1) ?? '') : '';
+        return ok({ stdout, stderr: '', exitCode: 0, signal: null });
+      },
+      upload: async () => ok(undefined),
+      close: async () => {},
+    };
+    let t = 0;
+    const r = await pveMaintenance(runner, 'pve2', false, {
+      timeoutMs: 60_000,
+      now: () => t,
+      sleep: async (ms) => void (t += ms),
+    });
+    expect(commands[1]).toBe('ha-manager crm-command node-maintenance disable pve2');
+    expect(r.ok && r.value).toEqual({ moved: ['vm:100'], stuck: [] });
+    expect(commands.filter((c) => c.startsWith('cat ')).length).toBe(4);
+  });
+
+  it('on disable, reports what HA has not brought back by the deadline', async () => {
+    const away = JSON.stringify({
+      node_status: { pve2: 'online' },
+      service_status: { 'vm:100': { node: 'pve1', state: 'started', maintenance_node: 'pve2' } },
+    });
+    const runner: CommandRunner = {
+      label: 'pve2',
+      run: async (command) =>
+        ok({ stdout: command.startsWith('cat ') ? away : '', stderr: '', exitCode: 0, signal: null }),
+      upload: async () => ok(undefined),
+      close: async () => {},
+    };
+    let t = 0;
+    const r = await pveMaintenance(runner, 'pve2', false, {
+      timeoutMs: 10_000,
+      now: () => t,
+      sleep: async (ms) => void (t += ms),
+    });
+    expect(r.ok && r.value.moved).toEqual([]);
+    expect(r.ok && r.value.stuck.map((s) => s.id)).toEqual(['vm:100']);
+  });
 });
