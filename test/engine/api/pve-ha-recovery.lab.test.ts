@@ -119,6 +119,12 @@ describe.skipIf(!support.ok)('HA recovery and node maintenance on a 3-node Proxm
     for (const i of [1, 2, 3]) {
       await waitQuorumOn(t.lab, i, (q) => q.quorate && q.members.length === 3, 120_000);
     }
+    // pmxcfs makes its /etc/pve writable again within its next poll.
+    await until(
+      `${lost} quorate for ha-manager`,
+      async () => (/^quorum OK/m.test((await t.lab.exec(nodeIndex(lost), 'ha-manager status')).stdout) ? true : null),
+      30_000,
+    );
     expect(await runsOn(nodeIndex(lost), sid)).toBe(false);
   }, 400_000);
 
@@ -128,7 +134,8 @@ describe.skipIf(!support.ok)('HA recovery and node maintenance on a 3-node Proxm
     const node = serviceLine(await status(1), 'vm:100')!.node;
     const ct = serviceLine(await status(1), 'ct:200')!;
     if (ct.node !== node) {
-      expect((await t.lab.exec(1, `ha-manager relocate ct:200 ${node}`)).exitCode).toBe(0);
+      const r = await t.lab.exec(1, `ha-manager relocate ct:200 ${node}`);
+      expect(r.exitCode, r.stderr).toBe(0);
       await until(
         'ct:200 next to vm:100',
         async () => {
