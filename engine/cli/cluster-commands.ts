@@ -31,19 +31,7 @@ export interface ClusterCommandDeps extends CliServiceOptions {
 }
 
 /** The service's operation handlers the CLI calls (the window calls the same over the RPC). */
-type OperationHandlers = Pick<
-  OperationsService,
-  | 'runPreflight'
-  | 'planCreateCluster'
-  | 'planJoinCluster'
-  | 'planRemoveNode'
-  | 'planSetupQdevice'
-  | 'planRemoveQdevice'
-  | 'planChangeLink'
-  | 'planSetExpected'
-  | 'runPlan'
-  | 'runUnfinished'
->;
+type OperationHandlers = OperationsService;
 
 /**
  * Runs `fn` with the service's operation handlers, printing their step updates as progress; with

@@ -67,7 +67,7 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
       { ctx: ops.ctx },
     );
     const json = JSON.parse(io.out()) as { ok: boolean; checks: { id: string; status: string; measured: string }[] };
-    expect(code).toBe(0);
+    expect(code, io.out()).toBe(0);
     expect(json.ok).toBe(true);
     const latency = json.checks.filter((c) => c.id === 'preflight.latency');
     expect(latency).toHaveLength(3);
