@@ -6,6 +6,8 @@
  * rolling back an operation another process left unfinished. Over a small in-memory world of three
  * machines whose corosync answers `cat corosync.conf` and `corosync-quorumtool -s`; every other
  * command fails, so runs stop at their first step (the lab files run the real thing).
+ * When ops changes a plan on purpose, capture again (`QUORATE_CAPTURE_GOLDEN=1 npx vitest run --project
+ * unit test/engine/cli/op-commands.test.ts`, then prettier) and review the fixture's diff.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -105,6 +107,13 @@ const scenarios: [string, Command, string[], (keyof typeof membership)?, RegExp?
   ],
 ];
 
+/** stderr without the step progress lines (`… m1: title`, `done        m1: title`, indented output). */
+const withoutProgress = (stderr: string): string =>
+  stderr
+    .split('\n')
+    .filter((l) => !/^(… |(running|done|failed|skipped|rolled-back)\s+\S+: | {12})/.test(l))
+    .join('\n');
+
 interface Seen {
   readonly code: number;
   readonly stdout: string;
@@ -149,6 +158,8 @@ describe('cluster commands print what they printed before they became service cl
       if (!process.env.QUORATE_CAPTURE_GOLDEN) {
         const was = golden[title]!;
         expect({ code: now.code, stdout: now.stdout }).toEqual({ code: was.code, stdout: was.stdout });
+        // Text-mode errors, hints and warnings go to stderr too; progress lines beside them may vary.
+        expect(withoutProgress(now.stderr)).toBe(withoutProgress(was.stderr));
         // Machines are asked in parallel where ops does so: the same commands, in any order.
         expect([...now.commands].sort()).toEqual([...was.commands].sort());
       }
