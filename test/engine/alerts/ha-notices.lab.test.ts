@@ -2,7 +2,7 @@
  * Issue 14 §3 end to end on the Proxmox VE stand-in (real corosync, shared /etc/pve, ha-manager,
  * qm, pvesh stand-ins; test/lab/pve/): the window's whole service over 3 nodes made with pvecm and
  * adopted, with a JSON webhook channel on a real local HTTP server. A migration Quorate runs that
- * finishes, and one that fails on the node (the target's guest folder is gone), each reach the
+ * finishes, and one that fails half-way on the node (the stand-in's MIGRATE_FAIL), each reach the
  * timeline and the webhook; then the node of an HA guest is cut: "waiting to be fenced" and, once
  * the stand-in's HA manager recovered the guest elsewhere, "recovered on <node>" do too, each once.
  * One lab; the HA status is read every second here (10 s in the app).
@@ -97,14 +97,15 @@ describe.skipIf(!support.ok)('Proxmox HA and migration notices reach the timelin
   }, 120_000);
 
   it('a migration that fails on the node: "still on node3", on the timeline and the webhook, once', async () => {
-    // qm migrate renames the guest's config into the target's folder: without the folder it fails there.
-    const hide = await lab.exec(1, 'mv /etc/pve/nodes/node1/qemu-server /etc/pve/nodes/node1/qemu-server.away');
-    expect(hide.exitCode, hide.stderr).toBe(0);
+    // The stand-in's half-way failure (test/lab/pve/guest-tools.ts MIGRATE_FAIL on the source node):
+    // the transfer aborts as qemu-server aborts one, and the config stays on the source.
+    const fail = '/run/pve-standin/migrate-fail-103';
+    expect((await lab.exec(3, `mkdir -p /run/pve-standin && touch ${fail}`)).exitCode).toBe(0);
     try {
       const m = await app.service.handlers.pveMigrate({ cluster: 'pvelab', kind: 'vm', id: 103, to: 'node1' });
       expect(m.ok && [m.value.status, m.value.node], JSON.stringify(m)).toEqual(['failed', 'node3']);
     } finally {
-      await lab.exec(1, 'mv /etc/pve/nodes/node1/qemu-server.away /etc/pve/nodes/node1/qemu-server');
+      await lab.exec(3, `rm -f ${fail}`);
     }
     const entry = await until('the timeline entry', async () => (await timeline('migration-failed'))[0], 10_000);
     expect(entry.text).toBe('Migration of VM 103 to node1 failed: VM 103 is still on node3 (pvelab)');
