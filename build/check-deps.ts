@@ -78,10 +78,9 @@ const allowed: Record<string, { rooms: string[]; packages: RegExp }> = {
       'agent',
       'store',
       'ssh',
-      // Left to move behind the service: `status` prints providers/' QDevice flag meanings, and
-      // `clusters` lists the registry with ops/registry.fs. No other command imports either.
+      // Left to move behind the service: `clusters` lists the registry with ops/registry.fs. No
+      // other command imports ops/ (or providers/, which the cli room may no longer import).
       'ops',
-      'providers',
       'corosync',
       'model',
       'result',
