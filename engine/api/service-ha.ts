@@ -22,6 +22,7 @@ import { createPveHaEngine, pveTools } from '../ha/pve-ha.ssh';
 import { pveHaNoticeText } from '../ha/pve-notices';
 import { blockingRequirements, haRequirements, type HaConsent, type HaRequirement } from '../ha/pve-requirements';
 import { clusterVotes, readPveHaFacts } from '../ha/pve-requirements.ssh';
+import { refuseInErrorState } from '../ha/requested-state';
 import type { HaResource, HaResourceSpec, HaStatus } from '../ha/types';
 import { writeFileAtomicOrThrow } from '../ops/journal.fs';
 import { loadMarks } from '../ops/maintenance-marks.fs';
@@ -693,6 +694,10 @@ export function createHaService(deps: HaDeps): HaService {
         const r = resourceOf(s.value, id, cluster);
         if (!r.ok) {
           return r;
+        }
+        const inError = refuseInErrorState(r.value.engineState, state, id);
+        if (inError) {
+          return inError;
         }
         const set = await o.engine.setState(id, state);
         if (!set.ok) {

@@ -46,3 +46,20 @@ export function pacemakerMetaFor(state: RequestedState): Result<PacemakerMeta> {
       );
   }
 }
+
+/**
+ * ha-manager leaves a service in `error` alone until it is disabled (pve-docs "Error Recovery": the
+ * only way out is `--state disabled`, then fix the cause, then request started). A request for
+ * started or stopped would be written and silently ignored by the CRM, so it is refused here with
+ * the steps instead. null: the request may go ahead.
+ */
+export function refuseInErrorState(engineState: string | undefined, state: RequestedState, id: string) {
+  if (engineState !== 'error' || state === 'disabled' || state === 'ignored') {
+    return null;
+  }
+  return err(
+    'ha.in-error',
+    `${id} is in the error state: ha-manager does not act on it (a request for ${state} would be ignored) until it is disabled.`,
+    `Disable it first (quorate ha set CLUSTER ${id} --state disabled, or "disabled" in the window), fix the cause in its task log, then set it to ${state}.`,
+  );
+}

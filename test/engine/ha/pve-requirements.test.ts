@@ -9,7 +9,7 @@ import {
   type HaRequirementFacts,
 } from '../../../engine/ha/pve-requirements';
 import { parseWatchdog } from '../../../engine/ha/pve-requirements.ssh';
-import { pacemakerMetaFor } from '../../../engine/ha/requested-state';
+import { pacemakerMetaFor, refuseInErrorState } from '../../../engine/ha/requested-state';
 
 const STORAGE = `dir: local
 \tpath /var/lib/vz
@@ -122,5 +122,20 @@ describe('requested state on Pacemaker', () => {
     expect(pacemakerMetaFor('ignored')).toEqual({ ok: true, value: { isManaged: false } });
     const d = pacemakerMetaFor('disabled');
     expect(!d.ok && d.error.code).toBe('ha.state-not-supported');
+  });
+});
+
+describe('requested state of a service in error', () => {
+  it('refuses started/stopped until it is disabled (the CRM would ignore them), lets disabled and ignored through', () => {
+    const r = refuseInErrorState('error', 'started', 'vm:100');
+    expect(r && !r.ok && [r.error.code, r.error.hint]).toEqual([
+      'ha.in-error',
+      expect.stringContaining('--state disabled'),
+    ]);
+    expect(refuseInErrorState('error', 'stopped', 'vm:100')?.ok).toBe(false);
+    expect(refuseInErrorState('error', 'disabled', 'vm:100')).toBe(null);
+    expect(refuseInErrorState('error', 'ignored', 'vm:100')).toBe(null);
+    expect(refuseInErrorState('started', 'stopped', 'vm:100')).toBe(null);
+    expect(refuseInErrorState(undefined, 'started', 'ip-1')).toBe(null);
   });
 });
