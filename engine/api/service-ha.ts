@@ -814,10 +814,19 @@ export function createHaService(deps: HaDeps): HaService {
       if (!deps.watch) {
         return;
       }
-      for (const c of await listClusters(deps.home)) {
+      const clusters = await listClusters(deps.home);
+      for (const c of clusters) {
         // Every Proxmox node runs ha-manager; Pacemaker only where `ha enable` ran.
         if (c.provider === 'pve' || (await isMarked(c.name))) {
           void follow(c.name);
+        }
+      }
+      // A cluster forgotten (or removed) is no longer read, and raises nothing more.
+      for (const [name, f] of [...followed]) {
+        if (!clusters.some((c) => c.name === name)) {
+          followed.delete(name);
+          f.stop();
+          await f.opened.close();
         }
       }
     },

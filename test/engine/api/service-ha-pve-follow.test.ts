@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Notice, TimelineEntry } from '../../../engine/api/contract';
 import { createEventHub } from '../../../engine/api/event-hub';
 import { createHaService } from '../../../engine/api/service-ha';
-import { saveCluster } from '../../../engine/ops/registry.fs';
+import { deleteCluster, saveCluster } from '../../../engine/ops/registry.fs';
 import { ok } from '../../../engine/result';
 import type { CommandRunner } from '../../../engine/ssh/runner';
 
@@ -69,6 +69,12 @@ describe('the app follows every Proxmox cluster for HA news (no `ha enable` ther
     });
     await ha.refresh();
     await until(() => (notices.length >= 2 ? true : undefined));
+    // Forgotten (`quorate clusters forget`): no more reads.
+    await deleteCluster('pvelab', home);
+    await ha.refresh();
+    const after = commands.length;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(commands.length).toBe(after);
     await ha.dispose();
     expect(notices.map((n) => `${n.kind} ${n.node} ${n.resource ?? ''}`.trim())).toEqual([
       'ha-fencing-pending node1',
