@@ -27,6 +27,7 @@ import type { Result } from '../result';
 import { err, ok } from '../result';
 import type { OperationKind, OperationPlan, QuorateApi, RanPlan, RunOutcome, RunReport, StepState } from './contract';
 import type { EventHub } from './event-hub';
+import { stepUpdateOf } from './step-update';
 import { createPreflightHandlers, linkCidrs, measuredPreflight, type PreflightService } from './service-preflight';
 import type { MachinesService } from './service-machines';
 
@@ -335,18 +336,7 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
     const onEvent = (e: StepEvent): void => {
       states.set(e.stepId, e.state);
       const index = Math.max(0, ids.indexOf(e.stepId));
-      deps.events.emit('onDidUpdateStep', {
-        planId,
-        stepId: e.stepId,
-        index,
-        total: ids.length,
-        state: e.state,
-        line: e.line ?? null,
-        error: null,
-        at: deps.now(),
-        machine: e.machine,
-        title: e.title,
-      });
+      deps.events.emit('onDidUpdateStep', stepUpdateOf(planId, e, index, ids.length, deps.now()));
     };
     const r = await p.run(context(onEvent), rollback);
     await deps.onClustersChanged();

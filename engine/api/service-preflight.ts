@@ -16,6 +16,7 @@ import { err, ok } from '../result';
 import type { CommandRunner } from '../ssh/runner';
 import type { LinkNetwork, LinkNumberValue, QuorateApi } from './contract';
 import type { EventHub } from './event-hub';
+import { stepUpdateOf } from './step-update';
 
 export type PreflightService = Pick<QuorateApi, 'listNetworks' | 'runPreflight'>;
 
@@ -124,18 +125,7 @@ export function createPreflightHandlers(deps: PreflightDeps, measured: MeasuredP
       // A machine without the agent gets it first; that shows as a step (the terminal prints it).
       const progressId = `preflight-${randomUUID()}`;
       const progress = deps.context((e) =>
-        deps.events.emit('onDidUpdateStep', {
-          planId: progressId,
-          stepId: e.stepId,
-          index: 0,
-          total: 0,
-          state: e.state,
-          line: e.line ?? null,
-          error: null,
-          at: deps.now(),
-          machine: e.machine,
-          title: e.title,
-        }),
+        deps.events.emit('onDidUpdateStep', stepUpdateOf(progressId, e, 0, 0, deps.now())),
       );
       return withSessions(p.addresses, async (sessions) => {
         const cidrs = linkCidrs(p.links);
