@@ -8,26 +8,22 @@
  * fails half-way (the stand-in's MIGRATE_FAIL hook) read back on its source. One lab.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Machine } from '../../../engine/api/contract';
-import { createAdoptService } from '../../../engine/api/service-adopt';
-import { createHaService, type HaService } from '../../../engine/api/service-ha';
-import { createPveService } from '../../../engine/api/service-pve';
+import type { HaService } from '../../../engine/api/service-ha';
 import type { PveApi } from '../../../engine/api/contract';
 import { createEventHub } from '../../../engine/api/event-hub';
 import type { PveMigrateProgress } from '../../../engine/api/contract';
 import { MIGRATE_FAIL, MIGRATE_HOLD } from '../../lab/pve/guest-tools';
-import { ok } from '../../../engine/result';
-import type { RootSession } from '../../../engine/ssh';
-import { labSupport, labUp, type Lab } from '../../lab/lab';
-import { labOps, waitQuorumOn, type LabOps } from '../ops/lab-ops';
+import { labSupport, type Lab } from '../../lab/lab';
+import { waitQuorumOn } from '../ops/lab-ops';
+import { pveLabUp, type PveLab } from './pve-lab';
 
 const support = labSupport();
 const INTEL = 'Intel Xeon E5-2680 v4';
 const AMD = 'AMD EPYC 7302P 16-Core Processor';
 
 describe.skipIf(!support.ok)('Proxmox guests, HA and migration on a 3-node stand-in', () => {
+  let t: PveLab;
   let lab: Lab;
-  let ops: LabOps;
   let pve: PveApi;
   let ha: HaService;
   const hub = createEventHub();
@@ -37,45 +33,11 @@ describe.skipIf(!support.ok)('Proxmox guests, HA and migration on a 3-node stand
       progress.push(payload as PveMigrateProgress);
     }
   });
-  const addr = (i: number): string => lab.host(i).address;
-  const conf = (node: string, kind: 'qemu-server' | 'lxc', id: number, text: string) =>
-    lab.exec(1, `printf '%s' '${text}' > /etc/pve/nodes/${node}/${kind}/${id}.conf`);
+  const conf = (node: string, kind: 'qemu-server' | 'lxc', id: number, text: string) => t.conf(node, kind, id, text);
 
   beforeAll(async () => {
-    lab = await labUp({
-      hosts: 3,
-      pve: [1, 2, 3],
-      pveHost: (i) => ({ cpuModel: i === 3 ? AMD : INTEL, memTotalMiB: 16384 }),
-    });
-    ops = labOps(lab);
-    const connect = async (m: string) => {
-      const r = await ops.ctx.connect(m);
-      return r.ok ? ok(r.value as unknown as RootSession) : r;
-    };
-    const c = await lab.exec(1, `cd && pvecm create pvelab --link0 ${addr(1)}`, { timeoutMs: 120_000 });
-    expect(c.exitCode, c.stderr).toBe(0);
-    for (const i of [2, 3]) {
-      const a = await lab.exec(i, `cd && pvecm add ${addr(1)} --link0 ${addr(i)} --use_ssh 1`, { timeoutMs: 180_000 });
-      expect(a.exitCode, `${a.stdout}\n${a.stderr}`).toBe(0);
-      // pvecm add asks the first node, which must be quorate again with the new member.
-      await waitQuorumOn(lab, 1, (q) => q.quorate && q.members.length === i, 90_000);
-    }
-    for (const i of [1, 2, 3]) {
-      await waitQuorumOn(lab, i, (s) => s.quorate && s.members.length === 3, 90_000);
-    }
-    const adopt = createAdoptService({
-      home: ops.home,
-      now: Date.now,
-      machines: {
-        listMachines: async () =>
-          ok(lab.hosts.map((h) => ({ address: h.address, trusted: true, hostname: h.name }) as unknown as Machine)),
-        connect,
-      },
-    });
-    const r = await adopt.adoptCluster({ from: addr(1) });
-    expect(r.ok, JSON.stringify(r)).toBe(true);
-    pve = createPveService({ home: ops.home, connect, events: hub });
-    ha = createHaService({ home: ops.home, events: createEventHub(), now: Date.now, connect });
+    t = await pveLabUp({ pveHost: (i) => ({ cpuModel: i === 3 ? AMD : INTEL, memTotalMiB: 16384 }), events: hub });
+    ({ lab, pve, ha } = t);
     // Storages as `pvesm add` leaves them: the two local defaults and a Ceph RBD pool (shared).
     expect(
       (
@@ -102,9 +64,7 @@ describe.skipIf(!support.ok)('Proxmox guests, HA and migration on a 3-node stand
     expect((await lab.exec(1, 'echo 0 > /run/qemu-server/102.pid')).exitCode).toBe(0);
   }, 600_000);
   afterAll(async () => {
-    await ha?.dispose();
-    await lab?.down();
-    ops?.cleanup();
+    await t?.down();
   });
 
   it('lists the guests per node with status and HA', async () => {

@@ -8,7 +8,7 @@ import type { Machine, PveApi } from '../../../engine/api/contract';
 import { createAdoptService } from '../../../engine/api/service-adopt';
 import { createHaService, type HaService } from '../../../engine/api/service-ha';
 import { createPveService } from '../../../engine/api/service-pve';
-import { createEventHub } from '../../../engine/api/event-hub';
+import { createEventHub, type EventHub } from '../../../engine/api/event-hub';
 import { ok, type Result } from '../../../engine/result';
 import type { RootSession } from '../../../engine/ssh';
 import type { CommandRunner } from '../../../engine/ssh/runner';
@@ -28,7 +28,13 @@ export interface PveLab {
   down(): Promise<void>;
 }
 
-export async function pveLabUp(pveHost?: (i: number) => PveHostOptions): Promise<PveLab> {
+export interface PveLabOptions {
+  readonly pveHost?: (i: number) => PveHostOptions;
+  /** The event hub the pve use cases publish on (migration progress). */
+  readonly events?: EventHub;
+}
+
+export async function pveLabUp({ pveHost, events }: PveLabOptions = {}): Promise<PveLab> {
   const lab = await labUp({ hosts: 3, pve: [1, 2, 3], ...(pveHost ? { pveHost } : {}) });
   const ops = labOps(lab);
   const addr = (i: number): string => lab.host(i).address;
@@ -70,7 +76,7 @@ export async function pveLabUp(pveHost?: (i: number) => PveHostOptions): Promise
     return {
       lab,
       ops,
-      pve: createPveService({ home: ops.home, connect: rootSession }),
+      pve: createPveService({ home: ops.home, connect: rootSession, ...(events ? { events } : {}) }),
       ha: haService,
       connect: (m) => ops.ctx.connect(m),
       addr,
