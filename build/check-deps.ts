@@ -71,21 +71,7 @@ const allowed: Record<string, { rooms: string[]; packages: RegExp }> = {
   // store for where state and secrets live; `agent/` only for the alert text format it shares. Never
   // bootstrap or monitor: those are use cases'.
   cli: {
-    rooms: [
-      'cli',
-      'api',
-      'host',
-      'agent',
-      'store',
-      'ssh',
-      // Left to move behind the service: `clusters` lists the registry with ops/registry.fs. No
-      // other command imports ops/ (or providers/, which the cli room may no longer import).
-      'ops',
-      'corosync',
-      'model',
-      'result',
-      'shell',
-    ],
+    rooms: ['cli', 'api', 'host', 'agent', 'store', 'ssh', 'corosync', 'model', 'result', 'shell'],
     packages: /^node:/,
   },
 };

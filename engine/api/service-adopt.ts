@@ -6,7 +6,7 @@
  * totem.cluster_name in Quorate's registry. Nothing is written on any machine, ever. The pure part
  * (provider, nodes, findings) is adopt-analysis.ts.
  */
-import { deleteCluster, loadCluster, saveCluster, type ClusterRecord } from '../ops/registry.fs';
+import { deleteCluster, listClustersChecked, loadCluster, saveCluster, type ClusterRecord } from '../ops/registry.fs';
 import type { Result } from '../result';
 import { err, ok } from '../result';
 import type { RootSession } from '../ssh';
@@ -23,7 +23,7 @@ export interface AdoptDeps {
   readonly onClustersChanged?: () => Promise<void> | void;
 }
 
-export type AdoptService = Pick<QuorateApi, 'adoptCluster' | 'forgetCluster'>;
+export type AdoptService = Pick<QuorateApi, 'listRegisteredClusters' | 'adoptCluster' | 'forgetCluster'>;
 
 const READ_TIMEOUT_MS = 30_000;
 
@@ -100,6 +100,10 @@ export function createAdoptService(deps: AdoptDeps): AdoptService {
       return ok(done.result);
     },
 
+    async listRegisteredClusters() {
+      const { records, damaged } = await listClustersChecked(deps.home);
+      return ok({ clusters: records, damaged });
+    },
     async forgetCluster({ cluster }) {
       const existing = await loadCluster(cluster, deps.home);
       if (!existing) {

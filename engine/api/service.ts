@@ -208,6 +208,7 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     readOperationJournal: (p) => history.readOperationJournal(p),
     setMaintenance: (p) => maintenance.setMaintenance(p),
     listMaintenance: (p) => maintenance.listMaintenance(p),
+    listRegisteredClusters: () => adopt.listRegisteredClusters(),
     adoptCluster: (p) => adopt.adoptCluster(p),
     forgetCluster: (p) => adopt.forgetCluster(p),
     addAlertChannel: (p) => alerts.addAlertChannel(p),

@@ -2,12 +2,11 @@
  * `quorate clusters [list] [--json]`: the clusters Quorate manages and which machine each node is;
  * `quorate clusters adopt --from ADDR [--json]`: register a running cluster Quorate did not create
  * (fixed JSON shape, issue 11 §1); `quorate clusters forget NAME`: stop managing one (no machine is
- * touched). adopt/forget call the service handlers the window calls.
+ * touched). Each calls the service handler the window calls.
  */
 import { parseArgs } from 'node:util';
 import type { AdoptResult } from '../api/contract';
 import type { AdoptService } from '../api/service-adopt';
-import { listClustersChecked } from '../ops/registry.fs';
 import type { Result } from '../result';
 import type { CliIo } from './io';
 import { cliError, printError, UsageError } from './io';
@@ -30,12 +29,17 @@ export async function runClustersCommand(argv: string[], io: CliIo, deps: Cluste
   if (sub === 'forget') {
     return forget(rest, io, deps);
   }
-  return list(sub === 'list' ? rest : argv, io);
+  return list(sub === 'list' ? rest : argv, io, deps);
 }
 
-async function list(argv: string[], io: CliIo): Promise<number> {
+async function list(argv: string[], io: CliIo, deps: ClustersCommandDeps): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } } });
-  const { records: clusters, damaged } = await listClustersChecked();
+  const r = await call(deps, (s) => s.listRegisteredClusters());
+  if (!r.ok) {
+    printError(io, r.error);
+    return 1;
+  }
+  const { clusters, damaged } = r.value;
   for (const d of damaged) {
     io.stderr(`quorate clusters: ${d.message}\nhint: ${d.hint}\n`);
   }

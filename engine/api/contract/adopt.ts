@@ -1,8 +1,9 @@
-/** The contract: adopting a cluster Quorate did not create, and forgetting one. */
+/** The contract: the clusters Quorate manages — listing them, adopting one it did not create, forgetting one. */
+import type { ClusterRecord, DamagedRecord } from '../../ops/registry.fs';
 import type { Result } from '../../result';
 import type { MethodTable } from './table';
 import { address, clusterName } from './shared';
-import { object } from '../validators';
+import { none, object } from '../validators';
 
 export interface AdoptParams {
   /** A trusted machine that is a member of the running cluster. */
@@ -42,7 +43,16 @@ export interface ForgetClusterParams {
   readonly cluster: string;
 }
 
+/** The registry as stored: every record that loads, and every file that does not (named, with a fix). */
+export interface RegisteredClusters {
+  /** `quorate clusters list --json` prints `{ clusters }` exactly (the records as stored). */
+  readonly clusters: readonly ClusterRecord[];
+  readonly damaged: readonly DamagedRecord[];
+}
+
 export interface AdoptApi {
+  /** The clusters Quorate manages, with which machine each node is; a damaged record never hides the others. */
+  listRegisteredClusters(): Promise<Result<RegisteredClusters>>;
   /**
    * Reads corosync.conf, membership and quorum from `from` (and every known member), checks what a
    * careful admin would, and registers the cluster under its totem.cluster_name (again: updates).
@@ -56,6 +66,7 @@ export interface AdoptApi {
 }
 
 export const adoptMethods: MethodTable<AdoptApi> = {
+  listRegisteredClusters: none(),
   adoptCluster: object({ from: address }),
   forgetCluster: object({ cluster: clusterName }),
 };

@@ -745,6 +745,7 @@ export function createMemoryApi(demo: string): QuorateWindowApi {
       }),
     readOperationJournal: async (p: { opId: string }) =>
       err('history.no-journal', `The dev API keeps no journal ${p.opId}.`, 'Run against the real engine.'),
+    listRegisteredClusters: async () => ok({ clusters: [], damaged: [] }),
     adoptCluster: async (p: { from: string }) =>
       err(
         'adopt.not-in-cluster',

@@ -1,4 +1,4 @@
-/** `quorate clusters adopt|forget`: the fixed JSON shape and exit codes, over an injected service. */
+/** `quorate clusters list|adopt|forget`: the fixed JSON shape and exit codes, over an injected service. */
 import { describe, expect, it } from 'vitest';
 import type { AdoptResult } from '../../../engine/api/contract';
 import type { AdoptService } from '../../../engine/api/service-adopt';
@@ -28,6 +28,7 @@ const result = {
 } as unknown as AdoptResult;
 
 const service = (over: Partial<AdoptService> = {}): AdoptService => ({
+  listRegisteredClusters: async () => ok({ clusters: [], damaged: [] }),
   adoptCluster: async () => ok(result),
   forgetCluster: async () => ok(null),
   ...over,
@@ -67,5 +68,23 @@ describe('quorate clusters forget', () => {
     expect(o.out()).toMatch(/no machine was changed/);
     const s = service({ forgetCluster: async () => err('ops.unknown-cluster', 'no such', 'list them') });
     expect(await runClustersCommand(['forget', 'nope'], io(), { service: s })).toBe(2);
+  });
+});
+
+describe('quorate clusters list', () => {
+  it('prints the records the service lists, and each damaged file with its fix on stderr', async () => {
+    const o = io();
+    const s = service({
+      listRegisteredClusters: async () =>
+        ok({
+          clusters: [{ name: 'lab', provider: 'corosync', nodes: { node1: '198.18.0.1' } }],
+          damaged: [{ path: '/q/clusters/x.json', message: '/q/clusters/x.json is damaged', hint: 'Move it aside.' }],
+        }),
+    });
+    expect(await runClustersCommand(['list', '--json'], o, { service: s })).toBe(0);
+    expect(JSON.parse(o.out())).toEqual({
+      clusters: [{ name: 'lab', provider: 'corosync', nodes: { node1: '198.18.0.1' } }],
+    });
+    expect(o.errs()).toBe('quorate clusters: /q/clusters/x.json is damaged\nhint: Move it aside.\n');
   });
 });
