@@ -104,8 +104,17 @@ export async function executePlan(plan: Plan, given: ExecuteOptions): Promise<Re
     const failures = results.filter((x) => !x.r.ok);
     if (failures.length) {
       // The first failure in plan order is the journal's; every failed step of the batch is reported.
+      // Cancelled while a batch ran: its other commands were stopped too — a cancel, not a failure.
       const first = failures[0]!;
-      const e = first.r.ok ? undefined : first.r.error;
+      const e = opts.signal?.aborted
+        ? err(
+            'ops.cancelled',
+            `cancelled while "${first.step.title}" ran on ${first.step.machine}`,
+            'Run the same command again to continue.',
+          ).error
+        : first.r.ok
+          ? undefined
+          : first.r.error;
       journal = {
         ...journal,
         state: 'failed',
@@ -122,7 +131,7 @@ export async function executePlan(plan: Plan, given: ExecuteOptions): Promise<Re
           line: r.ok ? '' : r.error.message,
         });
       }
-      return first.r.ok ? err('ops.bug', 'a failed step without an error', 'Report this as a bug.') : first.r;
+      return e ? { ok: false, error: e } : err('ops.bug', 'a failed step without an error', 'Report this as a bug.');
     }
   }
   const { error: _e, ...rest } = journal;

@@ -8,7 +8,7 @@ import { PER_MACHINE } from '../../../engine/ops/machine-limit';
 import { executePlan, waitQuorum } from '../../../engine/ops/executor';
 import type { Journal, JournalStore } from '../../../engine/ops/journal';
 import type { Plan, Step } from '../../../engine/ops/plan';
-import { ok } from '../../../engine/result';
+import { err, ok } from '../../../engine/result';
 import type { CommandRunner } from '../../../engine/ssh/runner';
 
 /** Records commands; fails those listed in `failOnce` the first time they run. Orchestration only. */
@@ -354,3 +354,40 @@ describe('step scripts, run by a real sh', () => {
 function planOf2(steps: Step[]): Plan {
   return { ...plan([]), steps };
 }
+
+describe('cancelling a batch', () => {
+  it('is a cancel: the journal stays resumable, and the error says cancelled, not the stopped command', async () => {
+    const ac = new AbortController();
+    const runnerFor = (machine: string): CommandRunner => ({
+      label: machine,
+      async run(command, o) {
+        if (machine === 'm1') {
+          // m1 finishes first and the user cancels; m2's command is still running and is stopped.
+          setTimeout(() => ac.abort(), 5);
+          return ok({ stdout: '', stderr: '', exitCode: 0, signal: null });
+        }
+        await new Promise((r) => setTimeout(r, 50));
+        return o?.signal?.aborted
+          ? err('ssh.command-aborted', `cancelled while running on ${machine}`, 'run it again')
+          : ok({ stdout: '', stderr: '', exitCode: 0, signal: null });
+      },
+      async upload() {
+        return ok(undefined);
+      },
+      async close() {},
+    });
+    const steps: Step[] = ['m1', 'm2'].map((m) => ({
+      id: `s@${m}`,
+      machine: m,
+      title: 's',
+      action: { kind: 'run', command: `do-${m}` },
+      batch: 'B',
+    }));
+    const journal = memoryJournal();
+    const r = await executePlan({ ...plan([]), steps }, { runnerFor, journal, signal: ac.signal });
+    expect(!r.ok && r.error.code).toBe('ops.cancelled');
+    const j = await journal.load('join-lab');
+    expect(j?.state).toBe('failed');
+    expect(j?.done).toEqual(['s@m1']);
+  });
+});
