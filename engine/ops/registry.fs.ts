@@ -11,19 +11,9 @@ import { DamagedFileError, parseJsonFile } from '../store/damaged';
 import { defaultHome } from '../store/state.fs';
 import { writeFileAtomicOrThrow } from './journal.fs';
 import { acquireLock } from './lock.fs';
-import type { ProviderName } from './plans';
+import type { ClusterRecord, DamagedRecord } from './cluster-record';
 
-export interface ClusterRecord {
-  readonly name: string;
-  readonly provider: ProviderName;
-  /** node name → machine address. */
-  readonly nodes: Readonly<Record<string, string>>;
-  readonly qnetd?: { readonly machine: string; readonly host: string };
-  /** Nodes removed while unreachable (name → machine): their old cluster files still wait to be moved aside. */
-  readonly removed?: Readonly<Record<string, string>>;
-  /** Set for a cluster Quorate did not create (engine/api/service-adopt.ts): read from which machine, when (ISO 8601). */
-  readonly adopted?: { readonly from: string; readonly at: string };
-}
+export type { ClusterRecord, DamagedRecord } from './cluster-record';
 
 /**
  * The record file of a cluster, or null for a name that cannot be one: a cluster name becomes a
@@ -122,13 +112,6 @@ export async function updateCluster(
 
 export async function deleteCluster(name: string, home = defaultHome()): Promise<void> {
   await rm(pathOrThrow(home, name), { force: true });
-}
-
-/** A record file that could not be loaded: which, why, and how to repair it. */
-export interface DamagedRecord {
-  readonly path: string;
-  readonly message: string;
-  readonly hint: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 /** The contract: the clusters Quorate manages — listing them, adopting one it did not create, forgetting one. */
-import type { ClusterRecord, DamagedRecord } from '../../ops/registry.fs';
+import type { ClusterRecord, DamagedRecord } from '../../ops/cluster-record';
 import type { Result } from '../../result';
 import type { MethodTable } from './table';
 import { address, clusterName } from './shared';
