@@ -320,11 +320,13 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
       },
     });
   }
+  // The first node's database, then its certificate request beside the other nodes' databases
+  // (they are needed only when the signed node certificate is imported there).
   for (const m of nodes) {
     steps.push({
       id: `qdevice-db@${m}`,
       machine: m,
-      batch: 'qdevice-db',
+      batch: m === first ? 'qdevice-db' : 'qdevice-crq',
       title: 'initialise the qdevice certificate database with that CA',
       files: [{ path: QDEVICE_DB, action: 'create' }],
       action: {
@@ -335,9 +337,10 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
       rollback: { kind: 'run', command: sh`rm -rf ${QDEVICE_DB} ${`${ca}.installed`}` },
     });
   }
-  steps.push({
+  steps.splice(steps.findIndex((x) => x.id === `qdevice-db@${first}`) + 1, 0, {
     id: `qdevice-crq@${first}`,
     machine: first,
+    batch: 'qdevice-crq',
     title: `request the cluster certificate for "${name}"`,
     action: {
       kind: 'run',
