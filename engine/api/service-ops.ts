@@ -26,6 +26,7 @@ import { otherUnfinished, runReviewed } from '../ops/run';
 import type { Result } from '../result';
 import { err, ok } from '../result';
 import type { OperationKind, OperationPlan, QuorateApi, RanPlan, RunOutcome, RunReport, StepState } from './contract';
+import { findUnfinishedJournal, opOf, unfinishedPlanId } from './unfinished-view';
 import type { EventHub } from './event-hub';
 import { stepUpdateOf } from './step-update';
 import { createPreflightHandlers, linkCidrs, measuredPreflight, type PreflightService } from './service-preflight';
@@ -60,6 +61,7 @@ export type OperationsService = PreflightService &
     | 'resumePlan'
     | 'rollBackPlan'
     | 'runUnfinished'
+    | 'findUnfinished'
   >;
 
 /**
@@ -87,17 +89,6 @@ interface Pending {
   /** What the user reviewed; absent for `runUnfinished` of a journal that is not there. */
   readonly plan?: Plan;
 }
-
-/** ops' name of each kind (its journal is kept under it). */
-const opOf: Record<OperationKind, string> = {
-  'cluster.create': 'create',
-  'cluster.join': 'join',
-  'cluster.remove': 'remove',
-  'qdevice.setup': 'qdevice-setup',
-  'qdevice.remove': 'qdevice-remove',
-  'cluster.link': 'link',
-  expected: 'expected',
-};
 
 export function createOperationsService(deps: OperationsDeps): OperationsService {
   const pending = new Map<string, Pending>();
@@ -307,7 +298,11 @@ export function createOperationsService(deps: OperationsDeps): OperationsService
         run: (ctx, back) => run(ctx, { rollback: back, resumeOnly: true }),
         ...(isUnfinished(j) ? { plan: j.plan } : {}),
       };
-      return execute(randomUUID(), p, rollback);
+      return execute(unfinishedPlanId(opOf[kind], cluster), p, rollback);
+    },
+    findUnfinished({ cluster }) {
+      // ops' own store and its isUnfinished: the journals runUnfinished and every plan* look at.
+      return findUnfinishedJournal(base.journal, base.home, cluster);
     },
   };
 

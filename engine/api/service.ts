@@ -197,6 +197,7 @@ export function createQuorateService(options: ServiceOptions = {}): QuorateServi
     resumePlan: (p) => ops.resumePlan(p),
     rollBackPlan: (p) => ops.rollBackPlan(p),
     runUnfinished: (p) => ops.runUnfinished(p),
+    findUnfinished: (p) => ops.findUnfinished(p),
     listClusters: () => watch.listClusters(),
     clusterStatus: (p) => watch.clusterStatus(p),
     readClusterStatus: (p) => status.readClusterStatus(p),

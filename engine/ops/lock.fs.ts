@@ -161,3 +161,20 @@ export async function withLock<T>(
     await lock.value.release();
   }
 }
+
+/**
+ * Who holds the lock `name` now, without taking it (a window asking whether an unfinished operation
+ * is still running somewhere); null when it is free, stale, or its file cannot be read.
+ */
+export async function lockHolder(home: string, name: string): Promise<LockOwner | null> {
+  const held = await readFile(join(home, 'locks', `${safeName(name)}.lock`), 'utf8').catch(() => null);
+  if (held === null) {
+    return null;
+  }
+  try {
+    const owner = JSON.parse(held) as LockOwner;
+    return isStale(owner) ? null : owner;
+  } catch {
+    return null;
+  }
+}

@@ -126,6 +126,43 @@ export interface UnfinishedParams {
   readonly rollback: boolean;
 }
 
+/** Which cluster to look at for an operation journal left unfinished. */
+export interface UnfinishedQuery {
+  readonly cluster: string;
+}
+
+/**
+ * An operation journal on a cluster that is neither done nor rolled back (ops' journal in the state
+ * folder, whichever process wrote it): what `runUnfinished` would continue or roll back.
+ */
+export interface UnfinishedOperation {
+  readonly kind: UnfinishedParams['kind'];
+  readonly cluster: string;
+  /** What was asked, as ops recorded it: `join 198.18.0.14`, `remove node3`. */
+  readonly request: string;
+  /** `running`: stopped without a word (killed, crashed) or still running elsewhere; `failed`: a step failed. */
+  readonly state: 'running' | 'failed';
+  /** ISO times from the journal. */
+  readonly startedAt: string;
+  readonly updatedAt: string;
+  /** Every step of the journaled plan, in order; `done` counts the finished ones. */
+  readonly steps: readonly (PlanStep & { readonly state: 'done' | 'pending' | 'failed' })[];
+  readonly done: number;
+  readonly error: { readonly stepId: string; readonly code: string; readonly message: string } | null;
+  /**
+   * Who holds the cluster's lock now: the process still running it (Resume and Roll back are refused
+   * as `ops.locked` until it ends). null: nobody, so this window (or `quorate … --rollback`) can continue it.
+   */
+  readonly runningIn: {
+    readonly pid: number;
+    readonly host: string;
+    readonly what: string;
+    readonly since: string;
+  } | null;
+  /** The plan id the step updates (`onDidUpdateStep`) of `runUnfinished` on it carry. */
+  readonly planId: string;
+}
+
 export type StepState = 'pending' | 'running' | 'done' | 'skipped' | 'failed' | 'rolled-back';
 
 /** Payload of `onDidUpdateStep`. */
@@ -208,6 +245,8 @@ export interface OperationsApi {
    * (the CLI, a Quorate that restarted) left. Errors: `ops.nothing-to-resume`, `ops.nothing-to-roll-back`.
    */
   runUnfinished(params: UnfinishedParams): Promise<Result<RunOutcome>>;
+  /** The unfinished operation journal of `cluster`, if any (null: none); read only, takes no lock. */
+  findUnfinished(params: UnfinishedQuery): Promise<Result<UnfinishedOperation | null>>;
 }
 
 export interface OperationsEvents {
@@ -254,4 +293,5 @@ export const operationsMethods: MethodTable<OperationsApi> = {
     cluster: clusterName,
     rollback: boolean(),
   }),
+  findUnfinished: object({ cluster: clusterName }),
 };
