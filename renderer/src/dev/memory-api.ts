@@ -15,7 +15,9 @@ import type {
   PreflightReport,
   QuorateEvents,
   QuorateWindowApi,
+  StepState,
   TimelineEntry,
+  UnfinishedOperation,
 } from '../../../engine/api/contract';
 import { createQuorateApi } from '../../../engine/api/contract';
 import type { Result } from '../../../engine/result';
@@ -70,8 +72,12 @@ declare global {
   }
 }
 
-/** `demo`: `cluster` (a 3-node cluster and a spare), `fresh` (3 bootstrapped machines, no cluster), `empty`. */
-export function createMemoryApi(demo: string): QuorateWindowApi {
+/**
+ * `demo`: `cluster` (a 3-node cluster and a spare), `interrupted` (the same, with a join of the spare
+ * that another process left half-done), `fresh` (3 bootstrapped machines, no cluster), `empty`.
+ */
+export function createMemoryApi(scene: string): QuorateWindowApi {
+  const demo = scene === 'interrupted' ? 'cluster' : scene;
   const listeners = new Map<string, Set<Listener>>();
   const emit = <E extends ApiEventName>(event: E, payload: QuorateEvents[E]): void => {
     for (const l of listeners.get(event) ?? []) {
@@ -114,6 +120,8 @@ export function createMemoryApi(demo: string): QuorateWindowApi {
   const timelines = new Map<string, TimelineEntry[]>();
   const notices: Notice[] = [];
   const plans = new Map<string, { plan: OperationPlan; apply: () => void }>();
+  /** Operation journals left unfinished, by cluster (what `findUnfinished` reads in the engine). */
+  const journals = new Map<string, { op: UnfinishedOperation; apply: () => void; undo: () => void }>();
   let nextPlan = 1;
   const now = (): number => Date.now();
 
@@ -185,6 +193,42 @@ export function createMemoryApi(demo: string): QuorateWindowApi {
       { cluster: 'homelab', at: now() - 120_000, severity: 'info', text: 'QDevice on 198.18.0.15 votes (ffsplit)' },
       { cluster: 'homelab', at: now() - 300_000, severity: 'info', text: 'pve4 joined the cluster' },
     ]);
+  }
+  if (scene === 'interrupted') {
+    // `quorate join homelab 198.18.0.14` whose terminal died after 3 of its 7 steps.
+    const steps = [
+      { id: 'agent@pve4', machine: 'pve4', title: 'Check the agent on pve4' },
+      { id: 'authkey@pve4', machine: 'pve4', title: 'Copy the authkey to pve4' },
+      { id: 'conf@pve1', machine: 'pve1', title: 'Add pve4 to corosync.conf on pve1' },
+      { id: 'conf@pve4', machine: 'pve4', title: 'Install corosync.conf on pve4' },
+      { id: 'reload@pve1', machine: 'pve1', title: 'Reload corosync on pve1' },
+      { id: 'start@pve4', machine: 'pve4', title: 'Start corosync on pve4' },
+      { id: 'wait-quorum', machine: 'pve1', title: 'Wait until 4 nodes are quorate' },
+    ];
+    const started = new Date(now() - 25 * 60_000).toISOString();
+    journals.set('homelab', {
+      op: {
+        kind: 'cluster.join',
+        cluster: 'homelab',
+        request: 'join 198.18.0.14',
+        state: 'running',
+        startedAt: started,
+        updatedAt: started,
+        steps: steps.map((st, i) => ({ ...st, state: i < 3 ? ('done' as const) : ('pending' as const) })),
+        done: 3,
+        error: null,
+        runningIn: null,
+        planId: 'unfinished-join-homelab',
+      },
+      apply: () => {
+        statuses.set('homelab', clusterStatus('homelab', ['pve1', 'pve2', 'pve3', 'pve4']));
+        const m = machines.get('198.18.0.14');
+        if (m) {
+          machines.set('198.18.0.14', { ...m, cluster: 'homelab' });
+        }
+      },
+      undo: () => {},
+    });
   }
   if (demo === 'cluster') {
     statuses.set('homelab', clusterStatus('homelab', ['pve1', 'pve2', 'pve3']));
@@ -713,6 +757,69 @@ export function createMemoryApi(demo: string): QuorateWindowApi {
         ok: true,
         unfinished: false,
         steps: steps.map((s) => ({ id: s.id, state: 'done' as const })),
+        error: null,
+      });
+    },
+    planChangeLink: async (p: { cluster: string; linknumber: number; network: string; priority?: number }) => {
+      const cur = statuses.get(p.cluster);
+      if (!cur) {
+        return err('clusters.unknown', `No cluster ${p.cluster}.`, 'Reload.');
+      }
+      const hosts = cur.nodes.map((n) => n.name);
+      return makePlan(
+        'cluster.link',
+        p.cluster,
+        `Set link ${p.linknumber} of ${p.cluster} to ${p.network} on every node${p.priority === undefined ? '' : ` (priority ${p.priority})`}.`,
+        hosts,
+        () => {},
+      );
+    },
+    findUnfinished: async (p: { cluster: string }) => ok(journals.get(p.cluster)?.op ?? null),
+    runUnfinished: async (p: { kind: UnfinishedOperation['kind']; cluster: string; rollback: boolean }) => {
+      const j = journals.get(p.cluster);
+      if (!j || j.op.kind !== p.kind) {
+        return p.rollback
+          ? err('ops.nothing-to-roll-back', `No unfinished ${p.kind} of ${p.cluster} to roll back.`, 'Nothing to do.')
+          : err('ops.nothing-to-resume', `No unfinished ${p.kind} of ${p.cluster} to resume.`, 'Nothing to do.');
+      }
+      journals.delete(p.cluster);
+      const all = j.op.steps;
+      // Resume runs what is not done, in order; roll back undoes what is done, newest first.
+      const todo = p.rollback
+        ? all.filter((st) => st.state === 'done').reverse()
+        : all.filter((st) => st.state !== 'done');
+      const final = new Map(
+        all.map((st) => [st.id, st.state === 'done' ? ('done' as StepState) : ('pending' as StepState)]),
+      );
+      for (const st of todo) {
+        const index = all.indexOf(st);
+        const update = (state: StepState, line: string | null): void =>
+          emit('onDidUpdateStep', {
+            planId: j.op.planId,
+            stepId: st.id,
+            index,
+            total: all.length,
+            state,
+            line,
+            error: null,
+            at: now(),
+          });
+        update('running', null);
+        await sleep(250);
+        const state: StepState = p.rollback ? 'rolled-back' : 'done';
+        update(state, `${st.title}: ${p.rollback ? 'undone' : 'ok'}`);
+        final.set(st.id, state);
+      }
+      (p.rollback ? j.undo : j.apply)();
+      const status = statuses.get(p.cluster);
+      if (status) {
+        emit('onDidChangeQuorum', { cluster: p.cluster, status });
+      }
+      return ok({
+        planId: j.op.planId,
+        ok: true,
+        unfinished: false,
+        steps: all.map((st) => ({ id: st.id, state: final.get(st.id)! })),
         error: null,
       });
     },

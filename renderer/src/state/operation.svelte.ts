@@ -2,7 +2,13 @@
  * One operation from plan to outcome: ask for a plan, show it, run exactly that plan, follow its
  * steps through `onDidUpdateStep`. Used by the create wizard and by the Join/Remove/QDevice/Expected dialogs.
  */
-import type { OperationPlan, QuorateWindowApi, RunOutcome, StepState } from '../../../engine/api/contract';
+import type {
+  OperationPlan,
+  QuorateWindowApi,
+  RunOutcome,
+  StepState,
+  UnfinishedOperation,
+} from '../../../engine/api/contract';
 import type { QuorateError, Result } from '../../../engine/result';
 import { defaultApi } from './default-api';
 import { listen } from './listen';
@@ -20,6 +26,8 @@ export interface StepView {
 
 export class OperationRun {
   readonly #api: QuorateWindowApi;
+  /** The id step updates carry: the reviewed plan's, or an unfinished journal's (`continueUnfinished`). */
+  #planId: string | null = null;
   phase = $state<OperationPhase>('idle');
   plan = $state.raw<OperationPlan | null>(null);
   error = $state.raw<QuorateError | null>(null);
@@ -50,6 +58,7 @@ export class OperationRun {
       return false;
     }
     this.plan = r.value;
+    this.#planId = r.value.id;
     this.steps = r.value.steps.map((s) => ({ ...s, state: 'pending', log: [], error: null }));
     this.phase = 'review';
     return true;
@@ -79,9 +88,31 @@ export class OperationRun {
     return this.#follow((api, planId) => api.rollBackPlan({ planId }));
   }
 
+  /**
+   * Continues (or, with `rollback`, undoes) an operation journal that another process or an earlier
+   * Quorate left unfinished; its steps start as the journal has them.
+   */
+  async continueUnfinished(u: UnfinishedOperation, rollback: boolean): Promise<boolean> {
+    if (this.phase === 'running') {
+      return false;
+    }
+    this.plan = null;
+    this.outcome = null;
+    this.#planId = u.planId;
+    this.steps = u.steps.map((s) => ({
+      id: s.id,
+      machine: s.machine,
+      title: s.title,
+      state: s.state,
+      log: [],
+      error: null,
+    }));
+    return this.#follow((api) => api.runUnfinished({ kind: u.kind, cluster: u.cluster, rollback }));
+  }
+
   async #follow(call: (api: QuorateWindowApi, planId: string) => Promise<Result<RunOutcome>>): Promise<boolean> {
-    const plan = this.plan;
-    if (!plan) {
+    const planId = this.#planId;
+    if (!planId) {
       return false;
     }
     this.phase = 'running';
@@ -93,7 +124,7 @@ export class OperationRun {
       this.#api,
       'onDidUpdateStep',
       (u) => {
-        if (u.planId !== plan.id) {
+        if (u.planId !== planId) {
           return;
         }
         this.steps = this.steps.map((s) =>
@@ -110,7 +141,7 @@ export class OperationRun {
       stop.signal,
     );
     try {
-      const r = await call(this.#api, plan.id);
+      const r = await call(this.#api, planId);
       if (!r.ok) {
         this.error = r.error;
         this.outcome = null;
@@ -131,6 +162,7 @@ export class OperationRun {
   reset(): void {
     this.phase = 'idle';
     this.plan = null;
+    this.#planId = null;
     this.error = null;
     this.outcome = null;
     this.steps = [];
