@@ -39,6 +39,10 @@ export async function setupQdevice(ctx: OpsContext, req: QdeviceSetupRequest): P
     request,
     { op: 'qdevice-setup', ...req },
     async (runners): Promise<Result<Reviewed>> => {
+      // The qnetd host is needed whatever the cluster looks like: its connect beside the state read
+      // (the same connect `runners.get` below is handed; a failure is reported there, as before).
+      const qnetdConnect = runners.get(req.host);
+      void qnetdConnect.catch(() => undefined);
       const state = await readClusterState(ctx, runners, req.name);
       if (!state.ok) {
         return state;
@@ -53,12 +57,16 @@ export async function setupQdevice(ctx: OpsContext, req: QdeviceSetupRequest): P
           'Every node must be up to receive the QDevice certificates; start them and retry.',
         );
       }
-      const q = await runners.get(req.host);
+      const q = await qnetdConnect;
       if (!q.ok) {
         return err(q.error.code, `could not reach the qnetd host ${req.host}: ${q.error.message}`, q.error.hint);
       }
-      // The qnetd host and every node asked at once.
-      const [hasQnetd, ...hasQdevice] = await Promise.all([
+      // The qnetd host and every node asked at once, and the plan's basis read beside (it is what the
+      // plan below is made from; its errors come after the packages' and the plan's, as before).
+      const machines = state.value.spec.nodes.map((n) => n.machine ?? n.name);
+      const basisRead = basisOf(runners, machines, confPathOf(state.value.record.provider), machines);
+      const [basis, hasQnetd, ...hasQdevice] = await Promise.all([
+        basisRead,
         q.value.run('command -v corosync-qnetd >/dev/null && command -v corosync-qnetd-certutil >/dev/null', {
           timeoutMs: 10_000,
         }),
@@ -100,8 +108,6 @@ export async function setupQdevice(ctx: OpsContext, req: QdeviceSetupRequest): P
       if (!plan.ok) {
         return plan;
       }
-      const machines = state.value.spec.nodes.map((n) => n.machine ?? n.name);
-      const basis = await basisOf(runners, machines, confPathOf(state.value.record.provider), machines);
       if (!basis.ok) {
         return basis;
       }

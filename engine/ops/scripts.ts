@@ -48,7 +48,8 @@ export function startServiceScript(service: ServiceName, waitS = 15): string {
     sh`  setsid nohup ${raw(foreground(service))} </dev/null >>${log} 2>&1 &`,
     sh`  echo $! > ${`/run/quorate/${service}.pid`}`,
     `fi`,
-    sh`i=0; while [ $i -lt ${waitS * 5} ]; do ${running} && exit 0; sleep 0.2; i=$((i+1)); done`,
+    // Polled every 0.1 s (the daemon's own tool over IPC, a few ms): the step ends ~0.1 s after it answers.
+    sh`i=0; while [ $i -lt ${waitS * 10} ]; do ${running} && exit 0; sleep 0.1; i=$((i+1)); done`,
     sh`echo ${`${service} did not come up within ${waitS}s`} >&2; tail -n 20 ${log} 2>/dev/null >&2; exit 1`,
   ].join('\n');
 }

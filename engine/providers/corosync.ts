@@ -39,6 +39,11 @@ export function installConfSteps(
   }));
 }
 
+/** `steps` run as one batch with the steps before them that carry `batch` (they stay in plan order). */
+function inBatch(steps: Step[], batch: string): Step[] {
+  return steps.map((s) => ({ ...s, batch }));
+}
+
 export function createSteps(spec: ClusterSpec): Step[] {
   const machines = machinesOf(spec);
   const first = machines[0]!;
@@ -417,7 +422,10 @@ export function qdeviceSetupSteps(before: ClusterSpec, after: ClusterSpec, qnetd
       },
     });
   }
-  steps.push(...installConfSteps(after, nodes, before.configVersion));
+  // The file beside the last imports (the last step of the certificate chain, ~1 s of NSS work):
+  // nothing reads it before the reload below, and its `corosync -t` needs only the authkey the
+  // running cluster has. (Not so in create/join: there `corosync -t` needs the authkey copied first.)
+  steps.push(...inBatch(installConfSteps(after, nodes, before.configVersion), 'qdevice-p12-import'));
   steps.push({
     id: `reload-v${after.configVersion}@${first}`,
     machine: first,

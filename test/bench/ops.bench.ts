@@ -24,6 +24,7 @@ import { ok } from '../../engine/result';
 import { labOps } from '../engine/ops/lab-ops';
 import { createSessionCache } from '../../engine/api/machine-connect';
 import type { CommandRunner } from '../../engine/ssh/runner';
+import { parseQuorumtoolStatus } from '../../engine/corosync/tool-quorumtool';
 
 interface Counts {
   sessions: number;
@@ -129,12 +130,23 @@ async function waitQuorateFast(lab: Lab, host: number, timeoutMs = 60_000): Prom
   throw new Error(`${lab.host(host).name} did not become quorate within ${timeoutMs} ms`);
 }
 
-/** Until `corosync-quorumtool -s` on `host` shows the QDevice voting. */
-async function waitQdeviceVote(lab: Lab, host: number, timeoutMs = 90_000): Promise<void> {
+/**
+ * Until `corosync-quorumtool -s` on `host` shows the end state Quorate's verify step waits for
+ * (executor.ts `waitQuorum`): `members` members, quorate, the QDevice's vote counted — parsed the
+ * same way. (Before: any row with `A,V,`, which one node's daemon voting for itself already shows.)
+ */
+async function waitQdeviceVote(lab: Lab, host: number, members: number, timeoutMs = 90_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     const r = await lab.exec(host, 'corosync-quorumtool -s', { timeoutMs: 8000 });
-    if (/Qdevice/.test(r.stdout) && /A,V,/.test(r.stdout)) {
+    const s = parseQuorumtoolStatus(r.stdout);
+    if (
+      s.ok &&
+      s.value.votequorum &&
+      s.value.members.length === members &&
+      s.value.quorate &&
+      (s.value.qdevice?.votes ?? 0) > 0
+    ) {
       return;
     }
     await new Promise((res) => setTimeout(res, 200));
@@ -236,6 +248,9 @@ export default async function opsBench(): Promise<BenchFigure[]> {
     const wizard: OpsContext = { ...c.ctx, connect: (m) => cache.lease(m, () => c.ctx.connect(m)) };
     let planned;
     for (let attempt = 1; ; attempt++) {
+      // A retried plan starts from no session (else the retry reuses the first try's sessions and
+      // the per-machine counts read 0).
+      await cache.closeAll();
       c.reset();
       t = performance.now();
       planned = await createCluster(wizard, { name: 'bench3', machines: [1, 2, 3].map(addr), planOnly: true });
@@ -330,7 +345,7 @@ export default async function opsBench(): Promise<BenchFigure[]> {
       await lab.exec(i, 'mkdir -p /run/corosync-qdevice');
       await lab.spawnDaemon(i, ['corosync-qdevice', '-f'], { logFile: '/var/log/qdevice-hand.log' });
     }
-    await Promise.all([1, 2].map((i) => waitQdeviceVote(lab, i)));
+    await Promise.all([1, 2].map((i) => waitQdeviceVote(lab, i, 2)));
     const handS = seconds(t);
     await stopCorosync(lab, [1, 2]);
 
