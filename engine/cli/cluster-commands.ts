@@ -1,29 +1,23 @@
 /**
- * `quorate preflight|create|join|remove|qdevice|expected|status`: cluster operations from a terminal.
+ * `quorate preflight|create|join|remove|qdevice|expected|status`: cluster operations from a terminal
+ * (what they print: cluster-output.ts; `status`, which changes nothing: status-command.ts).
  * JSON shapes are fixed (scripts depend on them; see issue 4 §3). Exit 0 only when the operation was
  * verified against what corosync reports; 1 on a refused or failed operation; 2 on usage errors.
  */
 import { parseArgs } from 'node:util';
-import type {
-  ClusterSnapshot,
-  LinkNetwork,
-  OperationPlan,
-  PreflightCheck,
-  RanPlan,
-  RunOutcome,
-  RunReport,
-  StepUpdate,
-  UnfinishedParams,
-} from '../api/contract';
+import type { LinkNetwork, OperationPlan, RunOutcome, StepUpdate, UnfinishedParams } from '../api/contract';
 import { createEventHub, type EventHub } from '../api/event-hub';
 import { createOperationsService, type OperationsService, type OpsContext } from '../api/service-ops';
-import { createStatusService, QDEVICE_FLAG_MEANINGS, type StatusService } from '../api/service-status';
-import type { QuorateError, Result } from '../result';
-import { cliHintOf, err } from '../result';
+import type { Result } from '../result';
+import { err } from '../result';
+import { planView, printChecks, printPlan, progressPrinter, reportError, reportOutcome } from './cluster-output';
 import type { CliIo } from './io';
 import { cliError, printError, UsageError } from './io';
 import type { CliServiceOptions } from './service';
 import { withService } from './service';
+
+export { planView } from './cluster-output';
+export { runStatusCommand, statusJson } from './status-command';
 
 export interface ClusterCommandDeps extends CliServiceOptions {
   /** Replaces the service's context (tests); default: the service's, over the machines in the state folder. */
@@ -82,26 +76,6 @@ async function withOperations<T>(
   return withService(deps, (service) => follow(service.events, service.handlers));
 }
 
-/** One progress line's worth of a step update. */
-interface Progress {
-  readonly machine: string;
-  readonly title: string;
-  readonly state: StepUpdate['state'];
-  readonly line?: string;
-}
-
-function progressPrinter(io: CliIo, json: boolean): (e: Progress) => void {
-  return (e: Progress) => {
-    if (e.state === 'running' && !e.line) {
-      io.stderr(`… ${e.machine}: ${e.title}\n`);
-    } else if (e.state !== 'running') {
-      io.stderr(`${e.state.padEnd(11)} ${e.machine}: ${e.title}${e.line ? ` — ${e.line}` : ''}\n`);
-    } else if (!json) {
-      io.stderr(`            ${e.machine}: ${e.line}\n`);
-    }
-  };
-}
-
 const linkOptions = Object.fromEntries([0, 1, 2, 3, 4, 5, 6, 7].map((l) => [`link${l}`, { type: 'string' as const }]));
 
 /** `--linkN VALUE` flags, by link number (a network, or for a single machine its address). */
@@ -114,125 +88,6 @@ function linkNetworks(values: Record<string, unknown>): LinkNetwork[] {
     }
   }
   return out;
-}
-
-/** What `--plan` and results print about a plan. */
-export function planView(plan: RanPlan): object {
-  return {
-    op: plan.op,
-    cluster: plan.cluster,
-    provider: plan.provider,
-    files: plan.files,
-    quorum: { before: plan.before, after: plan.after },
-    warnings: plan.warnings,
-    steps: plan.steps.map((s) => ({ id: s.id, machine: s.machine, title: s.title })),
-  };
-}
-
-function printChecks(io: CliIo, checks: readonly PreflightCheck[]): void {
-  for (const c of checks) {
-    io.stdout(
-      `${c.status.toUpperCase().padEnd(4)} ${c.id.replace('preflight.', '').padEnd(18)} ${c.subject}: ${c.measured} (${c.threshold})\n`,
-    );
-    if (c.hint) {
-      io.stdout(`     hint: ${c.hint}\n`);
-    }
-  }
-}
-
-function printPlan(io: CliIo, plan: RanPlan): void {
-  io.stdout(`plan: ${plan.op} ${plan.cluster} (${plan.provider})\n`);
-  if (plan.before) {
-    io.stdout(
-      `quorum before: ${plan.before.quorum} of ${plan.before.expectedVotes} votes, can lose ${plan.before.canLose}\n`,
-    );
-  }
-  io.stdout(
-    `quorum after:  ${plan.after.quorum} of ${plan.after.expectedVotes} votes, can lose ${plan.after.canLose}\n`,
-  );
-  for (const [m, files] of Object.entries(plan.files)) {
-    io.stdout(`changes on ${m}: ${files.join(', ')}\n`);
-  }
-  plan.steps.forEach((s, i) => io.stdout(`${String(i + 1).padStart(3)}. ${s.machine}: ${s.title}\n`));
-  for (const w of plan.warnings) {
-    io.stdout(`warning: ${w}\n`);
-  }
-}
-
-/** Print a refused or failed operation; returns the exit code. */
-function reportError(io: CliIo, json: boolean, r: { error: QuorateError }): number {
-  {
-    let checks: unknown;
-    if (r.error.code === 'preflight.failed' && r.error.cause) {
-      try {
-        checks = (JSON.parse(r.error.cause) as { checks: unknown }).checks;
-      } catch {
-        checks = undefined;
-      }
-    }
-    if (json) {
-      io.stdout(
-        `${JSON.stringify({ ok: false, error: { code: r.error.code, message: r.error.message, hint: cliHintOf(r.error) }, ...(checks ? { checks } : {}) })}\n`,
-      );
-    } else {
-      if (Array.isArray(checks)) {
-        printChecks(
-          io,
-          (checks as PreflightCheck[]).filter((c) => c.status !== 'pass'),
-        );
-      }
-      printError(io, r.error);
-    }
-    return 1;
-  }
-}
-
-/** Print what a run reported (the run itself returned; its journal says how far it got). */
-function reportRan(
-  io: CliIo,
-  json: boolean,
-  plan: RanPlan,
-  state: string | undefined,
-  resumed: boolean,
-  extra: object = {},
-): number {
-  const verified = state === 'done';
-  const rolledBack = state === 'rolled-back';
-  if (json) {
-    io.stdout(
-      `${JSON.stringify({ ok: verified || rolledBack, verified, resumed, state, plan: planView(plan), ...extra })}\n`,
-    );
-  } else {
-    for (const w of plan.warnings) {
-      io.stdout(`warning: ${w}\n`);
-    }
-    io.stdout(
-      rolledBack
-        ? `${plan.op} ${plan.cluster}: rolled back\n`
-        : `${plan.op} ${plan.cluster}: done and verified${resumed ? ' (resumed an interrupted run)' : ''}\n`,
-    );
-  }
-  return verified || rolledBack ? 0 : 1;
-}
-
-/** Print the outcome of the service's `runPlan`; returns the exit code. */
-function reportOutcome(
-  io: CliIo,
-  json: boolean,
-  r: Result<RunOutcome>,
-  extra: (report: RunReport) => object = () => ({}),
-): number {
-  if (!r.ok) {
-    return reportError(io, json, r);
-  }
-  const rep = r.value.report;
-  if (!rep) {
-    // ops returned an error (refused, or stopped at a step): the same error as it gave.
-    return reportError(io, json, {
-      error: r.value.error ?? { code: 'ops.bug', message: 'the run reported nothing', hint: 'Report this as a bug.' },
-    });
-  }
-  return reportRan(io, json, rep.plan, rep.journalState ?? undefined, rep.resumed, extra(rep));
 }
 
 export async function runPreflightCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {
@@ -499,69 +354,4 @@ export async function runExpectedCommand(argv: string[], io: CliIo, deps: Cluste
   return reportOutcome(io, values.json, r, (rep) =>
     rep.expected ? { expectedVotes: rep.expected.expectedVotes, quorate: rep.expected.quorate } : {},
   );
-}
-
-/** The fixed `status --json` shape: QDevice flags as a list, nodes without their machine. */
-export function statusJson(v: ClusterSnapshot): object {
-  return {
-    quorate: v.quorate,
-    expectedVotes: v.expectedVotes,
-    totalVotes: v.totalVotes,
-    quorum: v.quorum,
-    nodes: v.nodes.map((n) => ({ name: n.name, nodeid: n.nodeid, votes: n.votes, online: n.online })),
-    qdevice: v.qdevice ? { host: v.qdevice.host, flags: flagList(v.qdevice.flags) } : null,
-  };
-}
-
-/** `A,V,NMW` → `['A', 'V', 'NMW']`; '' (no QDevice column) → []. */
-function flagList(flags: string): string[] {
-  return flags.split(',').filter((f) => f !== '');
-}
-
-/**
- * `quorate status NAME [--json]`: the service's one-shot reader (the window's first snapshot), which
- * reads corosync on the first member that answers over SSH — no agent needed (service-status.ts says why).
- */
-export async function runStatusCommand(argv: string[], io: CliIo, deps: ClusterCommandDeps = {}): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { json: { type: 'boolean', default: false } },
-  });
-  const name = positionals[0];
-  if (!name || positionals.length > 1) {
-    throw new UsageError('status: expected exactly one NAME');
-  }
-  const read = (status: StatusService) => status.readClusterStatus({ cluster: name });
-  const r = deps.ctx
-    ? await read(createStatusService({ context: () => deps.ctx!, now: Date.now }))
-    : await withService(deps, (service) => read(service.handlers));
-  if (!r.ok) {
-    if (values.json) {
-      io.stdout(`${JSON.stringify({ ok: false, error: cliError(r.error) })}\n`);
-    } else {
-      printError(io, r.error);
-    }
-    return 1;
-  }
-  const v = r.value;
-  if (values.json) {
-    io.stdout(`${JSON.stringify(statusJson(v))}\n`);
-  } else {
-    io.stdout(
-      `Cluster ${v.clusterName} (read from ${v.readFrom})\nQuorate: ${v.quorate ? 'Yes' : 'No'}\nExpected votes: ${v.expectedVotes}\nTotal votes: ${v.totalVotes}\nQuorum: ${v.quorum}\n\nMembership\n`,
-    );
-    for (const n of v.nodes) {
-      io.stdout(`  ${String(n.nodeid).padStart(3)}  ${n.votes}  ${n.online ? 'online ' : 'OFFLINE'}  ${n.name}\n`);
-    }
-    if (v.qdevice) {
-      const flags = flagList(v.qdevice.flags);
-      io.stdout(`\nQDevice on ${v.qdevice.host}: ${flags.join(',') || '(no flags)'}\n`);
-      for (const f of flags) {
-        io.stdout(`  ${f.padEnd(3)} ${QDEVICE_FLAG_MEANINGS[f] ?? ''}\n`);
-      }
-    }
-  }
-  // Exit 0 means "status read"; whether it is quorate is in the output (scripts read `quorate`).
-  return 0;
 }
