@@ -19,10 +19,24 @@ import {
 } from '../../../engine/ops/operations';
 import type { OpsContext } from '../../../engine/ops/operations';
 import { createStatusService } from '../../../engine/api/service-status';
+import { createEventHub } from '../../../engine/api/event-hub';
+import { createOperationsService } from '../../../engine/api/service-ops';
+import { err, unwrap } from '../../../engine/result';
 import { stopServiceScript } from '../../../engine/ops/scripts';
 import { runCreateCommand, runPreflightCommand } from '../../../engine/cli/cluster-commands';
 import type { CliIo } from '../../../engine/cli/io';
 import { dropAgent, labOps, quorumOn, waitQuorumOn, type LabOps } from './lab-ops';
+
+/** The window's operations handlers over the test's operations context. */
+const windowOps = (ctx: OpsContext) =>
+  createOperationsService({
+    home: ctx.home,
+    events: createEventHub(),
+    machines: { connect: async () => err('machines.unknown', 'the context connects', 'none') },
+    now: Date.now,
+    onClustersChanged: async () => {},
+    context: ctx,
+  });
 
 /** The service's one-shot status reader over the test's operations context. */
 const clusterStatus = (ctx: OpsContext, cluster: string) =>
@@ -271,7 +285,7 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
     }
   });
 
-  it('resumes a join whose process was killed mid-way, and no node ever holds a half-written corosync.conf', async () => {
+  it('the window finds and resumes a join whose process was killed mid-way, and no node ever holds a half-written corosync.conf', async () => {
     // A real kill: the join runs in a child process, SIGKILLed as soon as the first member has the new
     // file (the members' installs run as one batch: the others may be before, during or after theirs).
     const child = spawn(
@@ -322,11 +336,20 @@ describe.skipIf(!support.ok)('cluster operations on real corosync', () => {
     const member = Number(killedAt.split('.').at(-1));
     expect(versions[member - 1]).toBe('4');
     expect((await lab.exec(1, 'ls /etc/corosync')).stdout).not.toMatch(/quorate-new/);
-    const second = await joinCluster(ops.ctx, { name: 'alpha', machines: [addr(6)] });
-    if (!second.ok) {
-      throw new Error(JSON.stringify(second.error));
-    }
-    expect(second.value.outcome?.resumed).toBe(true);
+    // The window's handlers see the killed run (its lock is stale: nobody holds alpha) and resume it.
+    const app = windowOps(ops.ctx);
+    const seen = unwrap(await app.findUnfinished({ cluster: 'alpha' }));
+    expect([seen?.kind, seen?.request, seen?.state, seen?.runningIn]).toEqual([
+      'cluster.join',
+      `join ${addr(6)}`,
+      'running',
+      null,
+    ]);
+    expect(seen?.steps.find((s) => s.id === killedAt)?.state).toBe('done');
+    expect(seen!.done).toBe(journal.done.length);
+    const second = unwrap(await app.runUnfinished({ kind: 'cluster.join', cluster: 'alpha', rollback: false }));
+    expect([second.ok, second.report?.resumed], JSON.stringify(second.error)).toEqual([true, true]);
+    expect(unwrap(await app.findUnfinished({ cluster: 'alpha' }))).toBeNull();
     for (const i of [1, 2, 3, 6]) {
       const s = await waitQuorumOn(lab, i, (q) => q.members.length === 4, 30_000);
       expect(s.quorate).toBe(true);
