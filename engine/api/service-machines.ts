@@ -2,17 +2,24 @@
  * Machines, for every front door: add (read the host key; with `trust`, confirm and log in at once),
  * trust (pin the confirmed key, log in), remove, list; and `connect`, the one place sessions to
  * machines come from for the rest of the service (`machine-connect.ts`). State in `engine/store`
- * (state.json + OS keyring); SSH through `engine/ssh`.
+ * (state.json + OS keyring); SSH through `engine/ssh`. What credentials mean for a record (keyring
+ * accounts, SSH credentials, the host-key mismatch error) is pure and lives in machine-auth.ts.
+ *
+ * Over ~400 lines on purpose: the rest is one closure. Every use case reads and changes the same
+ * runtime map (bootstrapping, last error, a changed host key) and session cache, and add, trust and
+ * connect share its changed-key, login-check and secret-storage steps; split into modules, each
+ * piece would take that state as arguments and the order of its updates would be harder to follow.
  */
 import { access, constants } from 'node:fs/promises';
 import type { QuorateError, Result } from '../result';
 import { err, ok, withCliHint } from '../result';
-import { hostKeyChangedError, hostKeyFile, probeHostKey } from '../ssh';
+import { hostKeyChangedError, probeHostKey } from '../ssh';
 import type { HostKeyFingerprint, RootSession } from '../ssh';
 import type { MachineRecord, QuorateState } from '../store';
-import { passphraseAccount, readState, removeMachines, secretAccount, updateState, upsertMachine } from '../store';
+import { readState, removeMachines, updateState, upsertMachine } from '../store';
 import type { HostKey, Machine, MachineAuth, MachineState, QuorateApi } from './contract';
 import type { EventHub } from './event-hub';
+import { accountsOf, authFields, credentialsOf, hostKeyMismatch, secretsOf } from './machine-auth';
 import type { ConnectDeps, Credentials, StoredMachine } from './machine-connect';
 import {
   connectTrusted,
@@ -58,58 +65,6 @@ export interface MachinesService extends Pick<
   setAgentInstalled(address: string, installed: boolean): Promise<void>;
   /** Closes every session, also the idle ones kept for reuse (the service is going away). */
   closeSessions(): Promise<void>;
-}
-
-function hostKeyMismatch(rec: MachineRecord, given: string, presented: HostKey, pinned: boolean): QuorateError {
-  return err(
-    'ssh.host-key-mismatch',
-    `${rec.address}:${rec.port} presents host key ${presented.fingerprint} (${presented.algorithm}), not the ${given} you confirmed; ` +
-      (pinned ? `nothing was changed, ${rec.fingerprint} stays pinned.` : 'nothing was trusted.'),
-    `Check on the machine's console (ssh-keygen -lf ${hostKeyFile(presented.algorithm)}) which key is right and that the address is the machine you mean. ` +
-      'If you did not change its keys, someone may be intercepting the connection.',
-  ).error;
-}
-
-/** The record fields and keyring entries one `MachineAuth` stands for. */
-function authFields(auth: MachineAuth): Pick<MachineRecord, 'auth' | 'keyPath' | 'keyPassphrase'> {
-  if (auth.kind === 'key') {
-    return { auth: 'key', keyPath: auth.keyPath, ...(auth.passphrase ? { keyPassphrase: true } : {}) };
-  }
-  return { auth: auth.kind };
-}
-
-function credentialsOf(auth: MachineAuth): Credentials {
-  switch (auth.kind) {
-    case 'password':
-      return { auth: { kind: 'password', password: auth.password }, sudoPassword: auth.password };
-    case 'key':
-      return {
-        auth: auth.passphrase
-          ? { kind: 'key', path: auth.keyPath, passphrase: auth.passphrase }
-          : { kind: 'key', path: auth.keyPath },
-      };
-    case 'agent':
-      return { auth: { kind: 'agent' } };
-  }
-}
-
-/** The keyring accounts a stored record uses (none for a key without passphrase, or the agent). */
-function accountsOf(rec: MachineRecord): string[] {
-  return [
-    ...(rec.auth === 'password' || rec.v1KeySecret ? [secretAccount(rec)] : []),
-    ...(rec.keyPassphrase ? [passphraseAccount(rec)] : []),
-  ];
-}
-
-/** [account, secret] pairs a record with `auth` keeps in the keyring. */
-function secretsOf(rec: MachineRecord, auth: MachineAuth): [string, string][] {
-  if (auth.kind === 'password') {
-    return [[secretAccount(rec), auth.password]];
-  }
-  if (auth.kind === 'key' && auth.passphrase) {
-    return [[passphraseAccount(rec), auth.passphrase]];
-  }
-  return [];
 }
 
 export function createMachinesService(deps: MachinesDeps): MachinesService {
