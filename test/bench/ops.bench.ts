@@ -137,8 +137,14 @@ async function waitQuorateFast(lab: Lab, host: number, timeoutMs = 60_000): Prom
  */
 async function waitQdeviceVote(lab: Lab, host: number, members: number, timeoutMs = 90_000): Promise<void> {
   const end = Date.now() + timeoutMs;
+  const t0 = performance.now();
+  let looseAt: number | undefined;
   while (Date.now() < end) {
     const r = await lab.exec(host, 'corosync-quorumtool -s', { timeoutMs: 8000 });
+    // QUORATE_BENCH_TRACE=1: when the earlier, looser test (any `A,V,` row) first held, for comparison.
+    if (looseAt === undefined && /Qdevice/.test(r.stdout) && /A,V,/.test(r.stdout)) {
+      looseAt = seconds(t0);
+    }
     const s = parseQuorumtoolStatus(r.stdout);
     if (
       s.ok &&
@@ -147,6 +153,11 @@ async function waitQdeviceVote(lab: Lab, host: number, members: number, timeoutM
       s.value.quorate &&
       (s.value.qdevice?.votes ?? 0) > 0
     ) {
+      if (process.env.QUORATE_BENCH_TRACE === '1') {
+        console.log(
+          `[trace] hand QDevice on ${lab.host(host).name}: any A,V row after ${looseAt?.toFixed(2)} s, vote counted after ${seconds(t0).toFixed(2)} s`,
+        );
+      }
       return;
     }
     await new Promise((res) => setTimeout(res, 200));
