@@ -2,6 +2,7 @@
  * Pure builders for the shell the bootstrapper runs on a machine (POSIX sh, run as root), and pure
  * readers for what it prints. Everything the agent adds to a machine is named here, so install and
  * uninstall agree on the list and a test can check "nothing left".
+ * One file on purpose (just over 400 lines): install and uninstall must name the same files.
  */
 import { raw, sh } from '../shell';
 

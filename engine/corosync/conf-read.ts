@@ -2,6 +2,8 @@
  * The typed view of a corosync.conf: what corosync (cmap) ends up seeing, with every key it does not
  * know kept in `extra` / `extraSections`, never dropped. Values that do not parse (a nodeid of "x")
  * read as undefined here; `validateConf` reports them with their line.
+ * Over 400 lines on purpose: mostly the typed view's declarations, one interface per corosync section,
+ * beside the one schema that reads them.
  */
 import {
   isLinkNumber,

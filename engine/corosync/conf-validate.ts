@@ -6,6 +6,9 @@
  * when Quorate writes a file but no reason to refuse a cluster that runs. Each rule was checked
  * against corosync 3.1.7 `corosync -t` / `corosync -f` and corosync-qdevice 3.0.3 start-up
  * (test/engine/corosync/conf-corosync-t.test.ts).
+ * Over 400 lines on purpose: one list of rules in the order corosync checks them, and many rules read
+ * several sections at once (a QDevice beside two_node, link numbers against every node), so a split by
+ * section would cut them apart.
  */
 import type { LinkNumber } from '../model/cluster';
 import { parseAutoTieBreakerNode, readConf } from './conf-read';

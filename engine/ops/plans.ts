@@ -2,6 +2,8 @@
  * Plan builders: pure functions from the cluster as it is (a `ClusterSpec` read from a member) and
  * what the user asked, to a `Plan` with its steps, files, quorum before/after and warnings. Refusals
  * that need no machine (typed confirmation, inquorate remainder, lms consent) happen here.
+ * Over 400 lines on purpose: one short pure builder per operation over the shared `plan`/`checked`
+ * helpers and quorum figures; one file keeps every operation's refusals side by side.
  */
 import { err, ok, type Result } from '../result';
 import { checkConfText } from '../corosync';

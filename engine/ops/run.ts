@@ -2,6 +2,9 @@
  * The shared runner of every operation: the context, the machines' runners (opened once per
  * operation, closed together), reading the cluster as it is, executing a plan through the journal,
  * and the registry updates a membership change ends with. One file per operation sits beside it (op-*.ts).
+ * Over 400 lines: the runner, the cluster read and the reviewed plan's re-check (PlanBasis, checkBasis,
+ * runReviewed) all work on the same `Runners` of one operation; the re-check is the seam to move out if
+ * it grows.
  */
 import { err, ok, type Result } from '../result';
 import { sh } from '../shell';

@@ -2,6 +2,8 @@
  * The pre-flight checks, pure over `PreflightInput`. pvecm's own join checks (authkey, corosync.conf,
  * guests, address on an interface, quorate cluster, name/address taken, link numbers) are the floor;
  * the network, clock and version checks come on top. Nothing here does I/O.
+ * Over 400 lines on purpose: one function per group of checks, all over the same PreflightInput; the
+ * report is their concatenation.
  */
 import type { LinkNumber } from '../model/cluster';
 import { canLoseFor } from '../model';

@@ -2,6 +2,8 @@
  * Provider `corosync` (plain Debian): Quorate writes corosync.conf, the authkey and the QDevice
  * certificates itself, as pcs does. The file is the spec's (`ClusterSpec.conf`: pvecm's layout when
  * created, then engine/corosync's lossless edits). Pure step builders; the executor runs them.
+ * Over 400 lines on purpose: every operation's steps share the install-conf, verify and reload-on-undo
+ * blocks here; the QDevice certificate chain alone is ~170 lines.
  */
 import type { Step } from '../plan/plan';
 import { AUTHKEY } from '../plan/paths';

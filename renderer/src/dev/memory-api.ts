@@ -3,6 +3,8 @@
  * one. Loaded by `api.ts` only under `import.meta.env.DEV` with no `window.quorate`, so production
  * builds never contain it. It simulates, it does not manage anything; the real API is the engine's
  * (Electron main or `quorate ui`). `window.__quorateDev` lets a developer cut and heal nodes.
+ * Over 400 lines on purpose: it stands in for the whole contract, one method per handler, and is never
+ * shipped.
  */
 import type {
   ApiEventName,
