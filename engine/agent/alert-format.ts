@@ -24,20 +24,6 @@ export type AlertEventKind =
   | 'migration-finished'
   | 'migration-failed';
 
-export const ALERT_EVENT_KINDS: readonly AlertEventKind[] = [
-  'quorum-lost',
-  'quorum-regained',
-  'node-left',
-  'node-joined',
-  'qdevice-unreachable',
-  'qdevice-reachable',
-  'failover',
-  'ha-error',
-  'fencing-pending',
-  'migration-finished',
-  'migration-failed',
-];
-
 /**
  * What a new channel gets unless the user picks: the bad news and its good news, not QDevice
  * recovery. Of the HA news, a guest recovered elsewhere (failover) and a guest HA gave up on
@@ -63,6 +49,16 @@ export const AGENT_ALERT_KINDS: readonly AlertEventKind[] = [
   'node-joined',
   'qdevice-unreachable',
   'qdevice-reachable',
+];
+
+/** Every kind a channel can list: the agents' own, then those only a desktop sees (HA, migrations). */
+export const ALERT_EVENT_KINDS: readonly AlertEventKind[] = [
+  ...AGENT_ALERT_KINDS,
+  'failover',
+  'ha-error',
+  'fencing-pending',
+  'migration-finished',
+  'migration-failed',
 ];
 
 /** A channel as stored and as pushed to agents; `secret` only travels to agents, never into a file on the desktop. */

@@ -159,6 +159,29 @@ export function resourceOf(s: HaStatus, id: string, cluster: string): Result<HaR
       );
 }
 
+/** What every change needs first: quorum, then the running engine's status. */
+export async function readyToChange(o: Opened): Promise<Result<HaStatus>> {
+  const q = await requireQuorum(o);
+  if (!q.ok) {
+    return q;
+  }
+  return requireEngine(o);
+}
+
+/** `readyToChange`, and resource `id` in that status. */
+export async function readyResource(
+  o: Opened,
+  id: string,
+  cluster: string,
+): Promise<Result<{ status: HaStatus; resource: HaResource }>> {
+  const s = await readyToChange(o);
+  if (!s.ok) {
+    return s;
+  }
+  const r = resourceOf(s.value, id, cluster);
+  return r.ok ? ok({ status: s.value, resource: r.value }) : r;
+}
+
 /** Poll the engine until `pred` holds (or the time is up); returns the last status read. */
 export async function waitFor(o: Opened, pred: (s: HaStatus) => boolean, timeoutMs: number): Promise<HaStatus | null> {
   const end = Date.now() + timeoutMs;

@@ -5,6 +5,7 @@
  * nodes kept once), the "while Quorate was closed" summary, and the notice an agent entry restores.
  * Its own module so that history.ts keeps the events, the file and the agents' sessions.
  */
+import { AGENT_ALERT_KINDS } from '../agent/alert-format';
 import type { AgentJournalEntry } from '../agent/event-journal';
 import type { HistoryEntry } from '../store';
 import type { Notice, NoticeKind, TimelineEntry } from './contract';
@@ -143,15 +144,8 @@ export function summarize(entries: readonly HistoryEntry[]): string {
 }
 
 export function noticeFromAgentEntry(e: HistoryEntry): Notice | null {
-  const kinds: readonly NoticeKind[] = [
-    'quorum-lost',
-    'quorum-regained',
-    'node-left',
-    'node-joined',
-    'qdevice-unreachable',
-    'qdevice-reachable',
-  ];
-  if (!(kinds as readonly string[]).includes(e.kind)) {
+  // The agents journal exactly the kinds they alert on (each is also a NoticeKind).
+  if (!(AGENT_ALERT_KINDS as readonly string[]).includes(e.kind)) {
     return null;
   }
   const kind = e.kind as NoticeKind;

@@ -25,8 +25,8 @@ import { createHaFollower } from './ha-follow';
 import {
   engineStatus,
   haStatusView,
-  requireEngine,
-  requireQuorum,
+  readyResource,
+  readyToChange,
   resourceOf,
   waitFor,
   withHaCluster,
@@ -105,11 +105,7 @@ export function createHaService(deps: HaDeps): HaService {
         );
       }
       return withCluster(p.cluster, async (o) => {
-        const q = await requireQuorum(o);
-        if (!q.ok) {
-          return q;
-        }
-        const s = await requireEngine(o);
+        const s = await readyToChange(o);
         if (!s.ok) {
           return s;
         }
@@ -162,17 +158,9 @@ export function createHaService(deps: HaDeps): HaService {
 
     async haRemove({ cluster, id }) {
       return withCluster(cluster, async (o) => {
-        const q = await requireQuorum(o);
-        if (!q.ok) {
-          return q;
-        }
-        const s = await requireEngine(o);
-        if (!s.ok) {
-          return s;
-        }
-        const r = resourceOf(s.value, id, cluster);
-        if (!r.ok) {
-          return r;
+        const ready = await readyResource(o, id, cluster);
+        if (!ready.ok) {
+          return ready;
         }
         const removed = await o.engine.remove(id);
         return removed.ok ? ok({ id }) : removed;
@@ -193,19 +181,11 @@ export function createHaService(deps: HaDeps): HaService {
 
     async haSet({ cluster, id, state }) {
       return withCluster(cluster, async (o) => {
-        const q = await requireQuorum(o);
-        if (!q.ok) {
-          return q;
+        const ready = await readyResource(o, id, cluster);
+        if (!ready.ok) {
+          return ready;
         }
-        const s = await requireEngine(o);
-        if (!s.ok) {
-          return s;
-        }
-        const r = resourceOf(s.value, id, cluster);
-        if (!r.ok) {
-          return r;
-        }
-        const inError = refuseInErrorState(r.value.engineState, state, id);
+        const inError = refuseInErrorState(ready.value.resource.engineState, state, id);
         if (inError) {
           return inError;
         }
@@ -222,19 +202,11 @@ export function createHaService(deps: HaDeps): HaService {
 
     async haMove({ cluster, id, to }) {
       return withCluster(cluster, async (o) => {
-        const q = await requireQuorum(o);
-        if (!q.ok) {
-          return q;
+        const ready = await readyResource(o, id, cluster);
+        if (!ready.ok) {
+          return ready;
         }
-        const s = await requireEngine(o);
-        if (!s.ok) {
-          return s;
-        }
-        const r = resourceOf(s.value, id, cluster);
-        if (!r.ok) {
-          return r;
-        }
-        const target = s.value.nodes.find((n) => n.name === to);
+        const target = ready.value.status.nodes.find((n) => n.name === to);
         const marked = (await loadMarks(deps.home, cluster)).some((m) => m.node === to);
         const why = !target
           ? 'not a node of this cluster'
@@ -282,11 +254,7 @@ export function createHaService(deps: HaDeps): HaService {
 
     async haStandby({ cluster, node, standby }) {
       return withCluster(cluster, async (o) => {
-        const q = await requireQuorum(o);
-        if (!q.ok) {
-          return q;
-        }
-        const s = await requireEngine(o);
+        const s = await readyToChange(o);
         if (!s.ok) {
           return s;
         }
