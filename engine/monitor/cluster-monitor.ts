@@ -8,7 +8,7 @@
  * notice that wakes people up: a view corosync has not settled yet is resolved within it.
  */
 import type { ClusterHealth, QuorumView, WatchedCluster } from './health';
-import { clusterHealth, sameHealth } from './health';
+import { clusterHealth, sameHealth, withinNodelist } from './health';
 import type { Notice } from './notices';
 import { maintenanceNotices } from './maintenance-notices';
 import { noticesBetween } from './notices';
@@ -130,6 +130,7 @@ export function createClusterMonitor(options: ClusterMonitorOptions): ClusterMon
     setCluster(next, loss) {
       cluster = next;
       lossSettleMs = loss ?? lossSettleMs;
+      settled = withinNodelist(settled, next);
       for (const reporter of [...views.keys()]) {
         if (!next.nodes.includes(reporter)) {
           views.delete(reporter);

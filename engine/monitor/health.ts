@@ -136,6 +136,26 @@ export function clusterHealth(cluster: WatchedCluster, views: readonly QuorumVie
 }
 
 /**
+ * A settled health seen through a changed corosync.conf: a node taken out of the nodelist is no
+ * longer missing, a QDevice taken out is no longer unreachable. A configuration change is not a
+ * membership flap, so it waits for no settle time; otherwise the dashboard of a cluster that just
+ * lost a node by `remove` says "degraded" for that long. Members are left alone (a member taken off
+ * the nodelist is still reported as it leaves), and a node added stays for the views to report.
+ */
+export function withinNodelist(h: ClusterHealth, c: WatchedCluster): ClusterHealth {
+  const keep = (n: string): boolean => c.nodes.includes(n);
+  const missing = h.missing.filter(keep);
+  const qdevice = c.qdevice ? h.qdevice : 'none';
+  const state: HealthState =
+    h.state === 'unknown' || h.state === 'inquorate'
+      ? h.state
+      : missing.length > 0 || qdevice === 'unreachable'
+        ? 'degraded'
+        : 'quorate';
+  return { ...h, nodes: h.nodes.filter(keep), missing, stopped: h.stopped.filter(keep), qdevice, state };
+}
+
+/**
  * The views that count: each from a node that is a member of its own partition, minus the views an
  * other counted view shows to be outdated (see the module comment). Without ring ids on both sides
  * (older agents, hand-made views) the one that lists a peer that does not list it back is the outdated

@@ -354,4 +354,33 @@ describe('the health rule (issue 9 §2)', () => {
       ['node-left', 'info', 'homelab: pve4 removed from the cluster'],
     ]);
   });
+
+  it('is quorate at once when the node that was down is taken off the nodelist, with no notice (remove)', () => {
+    const c = clock();
+    const withFour: WatchedCluster = { ...three, nodes: [...three.nodes, 'pve4'] };
+    const m = createClusterMonitor({ cluster: withFour, now: c.now, settleMs: 2000, lossSettleMs: 0 });
+    for (const n of three.nodes) {
+      m.report(view(n, true, three.nodes));
+    }
+    m.report({ reporter: 'pve4', quorate: false, members: [], stopped: true });
+    c.advance(2000);
+    m.poll();
+    expect(m.health()).toMatchObject({ state: 'degraded', missing: ['pve4'], stopped: ['pve4'] });
+    expect(m.setCluster(three)).toEqual([]);
+    expect(m.health()).toMatchObject({ state: 'quorate', nodes: three.nodes, missing: [], stopped: [] });
+    expect(m.nextDueAt()).toBeUndefined();
+  });
+
+  it('drops an unreachable QDevice from the health at once when the QDevice is removed', () => {
+    const c = clock();
+    const m = createClusterMonitor({ cluster: twoWithQdevice, now: c.now, settleMs: 2000, lossSettleMs: 0 });
+    for (const n of twoWithQdevice.nodes) {
+      m.report(view(n, true, twoWithQdevice.nodes, { alive: false, vote: false }));
+    }
+    c.advance(2000);
+    m.poll();
+    expect(m.health()).toMatchObject({ state: 'degraded', qdevice: 'unreachable' });
+    expect(m.setCluster({ ...twoWithQdevice, qdevice: false })).toEqual([]);
+    expect(m.health()).toMatchObject({ state: 'quorate', qdevice: 'none' });
+  });
 });
