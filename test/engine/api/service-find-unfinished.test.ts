@@ -10,14 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StepUpdate } from '../../../engine/api/contract';
-import { createEventHub } from '../../../engine/api/event-hub';
-import { createOperationsService } from '../../../engine/api/service-ops';
 import { acquireLock } from '../../../engine/ops/lock.fs';
 import type { OpsContext } from '../../../engine/ops/operations';
-import { removeNode } from '../../../engine/ops/operations';
 import { saveCluster } from '../../../engine/ops/registry.fs';
-import { err, unwrap } from '../../../engine/result';
+import { unwrap } from '../../../engine/result';
 import { world } from '../cli/op-world';
+import { interruptedRemove as interruptedRemoveIn, operationsOver } from './unfinished-world';
 
 let home: string;
 beforeEach(async () => {
@@ -27,32 +25,8 @@ beforeEach(async () => {
 });
 afterEach(() => rmSync(home, { recursive: true, force: true }));
 
-const service = (ctx: OpsContext, updates: StepUpdate[] = []) => {
-  const events = createEventHub();
-  events.subscribe((name, payload) => {
-    if (name === 'onDidUpdateStep') {
-      updates.push(payload as StepUpdate);
-    }
-  });
-  return createOperationsService({
-    home,
-    events,
-    machines: { connect: async () => err('machines.unknown', 'not here', 'none') },
-    now: Date.now,
-    onClustersChanged: async () => {},
-    context: ctx,
-  });
-};
-
-/** Another process (ops itself, as the CLI does) runs `remove node3`; it stops at the reload. */
-async function interruptedRemove(): Promise<void> {
-  const r = await removeNode(world(home, [], 'node3-off', /corosync-cfgtool -R/), {
-    name: 'lab',
-    node: 'node3',
-    forceConfirm: 'lab',
-  });
-  expect(!r.ok && r.error.code).toBe('ops.step-failed');
-}
+const service = (ctx: OpsContext, updates: StepUpdate[] = []) => operationsOver(home, ctx, updates);
+const interruptedRemove = (): Promise<void> => interruptedRemoveIn(home);
 
 describe('findUnfinished', () => {
   it('finds nothing on a cluster without an unfinished journal', async () => {

@@ -8,13 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createEventHub } from '../../../engine/api/event-hub';
-import { createOperationsService } from '../../../engine/api/service-ops';
+import type { StepUpdate } from '../../../engine/api/contract';
 import type { OpsContext } from '../../../engine/ops/operations';
 import { loadCluster, saveCluster } from '../../../engine/ops/registry.fs';
 import { removeNode } from '../../../engine/ops/operations';
-import { err, unwrap } from '../../../engine/result';
+import { unwrap } from '../../../engine/result';
 import { world } from '../cli/op-world';
+import { interruptedRemove as interruptedRemoveIn, operationsOver } from './unfinished-world';
 
 let home: string;
 beforeEach(async () => {
@@ -23,25 +23,8 @@ beforeEach(async () => {
 });
 afterEach(() => rmSync(home, { recursive: true, force: true }));
 
-const service = (ctx: OpsContext) =>
-  createOperationsService({
-    home,
-    events: createEventHub(),
-    machines: { connect: async () => err('machines.unknown', 'not here', 'none') },
-    now: Date.now,
-    onClustersChanged: async () => {},
-    context: ctx,
-  });
-
-/** Another process (ops itself, as the old CLI) starts `remove node3`; it stops at the reload. */
-async function interruptedRemove(): Promise<void> {
-  const r = await removeNode(world(home, [], 'node3-off', /corosync-cfgtool -R/), {
-    name: 'lab',
-    node: 'node3',
-    forceConfirm: 'lab',
-  });
-  expect(!r.ok && r.error.code).toBe('ops.step-failed');
-}
+const service = (ctx: OpsContext, updates: StepUpdate[] = []) => operationsOver(home, ctx, updates);
+const interruptedRemove = (): Promise<void> => interruptedRemoveIn(home);
 
 describe('unfinished operations through the service', () => {
   it('says there is nothing to continue or roll back when no journal is unfinished', async () => {
