@@ -3,18 +3,7 @@ import type { HaHandlers } from '../../../engine/cli/ha-commands';
 import { runHaCommand } from '../../../engine/cli/ha-commands';
 import { main } from '../../../engine/cli/main';
 import { err, ok } from '../../../engine/result';
-
-function io() {
-  const out = { stdout: '', stderr: '' };
-  return {
-    out,
-    io: {
-      stdout: (t: string) => void (out.stdout += t),
-      stderr: (t: string) => void (out.stderr += t),
-      readStdin: async () => '',
-    },
-  };
-}
+import { io } from './captured-io';
 
 const calls: unknown[] = [];
 const handlers: HaHandlers = {

@@ -5,18 +5,7 @@ import { runGuestsCommand, runMigrateCommand } from '../../../engine/cli/pve-com
 import { UsageError } from '../../../engine/cli/io';
 import { createEventHub } from '../../../engine/api/event-hub';
 import { err, ok } from '../../../engine/result';
-
-function io() {
-  const out = { stdout: '', stderr: '' };
-  return {
-    out,
-    io: {
-      stdout: (t: string) => void (out.stdout += t),
-      stderr: (t: string) => void (out.stderr += t),
-      readStdin: async () => '',
-    },
-  };
-}
+import { io } from './captured-io';
 
 const calls: PveMigrateParams[] = [];
 const handlers: PveHandlers = {
