@@ -32,6 +32,7 @@ import {
 import { pacemakerMetaFor } from './requested-state';
 import type { HaStatus } from './types';
 import { parseXml } from './xml';
+import { pollStatus } from './poll';
 
 export interface HaNodeRunner {
   /** The node's name in the nodelist (= Pacemaker's node name). */
@@ -377,27 +378,6 @@ export function createPacemakerEngine(nodes: readonly HaNodeRunner[]): HaEngine 
       return r.ok ? ok(parseKeyValues(r.value).get('inuse') === 'yes') : r;
     },
 
-    watch(onStatus, intervalMs) {
-      let stopped = false;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const loop = async (): Promise<void> => {
-        if (stopped) {
-          return;
-        }
-        const s = await status();
-        if (stopped) {
-          return;
-        }
-        onStatus(s);
-        timer = setTimeout(() => void loop(), intervalMs);
-      };
-      void loop();
-      return () => {
-        stopped = true;
-        if (timer) {
-          clearTimeout(timer);
-        }
-      };
-    },
+    watch: (onStatus, intervalMs) => pollStatus(status, onStatus, intervalMs),
   };
 }

@@ -15,6 +15,7 @@ import type { PveMigratePrecondition } from './pve-migrate-check';
 import { parseHaManagerStatus, toHaStatus } from './pve-status';
 import type { RequestedState } from './requested-state';
 import type { HaStatus } from './types';
+import { pollStatus } from './poll';
 
 const TIMEOUT_MS = 30_000;
 const MIGRATE_TIMEOUT_MS = 30 * 60_000;
@@ -267,25 +268,7 @@ export function createPveHaEngine(nodes: readonly HaNodeRunner[]): HaEngine {
     standby: async () => notHere('Standby'),
     unitOn: async () => notHere('A unit probe'),
     addressInUse: async () => notHere('An address probe'),
-    watch(onStatus, intervalMs) {
-      let stopped = false;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const loop = async (): Promise<void> => {
-        const s = await status();
-        if (stopped) {
-          return;
-        }
-        onStatus(s);
-        timer = setTimeout(() => void loop(), intervalMs);
-      };
-      void loop();
-      return () => {
-        stopped = true;
-        if (timer) {
-          clearTimeout(timer);
-        }
-      };
-    },
+    watch: (onStatus, intervalMs) => pollStatus(status, onStatus, intervalMs),
   };
 }
 
