@@ -10,8 +10,8 @@ import { addTrustBootstrap } from '../engine/api/lab-service';
 import type { Lab } from '../lab/lab';
 import { labSupport, labUp } from '../lab/lab';
 import { MIGRATE_FAIL } from '../lab/pve/guest-tools';
-import { waitQuorumOn } from '../engine/ops/lab-ops';
 import { e2eUnavailable, ensureRendererBuilt, test } from './fixtures';
+import { pvecmCluster } from '../engine/api/pve-lab';
 
 const support = labSupport();
 const skipWhy = e2eUnavailable() ?? (support.ok ? undefined : support.reason);
@@ -26,18 +26,7 @@ describe.skipIf(skipWhy !== undefined)('guests and HA on the dashboard (Proxmox 
     ensureRendererBuilt();
     lab = await labUp({ hosts: 3, pve: [1, 2, 3] });
     const l = lab;
-    const c = await l.exec(1, `cd && pvecm create pvelab --link0 ${l.host(1).address}`, { timeoutMs: 120_000 });
-    expect(c.exitCode, c.stderr).toBe(0);
-    for (const i of [2, 3]) {
-      const a = await l.exec(i, `cd && pvecm add ${l.host(1).address} --link0 ${l.host(i).address} --use_ssh 1`, {
-        timeoutMs: 180_000,
-      });
-      expect(a.exitCode, `${a.stdout}\n${a.stderr}`).toBe(0);
-      await waitQuorumOn(l, 1, (q) => q.quorate && q.members.length === i, 90_000);
-    }
-    for (const i of [1, 2, 3]) {
-      await waitQuorumOn(l, i, (q) => q.quorate && q.members.length === 3, 90_000);
-    }
+    await pvecmCluster(l, 'pvelab', [1, 2, 3]);
     const w = await l.exec(
       1,
       `printf 'dir: local\\n\\tpath /var/lib/vz\\n\\nlvmthin: local-lvm\\n\\tthinpool data\\n\\tvgname pve\\n\\nrbd: ceph\\n\\tpool vms\\n' > /etc/pve/storage.cfg` +

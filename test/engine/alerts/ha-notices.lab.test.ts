@@ -13,6 +13,7 @@ import { labSupport, labUp, type Lab } from '../../lab/lab';
 import { waitQuorumOn } from '../ops/lab-ops';
 import { openLabService, until, type LabService } from '../api/lab-service';
 import { startHttpReceiver, type HttpReceiver } from './servers';
+import { pvecmCluster } from '../api/pve-lab';
 
 const support = labSupport();
 
@@ -33,16 +34,7 @@ describe.skipIf(!support.ok)('Proxmox HA and migration notices reach the timelin
   beforeAll(async () => {
     hook = await startHttpReceiver();
     lab = await labUp({ hosts: 3, pve: [1, 2, 3] });
-    const c = await lab.exec(1, `cd && pvecm create pvelab --link0 ${addr(1)}`, { timeoutMs: 120_000 });
-    expect(c.exitCode, c.stderr).toBe(0);
-    for (const i of [2, 3]) {
-      const a = await lab.exec(i, `cd && pvecm add ${addr(1)} --link0 ${addr(i)} --use_ssh 1`, { timeoutMs: 180_000 });
-      expect(a.exitCode, `${a.stdout}\n${a.stderr}`).toBe(0);
-      await waitQuorumOn(lab, 1, (q) => q.quorate && q.members.length === i, 90_000);
-    }
-    for (const i of [1, 2, 3]) {
-      await waitQuorumOn(lab, i, (s) => s.quorate && s.members.length === 3, 90_000);
-    }
+    await pvecmCluster(lab, 'pvelab', [1, 2, 3]);
     await conf('node3', 100, 'name: web\nmemory: 2048\nscsi0: ceph:vm-100-disk-0,size=32G\n');
     await conf('node2', 103, 'name: spare\nmemory: 1024\nscsi0: ceph:vm-103-disk-0,size=8G\n');
     app = openLabService('hanotify', { haPollMs: 1_000 });

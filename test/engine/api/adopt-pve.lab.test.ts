@@ -11,6 +11,7 @@ import { setExpected, setupQdevice } from '../../../engine/ops/operations';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
 import { authorizeKeys, standinKeys } from '../../lab/pve/install';
 import { labAdoptService, labOps, waitQuorumOn, type LabOps } from '../ops/lab-ops';
+import { pvecmCluster } from './pve-lab';
 
 const support = labSupport();
 
@@ -33,13 +34,7 @@ describe.skipIf(!support.ok)('adopt a 2-node Proxmox VE (stand-in) cluster and g
     );
     expect(q.exitCode, q.stderr).toBe(0);
     // The cluster as the Proxmox web UI / pvecm makes it, without Quorate.
-    const c = await lab.exec(1, `cd && pvecm create pvelab --link0 ${addr(1)}`, { timeoutMs: 120_000 });
-    expect(c.exitCode, c.stderr).toBe(0);
-    const a = await lab.exec(2, `cd && pvecm add ${addr(1)} --link0 ${addr(2)} --use_ssh 1`, { timeoutMs: 180_000 });
-    expect(a.exitCode, `${a.stdout}\n${a.stderr}`).toBe(0);
-    for (const i of [1, 2]) {
-      await waitQuorumOn(lab, i, (s) => s.quorate && s.members.length === 2, 60_000);
-    }
+    await pvecmCluster(lab, 'pvelab', [1, 2]);
   }, 400_000);
   afterAll(async () => {
     await lab?.down();

@@ -8,6 +8,7 @@ import type { AdoptService } from '../../../engine/api/service-adopt';
 import { joinCluster, removeNode } from '../../../engine/ops/operations';
 import { labSupport, labUp, type Lab } from '../../lab/lab';
 import { labAdoptService, labOps, waitQuorumOn, type LabOps } from '../ops/lab-ops';
+import { pvecmCluster } from './pve-lab';
 
 const support = labSupport();
 
@@ -26,13 +27,7 @@ describe.skipIf(!support.ok)('a 3-node Proxmox VE (stand-in) cluster: adopt, joi
     });
     ops = labOps(lab);
     adopt = labAdoptService(lab, ops);
-    const c = await lab.exec(1, `cd && pvecm create pve3 --link0 ${addr(1)}`, { timeoutMs: 120_000 });
-    expect(c.exitCode, c.stderr).toBe(0);
-    for (const i of [2, 3]) {
-      const a = await lab.exec(i, `cd && pvecm add ${addr(1)} --link0 ${addr(i)} --use_ssh 1`, { timeoutMs: 180_000 });
-      expect(a.exitCode, `${a.stdout}\n${a.stderr}`).toBe(0);
-    }
-    await waitQuorumOn(lab, 1, (s) => s.quorate && s.members.length === 3, 90_000);
+    await pvecmCluster(lab, 'pve3', [1, 2, 3]);
   }, 500_000);
   afterAll(async () => {
     await lab?.down();

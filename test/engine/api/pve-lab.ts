@@ -4,8 +4,7 @@
  * fresh Quorate state folder (provider pve), with the pve and HA use cases wired to real SSH.
  */
 import { expect } from 'vitest';
-import type { Machine, PveApi } from '../../../engine/api/contract';
-import { createAdoptService } from '../../../engine/api/service-adopt';
+import type { PveApi } from '../../../engine/api/contract';
 import { createHaService, type HaService } from '../../../engine/api/service-ha';
 import { createPveService } from '../../../engine/api/service-pve';
 import { createEventHub, type EventHub } from '../../../engine/api/event-hub';
@@ -14,7 +13,7 @@ import type { RootSession } from '../../../engine/ssh';
 import type { CommandRunner } from '../../../engine/ssh/runner';
 import { labUp, type Lab } from '../../lab/lab';
 import type { PveHostOptions } from '../../lab/pve/install';
-import { labOps, waitQuorumOn, type LabOps } from '../ops/lab-ops';
+import { labAdoptService, labOps, waitQuorumOn, type LabOps } from '../ops/lab-ops';
 
 export interface PveLab {
   readonly lab: Lab;
@@ -34,6 +33,28 @@ export interface PveLabOptions {
   readonly events?: EventHub;
 }
 
+/**
+ * The cluster as the Proxmox web UI / pvecm makes it, without Quorate: `pvecm create NAME` on the
+ * first host, `pvecm add` on each other one in turn (each asks the first node, which must be quorate
+ * again with the new member), then every host quorate with all of them.
+ */
+export async function pvecmCluster(lab: Lab, name: string, hosts: readonly number[]): Promise<void> {
+  const [first, ...rest] = hosts;
+  const at = lab.host(first!).address;
+  const c = await lab.exec(first!, `cd && pvecm create ${name} --link0 ${at}`, { timeoutMs: 120_000 });
+  expect(c.exitCode, c.stderr).toBe(0);
+  for (const [k, i] of rest.entries()) {
+    const a = await lab.exec(i, `cd && pvecm add ${at} --link0 ${lab.host(i).address} --use_ssh 1`, {
+      timeoutMs: 180_000,
+    });
+    expect(a.exitCode, `${a.stdout}\n${a.stderr}`).toBe(0);
+    await waitQuorumOn(lab, first!, (q) => q.quorate && q.members.length === k + 2, 90_000);
+  }
+  for (const i of hosts) {
+    await waitQuorumOn(lab, i, (q) => q.quorate && q.members.length === hosts.length, 90_000);
+  }
+}
+
 export async function pveLabUp({ pveHost, events }: PveLabOptions = {}): Promise<PveLab> {
   const lab = await labUp({ hosts: 3, pve: [1, 2, 3], ...(pveHost ? { pveHost } : {}) });
   const ops = labOps(lab);
@@ -49,26 +70,8 @@ export async function pveLabUp({ pveHost, events }: PveLabOptions = {}): Promise
     ops.cleanup();
   };
   try {
-    const c = await lab.exec(1, `cd && pvecm create pvelab --link0 ${addr(1)}`, { timeoutMs: 120_000 });
-    expect(c.exitCode, c.stderr).toBe(0);
-    for (const i of [2, 3]) {
-      const a = await lab.exec(i, `cd && pvecm add ${addr(1)} --link0 ${addr(i)} --use_ssh 1`, { timeoutMs: 180_000 });
-      expect(a.exitCode, `${a.stdout}\n${a.stderr}`).toBe(0);
-      // pvecm add asks the first node, which must be quorate again with the new member.
-      await waitQuorumOn(lab, 1, (q) => q.quorate && q.members.length === i, 90_000);
-    }
-    for (const i of [1, 2, 3]) {
-      await waitQuorumOn(lab, i, (s) => s.quorate && s.members.length === 3, 90_000);
-    }
-    const adopt = createAdoptService({
-      home: ops.home,
-      now: Date.now,
-      machines: {
-        listMachines: async () =>
-          ok(lab.hosts.map((h) => ({ address: h.address, trusted: true, hostname: h.name }) as unknown as Machine)),
-        connect: rootSession,
-      },
-    });
+    await pvecmCluster(lab, 'pvelab', [1, 2, 3]);
+    const adopt = labAdoptService(lab, ops);
     const r = await adopt.adoptCluster({ from: addr(1) });
     expect(r.ok, JSON.stringify(r)).toBe(true);
     ha = createHaService({ home: ops.home, events: createEventHub(), now: Date.now, connect: rootSession });
