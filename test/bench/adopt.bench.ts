@@ -7,13 +7,9 @@
  * are the same figure here. The lab's own start-up is not counted.
  */
 import type { BenchFigure } from './run';
-import type { Machine } from '../../engine/api/contract';
-import { createAdoptService } from '../../engine/api/service-adopt';
-import { ok } from '../../engine/result';
-import type { RootSession } from '../../engine/ssh';
 import { labSupport, labUp } from '../lab/lab';
 import { minimalCorosyncConf, startCorosync, waitQuorate } from '../lab/corosync';
-import { labOps } from '../engine/ops/lab-ops';
+import { labAdoptService, labOps } from '../engine/ops/lab-ops';
 
 export default async function adoptBench(): Promise<BenchFigure[]> {
   const support = labSupport();
@@ -27,18 +23,7 @@ export default async function adoptBench(): Promise<BenchFigure[]> {
     const all = [1, 2, 3, 4, 5];
     await startCorosync(lab, all, minimalCorosyncConf(lab, all, { clusterName: 'bench5' }));
     await waitQuorate(lab, 1, true, 60_000);
-    const service = createAdoptService({
-      home: ops.home,
-      now: Date.now,
-      machines: {
-        listMachines: async () =>
-          ok(lab.hosts.map((h) => ({ address: h.address, trusted: true, hostname: h.name }) as unknown as Machine)),
-        connect: async (m) => {
-          const r = await ops.ctx.connect(m);
-          return r.ok ? ok(r.value as unknown as RootSession) : r;
-        },
-      },
-    });
+    const service = labAdoptService(lab, ops);
     // Host keys pinned once (as `quorate hosts add` does before any adopt), not counted.
     for (const h of lab.hosts) {
       const r = await ops.ctx.connect(h.address);
