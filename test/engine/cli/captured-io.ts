@@ -12,3 +12,16 @@ export function io(): { out: { stdout: string; stderr: string }; io: CliIo } {
     },
   };
 }
+
+/** A terminal that keeps only stdout (what `--json` and the fixed text print); stderr is dropped. */
+export function captureIo(): CliIo & { out: () => string } {
+  let out = '';
+  return {
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: () => {},
+    readStdin: async () => '',
+    out: () => out,
+  };
+}

@@ -11,13 +11,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEventHub } from '../../../engine/api/event-hub';
 import { createOperationsService } from '../../../engine/api/service-ops';
 import { runExpectedCommand } from '../../../engine/cli/cluster-commands';
-import type { CliIo } from '../../../engine/cli/io';
 import { fileJournalStore } from '../../../engine/ops/journal.fs';
 import type { OpsContext } from '../../../engine/ops/operations';
 import { saveCluster } from '../../../engine/ops/registry.fs';
 import { newSpec } from '../../../engine/ops/spec';
 import { err, ok, unwrap } from '../../../engine/result';
 import type { CommandRunner } from '../../../engine/ssh/runner';
+import { captureIo } from './captured-io';
 
 const sample = readFileSync(
   join(import.meta.dirname, '..', 'corosync', 'tool-samples', 'quorumtool-s-three-nodes-quorate', 'output.txt'),
@@ -58,18 +58,6 @@ function world(home: string): { ctx: OpsContext; commands: string[] } {
     async close() {},
   });
   return { commands, ctx: { home, journal: fileJournalStore(home), connect: async (m) => ok(runner(m)) } };
-}
-
-function captureIo(): CliIo & { out: () => string } {
-  let out = '';
-  return {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: () => {},
-    readStdin: async () => '',
-    out: () => out,
-  };
 }
 
 let home: string;

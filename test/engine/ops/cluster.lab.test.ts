@@ -24,8 +24,8 @@ import { createOperationsService } from '../../../engine/api/service-ops';
 import { err, unwrap } from '../../../engine/result';
 import { stopServiceScript } from '../../../engine/ops/scripts';
 import { runCreateCommand, runPreflightCommand } from '../../../engine/cli/cluster-commands';
-import type { CliIo } from '../../../engine/cli/io';
 import { dropAgent, labOps, quorumOn, waitQuorumOn, type LabOps } from './lab-ops';
+import { captureIo } from '../cli/captured-io';
 
 /** The window's operations handlers over the test's operations context. */
 const windowOps = (ctx: OpsContext) =>
@@ -41,18 +41,6 @@ const windowOps = (ctx: OpsContext) =>
 /** The service's one-shot status reader over the test's operations context. */
 const clusterStatus = (ctx: OpsContext, cluster: string) =>
   createStatusService({ context: () => ctx, now: Date.now }).readClusterStatus({ cluster });
-
-function captureIo(): CliIo & { out: () => string } {
-  let out = '';
-  return {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: () => {},
-    readStdin: async () => '',
-    out: () => out,
-  };
-}
 
 const support = labSupport();
 if (!support.ok) {
