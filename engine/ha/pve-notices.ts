@@ -94,9 +94,15 @@ export interface MigrationEnd {
   readonly id: number;
   readonly from: string;
   readonly to: string;
+  /**
+   * planned: --plan; refused: a pre-check failed (nothing ran); migrated: verified on `to`;
+   * failed: the migration did not complete — `node` is where the cluster says the guest is now
+   * (read back afterwards; after a half-way failure, the source).
+   */
   readonly status: 'planned' | 'refused' | 'migrated' | 'failed';
+  /** Through ha-manager migrate|relocate (HA-managed guest) or qm/pct migrate. */
   readonly via: 'ha-manager' | 'qm' | 'pct';
-  /** Where the guest is afterwards, read back from the cluster. */
+  /** Where the guest is afterwards (read back from the cluster), null when unknown. */
   readonly node: string | null;
   readonly message: string;
 }

@@ -4,6 +4,7 @@
  */
 import type { Result } from '../../result';
 import type { MigrateCheck } from '../../ha/pve-migrate-check';
+import type { MigrationEnd } from '../../ha/pve-notices';
 import type { MethodTable } from './table';
 import type { ClusterRef } from './shared';
 import { clusterName, nodeName } from './shared';
@@ -33,23 +34,9 @@ export interface PveMigrateParams {
   readonly plan?: boolean;
 }
 
-export interface PveMigrateOutcome {
-  readonly cluster: string;
-  readonly kind: 'vm' | 'ct';
-  readonly id: number;
-  readonly from: string;
-  readonly to: string;
-  /**
-   * planned: --plan; refused: a pre-check failed (nothing ran); migrated: verified on `to`;
-   * failed: the migration did not complete — `node` is where the cluster says the guest is now
-   * (read back afterwards; after a half-way failure, the source).
-   */
-  readonly status: 'planned' | 'refused' | 'migrated' | 'failed';
+/** The migration's end as the notices read it (engine/ha/pve-notices.ts), plus what the front doors show. */
+export interface PveMigrateOutcome extends MigrationEnd {
   readonly checks: readonly MigrateCheck[];
-  /** Through ha-manager migrate|relocate (HA-managed guest) or qm/pct migrate. */
-  readonly via: 'ha-manager' | 'qm' | 'pct';
-  /** Where the guest is afterwards (read back from the cluster), null when unknown. */
-  readonly node: string | null;
   /** The migration's task log lines (also streamed as they come: `onDidPveMigrateProgress`). */
   readonly log: readonly string[];
   readonly message: string;
