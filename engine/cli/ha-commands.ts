@@ -7,9 +7,8 @@
 import { parseArgs } from 'node:util';
 import type { HaProgressLine, HaRequirement, QuorateApi, RequestedState } from '../api/contract';
 import { REQUESTED_STATES, REQUESTED_STATE_WORDS } from '../api/contract';
-import type { Result } from '../result';
 import type { CliIo } from './io';
-import { cliError, printError, UsageError } from './io';
+import { failWith, UsageError } from './io';
 import type { CliServiceOptions } from './service';
 import { withService } from './service';
 
@@ -34,15 +33,6 @@ const USAGE = `usage:
   quorate ha remove NAME ID [--json]
   quorate ha move NAME ID --to NODE [--json]
   quorate ha standby|unstandby NAME --node NODE [--json]`;
-
-function fail(io: CliIo, json: boolean, r: Result<unknown> & { ok: false }): number {
-  if (json) {
-    io.stdout(`${JSON.stringify({ ok: false, error: cliError(r.error) })}\n`);
-  } else {
-    printError(io, r.error);
-  }
-  return 1;
-}
 
 export async function runHaCommand(argv: string[], io: CliIo, deps: HaCommandDeps = {}): Promise<number> {
   const [sub, ...rest] = argv;
@@ -115,7 +105,7 @@ export async function runHaCommand(argv: string[], io: CliIo, deps: HaCommandDep
       case 'status': {
         const r = await service.haStatus({ cluster });
         if (!r.ok) {
-          return fail(io, json, r);
+          return failWith(io, json, r);
         }
         const v = r.value;
         if (json) {
@@ -159,7 +149,7 @@ export async function runHaCommand(argv: string[], io: CliIo, deps: HaCommandDep
           ...(values.confirm !== undefined ? { confirm: values.confirm } : {}),
         });
         if (!r.ok) {
-          return fail(io, json, r);
+          return failWith(io, json, r);
         }
         const v = r.value;
         if (json) {
@@ -190,7 +180,7 @@ export async function runHaCommand(argv: string[], io: CliIo, deps: HaCommandDep
       case 'requirements': {
         const r = await service.haRequirements({ cluster, ...guestFlags(), ...consents() });
         if (!r.ok) {
-          return fail(io, json, r);
+          return failWith(io, json, r);
         }
         if (json) {
           io.stdout(`${JSON.stringify({ ok: true, ...r.value })}\n`);
@@ -207,7 +197,7 @@ export async function runHaCommand(argv: string[], io: CliIo, deps: HaCommandDep
         }
         const r = await service.haSet({ cluster, id, state: state as RequestedState });
         if (!r.ok) {
-          return fail(io, json, r);
+          return failWith(io, json, r);
         }
         const v = r.value;
         if (json) {
@@ -241,7 +231,7 @@ export async function runHaCommand(argv: string[], io: CliIo, deps: HaCommandDep
           ...consents(),
         });
         if (!r.ok) {
-          return fail(io, json, r);
+          return failWith(io, json, r);
         }
         const v = r.value;
         io.stdout(
@@ -258,7 +248,7 @@ export async function runHaCommand(argv: string[], io: CliIo, deps: HaCommandDep
         }
         const r = await service.haRemove({ cluster, id });
         if (!r.ok) {
-          return fail(io, json, r);
+          return failWith(io, json, r);
         }
         io.stdout(json ? `${JSON.stringify({ ok: true, id })}\n` : `${id} removed\n`);
         return 0;
@@ -270,7 +260,7 @@ export async function runHaCommand(argv: string[], io: CliIo, deps: HaCommandDep
         }
         const r = await service.haMove({ cluster, id, to: values.to });
         if (!r.ok) {
-          return fail(io, json, r);
+          return failWith(io, json, r);
         }
         io.stdout(
           json
@@ -286,7 +276,7 @@ export async function runHaCommand(argv: string[], io: CliIo, deps: HaCommandDep
         }
         const r = await service.haStandby({ cluster, node: values.node, standby: sub === 'standby' });
         if (!r.ok) {
-          return fail(io, json, r);
+          return failWith(io, json, r);
         }
         const v = r.value;
         if (json) {

@@ -41,3 +41,13 @@ export function cliError(error: QuorateError): { code: string; message: string; 
 export function printError(io: CliIo, error: QuorateError, prefix = 'error'): void {
   io.stderr(`${prefix}: ${error.message}\nhint: ${cliHintOf(error)}\n`);
 }
+
+/** A refusal in either form: `{ok:false,error}` on stdout with `--json`, else the message and hint on stderr; exit 1. */
+export function failWith(io: CliIo, json: boolean, r: { readonly ok: false; readonly error: QuorateError }): number {
+  if (json) {
+    io.stdout(`${JSON.stringify({ ok: false, error: cliError(r.error) })}\n`);
+  } else {
+    printError(io, r.error);
+  }
+  return 1;
+}

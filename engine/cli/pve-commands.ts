@@ -8,9 +8,8 @@
 import { parseArgs } from 'node:util';
 import type { PveMigrateProgress, QuorateApi } from '../api/contract';
 import type { EventHub } from '../api/event-hub';
-import type { Result } from '../result';
 import type { CliIo } from './io';
-import { cliError, printError, UsageError } from './io';
+import { failWith, UsageError } from './io';
 import type { CliServiceOptions } from './service';
 import { withService } from './service';
 
@@ -20,15 +19,6 @@ export interface PveCommandDeps extends CliServiceOptions {
   readonly handlers?: PveHandlers;
   /** With `handlers` (tests): where their events come from; the service's own hub otherwise. */
   readonly events?: Pick<EventHub, 'subscribe'>;
-}
-
-function fail(io: CliIo, json: boolean, r: Result<unknown> & { ok: false }): number {
-  if (json) {
-    io.stdout(`${JSON.stringify({ ok: false, error: cliError(r.error) })}\n`);
-  } else {
-    printError(io, r.error);
-  }
-  return 1;
 }
 
 async function handlers<T>(
@@ -51,7 +41,7 @@ export async function runGuestsCommand(argv: string[], io: CliIo, deps: PveComma
   return handlers(deps, async (h) => {
     const r = await h.pveGuests({ cluster });
     if (!r.ok) {
-      return fail(io, values.json, r);
+      return failWith(io, values.json, r);
     }
     if (values.json) {
       io.stdout(
@@ -120,7 +110,7 @@ export async function runMigrateCommand(argv: string[], io: CliIo, deps: PveComm
     });
     const r = await h.pveMigrate(params).finally(() => off?.());
     if (!r.ok) {
-      return fail(io, values.json, r);
+      return failWith(io, values.json, r);
     }
     const v = r.value;
     const code = v.status === 'planned' || v.status === 'migrated' ? 0 : 1;
