@@ -8,7 +8,7 @@
 import type { QuorumStatusFact, QuorumWatchEvent } from '../agent/protocol';
 import type { ClusterMonitor, ExpectedSeen, Notice as MonitorNotice, WatchedCluster } from '../monitor';
 import { canLoseNow } from '../model';
-import { expectedRestoredNotice, linkPairsFromEvents, type ClusterModel } from '../monitor';
+import { compareRings, expectedRestoredNotice, linkPairsFromEvents, type ClusterModel } from '../monitor';
 import type { ClusterRecord } from '../ops/registry.fs';
 import type { ClusterStatus, NodeStatus } from './contract';
 
@@ -62,11 +62,28 @@ export function withMaintenance(status: ClusterStatus, marks: readonly { node: s
   return { ...status, nodes: status.nodes.map((n) => (inMaintenance.has(n.name) ? { ...n, maintenance: true } : n)) };
 }
 
+/**
+ * The node whose status the figures (votes, quorum, can lose) come from: a member of the counted
+ * partition whose own membership is that partition, newest ring first. Right after a join or a leave
+ * the members' agents report the new ring one by one (400 ms polls), so the first member by name may
+ * still hold the old ring: its figures (3 votes of 4 expected) beside the new membership (4 online)
+ * would say "can lose 0" on a cluster that can lose one. Falls back to any member with a status.
+ */
+export function reporterOf(members: readonly string[], latest: ReadonlyMap<string, QuorumWatchEvent>): string | null {
+  const same = (status: QuorumStatusFact): boolean =>
+    status.members.length === members.length && status.members.every((m) => members.includes(m.name));
+  const withStatus = members.filter((m) => latest.get(m)?.status);
+  const matching = withStatus.filter((m) => same(latest.get(m)!.status!));
+  const newest = [...matching].sort(
+    (a, b) => (compareRings(latest.get(b)!.status!.ringId, latest.get(a)!.status!.ringId) ?? 0) || a.localeCompare(b),
+  );
+  return newest[0] ?? withStatus[0] ?? [...latest.keys()][0] ?? null;
+}
+
 export function buildStatus(w: Watched, now: number, machineOf: (node: string) => string | null): ClusterStatus {
   const health = w.monitor.health();
   const current = w.monitor.current();
-  // The reporter whose view the health used: a member of the counted partition with a live status.
-  const reporter = current.members.find((m) => w.latest.get(m)?.status) ?? [...w.latest.keys()][0] ?? null;
+  const reporter = reporterOf(current.members, w.latest);
   const status: QuorumStatusFact | null = reporter ? (w.latest.get(reporter)?.status ?? null) : null;
   const byName = new Map(status?.members.map((m) => [m.name, m]) ?? []);
   const used = new Set([...w.known.values()].map((k) => k.nodeid));

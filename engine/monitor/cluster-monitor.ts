@@ -11,7 +11,7 @@ import type { ClusterHealth, QuorumView, WatchedCluster } from './health';
 import { clusterHealth, sameHealth, withinNodelist } from './health';
 import type { Notice } from './notices';
 import { maintenanceNotices } from './maintenance-notices';
-import { noticesBetween } from './notices';
+import { leftNotice, noticesBetween } from './notices';
 
 /**
  * Default settle time. corosync has already waited its token timeout and consensus (seconds) before
@@ -29,6 +29,17 @@ export const DEFAULT_SETTLE_MS = 300;
  * real loss that lasts only a few seconds (cut, then healed) is still reported, and regained after it.
  */
 export const LOSS_SETTLE_MS = 1500;
+
+/**
+ * How long a departure waits for the leaving node's own agent before it is called "lost". On a clean
+ * stop (`corosync-cfgtool -H`) the survivors' ring without the node comes first and the node's own
+ * "corosync stopped" can come seconds later: its agent's poll of `corosync-quorumtool` blocks while
+ * corosync shuts down, up to the poll timeout (2 s) plus one poll interval (400 ms). Calling the node
+ * "lost" in that window is a false warning (seen in CI: 1.1 s late). The wait only applies while the
+ * node's last view still lists the survivors, that is while its agent has said nothing since the
+ * ring changed; a node whose agent answers otherwise (its own ring, unreachable) is lost at once.
+ */
+export const DEPARTURE_WAIT_MS = 3000;
 
 export interface ClusterMonitorOptions {
   readonly cluster: WatchedCluster;
@@ -78,12 +89,42 @@ export function createClusterMonitor(options: ClusterMonitorOptions): ClusterMon
   /** Nodes seen in a settled membership since the monitor started: "is back" rather than "joined". */
   const everMember = new Set<string>();
   let candidate: { health: ClusterHealth; since: number; firstSeen: number } | undefined;
+  /** "node-lost" notices held until the node's own agent tells left from lost (DEPARTURE_WAIT_MS). */
+  const held = new Map<string, { notice: Notice; until: number }>();
+
+  /** The node's own agent has said nothing since it left `members`: its last view still lists them. */
+  const unheard = (node: string, members: readonly string[]): boolean => {
+    const v = views.get(node);
+    return v !== undefined && v.stopped !== true && v.members.some((m) => m !== node && members.includes(m));
+  };
+
+  /** Held departures the node's agent (or the clock) has now decided: "left" if it says stopped. */
+  const decideHeld = (t: number): Notice[] => {
+    const out: Notice[] = [];
+    for (const [node, h] of held) {
+      const stopped = views.get(node)?.stopped === true;
+      if (!stopped && unheard(node, settled.members) && !settled.members.includes(node) && t < h.until) {
+        continue;
+      }
+      held.delete(node);
+      const notice = stopped
+        ? leftNotice({ cluster: h.notice.cluster, at: t, seenAt: h.notice.seenAt }, node)
+        : { ...h.notice, at: t };
+      out.push(...(options.inMaintenance ? maintenanceNotices([notice], options.inMaintenance) : [notice]));
+    }
+    return out;
+  };
 
   const waitFor = (h: ClusterHealth): number =>
     h.quorate === false && settled.quorate !== false ? Math.max(settleMs, lossSettleMs ?? LOSS_SETTLE_MS) : settleMs;
 
   const evaluate = (): Notice[] => {
     const t = now();
+    const decided = decideHeld(t);
+    return decided.length === 0 ? settle(t) : [...decided, ...settle(t)];
+  };
+
+  const settle = (t: number): Notice[] => {
     const current = clusterHealth(cluster, counted());
     if (sameHealth(current, settled)) {
       candidate = undefined;
@@ -100,9 +141,23 @@ export function createClusterMonitor(options: ClusterMonitorOptions): ClusterMon
     if (t - candidate.since < waitFor(candidate.health)) {
       return [];
     }
-    const between = noticesBetween(settled, candidate.health, t, candidate.firstSeen, (n) => everMember.has(n));
-    const notices = options.inMaintenance ? maintenanceNotices(between, options.inMaintenance) : between;
-    settled = candidate.health;
+    const after = candidate.health;
+    // The health settles at once (the dashboard shows the node gone); only the word for how it went
+    // waits. A held node back before its agent spoke: its "lost" goes out first, then "is back".
+    const now = noticesBetween(settled, after, t, candidate.firstSeen, (n) => everMember.has(n)).flatMap((n) => {
+      if (n.kind === 'node-lost' && n.node !== undefined && unheard(n.node, after.members)) {
+        held.set(n.node, { notice: n, until: t + DEPARTURE_WAIT_MS });
+        return [];
+      }
+      const h = n.kind === 'node-joined' && n.node !== undefined ? held.get(n.node) : undefined;
+      if (h && n.node !== undefined) {
+        held.delete(n.node);
+        return [{ ...h.notice, at: t }, n];
+      }
+      return [n];
+    });
+    const notices = options.inMaintenance ? maintenanceNotices(now, options.inMaintenance) : now;
+    settled = after;
     for (const n of settled.members) {
       everMember.add(n);
     }
@@ -140,7 +195,13 @@ export function createClusterMonitor(options: ClusterMonitorOptions): ClusterMon
       return evaluate();
     },
     poll: evaluate,
-    nextDueAt: () => (candidate ? candidate.since + waitFor(candidate.health) : undefined),
+    nextDueAt: () => {
+      const due = [...held.values()].map((h) => h.until);
+      if (candidate) {
+        due.push(candidate.since + waitFor(candidate.health));
+      }
+      return due.length > 0 ? Math.min(...due) : undefined;
+    },
     health: () => settled,
     current: () => clusterHealth(cluster, counted()),
     cluster: () => cluster,

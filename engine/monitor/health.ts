@@ -209,9 +209,9 @@ export function ringSequence(ringId: string | undefined): bigint | undefined {
 }
 
 /** <0: ring a is older than b; >0: newer; 0: same sequence; undefined: unknown. */
-function compareRings(a: string | undefined, b: string | undefined): number | undefined {
-  const x = ringSequence(a);
-  const y = ringSequence(b);
+export function compareRings(a: string | null | undefined, b: string | null | undefined): number | undefined {
+  const x = ringSequence(a ?? undefined);
+  const y = ringSequence(b ?? undefined);
   if (x === undefined || y === undefined) {
     return undefined;
   }

@@ -1,5 +1,5 @@
 export type { ClusterHealth, HealthState, QuorumView, WatchedCluster } from './health';
-export { clusterHealth, healthRank, sameHealth, worstState } from './health';
+export { clusterHealth, compareRings, healthRank, sameHealth, worstState } from './health';
 export type { Notice, NoticeKind } from './notices';
 export { noticesBetween } from './notices';
 export type { ClusterMonitor, ClusterMonitorOptions } from './cluster-monitor';

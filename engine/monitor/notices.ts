@@ -146,15 +146,7 @@ function departure(
     };
   }
   if (after.stopped.includes(node)) {
-    return {
-      ...base,
-      kind: 'node-left',
-      severity: 'info',
-      node,
-      title: `${c}: ${node} left`,
-      body: `corosync was stopped on ${node}; the others carry on without it.`,
-      guidance: [`Start corosync on ${node} again when it should rejoin (\`systemctl start corosync\`).`],
-    };
+    return leftNotice(base, node);
   }
   return {
     ...base,
@@ -167,6 +159,20 @@ function departure(
       `Check that ${node} is powered on and its cluster network links are up.`,
       `On ${node}, \`corosync-cfgtool -s\` shows the state of each link.`,
     ],
+  };
+}
+
+/** A clean stop: corosync was stopped on `node` (its own agent says so). */
+export function leftNotice(base: { cluster: string; at: number; seenAt: number }, node: string): Notice {
+  const c = base.cluster;
+  return {
+    ...base,
+    kind: 'node-left',
+    severity: 'info',
+    node,
+    title: `${c}: ${node} left`,
+    body: `corosync was stopped on ${node}; the others carry on without it.`,
+    guidance: [`Start corosync on ${node} again when it should rejoin (\`systemctl start corosync\`).`],
   };
 }
 

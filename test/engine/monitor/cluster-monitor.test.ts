@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createClusterMonitor, LOSS_SETTLE_MS } from '../../../engine/monitor/cluster-monitor';
+import { createClusterMonitor, DEPARTURE_WAIT_MS, LOSS_SETTLE_MS } from '../../../engine/monitor/cluster-monitor';
 import type { QuorumView, WatchedCluster } from '../../../engine/monitor/health';
 import { clusterHealth, worstState } from '../../../engine/monitor/health';
 
@@ -224,6 +224,75 @@ describe('cluster monitor', () => {
     const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 0, lossSettleMs: 0 });
     expect(m.report(view('intruder', false, ['intruder']))).toEqual([]);
     expect(m.current().state).toBe('unknown');
+  });
+
+  describe('a node that leaves while its own agent has not spoken yet', () => {
+    const stopped = (reporter: string): QuorumView => ({ reporter, quorate: false, members: [], stopped: true });
+    const survivorsSee = (m: ReturnType<typeof createClusterMonitor>): void => {
+      m.report(view('pve1', true, ['pve1', 'pve2']));
+      m.report(view('pve2', true, ['pve1', 'pve2']));
+    };
+    const settledUp = (): { c: ReturnType<typeof clock>; m: ReturnType<typeof createClusterMonitor> } => {
+      const c = clock();
+      const m = createClusterMonitor({ cluster: three, now: c.now, settleMs: 300, lossSettleMs: 300 });
+      allUp(m);
+      c.advance(300);
+      m.poll();
+      return { c, m };
+    };
+
+    it('says "left" when its agent reports corosync stopped after the survivors’ new ring (a clean stop)', () => {
+      const { c, m } = settledUp();
+      const seen = c.now();
+      survivorsSee(m); // pve3's last view still lists all three: its poll is blocked while corosync stops
+      c.advance(300);
+      expect(m.poll()).toEqual([]);
+      expect(m.health()).toMatchObject({ state: 'degraded', missing: ['pve3'] });
+      expect(m.nextDueAt()).toBe(seen + 300 + DEPARTURE_WAIT_MS);
+      c.advance(1100);
+      const notices = m.report(stopped('pve3'));
+      expect(notices.map((n) => `${n.kind} ${n.node} ${n.severity}`)).toEqual(['node-left pve3 info']);
+      expect(notices[0]).toMatchObject({ seenAt: seen, at: seen + 1400 });
+      c.advance(DEPARTURE_WAIT_MS);
+      expect(m.poll()).toEqual([]);
+    });
+
+    it('says "lost" once the wait is over when its agent stays silent (a cut whose stream is frozen)', () => {
+      const { c, m } = settledUp();
+      survivorsSee(m);
+      c.advance(300);
+      expect(m.poll()).toEqual([]);
+      c.advance(DEPARTURE_WAIT_MS - 1);
+      expect(m.poll()).toEqual([]);
+      c.advance(1);
+      expect(m.poll().map((n) => `${n.kind} ${n.node}`)).toEqual(['node-lost pve3']);
+      expect(m.nextDueAt()).toBeUndefined();
+    });
+
+    it('says "lost" at once when its agent reports a ring of its own, or its stream ends', () => {
+      const { c, m } = settledUp();
+      survivorsSee(m);
+      c.advance(300);
+      m.poll();
+      expect(m.report(view('pve3', false, ['pve3'])).map((n) => `${n.kind} ${n.node}`)).toEqual(['node-lost pve3']);
+
+      const other = settledUp();
+      survivorsSee(other.m);
+      other.c.advance(300);
+      other.m.poll();
+      expect(other.m.unreachable('pve3').map((n) => `${n.kind} ${n.node}`)).toEqual(['node-lost pve3']);
+    });
+
+    it('says "lost", then "back", when it returns before its agent spoke', () => {
+      const { c, m } = settledUp();
+      survivorsSee(m);
+      c.advance(300);
+      m.poll();
+      c.advance(500);
+      allUp(m);
+      c.advance(300);
+      expect(m.poll().map((n) => `${n.kind} ${n.node}`)).toEqual(['node-lost pve3', 'node-joined pve3']);
+    });
   });
 
   it('notifies at once with a settle time of zero', () => {
