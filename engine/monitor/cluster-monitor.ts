@@ -34,7 +34,7 @@ export const LOSS_SETTLE_MS = 1500;
  * How long a departure waits for the leaving node's own agent before it is called "lost". On a clean
  * stop (`corosync-cfgtool -H`) the survivors' ring without the node comes first and the node's own
  * "corosync stopped" can come seconds later: its agent's poll of `corosync-quorumtool` blocks while
- * corosync shuts down, up to the poll timeout (2 s) plus one poll interval (400 ms). Calling the node
+ * corosync shuts down, up to the poll timeout (2 s) plus one poll interval (200 ms). Calling the node
  * "lost" in that window is a false warning (seen in CI: 1.1 s late). The wait only applies while the
  * node's last view still lists the survivors, that is while its agent has said nothing since the
  * ring changed; a node whose agent answers otherwise (its own ring, unreachable) is lost at once.
