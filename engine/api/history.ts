@@ -15,14 +15,15 @@
  * The pure rules over entries (notice keys, the agents' entries merged, the summary) are in
  * history-entries.ts; what stays here is one closure over the notices, the file and the events.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentClient } from '../agent/client';
 import type { AgentJournalEntry } from '../agent/event-journal';
 import { AGENT_SOCKET_PATH } from '../bootstrap/scripts';
 import { haNoticeOver } from '../ha/notice-over';
 import type { Journal } from '../ops/journal';
+import { fileJournalStore } from '../ops/journal.fs';
 import { loadCluster } from '../ops/registry.fs';
+import { isDamagedFileError } from '../store/damaged';
 import type { Result } from '../result';
 import { err, ok } from '../result';
 import type { HistoryEntry, HistoryFile } from '../store';
@@ -273,10 +274,27 @@ export function createHistoryService(deps: HistoryDeps): HistoryService {
       return ok(merged && merged.unreachable.length > 0 ? { events, unreachable: merged.unreachable } : { events });
     },
     async readOperationJournal({ opId }) {
-      let j: Journal;
+      // An id as opIdOf makes them: a name in the journal folder, never a path out of it.
+      if (!/^[A-Za-z0-9_.-]+$/.test(opId)) {
+        return err(
+          'history.bad-journal-id',
+          `"${opId}" is not an operation id.`,
+          'Open the operation from the timeline; its ids look like create-homelab.',
+        );
+      }
+      let j: Journal | null;
       try {
-        j = JSON.parse(await readFile(join(home, 'journal', `${opId}.json`), 'utf8')) as Journal;
-      } catch {
+        j = await fileJournalStore(home).load(opId);
+      } catch (e) {
+        return isDamagedFileError(e)
+          ? err('history.damaged-journal', e.message, e.hint)
+          : err(
+              'history.damaged-journal',
+              `The journal ${opId} cannot be read: ${String(e)}`,
+              'Check the permissions of the journal folder.',
+            );
+      }
+      if (!j) {
         return err(
           'history.no-journal',
           `There is no journal ${opId} in ${join(home, 'journal')}.`,

@@ -48,7 +48,7 @@ export interface OperationJournalView extends Pick<Journal, 'opId' | 'state' | '
 export interface HistoryApi {
   /** Oldest first. Errors: `history.bad-since`. */
   listEvents(params: EventsParams): Promise<Result<EventsResult>>;
-  /** The journal of an operation in the timeline. Errors: `history.no-journal`. */
+  /** The journal of an operation in the timeline. Errors: `history.no-journal`, `history.bad-journal-id`, `history.damaged-journal`. */
   readOperationJournal(params: { readonly opId: string }): Promise<Result<OperationJournalView>>;
 }
 

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -250,6 +250,23 @@ describe("Quorate's own operations in the timeline", () => {
     expect(j.ok && j.value.steps).toEqual([
       { id: 'write-conf@node1', machine: '198.18.0.11', title: 'write corosync.conf', done: true },
     ]);
+  });
+
+  it('opens a journal by its id only: a path is refused, a damaged file says how to move it aside', async () => {
+    const dir = home();
+    const h = createHistoryService({ home: dir, events: createEventHub(), now: () => 5, mergeOnConnect: false });
+    mkdirSync(join(dir, 'journal'), { recursive: true });
+    writeFileSync(join(dir, 'secret.json'), JSON.stringify({ opId: '../secret', plan: {}, done: [] }));
+    const escape = await h.readOperationJournal({ opId: '../secret' });
+    expect(!escape.ok && escape.error.code).toBe('history.bad-journal-id');
+    writeFileSync(join(dir, 'journal', 'join-web.json'), '{"opId": "join-web", "plan"');
+    const torn = await h.readOperationJournal({ opId: 'join-web' });
+    expect(!torn.ok && torn.error).toMatchObject({
+      code: 'history.damaged-journal',
+      hint: expect.stringMatching(/mv /),
+    });
+    const missing = await h.readOperationJournal({ opId: 'remove-web' });
+    expect(!missing.ok && missing.error.code).toBe('history.no-journal');
   });
 });
 
