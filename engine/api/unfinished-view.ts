@@ -3,6 +3,7 @@
  * from ops' own journal store with ops' `isUnfinished` — the same journals `runUnfinished` and every
  * `plan*` look at — plus who holds the cluster's lock now. Read only, takes no lock.
  */
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isUnfinished, opIdOf, type Journal, type JournalStore } from '../ops/journal';
 import { lockHolder } from '../ops/lock.fs';
@@ -58,11 +59,16 @@ function unfinishedView(j: Journal, runningIn: UnfinishedOperation['runningIn'])
   };
 }
 
-/** The newest unfinished journal of `cluster` that a kind can continue; null when there is none. */
+/**
+ * The newest unfinished journal of `cluster` that a kind can continue; null when there is none, and
+ * while this very process holds the cluster's lock: that is the window's own operation, followed in
+ * its own dialog, not one left behind ("still running (pid of this engine)" would name ourselves).
+ */
 export async function findUnfinishedJournal(
   store: JournalStore,
   home: string,
   cluster: string,
+  self: { readonly pid: number; readonly host: string } = { pid: process.pid, host: hostname() },
 ): Promise<Result<UnfinishedOperation | null>> {
   let journals: Journal[];
   try {
@@ -78,6 +84,9 @@ export async function findUnfinishedJournal(
     .filter((j) => j.plan?.cluster === cluster && isUnfinished(j))
     .sort((a, b) => String(b.updatedAt).localeCompare(String(a.updatedAt)));
   const holder = mine.length > 0 ? await lockHolder(home, cluster) : null;
+  if (holder && holder.pid === self.pid && holder.host === self.host) {
+    return ok(null);
+  }
   const runningIn = holder ? { pid: holder.pid, host: holder.host, what: holder.what, since: holder.since } : null;
   for (const j of mine) {
     const view = unfinishedView(j, runningIn);

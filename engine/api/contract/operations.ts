@@ -245,7 +245,10 @@ export interface OperationsApi {
    * (the CLI, a Quorate that restarted) left. Errors: `ops.nothing-to-resume`, `ops.nothing-to-roll-back`.
    */
   runUnfinished(params: UnfinishedParams): Promise<Result<RunOutcome>>;
-  /** The unfinished operation journal of `cluster`, if any (null: none); read only, takes no lock. */
+  /**
+   * The unfinished operation journal of `cluster`, if any; read only, takes no lock. null: none, or
+   * this engine holds the cluster now (the window's own operation, followed in its dialog).
+   */
   findUnfinished(params: UnfinishedQuery): Promise<Result<UnfinishedOperation | null>>;
 }
 

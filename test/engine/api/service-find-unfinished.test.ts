@@ -5,7 +5,7 @@
  * `runUnfinished` under the plan id the answer names.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -59,13 +59,29 @@ describe('findUnfinished', () => {
 
   it('names the process that holds the cluster now', async () => {
     await interruptedRemove();
+    // A CLI on another computer sharing this state folder: its lock is not stale from here.
+    await mkdir(join(home, 'locks'), { recursive: true });
+    const owner = {
+      pid: 4242,
+      start: null,
+      host: 'laptop',
+      what: 'remove node3 (lab)',
+      since: new Date().toISOString(),
+    };
+    await writeFile(join(home, 'locks', 'lab.lock'), JSON.stringify(owner));
+    const u = unwrap(await service(world(home, [], 'node3-off', /^$/)).findUnfinished({ cluster: 'lab' }));
+    expect([u?.runningIn?.pid, u?.runningIn?.host, u?.runningIn?.what]).toEqual([4242, 'laptop', 'remove node3 (lab)']);
+  });
+
+  it('shows nothing while this very process holds the cluster: that is the window’s own operation', async () => {
+    await interruptedRemove();
     const lock = unwrap(await acquireLock(home, 'lab', 'remove node3 (lab)'));
     try {
-      const u = unwrap(await service(world(home, [], 'node3-off', /^$/)).findUnfinished({ cluster: 'lab' }));
-      expect([u?.runningIn?.pid, u?.runningIn?.what]).toEqual([process.pid, 'remove node3 (lab)']);
+      expect(unwrap(await service(world(home, [], 'node3-off', /^$/)).findUnfinished({ cluster: 'lab' }))).toBeNull();
     } finally {
       await lock.release();
     }
+    expect(unwrap(await service(world(home, [], 'node3-off', /^$/)).findUnfinished({ cluster: 'lab' }))).not.toBeNull();
   });
 
   it('is resumed by runUnfinished under its plan id, and is gone once the journal is done', async () => {
