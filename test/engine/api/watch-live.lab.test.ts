@@ -144,6 +144,9 @@ describe.skipIf(!support.ok)('the dashboard follows corosync without a restart (
     // Longer than the quorum-loss debounce, so a false "quorum lost" would have fired by now.
     await new Promise((r) => setTimeout(r, LOSS_SETTLE_MS + 2000));
     const since = notices.slice(from).map((n) => `${n.kind} ${n.node ?? ''} ${n.severity}`.trim());
+    const word = notices.slice(from)[0];
+    // How long the word waited for node4's own agent (the monitor waits up to DEPARTURE_WAIT_MS).
+    console.log(`clean stop: "${word?.kind}" decided ${word ? word.at - stopped : '-'} ms after corosync-cfgtool -H`);
     expect(since).toEqual(['node-left node4 info']);
     expect(statuses.slice(fromStatus).filter((s) => s.status.quorate === false)).toEqual([]);
     expect(await status()).toMatchObject({ quorate: true, state: 'degraded' });
