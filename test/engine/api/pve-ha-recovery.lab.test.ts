@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMaintenanceService } from '../../../engine/api/service-maintenance';
 import { labSupport } from '../../lab/lab';
 import { waitQuorumOn } from '../ops/lab-ops';
+import { until } from './lab-service';
 import { pveLabUp, type PveLab } from './pve-lab';
 
 const support = labSupport();
@@ -34,19 +35,8 @@ const marker = (sid: string): string =>
 describe.skipIf(!support.ok)('HA recovery and node maintenance on a 3-node Proxmox stand-in', () => {
   let t: PveLab;
   const status = async (host: number): Promise<string> => (await t.lab.exec(host, 'ha-manager status')).stdout;
-  const until = async <T>(what: string, f: () => Promise<T | null>, timeoutMs: number): Promise<T> => {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await f();
-      if (v !== null) {
-        return v;
-      }
-      if (Date.now() > end) {
-        throw new Error(`timed out waiting for ${what}`);
-      }
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  };
+  /** ha-manager status is read at most once a second (the stand-in CRM works in rounds of seconds). */
+  const EVERY_MS = 1000;
   const runsOn = async (host: number, sid: string): Promise<boolean> =>
     (await t.lab.exec(host, `test -e ${marker(sid)}`)).exitCode === 0;
 
@@ -64,8 +54,9 @@ describe.skipIf(!support.ok)('HA recovery and node maintenance on a 3-node Proxm
     // The LRMs start them (running markers), the CRM master writes manager_status.
     await until(
       'both HA guests running',
-      async () => ((await runsOn(1, 'vm:100')) && (await runsOn(2, 'ct:200')) ? true : null),
+      async () => ((await runsOn(1, 'vm:100')) && (await runsOn(2, 'ct:200')) ? true : undefined),
       60_000,
+      EVERY_MS,
     );
   }, 600_000);
   afterAll(async () => {
@@ -90,9 +81,10 @@ describe.skipIf(!support.ok)('HA recovery and node maintenance on a 3-node Proxm
         if (l && seen.at(-1) !== `${l.node} ${l.state}`) {
           seen.push(`${l.node} ${l.state}`);
         }
-        return l && l.node !== lost && l.state === 'started' ? l : null;
+        return l && l.node !== lost && l.state === 'started' ? l : undefined;
       },
       180_000,
+      EVERY_MS,
     );
     // A figure for the notes, not an assertion (this machine is busy).
     console.log(`${sid}: ${seen.join(' → ')} (${((Date.now() - cutAt) / 1000).toFixed(1)} s after the cut)`);
@@ -102,7 +94,12 @@ describe.skipIf(!support.ok)('HA recovery and node maintenance on a 3-node Proxm
     const kind = sid.startsWith('vm:') ? 'qemu-server' : 'lxc';
     const ls = await t.lab.exec(survivor, `ls /etc/pve/nodes/${final.node}/${kind}/ /etc/pve/nodes/${lost}/${kind}/`);
     expect(ls.stdout).toMatch(new RegExp(`${final.node}/${kind}/:\\n${sid.slice(3)}\\.conf`));
-    await until('the new node runs it', async () => ((await runsOn(nodeIndex(final.node), sid)) ? true : null), 30_000);
+    await until(
+      'the new node runs it',
+      async () => ((await runsOn(nodeIndex(final.node), sid)) ? true : undefined),
+      30_000,
+      EVERY_MS,
+    );
     expect(await runsOn(nodeIndex(lost), sid)).toBe(false);
     expect((await t.lab.exec(nodeIndex(lost), 'ha-manager status')).stdout).toMatch(/^quorum No quorum/m);
     // Quorate's own views: ha status and the guests list.
@@ -122,8 +119,10 @@ describe.skipIf(!support.ok)('HA recovery and node maintenance on a 3-node Proxm
     // pmxcfs makes its /etc/pve writable again within its next poll.
     await until(
       `${lost} quorate for ha-manager`,
-      async () => (/^quorum OK/m.test((await t.lab.exec(nodeIndex(lost), 'ha-manager status')).stdout) ? true : null),
+      async () =>
+        /^quorum OK/m.test((await t.lab.exec(nodeIndex(lost), 'ha-manager status')).stdout) ? true : undefined,
       30_000,
+      EVERY_MS,
     );
     expect(await runsOn(nodeIndex(lost), sid)).toBe(false);
   }, 400_000);
@@ -140,9 +139,10 @@ describe.skipIf(!support.ok)('HA recovery and node maintenance on a 3-node Proxm
         'ct:200 next to vm:100',
         async () => {
           const l = serviceLine(await status(1), 'ct:200');
-          return l?.node === node && l.state === 'started' ? true : null;
+          return l?.node === node && l.state === 'started' ? true : undefined;
         },
         60_000,
+        EVERY_MS,
       );
     }
     const on = await maint.setMaintenance({ cluster: 'pvelab', node, enable: true, confirm: 'pvelab' });
@@ -159,8 +159,9 @@ describe.skipIf(!support.ok)('HA recovery and node maintenance on a 3-node Proxm
       expect(l.node).not.toBe(node);
       await until(
         `${sid} running on ${l.node}`,
-        async () => ((await runsOn(nodeIndex(l.node), sid)) ? true : null),
+        async () => ((await runsOn(nodeIndex(l.node), sid)) ? true : undefined),
         30_000,
+        EVERY_MS,
       );
       expect(await runsOn(nodeIndex(node), sid)).toBe(false);
     }
