@@ -65,19 +65,22 @@ export function withMaintenance(status: ClusterStatus, marks: readonly { node: s
 /**
  * The node whose status the figures (votes, quorum, can lose) come from: a member of the counted
  * partition whose own membership is that partition, newest ring first. Right after a join or a leave
- * the members' agents report the new ring one by one (400 ms polls), so the first member by name may
+ * the members' agents report the new ring one by one (one poll each), so the first member by name may
  * still hold the old ring: its figures (3 votes of 4 expected) beside the new membership (4 online)
  * would say "can lose 0" on a cluster that can lose one. Falls back to any member with a status.
  */
 export function reporterOf(members: readonly string[], latest: ReadonlyMap<string, QuorumWatchEvent>): string | null {
-  const same = (status: QuorumStatusFact): boolean =>
-    status.members.length === members.length && status.members.every((m) => members.includes(m.name));
-  const withStatus = members.filter((m) => latest.get(m)?.status);
-  const matching = withStatus.filter((m) => same(latest.get(m)!.status!));
-  const newest = [...matching].sort(
-    (a, b) => (compareRings(latest.get(b)!.status!.ringId, latest.get(a)!.status!.ringId) ?? 0) || a.localeCompare(b),
+  const withStatus = members.flatMap((name) => {
+    const status = latest.get(name)?.status;
+    return status ? [{ name, status }] : [];
+  });
+  const matching = withStatus.filter(
+    ({ status }) => status.members.length === members.length && status.members.every((m) => members.includes(m.name)),
   );
-  return newest[0] ?? withStatus[0] ?? [...latest.keys()][0] ?? null;
+  const newest = matching.sort(
+    (a, b) => (compareRings(b.status.ringId, a.status.ringId) ?? 0) || a.name.localeCompare(b.name),
+  );
+  return newest[0]?.name ?? withStatus[0]?.name ?? [...latest.keys()][0] ?? null;
 }
 
 export function buildStatus(w: Watched, now: number, machineOf: (node: string) => string | null): ClusterStatus {

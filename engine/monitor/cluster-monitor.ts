@@ -110,18 +110,22 @@ export function createClusterMonitor(options: ClusterMonitorOptions): ClusterMon
       const notice = stopped
         ? leftNotice({ cluster: h.notice.cluster, at: t, seenAt: h.notice.seenAt }, node)
         : { ...h.notice, at: t };
-      out.push(...(options.inMaintenance ? maintenanceNotices([notice], options.inMaintenance) : [notice]));
+      out.push(notice);
     }
-    return out;
+    return inMaintenanceWords(out);
   };
+
+  /** A node the user took down on purpose is news of maintenance, not an alarm. */
+  const inMaintenanceWords = (notices: Notice[]): Notice[] =>
+    options.inMaintenance ? maintenanceNotices(notices, options.inMaintenance) : notices;
 
   const waitFor = (h: ClusterHealth): number =>
     h.quorate === false && settled.quorate !== false ? Math.max(settleMs, lossSettleMs ?? LOSS_SETTLE_MS) : settleMs;
 
   const evaluate = (): Notice[] => {
     const t = now();
-    const decided = decideHeld(t);
-    return decided.length === 0 ? settle(t) : [...decided, ...settle(t)];
+    // Words held back from an earlier change go out before the news of this one.
+    return [...decideHeld(t), ...settle(t)];
   };
 
   const settle = (t: number): Notice[] => {
@@ -144,7 +148,7 @@ export function createClusterMonitor(options: ClusterMonitorOptions): ClusterMon
     const after = candidate.health;
     // The health settles at once (the dashboard shows the node gone); only the word for how it went
     // waits. A held node back before its agent spoke: its "lost" goes out first, then "is back".
-    const now = noticesBetween(settled, after, t, candidate.firstSeen, (n) => everMember.has(n)).flatMap((n) => {
+    const words = noticesBetween(settled, after, t, candidate.firstSeen, (n) => everMember.has(n)).flatMap((n) => {
       if (n.kind === 'node-lost' && n.node !== undefined && unheard(n.node, after.members)) {
         held.set(n.node, { notice: n, until: t + DEPARTURE_WAIT_MS });
         return [];
@@ -156,7 +160,7 @@ export function createClusterMonitor(options: ClusterMonitorOptions): ClusterMon
       }
       return [n];
     });
-    const notices = options.inMaintenance ? maintenanceNotices(now, options.inMaintenance) : now;
+    const notices = inMaintenanceWords(words);
     settled = after;
     for (const n of settled.members) {
       everMember.add(n);
