@@ -20,7 +20,7 @@ import { AgentClient } from '../agent/client';
 import type { AgentJournalEntry } from '../agent/event-journal';
 import { AGENT_SOCKET_PATH } from '../bootstrap/scripts';
 import { haNoticeOver } from '../ha/notice-over';
-import type { Journal } from '../ops/journal';
+import { isOpId, type Journal } from '../ops/journal';
 import { fileJournalStore } from '../ops/journal.fs';
 import { loadCluster } from '../ops/registry.fs';
 import { isDamagedFileError } from '../store/damaged';
@@ -274,8 +274,7 @@ export function createHistoryService(deps: HistoryDeps): HistoryService {
       return ok(merged && merged.unreachable.length > 0 ? { events, unreachable: merged.unreachable } : { events });
     },
     async readOperationJournal({ opId }) {
-      // An id as opIdOf makes them: a name in the journal folder, never a path out of it.
-      if (!/^[A-Za-z0-9_.-]+$/.test(opId)) {
+      if (!isOpId(opId)) {
         return err(
           'history.bad-journal-id',
           `"${opId}" is not an operation id.`,

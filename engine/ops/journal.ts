@@ -30,6 +30,11 @@ export function opIdOf(plan: Pick<Plan, 'op' | 'cluster'>): string {
   return `${plan.op}-${plan.cluster}`.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 
+/** An id as `opIdOf` makes them: a file name in the journal folder, never a path out of it. */
+export function isOpId(id: string): boolean {
+  return /^[A-Za-z0-9_.-]+$/.test(id);
+}
+
 /** A journal left by an interrupted or failed run that the next run must resume or roll back. */
 export function isUnfinished(j: Journal | null): j is Journal {
   return j !== null && (j.state === 'running' || j.state === 'failed');
